@@ -1,1 +1,34 @@
-//! faultscope library.
+//! faultscope reads the logs of a misbehaving system and tells an on-call engineer what
+//! broke, when, how often, and why: an outage timeline for a postmortem.
+//!
+//! The pipeline, one module per stage:
+//!
+//! 1. [`discover`]: paths → files to scan, each with its service name.
+//! 2. [`input`]: a file → its bytes (memory map or read, gzip, UTF-16), safely.
+//! 3. [`scan`]: bytes → signature hits, one multi-pattern automaton over whole buffers,
+//!    files and chunks in parallel (rayon).
+//! 4. [`record`] + [`time`]: a hit → its record head and timestamp (multi-line Java traces
+//!    included), resolved to UTC under an explicit zone rule.
+//! 5. [`catalog`]: the signatures, as data (`catalog/signatures.json` + `--rules`).
+//! 6. [`cluster`]: hits → incidents by time gaps, each with the root cause deepest in its
+//!    causal chain.
+//! 7. [`report`]: incidents → JSON (the contract) and text.
+//!
+//! [`config`] holds the resolved configuration; [`cli`] is the command line and the only
+//! place that prints.
+
+#![deny(missing_docs)]
+
+pub mod catalog;
+pub mod cli;
+pub mod cluster;
+pub mod config;
+pub mod discover;
+pub mod error;
+pub mod input;
+pub mod record;
+pub mod report;
+pub mod scan;
+pub mod time;
+
+pub use error::{Error, Result};

@@ -1,0 +1,454 @@
+//! Command line: raw arguments (clap) and their resolution into a [`ScanConfig`].
+//!
+//! Input: `std::env::args`. Output: the process exit code. This is the only module that
+//! prints; the library stages return values.
+//!
+//! Exit codes (documented in the README, like `diff` and linters so CI can gate on them):
+//! 0 no incident, 1 incidents found, 2 trouble (bad flags or rules, or nothing could be
+//! read). `--exit-zero` turns 1 into 0 for pipelines. A broken pipe (`| head`) is not an
+//! error.
+
+use crate::catalog::Catalog;
+use crate::config::{ScanConfig, ZoneFor};
+use crate::discover::{self, DiscoverOptions, ServiceRule};
+use crate::input::{InputOptions, MmapChoice, DEFAULT_MAX_DECOMPRESSED};
+use crate::time::{parse_duration, Zone, ZoneReason};
+use crate::{cluster, report, scan};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use globset::Glob;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Exit code: no incident.
+pub const EXIT_CLEAN: i32 = 0;
+/// Exit code: incidents found.
+pub const EXIT_INCIDENTS: i32 = 1;
+/// Exit code: trouble.
+pub const EXIT_TROUBLE: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "faultscope",
+    version,
+    about = "Reads the logs of a misbehaving system and prints an outage timeline: what broke, when, how often, and why.",
+    after_help = "Exit codes: 0 no incident, 1 incidents found, 2 trouble (bad flags/rules, nothing readable).\n\
+                  Examples:\n  faultscope scan /var/log/app /var/log/nginx\n  faultscope scan --format json --tz Asia/Shanghai logs/ > timeline.json\n  faultscope signatures"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Scan log files and directories and print the outage timeline.
+    Scan(Box<ScanArgs>),
+    /// List the signature catalog.
+    Signatures(SignaturesArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+struct ScanArgs {
+    /// Log files or directories (recursive; .gz read transparently).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: OutputFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Hits closer than this merge into one incident (90s, 2m, 5m).
+    #[arg(long, default_value = "2m", value_name = "DURATION")]
+    gap: String,
+    /// Zone for timestamps without one: +08:00, UTC, Asia/Shanghai. Default: this machine's zone.
+    #[arg(long, value_name = "ZONE")]
+    tz: Option<String>,
+    /// Zone for the files matching GLOB (repeatable; first match wins), e.g. 'nginx/*=UTC'.
+    #[arg(long = "tz-for", value_name = "GLOB=ZONE")]
+    tz_for: Vec<String>,
+    /// Resolve a zone abbreviation found in logs, e.g. CST=+08:00 or CST=Asia/Shanghai (repeatable).
+    #[arg(long = "tz-alias", value_name = "ABBR=ZONE")]
+    tz_alias: Vec<String>,
+    /// Zone used to display times in text output (default: the assumed zone).
+    #[arg(long = "display-tz", value_name = "ZONE")]
+    display_tz: Option<String>,
+    /// Extra signatures: a JSON or TOML rules file that adds, overrides or disables entries (repeatable).
+    #[arg(long, value_name = "FILE")]
+    rules: Vec<PathBuf>,
+    /// Service name for files matching GLOB (repeatable), e.g. '**/gw*.log=zuul-gateway'.
+    #[arg(long, value_name = "GLOB=NAME")]
+    service: Vec<String>,
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long, value_name = "N")]
+    threads: Option<usize>,
+    /// Follow symbolic links met inside directories (loops are detected).
+    #[arg(long)]
+    follow: bool,
+    /// Memory-map policy: auto maps only large files not modified in the last 30 s.
+    #[arg(long, value_enum, default_value = "auto")]
+    mmap: MmapChoice,
+    /// Stop decompressing a .gz after this many bytes (e.g. 512M, 4G).
+    #[arg(long = "max-decompressed", value_name = "SIZE")]
+    max_decompressed: Option<String>,
+    /// Exit 0 even when incidents are found.
+    #[arg(long = "exit-zero")]
+    exit_zero: bool,
+    /// Explain decisions on stderr: formats, zones, read mode, timings.
+    #[arg(long)]
+    debug: bool,
+}
+
+#[derive(Args, Debug)]
+struct SignaturesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: OutputFormat,
+    /// Print the catalog's regexes one per line (for rg -f / grep -f).
+    #[arg(long = "export-patterns")]
+    export_patterns: bool,
+    /// Rules files applied before listing.
+    #[arg(long, value_name = "FILE")]
+    rules: Vec<PathBuf>,
+}
+
+/// Runs the CLI; returns the exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                EXIT_TROUBLE
+            } else {
+                EXIT_CLEAN
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Scan(a) => run_scan(*a),
+        Command::Signatures(a) => run_signatures(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return EXIT_CLEAN;
+            }
+            eprintln!("faultscope: error: {e:#}");
+            EXIT_TROUBLE
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn load_catalog(rules: &[PathBuf]) -> anyhow::Result<Catalog> {
+    let mut cat = Catalog::builtin()?;
+    for r in rules {
+        cat.apply_rules_file(r)?;
+    }
+    Ok(cat)
+}
+
+/// Parses `512M`, `4G`, `1000`, `64KiB`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (try 512M, 4G)"))?;
+    let mult: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        "T" | "TB" | "TIB" => 1 << 40,
+        _ => return Err(format!("`{s}`: unknown size unit (use K, M, G)")),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
+}
+
+fn flag_err(flag: &str, reason: String) -> anyhow::Error {
+    crate::Error::Flag {
+        flag: flag.to_string(),
+        reason,
+    }
+    .into()
+}
+
+fn split_eq<'a>(flag: &str, s: &'a str) -> anyhow::Result<(&'a str, &'a str)> {
+    s.rsplit_once('=')
+        .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+        .ok_or_else(|| flag_err(flag, format!("`{s}`: expected KEY=VALUE")))
+}
+
+/// Resolves raw scan arguments into the engine configuration.
+fn resolve(a: &ScanArgs) -> anyhow::Result<ScanConfig> {
+    let catalog = load_catalog(&a.rules)?;
+    let matcher = catalog.compile()?;
+    let gap = parse_duration(&a.gap).map_err(|e| flag_err("--gap", e))?;
+    if gap <= chrono::Duration::zero() {
+        return Err(flag_err("--gap", "must be positive".into()));
+    }
+    let (tz, tz_reason) = match &a.tz {
+        Some(z) => (
+            Zone::parse(z).map_err(|e| flag_err("--tz", e))?,
+            ZoneReason::Flag,
+        ),
+        None => (Zone::local(), ZoneReason::DefaultLocal),
+    };
+    let mut tz_for = Vec::new();
+    for s in &a.tz_for {
+        let (g, z) = split_eq("--tz-for", s)?;
+        tz_for.push(ZoneFor {
+            glob: Glob::new(g)
+                .map_err(|e| flag_err("--tz-for", format!("`{g}`: {e}")))?
+                .compile_matcher(),
+            zone: Zone::parse(z).map_err(|e| flag_err("--tz-for", e))?,
+        });
+    }
+    let mut tz_alias = BTreeMap::new();
+    for s in &a.tz_alias {
+        let (abbr, z) = split_eq("--tz-alias", s)?;
+        tz_alias.insert(
+            abbr.to_string(),
+            Zone::parse(z).map_err(|e| flag_err("--tz-alias", e))?,
+        );
+    }
+    let services = a
+        .service
+        .iter()
+        .map(|s| ServiceRule::parse(s).map_err(|e| flag_err("--service", e)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let max_decompressed = match &a.max_decompressed {
+        Some(s) => parse_size(s).map_err(|e| flag_err("--max-decompressed", e))?,
+        None => DEFAULT_MAX_DECOMPRESSED,
+    };
+    Ok(ScanConfig {
+        roots: a.paths.clone(),
+        discover: DiscoverOptions {
+            follow: a.follow,
+            services,
+        },
+        input: InputOptions {
+            mmap: a.mmap,
+            max_decompressed,
+        },
+        threads: a.threads.unwrap_or(0),
+        gap,
+        tz,
+        tz_reason,
+        tz_for,
+        tz_alias,
+        chunk_size: crate::config::DEFAULT_CHUNK,
+        catalog,
+        matcher,
+        debug: a.debug,
+    })
+}
+
+fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
+    let t0 = Instant::now();
+    let cfg = resolve(&a)?;
+    let display = match &a.display_tz {
+        Some(z) => Zone::parse(z).map_err(|e| flag_err("--display-tz", e))?,
+        None => cfg.tz.clone(),
+    };
+    if cfg.threads > 0 {
+        // Ignore "already initialised" (tests may call run twice in one process).
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(cfg.threads)
+            .build_global();
+    }
+    let debug = |msg: String| {
+        if cfg.debug {
+            eprintln!("debug: {msg}");
+        }
+    };
+    debug(format!(
+        "catalog: {} signatures, {} patterns; threads: {}; gap {}s; naive zone {} ({})",
+        cfg.catalog.signatures.len(),
+        cfg.matcher.pattern_sig.len(),
+        rayon::current_num_threads(),
+        cfg.gap.num_seconds(),
+        cfg.tz,
+        cfg.tz_reason.describe()
+    ));
+    let t_disc = Instant::now();
+    let disc = discover::discover(&cfg.roots, &cfg.discover);
+    debug(format!(
+        "discovered {} files, {} problems in {:.1?}",
+        disc.sources.len(),
+        disc.problems.len(),
+        t_disc.elapsed()
+    ));
+    let t_scan = Instant::now();
+    let out = scan::scan(&disc.sources, &cfg);
+    let scan_time = t_scan.elapsed();
+    for f in &out.files {
+        debug(format!(
+            "{}: service={} format={} zone={} ({}) access={} bytes={} lines={} records={} hits={}",
+            f.path,
+            f.service,
+            f.format.map_or("none", |x| x.id()),
+            f.zone,
+            f.zone_reason.map_or("-", |r| r.describe()),
+            f.access
+                .map(|x| format!("{x:?}").to_lowercase())
+                .unwrap_or_else(|| "-".into()),
+            f.bytes,
+            f.lines,
+            f.records,
+            f.hits
+        ));
+    }
+    let t_cl = Instant::now();
+    let files = &out.files;
+    let clusters = cluster::cluster(&out.hits, &cfg.catalog, cfg.gap, &|f| {
+        files[f as usize].service.clone()
+    });
+    if cfg.debug {
+        for inc in &clusters.incidents {
+            debug(format!(
+                "incident #{}: {} opening/attached hits merged (gap < {}s); root {} chosen as lowest layer among {:?}",
+                inc.id,
+                inc.hits.len(),
+                cfg.gap.num_seconds(),
+                cfg.catalog.signatures[inc.root as usize].id,
+                inc.chain
+                    .iter()
+                    .map(|&s| format!(
+                        "{}(L{})",
+                        cfg.catalog.signatures[s as usize].id,
+                        cfg.catalog.signatures[s as usize].layer.map_or("-".into(), |l| l.to_string())
+                    ))
+                    .collect::<Vec<_>>()
+            ));
+        }
+    }
+    let report = report::build(&out, &clusters, &cfg, &disc.problems);
+    debug(format!(
+        "timings: scan {:.1?}, cluster {:.1?}, total {:.1?}",
+        scan_time,
+        t_cl.elapsed(),
+        t0.elapsed()
+    ));
+    for w in &report.warnings {
+        eprintln!("faultscope: warning: {}", report::escape_control(w));
+    }
+    for f in &report.files {
+        if let Some(e) = &f.error {
+            eprintln!("faultscope: error: {}", report::escape_control(e));
+        }
+    }
+    let rendered = match a.format {
+        OutputFormat::Json => report::to_json(&report),
+        OutputFormat::Text => report::to_text(&report, &display, &cfg.catalog),
+    };
+    match &a.output {
+        Some(p) => std::fs::write(p, rendered.as_bytes())
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(rendered.as_bytes())?;
+            stdout.flush()?;
+        }
+    }
+    let read_any = out.files.iter().any(|f| f.access.is_some());
+    let had_errors = report.files.iter().any(|f| f.error.is_some());
+    if !read_any && had_errors {
+        return Ok(EXIT_TROUBLE);
+    }
+    Ok(if report.incidents.is_empty() || a.exit_zero {
+        EXIT_CLEAN
+    } else {
+        EXIT_INCIDENTS
+    })
+}
+
+fn run_signatures(a: SignaturesArgs) -> anyhow::Result<i32> {
+    let cat = load_catalog(&a.rules)?;
+    cat.compile()?;
+    let mut stdout = std::io::stdout().lock();
+    if a.export_patterns {
+        stdout.write_all(cat.export_patterns().as_bytes())?;
+        return Ok(EXIT_CLEAN);
+    }
+    match a.format {
+        OutputFormat::Json => {
+            let v = serde_json::json!({
+                "schema": "faultscope-catalog/1",
+                "signatures": cat.signatures,
+            });
+            writeln!(stdout, "{}", serde_json::to_string_pretty(&v)?)?;
+        }
+        OutputFormat::Text => {
+            let w = cat
+                .signatures
+                .iter()
+                .map(|s| s.id.len())
+                .max()
+                .unwrap_or(10);
+            let c = cat
+                .signatures
+                .iter()
+                .map(|s| s.category.len())
+                .max()
+                .unwrap_or(10);
+            writeln!(
+                stdout,
+                "{:<w$}  {:<c$}  {:<8}  LAYER  TITLE",
+                "ID", "CATEGORY", "SEVERITY"
+            )?;
+            for s in &cat.signatures {
+                writeln!(
+                    stdout,
+                    "{:<w$}  {:<c$}  {:<8}  {:<5}  {}",
+                    s.id,
+                    s.category,
+                    s.severity.as_str(),
+                    s.layer.map_or("-".into(), |l| l.to_string()),
+                    s.title
+                )?;
+            }
+        }
+    }
+    Ok(EXIT_CLEAN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("512M").unwrap(), 512 << 20);
+        assert_eq!(parse_size("4G").unwrap(), 4 << 30);
+        assert_eq!(parse_size("1000").unwrap(), 1000);
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("3X").is_err());
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,467 @@
+//! Discovery: turns the paths a user typed into the list of files to scan, each with the
+//! service it belongs to.
+//!
+//! Input: root paths (files or directories) and [`DiscoverOptions`]. Output: a
+//! [`Discovery`]: the files, sorted by path so every later stage is deterministic, plus
+//! per-path problems (missing path, symlink loop, special file) that are reported but never
+//! stop the scan.
+//!
+//! Rules and tricky cases:
+//! - Directories are walked recursively. Symlinks found *inside* a walk are not followed
+//!   unless `--follow` (like ripgrep): a `current -> ..` link must not scan the tree twice or
+//!   leave the given roots. With `--follow`, loops are detected and reported.
+//! - Roots named on the command line are followed even when they are symlinks.
+//! - The same file reached through two paths (a bind mount, a hard link, a root given twice)
+//!   is scanned once: files are keyed by (device, inode).
+//! - FIFOs, sockets and device files are skipped with a note: reading them could block
+//!   forever.
+//! - Hidden files and directories met during a walk are skipped (`.git`, editor swap files);
+//!   a hidden file named explicitly is scanned.
+//! - Service name: the first directory under the scan root (`zuul-gateway/gateway.log` →
+//!   `zuul-gateway`); for a file directly under the root (or a root that is a file), the
+//!   file stem without rotation and date suffixes (`gateway.2019-08-21.0.log.gz` →
+//!   `gateway`); `--service GLOB=NAME` overrides both.
+
+use crate::error::FileError;
+use globset::{Glob, GlobMatcher};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// A file to scan.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// Path as shown to the user (root joined with the relative path).
+    pub path: PathBuf,
+    /// Path relative to its scan root (the file name for a root that is a file).
+    pub relative: PathBuf,
+    /// The service this file belongs to.
+    pub service: String,
+    /// Size in bytes at discovery time.
+    pub size: u64,
+    /// Modification time, if the OS gave one.
+    pub mtime: Option<SystemTime>,
+}
+
+/// A path that could not be turned into a file to scan.
+#[derive(Clone, Debug)]
+pub struct Problem {
+    /// The path as given or found.
+    pub path: PathBuf,
+    /// What is wrong.
+    pub error: FileError,
+    /// True for notes (skipped special files, symlinks not followed): not errors.
+    pub note: bool,
+}
+
+/// Result of discovery.
+#[derive(Clone, Debug, Default)]
+pub struct Discovery {
+    /// Files, sorted by path.
+    pub sources: Vec<Source>,
+    /// Problems and notes, in the order met.
+    pub problems: Vec<Problem>,
+}
+
+/// One `--service GLOB=NAME` rule.
+#[derive(Clone, Debug)]
+pub struct ServiceRule {
+    glob: GlobMatcher,
+    name: String,
+}
+
+impl ServiceRule {
+    /// Parses `GLOB=NAME`.
+    pub fn parse(s: &str) -> Result<ServiceRule, String> {
+        let (g, name) = s
+            .rsplit_once('=')
+            .ok_or_else(|| format!("`{s}`: expected GLOB=NAME"))?;
+        if name.is_empty() {
+            return Err(format!("`{s}`: empty service name"));
+        }
+        let glob = Glob::new(g)
+            .map_err(|e| format!("`{g}`: {e}"))?
+            .compile_matcher();
+        Ok(ServiceRule {
+            glob,
+            name: name.to_string(),
+        })
+    }
+
+    /// True if the rule applies to a file (matched against its shown path, its path
+    /// relative to the root, and its file name).
+    pub fn matches(&self, shown: &Path, relative: &Path) -> bool {
+        self.glob.is_match(shown)
+            || self.glob.is_match(relative)
+            || shown.file_name().is_some_and(|n| self.glob.is_match(n))
+    }
+
+    /// Service name of the rule.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Discovery options.
+#[derive(Clone, Debug, Default)]
+pub struct DiscoverOptions {
+    /// Follow symlinks met inside a walk (`--follow`).
+    pub follow: bool,
+    /// `--service` overrides, first match wins.
+    pub services: Vec<ServiceRule>,
+}
+
+/// Walks the roots.
+pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
+    let mut out = Discovery::default();
+    let mut seen = BTreeSet::new();
+    for root in roots {
+        let meta = match std::fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) => {
+                let dangling = std::fs::symlink_metadata(root).is_ok();
+                let what = if dangling {
+                    "broken symlink"
+                } else {
+                    "cannot open"
+                };
+                out.problems.push(Problem {
+                    path: root.clone(),
+                    error: FileError::io(&format!("{}: {what}", root.display()), &e),
+                    note: false,
+                });
+                continue;
+            }
+        };
+        if meta.is_file() {
+            let rel = PathBuf::from(root.file_name().unwrap_or(root.as_os_str()));
+            push_file(&mut out, &mut seen, root.clone(), rel, &meta, opts);
+            continue;
+        }
+        if !meta.is_dir() {
+            out.problems.push(special(root));
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(root)
+            .follow_links(opts.follow)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    let path = e
+                        .path()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| root.clone());
+                    let loop_ = e.loop_ancestor().is_some();
+                    let msg = if loop_ {
+                        format!("{}: symlink loop, not followed", path.display())
+                    } else {
+                        format!("{}: {e}", path.display())
+                    };
+                    let kind = if loop_ {
+                        "symlink-loop"
+                    } else if e
+                        .io_error()
+                        .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
+                    {
+                        "permission-denied"
+                    } else {
+                        "io"
+                    };
+                    out.problems.push(Problem {
+                        path,
+                        error: FileError::new(kind, msg),
+                        note: loop_,
+                    });
+                    continue;
+                }
+            };
+            let ft = entry.file_type();
+            if ft.is_dir() {
+                continue;
+            }
+            if ft.is_symlink() {
+                // Not following: a note, so a user who expected the target knows why.
+                out.problems.push(Problem {
+                    path: entry.path().to_path_buf(),
+                    error: FileError::new(
+                        "symlink-skipped",
+                        format!(
+                            "{}: symlink not followed (use --follow)",
+                            entry.path().display()
+                        ),
+                    ),
+                    note: true,
+                });
+                continue;
+            }
+            let meta = match entry.metadata() {
+                Ok(m) => m,
+                Err(e) => {
+                    out.problems.push(Problem {
+                        path: entry.path().to_path_buf(),
+                        error: FileError::new("io", format!("{}: {e}", entry.path().display())),
+                        note: false,
+                    });
+                    continue;
+                }
+            };
+            if !meta.is_file() {
+                out.problems.push(special(entry.path()));
+                continue;
+            }
+            let rel = entry
+                .path()
+                .strip_prefix(root)
+                .unwrap_or(entry.path())
+                .to_path_buf();
+            push_file(
+                &mut out,
+                &mut seen,
+                entry.path().to_path_buf(),
+                rel,
+                &meta,
+                opts,
+            );
+        }
+    }
+    out.sources.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+fn special(path: &Path) -> Problem {
+    Problem {
+        path: path.to_path_buf(),
+        error: FileError::new(
+            "special-file",
+            format!(
+                "{}: not a regular file (FIFO, socket or device), skipped",
+                path.display()
+            ),
+        ),
+        note: true,
+    }
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str()
+        .is_some_and(|s| s.starts_with('.') && s != "." && s != "..")
+}
+
+#[cfg(unix)]
+fn file_key(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_key(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+fn push_file(
+    out: &mut Discovery,
+    seen: &mut BTreeSet<(u64, u64)>,
+    path: PathBuf,
+    relative: PathBuf,
+    meta: &std::fs::Metadata,
+    opts: &DiscoverOptions,
+) {
+    if let Some(key) = file_key(meta) {
+        if !seen.insert(key) {
+            return;
+        }
+    }
+    let service = opts
+        .services
+        .iter()
+        .find(|r| r.matches(&path, &relative))
+        .map(|r| r.name.clone())
+        .unwrap_or_else(|| service_name(&relative));
+    out.sources.push(Source {
+        path,
+        relative,
+        service,
+        size: meta.len(),
+        mtime: meta.modified().ok(),
+    });
+}
+
+/// Service name from a path relative to the scan root (see module docs).
+pub fn service_name(relative: &Path) -> String {
+    let mut comps = relative.components();
+    if let (Some(first), Some(_)) = (comps.next(), comps.next()) {
+        return first.as_os_str().to_string_lossy().into_owned();
+    }
+    let name = relative
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    clean_stem(&name)
+}
+
+/// Strips compression, rotation and date suffixes: `gateway.2019-08-21.0.log.gz` →
+/// `gateway`, `access.log.1` → `access`, `catalina.out` → `catalina`,
+/// `localhost_access_log.2019-08-21.txt` → `localhost_access_log`.
+pub fn clean_stem(name: &str) -> String {
+    let mut s = name.to_string();
+    loop {
+        let before = s.clone();
+        for ext in [
+            ".gz", ".zst", ".bz2", ".xz", ".log", ".txt", ".out", ".err", ".json", ".ndjson",
+            ".jsonl",
+        ] {
+            if s.len() > ext.len() && s.to_ascii_lowercase().ends_with(ext) {
+                s.truncate(s.len() - ext.len());
+            }
+        }
+        // Dates with inner separators: `.2019-08-21`, `-2019-08-21`, `_2019-08-21`.
+        if s.len() > 11 {
+            let b = s.as_bytes();
+            let t = &b[b.len() - 11..];
+            if matches!(t[0], b'.' | b'-' | b'_')
+                && t[1..5].iter().all(u8::is_ascii_digit)
+                && t[5] == b'-'
+                && t[8] == b'-'
+            {
+                s.truncate(s.len() - 11);
+                continue;
+            }
+        }
+        // Trailing rotation counters and compact dates: `.1`, `-3`, `_20190821`,
+        // `-20190821T1300`.
+        if let Some(pos) = s.rfind(['.', '-', '_']) {
+            let tail = &s[pos + 1..];
+            let is_counter =
+                !tail.is_empty() && tail.len() <= 3 && tail.bytes().all(|c| c.is_ascii_digit());
+            let is_date = tail.len() >= 6
+                && tail.bytes().filter(u8::is_ascii_digit).count() >= 6
+                && tail
+                    .bytes()
+                    .all(|c| c.is_ascii_digit() || b"-_:T".contains(&c));
+            if pos > 0 && (is_counter || is_date) {
+                s.truncate(pos);
+            }
+        }
+        if s == before || s.is_empty() {
+            break;
+        }
+    }
+    if s.is_empty() {
+        name.to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems() {
+        for (name, want) in [
+            ("gateway.2019-08-21.0.log.gz", "gateway"),
+            ("gateway.log", "gateway"),
+            ("access.log.1", "access"),
+            ("access.log.2.gz", "access"),
+            ("catalina.2019-08-21.log", "catalina"),
+            ("catalina.out", "catalina"),
+            (
+                "localhost_access_log.2019-08-21.txt",
+                "localhost_access_log",
+            ),
+            ("app-20190821.log", "app"),
+            ("user-service.log", "user-service"),
+            ("order-service.json.log", "order-service"),
+            ("syslog", "syslog"),
+            ("messages-20190825", "messages"),
+            ("u_ex190821.log", "u_ex190821"),
+            ("2019.log", "2019"),
+        ] {
+            assert_eq!(clean_stem(name), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn service_from_first_dir() {
+        assert_eq!(
+            service_name(Path::new("zuul-gateway/gateway.log")),
+            "zuul-gateway"
+        );
+        assert_eq!(service_name(Path::new("nginx/old/access.log.1")), "nginx");
+        assert_eq!(
+            service_name(Path::new("gateway.2019-08-21.0.log.gz")),
+            "gateway"
+        );
+    }
+
+    #[test]
+    fn walk_dedups_and_sorts_and_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("b-svc")).unwrap();
+        std::fs::create_dir_all(d.join("a-svc")).unwrap();
+        std::fs::create_dir_all(d.join(".git")).unwrap();
+        std::fs::write(d.join("b-svc/x.log"), "x\n").unwrap();
+        std::fs::write(d.join("a-svc/y.log"), "y\n").unwrap();
+        std::fs::write(d.join(".git/HEAD"), "ref\n").unwrap();
+        std::fs::write(d.join("top.log.1"), "z\n").unwrap();
+        let opts = DiscoverOptions {
+            follow: false,
+            services: vec![ServiceRule::parse("**/x.log=renamed").unwrap()],
+        };
+        // The same root twice: files once.
+        let got = discover(&[d.to_path_buf(), d.to_path_buf()], &opts);
+        let names: Vec<_> = got
+            .sources
+            .iter()
+            .map(|s| (s.relative.clone(), s.service.clone()))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                (PathBuf::from("a-svc/y.log"), "a-svc".to_string()),
+                (PathBuf::from("b-svc/x.log"), "renamed".to_string()),
+                (PathBuf::from("top.log.1"), "top".to_string()),
+            ]
+        );
+        let missing = discover(&[d.join("nope")], &opts);
+        assert_eq!(missing.problems.len(), 1);
+        assert!(missing.problems[0].error.message.contains("nope"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_loops_and_fifos() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("svc")).unwrap();
+        std::fs::write(d.join("svc/a.log"), "a\n").unwrap();
+        std::os::unix::fs::symlink(d, d.join("svc/up")).unwrap();
+        std::os::unix::fs::symlink(d.join("nowhere"), d.join("svc/broken.log")).unwrap();
+        let fifo = d.join("svc/pipe.log");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo with a valid NUL-terminated path.
+        assert_eq!(unsafe { libc_mkfifo(c.as_ptr(), 0o644) }, 0);
+        for follow in [false, true] {
+            let got = discover(
+                &[d.to_path_buf()],
+                &DiscoverOptions {
+                    follow,
+                    services: vec![],
+                },
+            );
+            assert_eq!(got.sources.len(), 1, "follow={follow}: {:?}", got.sources);
+            assert!(got.problems.iter().any(|p| p.error.kind == "special-file"));
+        }
+    }
+
+    extern "C" {
+        #[link_name = "mkfifo"]
+        fn libc_mkfifo(path: *const std::ffi::c_char, mode: u32) -> i32;
+    }
+}

@@ -1,0 +1,637 @@
+//! Reports: the outage timeline as data ([`Report`], the JSON contract) and as text.
+//!
+//! Input: scan output, clusters, the configuration and discovery problems. Output: a
+//! [`Report`] value; [`to_json`] and [`to_text`] render it. Every renderer reads the same
+//! value, so text and JSON never disagree.
+//!
+//! Contract (README "JSON contract"): `schema` is versioned (`faultscope/1`); times are
+//! RFC 3339 UTC; the zone assumed for naive times is stated (`assumed_timezone`, and per
+//! file `zone` + `zone_reason`); every list is sorted, so output is identical for `-j1` and
+//! `-j8`. No wall-clock time of the run appears in a report.
+//!
+//! Log text is hostile input: excerpts are escaped for the terminal (control characters and
+//! ANSI escape sequences are shown as `\x1b`-style escapes, never emitted).
+
+use crate::catalog::{Catalog, Severity};
+use crate::cluster::Clusters;
+use crate::config::ScanConfig;
+use crate::discover::Problem;
+use crate::scan::{Hit, ScanOutput};
+use crate::time::{rfc3339, Zone};
+use chrono::{DateTime, Utc};
+use serde::{Serialize, Serializer};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// JSON schema id.
+pub const SCHEMA: &str = "faultscope/1";
+
+fn ser_time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(*t))
+}
+
+fn ser_opt_time<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&rfc3339(*t)),
+        None => s.serialize_none(),
+    }
+}
+
+/// The whole report.
+#[derive(Serialize, Debug, Clone)]
+pub struct Report {
+    /// Schema id.
+    pub schema: &'static str,
+    /// Tool name and version.
+    pub tool: Tool,
+    /// Zone assumed for naive timestamps (unless a file says otherwise in `files[]`).
+    pub assumed_timezone: String,
+    /// Why that zone.
+    pub timezone_reason: String,
+    /// Incident gap in seconds.
+    pub gap_seconds: i64,
+    /// Counts.
+    pub summary: Summary,
+    /// Incidents in time order.
+    pub incidents: Vec<IncidentOut>,
+    /// Timeline markers (restarts, starts) in time order.
+    pub markers: Vec<MarkerOut>,
+    /// Noise signatures outside incidents: steady background, not evidence.
+    pub background: Vec<Background>,
+    /// Every input file.
+    pub files: Vec<FileOut>,
+    /// Hits whose record has no usable time.
+    pub undated_hits: u64,
+    /// Warnings (also printed on stderr).
+    pub warnings: Vec<String>,
+}
+
+/// Tool identity.
+#[derive(Serialize, Debug, Clone)]
+pub struct Tool {
+    /// `faultscope`.
+    pub name: &'static str,
+    /// Crate version.
+    pub version: &'static str,
+}
+
+/// Counts for the summary line.
+#[derive(Serialize, Debug, Clone, Default)]
+pub struct Summary {
+    /// Incidents.
+    pub incidents: usize,
+    /// Sum of incident durations.
+    pub total_downtime_seconds: i64,
+    /// Files scanned (read at least partly).
+    pub files_scanned: usize,
+    /// Files with an error.
+    pub files_with_errors: usize,
+    /// Total hits (records × signatures).
+    pub hits: usize,
+    /// Earliest record time over all files.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub first: Option<DateTime<Utc>>,
+    /// Latest record time over all files.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub last: Option<DateTime<Utc>>,
+}
+
+/// A signature reference.
+#[derive(Serialize, Debug, Clone)]
+pub struct RootCause {
+    /// Signature id.
+    pub signature: String,
+    /// Category.
+    pub category: String,
+    /// Title.
+    pub title: String,
+    /// Causal layer (0 host ... 8 user-facing).
+    pub layer: Option<u8>,
+    /// What it means.
+    pub means: String,
+}
+
+/// Where something was first seen.
+#[derive(Serialize, Debug, Clone)]
+pub struct FirstSeen {
+    /// Service.
+    pub service: String,
+    /// Time.
+    #[serde(serialize_with = "ser_time")]
+    pub time: DateTime<Utc>,
+}
+
+/// One hit as shown in a report.
+#[derive(Serialize, Debug, Clone)]
+pub struct HitOut {
+    /// Record time.
+    #[serde(serialize_with = "ser_time")]
+    pub time: DateTime<Utc>,
+    /// Service.
+    pub service: String,
+    /// Signature id.
+    pub signature: String,
+    /// File.
+    pub path: String,
+    /// 1-based line.
+    pub line: u64,
+    /// The matched line (raw log text; escape before printing to a terminal or HTML).
+    pub text: String,
+}
+
+/// A timeline marker: the first hit of a run of the same marker signature in one service.
+#[derive(Serialize, Debug, Clone)]
+pub struct MarkerOut {
+    /// The first hit.
+    #[serde(flatten)]
+    pub hit: HitOut,
+    /// How many hits of that signature in that service the run holds.
+    pub count: u64,
+}
+
+/// One incident.
+#[derive(Serialize, Debug, Clone)]
+pub struct IncidentOut {
+    /// 1-based id.
+    pub id: usize,
+    /// Start (first critical/error hit).
+    #[serde(serialize_with = "ser_time")]
+    pub start: DateTime<Utc>,
+    /// End (last critical/error hit).
+    #[serde(serialize_with = "ser_time")]
+    pub end: DateTime<Utc>,
+    /// `end - start`, whole seconds.
+    pub duration_seconds: i64,
+    /// critical | error.
+    pub severity: Severity,
+    /// Root cause.
+    pub root_cause: RootCause,
+    /// Signatures seen, root first.
+    pub chain: Vec<String>,
+    /// Hits per signature id.
+    pub signatures: BTreeMap<String, u64>,
+    /// Services with hits.
+    pub services: Vec<String>,
+    /// Where the root signature was first seen.
+    pub first_seen: FirstSeen,
+    /// Evidence lines.
+    pub evidence: Vec<HitOut>,
+    /// Next checks from the catalog for the root cause.
+    pub next_checks: Vec<String>,
+}
+
+/// Background noise counts.
+#[derive(Serialize, Debug, Clone)]
+pub struct Background {
+    /// Signature id.
+    pub signature: String,
+    /// Hits outside incidents.
+    pub hits: u64,
+}
+
+/// One file in the report.
+#[derive(Serialize, Debug, Clone)]
+pub struct FileOut {
+    /// Path.
+    pub path: String,
+    /// Service.
+    pub service: String,
+    /// Detected timestamp format (`null`: none found).
+    pub format: Option<String>,
+    /// Zone applied to naive times in this file.
+    pub zone: String,
+    /// Why: explicit / flag / flag-for-file / alias / default-local.
+    pub zone_reason: Option<String>,
+    /// mmap | read | gzip | utf16.
+    pub access: Option<String>,
+    /// Bytes scanned.
+    pub bytes: u64,
+    /// Lines.
+    pub lines: u64,
+    /// Records.
+    pub records: u64,
+    /// Records with a time.
+    pub dated_records: u64,
+    /// First record time.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub first: Option<DateTime<Utc>>,
+    /// Last record time.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub last: Option<DateTime<Utc>>,
+    /// Hits.
+    pub hits: u64,
+    /// Error, if the file could not be (fully) read.
+    pub error: Option<String>,
+    /// Why it was skipped (binary).
+    pub skipped: Option<String>,
+}
+
+/// Builds the report.
+pub fn build(
+    scan: &ScanOutput,
+    clusters: &Clusters,
+    cfg: &ScanConfig,
+    problems: &[Problem],
+) -> Report {
+    let cat: &Catalog = &cfg.catalog;
+    let hit_out = |h: &Hit| HitOut {
+        time: h.time.expect("dated"),
+        service: scan.files[h.file as usize].service.clone(),
+        signature: cat.signatures[h.sig as usize].id.clone(),
+        path: scan.files[h.file as usize].path.clone(),
+        line: h.line,
+        text: h.excerpt.to_string(),
+    };
+    let incidents: Vec<IncidentOut> = clusters
+        .incidents
+        .iter()
+        .map(|inc| {
+            let root = &cat.signatures[inc.root as usize];
+            IncidentOut {
+                id: inc.id,
+                start: inc.start,
+                end: inc.end,
+                duration_seconds: (inc.end - inc.start).num_seconds(),
+                severity: inc.severity,
+                root_cause: RootCause {
+                    signature: root.id.clone(),
+                    category: root.category.clone(),
+                    title: root.title.clone(),
+                    layer: root.layer,
+                    means: root.means.clone(),
+                },
+                chain: inc
+                    .chain
+                    .iter()
+                    .map(|&s| cat.signatures[s as usize].id.clone())
+                    .collect(),
+                signatures: inc
+                    .counts
+                    .iter()
+                    .map(|(&s, &n)| (cat.signatures[s as usize].id.clone(), n))
+                    .collect(),
+                services: inc.services.clone(),
+                first_seen: FirstSeen {
+                    service: inc.first_seen.0.clone(),
+                    time: inc.first_seen.1,
+                },
+                evidence: inc
+                    .evidence
+                    .iter()
+                    .map(|&i| hit_out(&scan.hits[i]))
+                    .collect(),
+                next_checks: root.next.clone(),
+            }
+        })
+        .collect();
+
+    let mut warnings = Vec::new();
+    let mut files: Vec<FileOut> = Vec::new();
+    for p in problems {
+        if p.note {
+            warnings.push(p.error.message.clone());
+        } else {
+            files.push(FileOut {
+                path: p.path.display().to_string(),
+                service: String::new(),
+                format: None,
+                zone: String::new(),
+                zone_reason: None,
+                access: None,
+                bytes: 0,
+                lines: 0,
+                records: 0,
+                dated_records: 0,
+                first: None,
+                last: None,
+                hits: 0,
+                error: Some(p.error.message.clone()),
+                skipped: None,
+            });
+        }
+    }
+    for f in &scan.files {
+        if let Some(s) = &f.skipped {
+            warnings.push(s.clone());
+        }
+        warnings.extend(f.notes.iter().cloned());
+        for (abbr, (line, n)) in &f.ambiguous {
+            let cands = crate::time::ambiguous_abbrev(abbr).unwrap_or("several zones");
+            warnings.push(format!(
+                "{}:{line}: zone abbreviation `{abbr}` is ambiguous ({cands}); {n} record(s) left undated. \
+                 Fix with --tz-alias {abbr}=<zone>, e.g. --tz-alias {abbr}=Asia/Shanghai",
+                f.path
+            ));
+        }
+        if f.format.is_none() && f.hits > 0 && f.dated_records == 0 {
+            warnings.push(format!(
+                "{}: no timestamp format recognised; its {} hit(s) are undated",
+                f.path, f.hits
+            ));
+        }
+        let all_explicit = f.explicit_offsets
+            && f.format.is_some_and(|fm| {
+                matches!(
+                    fm,
+                    crate::time::Format::Iso8601Offset | crate::time::Format::Clf
+                )
+            });
+        files.push(FileOut {
+            path: f.path.clone(),
+            service: f.service.clone(),
+            format: f.format.map(|x| x.id().to_string()),
+            zone: if all_explicit {
+                "explicit".into()
+            } else {
+                f.zone.clone()
+            },
+            zone_reason: if all_explicit {
+                Some("explicit".into())
+            } else {
+                f.zone_reason.map(|r| reason_id(r).to_string())
+            },
+            access: f.access.map(|a| {
+                serde_json::to_value(a)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default()
+            }),
+            bytes: f.bytes,
+            lines: f.lines,
+            records: f.records,
+            dated_records: f.dated_records,
+            first: f.first,
+            last: f.last,
+            hits: f.hits,
+            error: f.error.as_ref().map(|e| e.message.clone()),
+            skipped: f.skipped.clone(),
+        });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let markers = clusters
+        .markers
+        .iter()
+        .map(|&(i, count)| MarkerOut {
+            hit: hit_out(&scan.hits[i]),
+            count,
+        })
+        .collect();
+    let background = clusters
+        .background
+        .iter()
+        .map(|(&s, &n)| Background {
+            signature: cat.signatures[s as usize].id.clone(),
+            hits: n,
+        })
+        .collect();
+    let read_files = scan.files.iter().filter(|f| f.access.is_some()).count();
+    let summary = Summary {
+        incidents: incidents.len(),
+        total_downtime_seconds: incidents.iter().map(|i| i.duration_seconds).sum(),
+        files_scanned: read_files,
+        files_with_errors: files.iter().filter(|f| f.error.is_some()).count(),
+        hits: scan.hits.len(),
+        first: scan.files.iter().filter_map(|f| f.first).min(),
+        last: scan.files.iter().filter_map(|f| f.last).max(),
+    };
+    Report {
+        schema: SCHEMA,
+        tool: Tool {
+            name: "faultscope",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        assumed_timezone: cfg.tz.to_string(),
+        timezone_reason: reason_id(cfg.tz_reason).to_string(),
+        gap_seconds: cfg.gap.num_seconds(),
+        summary,
+        incidents,
+        markers,
+        background,
+        files,
+        undated_hits: clusters.undated.len() as u64,
+        warnings,
+    }
+}
+
+fn reason_id(r: crate::time::ZoneReason) -> &'static str {
+    use crate::time::ZoneReason::*;
+    match r {
+        Explicit => "explicit",
+        FlagForFile => "flag-for-file",
+        Flag => "flag",
+        Alias => "alias",
+        DefaultLocal => "default-local",
+    }
+}
+
+/// JSON rendering (pretty, trailing newline).
+pub fn to_json(r: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(r).expect("report serializes");
+    s.push('\n');
+    s
+}
+
+/// Escapes control characters (ANSI escapes included) so log text cannot drive the terminal.
+pub fn escape_control(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\t' => out.push_str("    "),
+            c if c.is_control() => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn human_duration(secs: i64) -> String {
+    match secs {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m {:02}s", s / 60, s % 60),
+        s => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Text rendering: one block per incident, times in `display` zone.
+pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
+    let mut o = String::new();
+    let day = |t: DateTime<Utc>| display.format(t, "%Y-%m-%d %H:%M:%S");
+    let clock = |t: DateTime<Utc>| display.format(t, "%H:%M:%S");
+    let same_day = |a: DateTime<Utc>, b: DateTime<Utc>| {
+        display.format(a, "%Y-%m-%d") == display.format(b, "%Y-%m-%d")
+    };
+    let span = match (r.summary.first, r.summary.last) {
+        (Some(a), Some(b)) => format!(
+            ", logs from {} to {}",
+            day(a),
+            if same_day(a, b) { clock(b) } else { day(b) }
+        ),
+        _ => String::new(),
+    };
+    let zone_note = format!("times in {display}");
+    let _ = writeln!(
+        o,
+        "faultscope: {} incident{} in {} file{}{span} ({zone_note}; naive times read as {} from {})",
+        r.incidents.len(),
+        if r.incidents.len() == 1 { "" } else { "s" },
+        r.summary.files_scanned,
+        if r.summary.files_scanned == 1 { "" } else { "s" },
+        r.assumed_timezone,
+        match r.timezone_reason.as_str() {
+            "flag" => "--tz",
+            "default-local" => "this machine's local zone; set --tz",
+            x => x,
+        }
+    );
+    for inc in &r.incidents {
+        let _ = writeln!(o);
+        let end = if same_day(inc.start, inc.end) {
+            clock(inc.end)
+        } else {
+            day(inc.end)
+        };
+        let _ = writeln!(
+            o,
+            "#{}  {} → {}  {}  {}",
+            inc.id,
+            day(inc.start),
+            end,
+            human_duration(inc.duration_seconds),
+            inc.severity.as_str().to_uppercase()
+        );
+        let rc = &inc.root_cause;
+        let _ = writeln!(
+            o,
+            "    root cause  {}: {} [{}]",
+            rc.signature, rc.title, rc.category
+        );
+        if inc.chain.len() > 1 {
+            let _ = writeln!(o, "    chain       {}", inc.chain.join(" → "));
+        }
+        let _ = writeln!(
+            o,
+            "    first seen  {} at {}",
+            inc.first_seen.service,
+            clock(inc.first_seen.time)
+        );
+        let _ = writeln!(o, "    services    {}", inc.services.join(", "));
+        let mut sigs: Vec<(&String, &u64)> = inc.signatures.iter().collect();
+        sigs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let sig_text: Vec<String> = sigs
+            .iter()
+            .map(|(id, n)| {
+                let noise = cat.index_of(id).is_some_and(|i| cat.signatures[i].noise);
+                format!("{id} ×{n}{}", if noise { " (noise)" } else { "" })
+            })
+            .collect();
+        let _ = writeln!(o, "    hits        {}", sig_text.join(", "));
+        for (k, e) in inc.evidence.iter().enumerate() {
+            let _ = writeln!(
+                o,
+                "    {}  {}:{}  {}",
+                if k == 0 { "evidence" } else { "        " },
+                e.path,
+                e.line,
+                clip(&escape_control(e.text.trim()), 110)
+            );
+        }
+        if !inc.next_checks.is_empty() {
+            let _ = writeln!(
+                o,
+                "    next        {}",
+                inc.next_checks
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+        }
+    }
+    if !r.markers.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "markers");
+        for m in &r.markers {
+            let h = &m.hit;
+            let _ = writeln!(
+                o,
+                "    {}  {:<16} {:<28} {}:{}{}",
+                day(h.time),
+                h.service,
+                h.signature,
+                h.path,
+                h.line,
+                if m.count > 1 {
+                    format!(" (×{})", m.count)
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    if !r.background.is_empty() {
+        let _ = writeln!(o);
+        let bg: Vec<String> = r
+            .background
+            .iter()
+            .map(|b| format!("{} ×{}", b.signature, b.hits))
+            .collect();
+        let _ = writeln!(
+            o,
+            "background noise outside incidents (not evidence): {}",
+            bg.join(", ")
+        );
+    }
+    let _ = writeln!(o);
+    let errs = r.summary.files_with_errors;
+    let _ = writeln!(
+        o,
+        "summary: {} incident{}, {} of outage in total; {} file{} scanned{}; {} undated hit{}",
+        r.incidents.len(),
+        if r.incidents.len() == 1 { "" } else { "s" },
+        human_duration(r.summary.total_downtime_seconds),
+        r.summary.files_scanned,
+        if r.summary.files_scanned == 1 {
+            ""
+        } else {
+            "s"
+        },
+        if errs > 0 {
+            format!(", {errs} with errors (see stderr)")
+        } else {
+            String::new()
+        },
+        r.undated_hits,
+        if r.undated_hits == 1 { "" } else { "s" },
+    );
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_control("a\x1b[31mred\x07"), "a\\x1b[31mred\\x07");
+        assert_eq!(escape_control("tab\there"), "tab    here");
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(human_duration(31), "31s");
+        assert_eq!(human_duration(124), "2m 04s");
+        assert_eq!(human_duration(7300), "2h 01m");
+    }
+}
