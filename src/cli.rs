@@ -81,6 +81,9 @@ struct ScanArgs {
     /// Zone used to display times in text output (default: the assumed zone).
     #[arg(long = "display-tz", value_name = "ZONE")]
     display_tz: Option<String>,
+    /// Year of the last record for stamps without a year (syslog, klog, logcat). Default: each file's mtime.
+    #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(1970..=2200))]
+    year: Option<i32>,
     /// Extra signatures: a JSON or TOML rules file that adds, overrides or disables entries (repeatable).
     #[arg(long, value_name = "FILE")]
     rules: Vec<PathBuf>,
@@ -261,6 +264,7 @@ fn resolve(a: &ScanArgs) -> anyhow::Result<ScanConfig> {
         catalog,
         matcher,
         debug: a.debug,
+        year: a.year,
     })
 }
 
@@ -304,10 +308,11 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     let scan_time = t_scan.elapsed();
     for f in &out.files {
         debug(format!(
-            "{}: service={} format={} zone={} ({}) access={} bytes={} lines={} records={} hits={}",
+            "{}: service={} format={} [{}] zone={} ({}) access={} bytes={} lines={} records={} hits={}",
             f.path,
             f.service,
             f.format.map_or("none", |x| x.id()),
+            f.time_detail,
             f.zone,
             f.zone_reason.map_or("-", |r| r.describe()),
             f.access
@@ -343,7 +348,10 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
             ));
         }
     }
-    let report = report::build(&out, &clusters, &cfg, &disc.problems);
+    let mut report = report::build(&out, &clusters, &cfg, &disc.problems);
+    report
+        .warnings
+        .extend(crate::time::hints::likely_zone_warnings(&out.files));
     debug(format!(
         "timings: scan {:.1?}, cluster {:.1?}, total {:.1?}",
         scan_time,

@@ -56,6 +56,8 @@ pub struct ScanConfig {
     pub matcher: Matcher,
     /// Emit `--debug` explanations on stderr.
     pub debug: bool,
+    /// `--year`: year of the last record of files whose stamps carry none (default: mtime).
+    pub year: Option<i32>,
 }
 
 impl ScanConfig {
@@ -77,6 +79,7 @@ impl ScanConfig {
             catalog,
             matcher,
             debug: false,
+            year: None,
         })
     }
 

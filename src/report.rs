@@ -319,8 +319,9 @@ pub fn build(
             let cands = crate::time::ambiguous_abbrev(abbr).unwrap_or("several zones");
             warnings.push(format!(
                 "{}:{line}: zone abbreviation `{abbr}` is ambiguous ({cands}); {n} record(s) left undated. \
-                 Fix with --tz-alias {abbr}=<zone>, e.g. --tz-alias {abbr}=Asia/Shanghai",
-                f.path
+                 Fix with --tz-alias {abbr}=<zone>, e.g. {}",
+                f.path,
+                crate::time::abbrev_examples(abbr)
             ));
         }
         if f.format.is_none() && f.hits > 0 && f.dated_records == 0 {

@@ -26,7 +26,7 @@ use crate::discover::Source;
 use crate::error::FileError;
 use crate::input::{self, Access, Skip};
 use crate::record;
-use crate::time::{self, Format, Resolved, ZoneReason, ZoneRule};
+use crate::time::{self, FileTime, FileTimeInput, Format, Resolved, ZoneReason};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -93,6 +93,12 @@ pub struct FileScan {
     pub ambiguous: BTreeMap<String, (u64, u64)>,
     /// Notes (NUL runs, transcoding).
     pub notes: Vec<String>,
+    /// Explicit offsets met (seconds east of UTC → records), for the likely-zone hint.
+    pub offsets: BTreeMap<i32, u64>,
+    /// Stamps resolved in the file's zone rule (naive in the text).
+    pub naive: u64,
+    /// How stamps are read: layouts and year/date inference (`--debug`, `inspect`).
+    pub time_detail: String,
 }
 
 /// What a scan produced.
@@ -115,6 +121,9 @@ struct ChunkOut {
     last: Option<DateTime<Utc>>,
     explicit: bool,
     ambiguous: BTreeMap<String, (u64, u64)>,
+    offsets: BTreeMap<i32, u64>,
+    naive: u64,
+    orphans: u64,
 }
 
 /// Scans every source. Never fails as a whole: problems are per file.
@@ -178,18 +187,36 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     fs.notes = opened.notes;
     let buf: &[u8] = &opened.bytes;
     fs.bytes = buf.len() as u64;
-    let format = time::detect(&buf[..buf.len().min(64 * 1024)], 50);
-    fs.format = format;
-
     let chunks = split_chunks(buf, cfg.chunk_size);
+    let name = src
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ft = FileTime::learn(
+        buf,
+        &chunks,
+        &FileTimeInput {
+            path: &fs.path,
+            name: &name,
+            mtime: src.mtime,
+            year: cfg.year,
+        },
+        rule,
+    );
+    fs.format = ft.format();
+    fs.time_detail = ft.describe();
+    fs.notes.extend(ft.notes.iter().cloned());
+
     let outs: Vec<ChunkOut> = chunks
         .par_iter()
-        .map(|r| scan_chunk(idx, buf, r.clone(), format, &rule, cfg))
+        .map(|r| scan_chunk(idx, buf, r.clone(), &ft, cfg))
         .collect();
 
     // Merge chunks: line numbers become absolute, first/last come from the outer chunks.
     let mut hits = Vec::new();
     let mut base = 0u64;
+    let mut orphans = 0u64;
     for mut c in outs {
         for h in &mut c.hits {
             h.line += base;
@@ -198,6 +225,11 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
         fs.records += c.records;
         fs.dated_records += c.dated;
         fs.explicit_offsets |= c.explicit;
+        fs.naive += c.naive;
+        for (o, n) in &c.offsets {
+            *fs.offsets.entry(*o).or_default() += n;
+        }
+        orphans += c.orphans;
         if fs.first.is_none() {
             fs.first = c.first;
         }
@@ -214,6 +246,17 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
         hits.extend(c.hits);
     }
     fs.lines = base;
+    if orphans > 0 {
+        fs.notes.push(format!(
+            "{}: {orphans} hit(s) in continuation lines at the top of the file were timed from the first stamped record below",
+            fs.path
+        ));
+    }
+    // Every resolved stamp carried its own offset: the zone rule did not matter.
+    if fs.explicit_offsets && fs.naive == 0 && fs.ambiguous.is_empty() {
+        fs.zone = "explicit".into();
+        fs.zone_reason = Some(ZoneReason::Explicit);
+    }
     // One record counts once per signature (a record may straddle a chunk boundary).
     hits.sort_by_key(|h| (h.record, h.sig, h.offset));
     hits.dedup_by_key(|h| (h.record, h.sig));
@@ -245,15 +288,21 @@ pub fn split_chunks(buf: &[u8], chunk: usize) -> Vec<Range<usize>> {
 }
 
 fn resolve(
-    rule: &ZoneRule,
+    ft: &FileTime,
     st: &time::RawStamp,
+    offset: usize,
     line_no: u64,
     out: &mut ChunkOut,
 ) -> Option<DateTime<Utc>> {
-    match rule.resolve(st) {
+    match ft.resolve(st, offset) {
         Resolved::At(t, reason) => {
             if reason == ZoneReason::Explicit {
                 out.explicit = true;
+                if let time::StampZone::Offset(o) = &st.zone {
+                    *out.offsets.entry(o.local_minus_utc()).or_default() += 1;
+                }
+            } else if st.zone == time::StampZone::Naive {
+                out.naive += 1;
             }
             Some(t)
         }
@@ -262,6 +311,7 @@ fn resolve(
             e.1 += 1;
             None
         }
+        Resolved::Undated => None,
     }
 }
 
@@ -269,8 +319,7 @@ fn scan_chunk(
     file: u32,
     buf: &[u8],
     range: Range<usize>,
-    format: Option<Format>,
-    rule: &ZoneRule,
+    ft: &FileTime,
     cfg: &ScanConfig,
 ) -> ChunkOut {
     let mut out = ChunkOut::default();
@@ -293,9 +342,10 @@ fn scan_chunk(
         let (rec_start, time) = match head {
             Some(h) => h,
             None => {
-                let head = record::find_head(buf, ls, format);
+                let head = record::find_head_in(buf, ls, ft);
+                out.orphans += u64::from(head.orphan);
                 let t = match &head.stamp {
-                    Some((st, _)) => resolve(rule, st, line_no + 1, &mut out),
+                    Some((st, _)) => resolve(ft, st, head.start, line_no + 1, &mut out),
                     None => None,
                 };
                 (head.start, t)
@@ -333,7 +383,7 @@ fn scan_chunk(
         let le = memchr::memchr(b'\n', &buf[pos..range.end]).map_or(range.end, |i| pos + i);
         let line = &buf[pos..le];
         if !line.is_empty() && line != b"\r" {
-            match quick_header(line, format) {
+            match quick_header(line, ft) {
                 HeaderKind::Stamped => {
                     out.records += 1;
                     out.dated += 1;
@@ -352,8 +402,8 @@ fn scan_chunk(
     for (slot, at) in [(0, first_head), (1, last_head)] {
         if let Some(at) = at {
             let le = record::line_end(buf, at);
-            if let Some((st, _)) = record::header_stamp(&buf[at..le], format) {
-                let t = resolve(rule, &st, 0, &mut scratch);
+            if let Some((st, _)) = ft.parse_line(&buf[at..le]) {
+                let t = resolve(ft, &st, at, 0, &mut scratch);
                 if slot == 0 {
                     out.first = t;
                 } else {
@@ -363,6 +413,10 @@ fn scan_chunk(
         }
     }
     out.explicit |= scratch.explicit;
+    out.naive += scratch.naive;
+    for (o, n) in scratch.offsets {
+        *out.offsets.entry(o).or_default() += n;
+    }
     out
 }
 
@@ -384,36 +438,13 @@ enum HeaderKind {
 
 /// Syntactic header check, no calendar math: this runs on every line.
 #[inline]
-fn quick_header(line: &[u8], format: Option<Format>) -> HeaderKind {
-    let Some(f) = format else {
-        // No format: every line is its own (undated) record unless it reads as a stamp.
-        return if time::may_start_stamp(line) && time::parse_any(line).is_some() {
-            HeaderKind::Stamped
-        } else {
-            HeaderKind::Plain
-        };
-    };
-    let d = |i: usize| line.get(i).is_some_and(u8::is_ascii_digit);
-    let ok = match f {
-        Format::Iso8601Offset
-        | Format::Iso8601Naive
-        | Format::BootLogback
-        | Format::CommaMillis
-        | Format::DateTimeSeconds => {
-            d(0) && d(3) && line.get(4) == Some(&b'-') && line.get(13) == Some(&b':') && d(18)
-        }
-        Format::NginxError | Format::GoLog => {
-            d(0) && line.get(4) == Some(&b'/') && line.get(13) == Some(&b':') && d(18)
-        }
-        Format::JsonLines => line.first() == Some(&b'{'),
-        Format::Clf => memchr::memmem::find(&line[..line.len().min(512)], b" [").is_some(),
-        _ => time::parse_with(f, line).is_some(),
-    };
-    if ok {
+fn quick_header(line: &[u8], ft: &FileTime) -> HeaderKind {
+    if ft.quick(line) {
         return HeaderKind::Stamped;
     }
-    if time::may_start_stamp(line) && time::parse_any(line).is_some() {
-        return HeaderKind::Stamped;
+    if ft.format().is_none() {
+        // No format: every line is its own (undated) record.
+        return HeaderKind::Plain;
     }
     // In a stamped file every other line continues the record above (timestamps.md §12).
     HeaderKind::Continuation
