@@ -1144,27 +1144,39 @@ fn parse_spark(b: &[u8]) -> Option<RawStamp> {
     )?))
 }
 
-/// HealthApp: `20171223-22:15:29:606` (milliseconds NOT zero-padded: `:6` is 6 ms).
+/// HealthApp: `20171223-22:15:29:606` (nothing after the date is zero-padded: `22:16:0:119`,
+/// `:6` is 6 ms).
 fn parse_healthapp(b: &[u8]) -> Option<RawStamp> {
-    if b.get(8) != Some(&b'-') || b.get(17) != Some(&b':') {
+    if b.get(8) != Some(&b'-') {
         return None;
     }
     let y = digits(b, 0, 4)?;
     let mo = digits(b, 4, 2)?;
     let d = digits(b, 6, 2)?;
-    let (h, mi, s) = hms(b, 9)?;
-    let (ms, n) = var_digits(b, 18, 3)?;
-    if b.get(18 + n).is_some_and(u8::is_ascii_digit) {
+    let mut p = 9;
+    let mut f = [0u32; 4];
+    for (i, v) in f.iter_mut().enumerate() {
+        let (x, n) = var_digits(b, p, if i == 3 { 3 } else { 2 })?;
+        *v = x;
+        p += n;
+        if i < 3 {
+            if b.get(p) != Some(&b':') {
+                return None;
+            }
+            p += 1;
+        }
+    }
+    if b.get(p).is_some_and(u8::is_ascii_digit) {
         return None;
     }
     Some(RawStamp::naive(make(
         y as i32,
         mo,
         d,
-        h,
-        mi,
-        s,
-        ms * 1_000_000,
+        f[0],
+        f[1],
+        f[2],
+        f[3] * 1_000_000,
     )?))
 }
 
@@ -1537,7 +1549,7 @@ pub fn quick_shape(format: Format, b: &[u8]) -> bool {
         }
         Format::Logcat => d(0) && is(2, b'-') && d(3) && is(5, b' ') && is(8, b':'),
         Format::Proxifier => is(0, b'[') && d(1) && is(3, b'.') && is(6, b' ') && is(9, b':'),
-        Format::HealthApp => d(0) && d(7) && is(8, b'-') && is(11, b':'),
+        Format::HealthApp => d(0) && d(7) && is(8, b'-') && d(9),
         Format::Bgl => d(0) && is(4, b'-') && is(10, b'-') && is(13, b'.'),
         Format::Hdfs => d(0) && d(5) && is(6, b' ') && d(7) && d(12) && is(13, b' '),
         Format::JvmUnified => is(0, b'[') && d(1),
