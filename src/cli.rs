@@ -47,6 +47,8 @@ enum Command {
     Scan(Box<ScanArgs>),
     /// List the signature catalog.
     Signatures(SignaturesArgs),
+    /// Show how each file's timestamps are read: format, zone and why, records, gaps, order.
+    Inspect(Box<InspectArgs>),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -123,6 +125,37 @@ struct SignaturesArgs {
     rules: Vec<PathBuf>,
 }
 
+#[derive(Args, Debug)]
+struct InspectArgs {
+    /// Log files or directories (recursive; .gz read transparently).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: OutputFormat,
+    /// Print one NDJSON object {"path","line","time"} per record instead of the summary.
+    #[arg(long)]
+    records: bool,
+    /// Largest gaps shown per file.
+    #[arg(long, default_value = "5", value_name = "N")]
+    gaps: usize,
+    /// Zone for timestamps without one: +08:00, UTC, Asia/Shanghai. Default: this machine's zone.
+    #[arg(long, value_name = "ZONE")]
+    tz: Option<String>,
+    /// Zone for the files matching GLOB (repeatable; first match wins), e.g. 'nginx/*=UTC'.
+    #[arg(long = "tz-for", value_name = "GLOB=ZONE")]
+    tz_for: Vec<String>,
+    /// Resolve a zone abbreviation found in logs, e.g. CST=+08:00 or CST=Asia/Shanghai (repeatable).
+    #[arg(long = "tz-alias", value_name = "ABBR=ZONE")]
+    tz_alias: Vec<String>,
+    /// Year of the last record for stamps without a year (syslog, klog, logcat). Default: each file's mtime.
+    #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(1970..=2200))]
+    year: Option<i32>,
+    /// Follow symbolic links met inside directories (loops are detected).
+    #[arg(long)]
+    follow: bool,
+}
+
 /// Runs the CLI; returns the exit code.
 pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
@@ -140,6 +173,7 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Scan(a) => run_scan(*a),
         Command::Signatures(a) => run_signatures(a),
+        Command::Inspect(a) => run_inspect(*a),
     };
     match result {
         Ok(code) => code,
@@ -388,6 +422,62 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         EXIT_CLEAN
     } else {
         EXIT_INCIDENTS
+    })
+}
+
+fn run_inspect(a: InspectArgs) -> anyhow::Result<i32> {
+    let mut cfg = ScanConfig::new(a.paths.clone())?;
+    cfg.discover.follow = a.follow;
+    cfg.year = a.year;
+    if let Some(z) = &a.tz {
+        cfg.tz = Zone::parse(z).map_err(|e| flag_err("--tz", e))?;
+        cfg.tz_reason = ZoneReason::Flag;
+    }
+    for s in &a.tz_for {
+        let (g, z) = split_eq("--tz-for", s)?;
+        cfg.tz_for.push(ZoneFor {
+            glob: Glob::new(g)
+                .map_err(|e| flag_err("--tz-for", format!("`{g}`: {e}")))?
+                .compile_matcher(),
+            zone: Zone::parse(z).map_err(|e| flag_err("--tz-for", e))?,
+        });
+    }
+    for s in &a.tz_alias {
+        let (abbr, z) = split_eq("--tz-alias", s)?;
+        cfg.tz_alias.insert(
+            abbr.to_string(),
+            Zone::parse(z).map_err(|e| flag_err("--tz-alias", e))?,
+        );
+    }
+    let disc = discover::discover(&cfg.roots, &cfg.discover);
+    for p in &disc.problems {
+        let kind = if p.note { "note" } else { "error" };
+        eprintln!(
+            "faultscope: {kind}: {}",
+            report::escape_control(&p.error.message)
+        );
+    }
+    let opts = crate::inspect::InspectOptions {
+        records: a.records,
+        gaps: a.gaps,
+    };
+    let files = crate::inspect::inspect(&disc.sources, &cfg, &opts);
+    let rendered = if a.records {
+        crate::inspect::to_ndjson(&files)
+    } else {
+        match a.format {
+            OutputFormat::Json => crate::inspect::to_json(&files),
+            OutputFormat::Text => crate::inspect::to_text(&files),
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(rendered.as_bytes())?;
+    stdout.flush()?;
+    let read_any = files.iter().any(|f| f.lines > 0 || f.error.is_none());
+    Ok(if read_any && !disc.sources.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_TROUBLE
     })
 }
 

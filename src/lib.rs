@@ -14,6 +14,7 @@
 //!    causal chain.
 //! 7. [`report`]: incidents → JSON (the contract) and text.
 //!
+//! [`inspect`] shows how each file's timestamps are read (`faultscope inspect`).
 //! [`config`] holds the resolved configuration; [`cli`] is the command line and the only
 //! place that prints.
 
@@ -26,6 +27,7 @@ pub mod config;
 pub mod discover;
 pub mod error;
 pub mod input;
+pub mod inspect;
 pub mod record;
 pub mod report;
 pub mod scan;

@@ -26,6 +26,8 @@ fn fmt_off(secs: i32) -> String {
 /// Likely-zone warnings for a scan.
 pub fn likely_zone_warnings(files: &[FileScan]) -> Vec<String> {
     let mut out = Vec::new();
+    type Entry<'a> = (&'a FileScan, Option<i32>, Vec<&'a str>, &'static str);
+    let mut naive_hits: BTreeMap<i32, Vec<Entry<'_>>> = BTreeMap::new();
     let witnesses: Vec<&FileScan> = files
         .iter()
         .filter(|g| g.offsets.keys().any(|&o| o != 0))
@@ -82,16 +84,10 @@ pub fn likely_zone_warnings(files: &[FileScan]) -> Vec<String> {
                     .local_minus_utc()
             });
             if local != Some(off) {
-                let name = Path::new(&f.path)
-                    .file_name()
-                    .map_or(f.path.clone(), |n| n.to_string_lossy().into_owned());
-                out.push(format!(
-                    "{}: naive times were read in this machine's zone {} ({}) by default, but {who} {place} writes explicit {offs}: \
-                     if they come from the same host, the likely zone is {offs}: use --tz {offs} (or --tz-for '{name}={offs}' for this file only)",
-                    f.path,
-                    f.zone,
-                    local.map_or("?".into(), fmt_off),
-                ));
+                naive_hits
+                    .entry(off)
+                    .or_default()
+                    .push((f, local, names.clone(), place));
             }
         }
         for abbr in f.ambiguous.keys() {
@@ -101,6 +97,46 @@ pub fn likely_zone_warnings(files: &[FileScan]) -> Vec<String> {
                     f.path
                 ));
             }
+        }
+    }
+    for (off, entries) in naive_hits {
+        let offs = fmt_off(off);
+        let mut who: Vec<&str> = entries.iter().flat_map(|e| e.2.iter().copied()).collect();
+        who.sort_unstable();
+        who.dedup();
+        let verb = if who.len() == 1 { "writes" } else { "write" };
+        let who = who
+            .iter()
+            .take(2)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" and ");
+        let (f, local, _, place) = &entries[0];
+        let local = local.map_or("?".into(), fmt_off);
+        if entries.len() == 1 {
+            let name = Path::new(&f.path)
+                .file_name()
+                .map_or(f.path.clone(), |n| n.to_string_lossy().into_owned());
+            out.push(format!(
+                "{}: naive times were read in this machine's zone {} ({local}) by default, but {who} {place} {verb} explicit {offs}: \
+                 if they come from the same host, the likely zone is {offs}: use --tz {offs} (or --tz-for '{name}={offs}' for this file only)",
+                f.path, f.zone,
+            ));
+        } else {
+            let mut paths: Vec<&str> = entries.iter().map(|e| e.0.path.as_str()).collect();
+            let more = paths.len().saturating_sub(3);
+            paths.truncate(3);
+            let list = if more > 0 {
+                format!("{} and {more} more", paths.join(", "))
+            } else {
+                paths.join(", ")
+            };
+            out.push(format!(
+                "{} files with naive times ({list}) were read in this machine's zone {} ({local}) by default, but {who} {verb} explicit {offs}: \
+                 if they come from the same host, the likely zone is {offs}: use --tz {offs}",
+                entries.len(),
+                f.zone,
+            ));
         }
     }
     out
