@@ -1533,10 +1533,10 @@ pub fn quick_shape(format: Format, b: &[u8]) -> bool {
             } else {
                 0
             };
-            b.len() > p + 15
+            b.len() > p + 14
                 && is(p + 3, b' ')
                 && (d(p + 4) || is(p + 4, b' '))
-                && is(p + 9, b':')
+                && (is(p + 9, b':') || (is(p + 5, b' ') && is(p + 8, b':')))
                 && month_abbr(b, p).is_some()
         }
         Format::Syslog5424 => is(0, b'<') && memchr::memchr(b'>', &b[..b.len().min(5)]).is_some(),

@@ -28,6 +28,8 @@ use std::time::SystemTime;
 
 /// Bytes sampled for detection at the head of a file (and at each chunk start and the tail).
 pub const SAMPLE_BYTES: usize = 64 * 1024;
+/// Bytes sampled at the end of a file to notice a change of format.
+pub const TAIL_BYTES: usize = 8 * 1024;
 /// Stamped lines that vote in one detection sample.
 pub const SAMPLE_LINES: usize = 50;
 /// A backward jump in a time-only file larger than this starts a new day.
@@ -91,6 +93,8 @@ pub struct FileTime {
     /// Local reference date-time (mtime in the file's zone, or the file-name date) for stamps
     /// outside the pre-pass (per-line fallback).
     reference: Option<NaiveDateTime>,
+    /// `--year`, for year-less stamps outside the pre-pass.
+    year_flag: Option<i32>,
 }
 
 impl FileTime {
@@ -105,6 +109,7 @@ impl FileTime {
             periods: Vec::new(),
             base: Base::None,
             reference: None,
+            year_flag: None,
         }
     }
 
@@ -130,11 +135,14 @@ impl FileTime {
                 let end = buf.len().min(c.start + SAMPLE_BYTES);
                 extra(detect_file(&buf[c.start..end], SAMPLE_LINES));
             }
-            let from = buf.len() - SAMPLE_BYTES;
+            let from = buf.len() - TAIL_BYTES;
             let from = memchr::memchr(b'\n', &buf[from..]).map_or(buf.len(), |i| from + i + 1);
-            extra(detect_file(&buf[from..], SAMPLE_LINES));
+            // Every line of the tail votes: a recent change of format must not be outvoted by
+            // the lines before it.
+            extra(detect_file(&buf[from..], usize::MAX / 8));
         }
         let mut ft = FileTime::with_layouts(layouts, rule);
+        ft.year_flag = input.year;
         if ft.rule.reason == ZoneReason::DefaultLocal {
             ft.utc_adjustment = det.utc_adjustment;
         }
@@ -255,9 +263,12 @@ impl FileTime {
         self.periods.partition_point(|&b| b <= offset)
     }
 
-    /// A year for a lone year-less stamp: the latest year that does not put it more than a
-    /// day after the reference (mtime), or after today.
+    /// A year for a lone year-less stamp: `--year`, else the latest year that does not put
+    /// it more than a day after the reference (mtime), or after today.
     fn fallback_year(&self, naive: &NaiveDateTime) -> i32 {
+        if let Some(y) = self.year_flag {
+            return y;
+        }
         let reference = self.reference.unwrap_or_else(|| Utc::now().naive_utc());
         latest_year_not_after(naive.month(), naive.day(), reference.date())
     }
