@@ -1740,8 +1740,18 @@ pub fn detect_file(sample: &[u8], max_lines: usize) -> Detected {
                 if !may_start_stamp(rest) {
                     continue;
                 }
-                if let Some((_, f)) = parse_any(rest) {
-                    if !matches!(f, Format::Clf | Format::JsonLines | Format::JsonEpoch) {
+                if let Some((st, f)) = parse_any(rest) {
+                    // Only full dates after leading fields: year-less and JSON shapes are too
+                    // weak to trust away from column 0.
+                    if st.partial == Partial::Full
+                        && !matches!(
+                            f,
+                            Format::Clf
+                                | Format::JsonLines
+                                | Format::JsonEpoch
+                                | Format::DockerJson
+                        )
+                    {
                         found = Some(Layout { format: f, skip: k });
                         break;
                     }
