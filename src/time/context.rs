@@ -556,6 +556,58 @@ struct ChunkPass {
     feb29: Vec<usize>,
 }
 
+/// Sampling stride of the pre-pass on large files.
+const STRIDE: usize = 1 << 20;
+
+/// Line start at or after `pos`.
+fn next_line(buf: &[u8], pos: usize) -> usize {
+    if pos == 0 {
+        return 0;
+    }
+    memchr::memchr(b'\n', &buf[pos - 1..]).map_or(buf.len(), |i| pos + i)
+}
+
+/// The stretches of a large file the pre-pass must read line by line: around every pair of
+/// samples whose keys jumped, and the last line.
+fn refine_ranges(buf: &[u8], layout: Layout, kind: Kind) -> Vec<Range<usize>> {
+    let line_end = |p: usize| memchr::memchr(b'\n', &buf[p..]).map_or(buf.len(), |i| p + i);
+    let mut samples: Vec<(usize, u32)> = Vec::new();
+    let mut pos = 0;
+    while pos < buf.len() {
+        let mut p = next_line(buf, pos);
+        for _ in 0..64 {
+            if p >= buf.len() {
+                break;
+            }
+            let le = line_end(p);
+            if let Some((k, _)) = head_key(layout, &buf[p..le], kind) {
+                samples.push((p, k));
+                break;
+            }
+            p = le + 1;
+        }
+        pos += STRIDE;
+    }
+    let mut ranges: Vec<Range<usize>> = Vec::new();
+    let mut push = |r: Range<usize>| match ranges.last_mut() {
+        Some(l) if r.start <= l.end => l.end = l.end.max(r.end),
+        _ => ranges.push(r),
+    };
+    if let Some(&(p, _)) = samples.first() {
+        push(p..(line_end(p) + 1).min(buf.len()));
+    }
+    for w in samples.windows(2) {
+        let ((a, ka), (b, kb)) = (w[0], w[1]);
+        if kind.drop(ka, kb) || kind.rise(ka, kb) {
+            push(a..(line_end(b) + 1).min(buf.len()));
+        }
+    }
+    // The tail: the last head anchors the years/dates.
+    let tail = next_line(buf, buf.len().saturating_sub(64 * 1024));
+    push(tail..buf.len());
+    ranges
+}
+
 /// Result of the pre-pass over a whole file.
 struct Pass {
     /// Offsets where a new period starts.
@@ -631,16 +683,32 @@ fn chunk_pass(buf: &[u8], range: Range<usize>, layout: Layout, kind: Kind) -> Ch
 }
 
 /// The syntactic pre-pass: period boundaries (New Years or midnights) of a whole file.
+///
+/// Small files are read whole (chunks in parallel). Large files are sampled every
+/// [`STRIDE`] bytes first: months (or clock hours) change rarely, so only the stretches
+/// between two samples whose keys jumped are read line by line (plus the last line), which
+/// keeps the pass far below the cost of the scan itself.
 fn prepass(buf: &[u8], chunks: &[Range<usize>], layout: Layout, kind: Kind) -> Pass {
-    let parts: Vec<ChunkPass> = chunks
+    let ranges = if buf.len() <= 8 * STRIDE {
+        chunks.to_vec()
+    } else {
+        refine_ranges(buf, layout, kind)
+    };
+    let parts: Vec<(Range<usize>, ChunkPass)> = ranges
         .par_iter()
-        .map(|r| chunk_pass(buf, r.clone(), layout, kind))
+        .map(|r| (r.clone(), chunk_pass(buf, r.clone(), layout, kind)))
         .collect();
     let mut marks: Vec<Mark> = Vec::new();
     let mut base = 0usize;
     let mut last: Option<(usize, u32, u32)> = None;
     let mut feb29 = Vec::new();
-    for p in parts {
+    let mut prev_end = 0usize;
+    for (r, p) in parts {
+        if r.start != prev_end {
+            // Stretches not read line by line: no stray run spans them.
+            base += 1 << 30;
+        }
+        prev_end = r.end;
         if let (Some((_, lk, _)), Some((off, fk))) = (last, p.first) {
             if kind.drop(lk, fk) || kind.rise(lk, fk) {
                 marks.push(Mark {
@@ -765,6 +833,56 @@ mod tests {
             times(&ft, text),
             ["2005-12-31 10:00:00", "2006-01-01 00:00:05"]
         );
+    }
+
+    #[test]
+    fn large_files_are_sampled_and_still_roll_over() {
+        // > 8 MiB: the sampled pre-pass. Nov..Dec then Jan, a stray `Jan 1` early on.
+        let mut text = String::new();
+        let mut i = 0u32;
+        let mut push = |text: &mut String, mon: &str, day: u32| {
+            i += 1;
+            text.push_str(&format!(
+                "{mon} {day:2} {:02}:{:02}:{:02} host app[{i}]: some message text to fill the line\n",
+                (i / 3600) % 24,
+                (i / 60) % 60,
+                i % 60
+            ));
+        };
+        while text.len() < 4 << 20 {
+            push(&mut text, "Dec", 30);
+            if text.len() > 1 << 20 && text.len() < (1 << 20) + 100 {
+                push(&mut text, "Jan", 1);
+            }
+        }
+        let rollover = text.len();
+        while text.len() < 10 << 20 {
+            push(&mut text, "Jan", 2);
+        }
+        let buf = text.as_bytes();
+        let chunks = crate::scan::split_chunks(buf, 16 << 20);
+        let ft = FileTime::learn(
+            buf,
+            &chunks,
+            &FileTimeInput {
+                path: "m",
+                name: "m",
+                mtime: Some(mtime("2020-01-02T12:00:00Z")),
+                year: None,
+            },
+            utc_rule(),
+        );
+        assert_eq!(ft.periods, vec![rollover]);
+        let (st, _) = ft.parse_line(&buf[..80]).unwrap();
+        match ft.resolve(&st, 0) {
+            Resolved::At(t, _) => assert_eq!(t.year(), 2019),
+            other => panic!("{other:?}"),
+        }
+        let (st, _) = ft.parse_line(&buf[rollover..]).unwrap();
+        match ft.resolve(&st, rollover) {
+            Resolved::At(t, _) => assert_eq!(t.year(), 2020),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
