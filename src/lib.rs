@@ -1,1 +1,2 @@
 //! faultscope library.
+pub mod sockets;
