@@ -817,23 +817,40 @@ fn command_name(argv0: &str) -> &str {
     }
 }
 
-/// `"java",pid=1234,fd=5),("java",pid=1234,fd=9))` (after `users:((`) → first owner.
+/// `"java",pid=1234,fd=5),("java",pid=1234,fd=9))` (the text after `users:((`) → owner.
+/// A listening socket shared by a pre-forking server lists every worker in whatever order the
+/// kernel walked them; the lowest PID is almost always the master, which is the stable name
+/// to report, so that one wins.
 fn parse_ss_users(s: &str) -> (Option<u32>, Option<&str>) {
-    let mut name = None;
-    if let Some(rest) = s.strip_prefix('"') {
-        if let Some(end) = rest.find('"') {
-            name = Some(&rest[..end]);
+    let mut best: (Option<u32>, Option<&str>) = (None, None);
+    // Entries are `"name",pid=N,fd=M` separated by `),(`; the name is quoted and may hold
+    // commas or spaces, so split on the quote pairs rather than on commas.
+    let mut rest = s;
+    while let Some(open) = rest.find('"') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('"') else { break };
+        let name = &after[..close];
+        let tail = &after[close + 1..];
+        let entry_end = tail.find(')').unwrap_or(tail.len());
+        let pid = tail[..entry_end].find("pid=").and_then(|at| {
+            let digits = &tail[at + 4..entry_end];
+            let end = digits
+                .bytes()
+                .position(|b| !b.is_ascii_digit())
+                .unwrap_or(digits.len());
+            parse_digits(&digits[..end])
+        });
+        let better = match (pid, best.0) {
+            (Some(p), Some(b)) => p < b,
+            (Some(_), None) => true,
+            (None, _) => best.1.is_none(),
+        };
+        if better {
+            best = (pid, Some(name));
         }
+        rest = &tail[entry_end..];
     }
-    let pid = s.find("pid=").and_then(|at| {
-        let digits: &str = &s[at + 4..];
-        let end = digits
-            .bytes()
-            .position(|b| !b.is_ascii_digit())
-            .unwrap_or(digits.len());
-        parse_digits(&digits[..end])
-    });
-    (pid, name)
+    best
 }
 
 /// `"Image Name","PID",…` rows; the header (and a localized header) has no digits, so it
@@ -1465,7 +1482,13 @@ fn analyze_dump(
             }
         }
         let remote_local = is_local(&r.remote.ip);
-        let (key, held) = if listeners.contains_key(&r.local.port) {
+        let to_local_listener = remote_local && listeners.contains_key(&r.remote.port);
+        // Windows keeps RPC listeners (49664…) inside the dynamic range, so a client port can
+        // equal some listening port. When both ends look like listeners, the end outside the
+        // ephemeral range is the real server port.
+        let local_is_server = listeners.contains_key(&r.local.port)
+            && !(to_local_listener && in_range(r.local.port) && !in_range(r.remote.port));
+        let (key, held) = if local_is_server {
             // Our listener's side. It pins an ephemeral port only when the peer is this
             // host too (the 4-tuple blocks reuse of that client port toward the listener).
             let held = (remote_local && in_range(r.remote.port)).then_some(r.remote.port);
@@ -1477,7 +1500,7 @@ fn analyze_dump(
                 },
                 held,
             )
-        } else if remote_local && listeners.contains_key(&r.remote.port) {
+        } else if to_local_listener {
             (
                 GroupKey {
                     side: Side::ClientToListener,
@@ -2062,6 +2085,8 @@ mod tests {
     fn ss_users_parsing() {
         let (pid, name) = parse_ss_users("\"java\",pid=1234,fd=5),(\"java\",pid=1234,fd=9))");
         assert_eq!((pid, name), (Some(1234), Some("java")));
+        let workers = "\"php-fpm\",pid=1508,fd=9),(\"php-fpm\",pid=1500,fd=7),(\"Web, Content\",pid=1600,fd=1))";
+        assert_eq!(parse_ss_users(workers), (Some(1500), Some("php-fpm")));
         assert_eq!(parse_ss_users("garbage"), (None, None));
         assert_eq!(parse_ss_users("\"x\",pid="), (None, Some("x")));
     }
@@ -2175,6 +2200,14 @@ mod tests {
         // Ranked by TIME_WAIT held.
         assert_eq!(s.culprits[0].side, Side::ServerSide);
         assert!(culprit_sentence(server, s.ephemeral_range).contains("server-side"));
+    }
+
+    #[test]
+    fn client_port_that_equals_a_dynamic_range_listener() {
+        let text = "  TCP    0.0.0.0:1433 0.0.0.0:0 LISTENING 2468\n  TCP    0.0.0.0:49664 0.0.0.0:0 LISTENING 528\n  TCP    127.0.0.1:49664 127.0.0.1:1433 TIME_WAIT 0\n  TCP    127.0.0.1:49665 127.0.0.1:1433 TIME_WAIT 0\n";
+        let s = snap(&[input("w/n.txt", text)]);
+        assert_eq!(s.culprits.len(), 1);
+        assert_eq!((s.culprits[0].port, s.culprits[0].time_wait), (1433, 2));
     }
 
     #[test]
