@@ -1362,7 +1362,7 @@ fn parse_dump(path: &str, text: &str, kind: DumpKind) -> Parsed {
 /// Service guessed from a well-known server port, used when no process name is available.
 pub fn well_known_port(port: u16) -> Option<&'static str> {
     Some(match port {
-        1433 => "SQL Server (sqlservr.exe)",
+        1433 => "SQL Server", // sqlservr.exe
         3306 => "MySQL",
         5432 => "PostgreSQL",
         6379 => "Redis",
@@ -1585,23 +1585,34 @@ fn analyze_dump(
                     source = Some(ProcessSource::WellKnownPort);
                 }
             }
-            let mut clients: Vec<String> = g
-                .clients
-                .iter()
-                .filter_map(|&(cpid, cname)| {
-                    let name = cname
-                        .and_then(row_name)
-                        .or_else(|| cpid.and_then(table_name).map(|(n, _)| n));
-                    match (name, cpid) {
-                        (Some(n), Some(p)) => Some(format!("{n} (PID {p})")),
-                        (Some(n), None) => Some(n),
-                        (None, Some(p)) => Some(format!("PID {p}")),
-                        (None, None) => None,
+            // Pre-forked workers (php-fpm, gunicorn) are many PIDs of one program: one entry
+            // per program name, with the PID when there is just one.
+            let mut by_name: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+            let mut anonymous: Vec<u32> = Vec::new();
+            for &(cpid, cname) in &g.clients {
+                let name = cname
+                    .and_then(row_name)
+                    .or_else(|| cpid.and_then(table_name).map(|(n, _)| n));
+                match name {
+                    Some(n) => by_name.entry(n).or_default().extend(cpid),
+                    None => anonymous.extend(cpid),
+                }
+            }
+            let mut clients: Vec<String> = by_name
+                .into_iter()
+                .map(|(n, mut pids)| {
+                    pids.sort_unstable();
+                    pids.dedup();
+                    match pids.as_slice() {
+                        [] => n,
+                        [p] => format!("{n} (PID {p})"),
+                        many => format!("{n} ({} processes)", many.len()),
                     }
                 })
                 .collect();
-            clients.sort();
-            clients.dedup();
+            anonymous.sort_unstable();
+            anonymous.dedup();
+            clients.extend(anonymous.iter().map(|p| format!("PID {p}")));
             clients.truncate(5);
             let culprit = Culprit {
                 port: key.port,
@@ -2233,11 +2244,11 @@ mod tests {
         let without = snap(&[input("host/netstat.txt", WIN_ANO)]);
         let c = &without.culprits[0];
         assert_eq!(c.pid, Some(2468));
-        assert_eq!(c.process.as_deref(), Some("SQL Server (sqlservr.exe)"));
+        assert_eq!(c.process.as_deref(), Some("SQL Server"));
         assert_eq!(c.process_source, Some(ProcessSource::WellKnownPort));
         assert_eq!(
             culprit_sentence(c, without.ephemeral_range),
-            "PID 2468 (probably SQL Server (sqlservr.exe)) listening on 1433 holds 2 TIME_WAIT, <1 % of 49152–65535"
+            "PID 2468 (probably SQL Server) listening on 1433 holds 2 TIME_WAIT, <1 % of 49152–65535"
         );
     }
 

@@ -116,7 +116,7 @@ fn windows_without_tasklist_falls_back_to_the_port() {
     let c = &r.snapshots[0].culprits[0];
     assert_eq!((c.port, c.pid), (1433, Some(2468)));
     assert_eq!(c.process_source, Some(ProcessSource::WellKnownPort));
-    assert_eq!(c.process.as_deref(), Some("SQL Server (sqlservr.exe)"));
+    assert_eq!(c.process.as_deref(), Some("SQL Server"));
 }
 
 #[test]
@@ -152,8 +152,7 @@ fn linux_postgres_client_churn_is_named() {
     assert_eq!(c.share, 0.8858);
     assert!(c.loopback);
     // The churners are the php-fpm workers holding the ESTABLISHED client sockets.
-    assert!(c.clients.iter().all(|n| n.starts_with("php-fpm (PID 150")));
-    assert_eq!(c.clients.len(), 5);
+    assert_eq!(c.clients, vec!["php-fpm (8 processes)".to_string()]);
     assert_eq!(
         culprit_sentence(c, s.ephemeral_range),
         "postgres (PID 812) listening on 5432 holds 25,000 TIME_WAIT, 89 % of 32768–60999"
@@ -214,4 +213,12 @@ fn both_hosts_together_pair_tables_by_directory() {
     );
     assert_eq!(json["snapshots"][1]["kind"], "netstat-windows");
     assert_eq!(json["snapshots"][0]["time"], "2019-08-21T03:47:20Z");
+}
+
+#[test]
+#[ignore = "prints the rendered report; run with --ignored --nocapture"]
+fn print_rendered_report() {
+    let mut inputs = linux_inputs();
+    inputs.extend(windows_inputs());
+    print!("{}", render_text(&run(&inputs)));
 }
