@@ -120,9 +120,30 @@ pub enum Skip {
     Binary(String),
 }
 
+/// Environment variable that makes opening matching paths fail with "permission denied".
+///
+/// A test hook: CI runs as root, where `chmod 000` does not deny anything, yet the
+/// "unreadable file among good ones" behaviour must be tested. The value is a substring of
+/// the paths to fail. It only ever makes faultscope read *less*.
+pub const INJECT_OPEN_ERROR_ENV: &str = "FAULTSCOPE_TEST_OPEN_ERROR";
+
+fn injected_open_error(shown: &str) -> Option<std::io::Error> {
+    let needle = std::env::var_os(INJECT_OPEN_ERROR_ENV)?;
+    let needle = needle.to_str()?;
+    (!needle.is_empty() && shown.contains(needle)).then(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "Permission denied (os error 13)",
+        )
+    })
+}
+
 /// Opens a file. `Err` means nothing of the file can be scanned.
 pub fn open(path: &Path, opts: &InputOptions) -> Result<Result<Opened, Skip>, FileError> {
     let shown = path.display().to_string();
+    if let Some(e) = injected_open_error(&shown) {
+        return Err(FileError::io(&shown, &e));
+    }
     let mut file = File::open(path).map_err(|e| FileError::io(&shown, &e))?;
     let meta = file.metadata().map_err(|e| FileError::io(&shown, &e))?;
     if !meta.is_file() {

@@ -329,13 +329,7 @@ pub fn build(
                 f.path, f.hits
             ));
         }
-        let all_explicit = f.explicit_offsets
-            && f.format.is_some_and(|fm| {
-                matches!(
-                    fm,
-                    crate::time::Format::Iso8601Offset | crate::time::Format::Clf
-                )
-            });
+        let all_explicit = f.explicit_offsets && !f.naive_stamps;
         files.push(FileOut {
             path: f.path.clone(),
             service: f.service.clone(),

@@ -67,8 +67,11 @@ pub struct FileScan {
     pub zone: String,
     /// Why that zone.
     pub zone_reason: Option<ZoneReason>,
-    /// Did this file carry explicit offsets (so its zone did not matter)?
+    /// Did this file carry explicit offsets?
     pub explicit_offsets: bool,
+    /// Was the zone rule applied to at least one naive stamp? (If not, the file's times
+    /// are all explicit and its zone did not matter.)
+    pub naive_stamps: bool,
     /// How the bytes were read.
     pub access: Option<Access>,
     /// Bytes scanned.
@@ -114,6 +117,7 @@ struct ChunkOut {
     first: Option<DateTime<Utc>>,
     last: Option<DateTime<Utc>>,
     explicit: bool,
+    naive: bool,
     ambiguous: BTreeMap<String, (u64, u64)>,
 }
 
@@ -198,6 +202,7 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
         fs.records += c.records;
         fs.dated_records += c.dated;
         fs.explicit_offsets |= c.explicit;
+        fs.naive_stamps |= c.naive;
         if fs.first.is_none() {
             fs.first = c.first;
         }
@@ -254,6 +259,8 @@ fn resolve(
         Resolved::At(t, reason) => {
             if reason == ZoneReason::Explicit {
                 out.explicit = true;
+            } else {
+                out.naive = true;
             }
             Some(t)
         }
@@ -363,6 +370,7 @@ fn scan_chunk(
         }
     }
     out.explicit |= scratch.explicit;
+    out.naive |= scratch.naive;
     out
 }
 

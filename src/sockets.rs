@@ -130,8 +130,11 @@ pub struct SocketConfig {
 /// One file handed to [`analyze`].
 #[derive(Debug, Clone)]
 pub struct DumpInput {
+    /// Path as shown to the user.
     pub path: String,
+    /// The dump's text (already decoded).
     pub text: String,
+    /// File modification time: the snapshot time when the file carries none.
     pub mtime: Option<DateTime<Utc>>,
 }
 
@@ -180,15 +183,21 @@ pub enum Side {
 pub struct Culprit {
     /// Listening port (client-to-listener, server-side) or remote port (remote).
     pub port: u16,
+    /// PID of the listener, when known.
     pub pid: Option<u32>,
+    /// Process name (or a well-known-port service label).
     pub process: Option<String>,
+    /// How the name was learned.
     pub process_source: Option<ProcessSource>,
+    /// TIME_WAIT sockets attributed.
     pub time_wait: usize,
+    /// ESTABLISHED sockets attributed.
     pub established: usize,
     /// Distinct ephemeral ports of this host held by this group ÷ range size.
     pub share: f64,
     /// Most of the TIME_WAIT sockets are loopback ↔ loopback.
     pub loopback: bool,
+    /// Which end of the connections holds the TIME_WAIT sockets.
     pub side: Side,
     /// Remote `ip:port` (only for `side: "remote"`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -204,40 +213,53 @@ pub struct Culprit {
 /// TIME_WAIT / ESTABLISHED counts toward one remote endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RemoteEndpoint {
+    /// `ip:port`.
     pub endpoint: String,
+    /// TIME_WAIT sockets toward it.
     pub time_wait: usize,
+    /// ESTABLISHED sockets toward it.
     pub established: usize,
 }
 
 /// Analysis of one socket dump.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Snapshot {
+    /// Dump file.
     pub path: String,
+    /// When the snapshot was taken.
     pub time: Option<DateTime<Utc>>,
+    /// Where that time came from.
     pub time_source: Option<TimeSource>,
+    /// Dump format.
     pub kind: DumpKind,
     /// TCP sockets per normalized state (LISTENING, ESTABLISHED, TIME_WAIT, …; unknown
     /// localized words are kept as written).
     pub states: BTreeMap<String, usize>,
+    /// Ephemeral port range assumed (inclusive).
     pub ephemeral_range: (u16, u16),
     /// Worst remote endpoint: distinct local ephemeral ports held (TIME_WAIT + ESTABLISHED)
     /// toward it ÷ range size.
     pub ephemeral_in_use_ratio: f64,
     /// Distinct local ephemeral ports held (TIME_WAIT + ESTABLISHED) toward any destination.
     pub ephemeral_in_use: usize,
+    /// Ranked by TIME_WAIT held.
     pub culprits: Vec<Culprit>,
     /// TCP rows parsed.
     pub rows: usize,
     /// UDP rows (no TCP state; counted apart).
     pub udp_rows: usize,
+    /// Rows skipped because they did not parse.
     pub malformed_rows: usize,
+    /// Busiest remote endpoints.
     pub top_remote_endpoints: Vec<RemoteEndpoint>,
 }
 
 /// A process table found among the inputs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProcessTableSummary {
+    /// Table file.
     pub path: String,
+    /// Table format.
     pub kind: DumpKind,
     /// Number of processes listed.
     pub processes: usize,
@@ -246,7 +268,9 @@ pub struct ProcessTableSummary {
 /// Everything [`analyze`] found.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct SocketsReport {
+    /// One per netstat/ss dump.
     pub snapshots: Vec<Snapshot>,
+    /// Process tables used for PID → name.
     pub process_tables: Vec<ProcessTableSummary>,
 }
 
