@@ -60,6 +60,8 @@ pub struct Report {
     pub background: Vec<Background>,
     /// Every input file.
     pub files: Vec<FileOut>,
+    /// Host evidence: saved netstat/ss dumps and process tables, with culprits.
+    pub sockets: crate::sockets::SocketsReport,
     /// Hits whose record has no usable time.
     pub undated_hits: u64,
     /// Warnings (also printed on stderr).
@@ -178,6 +180,24 @@ pub struct IncidentOut {
     pub evidence: Vec<HitOut>,
     /// Next checks from the catalog for the root cause.
     pub next_checks: Vec<String>,
+    /// For port-exhaustion incidents with a socket snapshot: who holds the ports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub culprit: Option<CulpritOut>,
+}
+
+/// The process a socket snapshot blames for a port-exhaustion incident.
+#[derive(Serialize, Debug, Clone)]
+pub struct CulpritOut {
+    /// One sentence: `sqlservr.exe (PID 2468) listening on 1433 holds 15,873 TIME_WAIT, 97 % of 49152–65535`.
+    pub sentence: String,
+    /// The snapshot file.
+    pub snapshot: String,
+    /// When the snapshot was taken.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub snapshot_time: Option<DateTime<Utc>>,
+    /// The culprit as analysed.
+    #[serde(flatten)]
+    pub culprit: crate::sockets::Culprit,
 }
 
 /// Background noise counts.
@@ -224,6 +244,8 @@ pub struct FileOut {
     pub error: Option<String>,
     /// Why it was skipped (binary).
     pub skipped: Option<String>,
+    /// `log`, or the kind of host dump (`netstat-windows`, `tasklist`, `ss`, ...).
+    pub kind: String,
 }
 
 /// Builds the report.
@@ -232,6 +254,7 @@ pub fn build(
     clusters: &Clusters,
     cfg: &ScanConfig,
     problems: &[Problem],
+    sockets: crate::sockets::SocketsReport,
 ) -> Report {
     let cat: &Catalog = &cfg.catalog;
     let hit_out = |h: &Hit| HitOut {
@@ -281,6 +304,7 @@ pub fn build(
                     .map(|&i| hit_out(&scan.hits[i]))
                     .collect(),
                 next_checks: root.next.clone(),
+                culprit: culprit_for(inc, cat, &sockets),
             }
         })
         .collect();
@@ -307,6 +331,7 @@ pub fn build(
                 hits: 0,
                 error: Some(p.error.message.clone()),
                 skipped: None,
+                kind: "log".into(),
             });
         }
     }
@@ -359,6 +384,7 @@ pub fn build(
             hits: f.hits,
             error: f.error.as_ref().map(|e| e.message.clone()),
             skipped: f.skipped.clone(),
+            kind: f.dump.map_or("log", |k| k.as_str()).to_string(),
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -402,9 +428,47 @@ pub fn build(
         markers,
         background,
         files,
+        sockets,
         undated_hits: clusters.undated.len() as u64,
         warnings,
     }
+}
+
+/// Joins host evidence to an incident: when its chain holds a port-exhaustion signature,
+/// the top culprit of the snapshot closest in time names who holds the ports (the step
+/// the founding case's engineer never got to).
+fn culprit_for(
+    inc: &crate::cluster::Incident,
+    cat: &Catalog,
+    sockets: &crate::sockets::SocketsReport,
+) -> Option<CulpritOut> {
+    let exhaustion = inc
+        .chain
+        .iter()
+        .any(|&s| cat.signatures[s as usize].category == "port-exhaustion");
+    if !exhaustion {
+        return None;
+    }
+    let distance = |t: Option<DateTime<Utc>>| match t {
+        Some(t) if t >= inc.start && t <= inc.end => 0,
+        Some(t) => (t - inc.start)
+            .num_seconds()
+            .abs()
+            .min((t - inc.end).num_seconds().abs()),
+        None => i64::MAX,
+    };
+    let snap = sockets
+        .snapshots
+        .iter()
+        .filter(|s| !s.culprits.is_empty())
+        .min_by_key(|s| (distance(s.time), s.path.clone()))?;
+    let top = snap.culprits.first()?;
+    Some(CulpritOut {
+        sentence: crate::sockets::culprit_sentence(top, snap.ephemeral_range),
+        snapshot: snap.path.clone(),
+        snapshot_time: snap.time,
+        culprit: top.clone(),
+    })
 }
 
 fn reason_id(r: crate::time::ZoneReason) -> &'static str {
@@ -540,6 +604,22 @@ pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
                 clip(&escape_control(e.text.trim()), 110)
             );
         }
+        if let Some(c) = &inc.culprit {
+            let _ = writeln!(
+                o,
+                "    culprit     {}{} ({}{})",
+                c.sentence,
+                if c.culprit.loopback {
+                    ", loopback churn"
+                } else {
+                    ""
+                },
+                c.snapshot,
+                c.snapshot_time
+                    .map(|t| format!(" at {}", day(t)))
+                    .unwrap_or_default()
+            );
+        }
         if !inc.next_checks.is_empty() {
             let _ = writeln!(
                 o,
@@ -572,6 +652,13 @@ pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
                     String::new()
                 }
             );
+        }
+    }
+    if !r.sockets.snapshots.is_empty() || !r.sockets.process_tables.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "host evidence");
+        for line in crate::sockets::render_text(&r.sockets).lines() {
+            let _ = writeln!(o, "    {}", escape_control(line));
         }
     }
     if !r.background.is_empty() {

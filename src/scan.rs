@@ -96,6 +96,9 @@ pub struct FileScan {
     pub ambiguous: BTreeMap<String, (u64, u64)>,
     /// Notes (NUL runs, transcoding).
     pub notes: Vec<String>,
+    /// Set when the file is a saved netstat/ss/tasklist/ps dump (detected by content):
+    /// host evidence for `sockets`, not a log.
+    pub dump: Option<crate::sockets::DumpKind>,
 }
 
 /// What a scan produced.
@@ -103,6 +106,8 @@ pub struct FileScan {
 pub struct ScanOutput {
     /// Files in path order.
     pub files: Vec<FileScan>,
+    /// Saved socket/process dumps found among the files, in path order.
+    pub dumps: Vec<crate::sockets::DumpInput>,
     /// Hits sorted by (time, file, offset, signature); undated hits last.
     pub hits: Vec<Hit>,
 }
@@ -126,16 +131,23 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
     let mut order: Vec<usize> = (0..sources.len()).collect();
     // Largest first: the long poles start early, small files fill the gaps.
     order.sort_by(|&a, &b| sources[b].size.cmp(&sources[a].size).then(a.cmp(&b)));
-    let mut results: Vec<(usize, FileScan, Vec<Hit>)> = order
+    let mut results: Vec<(usize, FileScan, Vec<Hit>, Option<String>)> = order
         .par_iter()
         .map(|&i| {
-            let (fs, hits) = scan_file(i as u32, &sources[i], cfg);
-            (i, fs, hits)
+            let (fs, hits, dump) = scan_file(i as u32, &sources[i], cfg);
+            (i, fs, hits, dump)
         })
         .collect();
     results.sort_by_key(|r| r.0);
     let mut out = ScanOutput::default();
-    for (_, fs, hits) in results {
+    for (i, fs, hits, dump) in results {
+        if let Some(text) = dump {
+            out.dumps.push(crate::sockets::DumpInput {
+                path: fs.path.clone(),
+                text,
+                mtime: sources[i].mtime.map(DateTime::<Utc>::from),
+            });
+        }
         out.files.push(fs);
         out.hits.extend(hits);
     }
@@ -156,8 +168,9 @@ pub fn sort_hits(hits: &mut [Hit]) {
     });
 }
 
-/// Scans one file.
-pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit>) {
+/// Scans one file. The third value is the text of a socket/process dump (host evidence,
+/// recognised by content), which is not scanned as a log.
+pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit>, Option<String>) {
     let rule = cfg.zone_rule_for(&src.path, &src.relative);
     let mut fs = FileScan {
         path: src.path.display().to_string(),
@@ -170,11 +183,11 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
         Ok(Ok(o)) => o,
         Ok(Err(Skip::Binary(note))) => {
             fs.skipped = Some(note);
-            return (fs, Vec::new());
+            return (fs, Vec::new(), None);
         }
         Err(e) => {
             fs.error = Some(e);
-            return (fs, Vec::new());
+            return (fs, Vec::new(), None);
         }
     };
     fs.access = Some(opened.access);
@@ -182,7 +195,19 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     fs.notes = opened.notes;
     let buf: &[u8] = &opened.bytes;
     fs.bytes = buf.len() as u64;
-    let format = time::detect(&buf[..buf.len().min(64 * 1024)], 50);
+    // Saved `netstat`/`ss`/`tasklist`/`ps` output lying among the logs is evidence for the
+    // sockets stage (founding case: the answer was in `netstat -ano`), not a log.
+    let head = &buf[..buf.len().min(64 * 1024)];
+    if let Some(kind) = crate::sockets::sniff(&String::from_utf8_lossy(head)) {
+        fs.dump = Some(kind);
+        fs.lines = bytecount::count(buf, b'\n') as u64;
+        return (
+            fs,
+            Vec::new(),
+            Some(String::from_utf8_lossy(buf).into_owned()),
+        );
+    }
+    let format = time::detect(head, 50);
     fs.format = format;
 
     let chunks = split_chunks(buf, cfg.chunk_size);
@@ -224,7 +249,7 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     hits.dedup_by_key(|h| (h.record, h.sig));
     hits.sort_by_key(|h| h.offset);
     fs.hits = hits.len() as u64;
-    (fs, hits)
+    (fs, hits, None)
 }
 
 /// Line-aligned chunk ranges covering `buf`.
