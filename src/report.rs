@@ -597,8 +597,8 @@ pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
         for (k, e) in inc.evidence.iter().enumerate() {
             let _ = writeln!(
                 o,
-                "    {}  {}:{}  {}",
-                if k == 0 { "evidence" } else { "        " },
+                "    {:<12}{}:{}  {}",
+                if k == 0 { "evidence" } else { "" },
                 e.path,
                 e.line,
                 clip(&escape_control(e.text.trim()), 110)

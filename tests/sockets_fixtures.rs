@@ -214,4 +214,3 @@ fn both_hosts_together_pair_tables_by_directory() {
     assert_eq!(json["snapshots"][1]["kind"], "netstat-windows");
     assert_eq!(json["snapshots"][0]["time"], "2019-08-21T03:47:20Z");
 }
-
