@@ -483,6 +483,69 @@ mod tests {
         assert_eq!(split_chunks(b"", 1024), vec![0..0]);
     }
 
+    /// Chunking is an implementation detail: hits, line numbers, times and record counts
+    /// must not depend on where chunk boundaries fall (records straddle them here).
+    #[test]
+    fn chunked_scan_equals_whole_scan() {
+        let mut text = String::new();
+        for i in 0..6000 {
+            let s = i % 60;
+            text.push_str(&format!(
+                "2019-08-21 08:{:02}:{s:02}.000 ERROR 1 --- [main] a.B : call {i} failed\n",
+                (i / 60) % 60
+            ));
+            if i % 7 == 0 {
+                text.push_str("com.netflix.zuul.exception.ZuulException: Forwarding error\n");
+                text.push_str("\tat a.b.C.d(C.java:1)\n");
+                text.push_str("Caused by: java.net.ConnectException: Connection refused (Connection refused)\n");
+                text.push_str("\t... 12 common frames omitted\n");
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("app.log");
+        std::fs::write(&p, &text).unwrap();
+        let src = Source {
+            path: p.clone(),
+            relative: "app.log".into(),
+            service: "app".into(),
+            size: text.len() as u64,
+            mtime: None,
+        };
+        let mut cfg = ScanConfig::new(vec![p]).unwrap();
+        cfg.tz = crate::time::Zone::parse("UTC").unwrap();
+        let (whole, whole_hits, _) = scan_file(0, &src, &cfg);
+        cfg.chunk_size = 64 * 1024;
+        let (chunked, chunked_hits, _) = scan_file(0, &src, &cfg);
+        assert!(split_chunks(text.as_bytes(), cfg.chunk_size).len() > 4);
+        assert_eq!(whole_hits.len(), 6000 / 7 + 1 + 6000 / 7 + 1);
+        assert_eq!(whole_hits, chunked_hits);
+        assert_eq!(
+            (
+                whole.lines,
+                whole.records,
+                whole.dated_records,
+                whole.first,
+                whole.last
+            ),
+            (
+                chunked.lines,
+                chunked.records,
+                chunked.dated_records,
+                chunked.first,
+                chunked.last
+            )
+        );
+        assert_eq!(whole.records, 6000);
+        // Continuation-line hits carry their record head's time and their own line number.
+        let h = whole_hits
+            .iter()
+            .find(|h| h.excerpt.starts_with("Caused by"))
+            .unwrap();
+        assert_eq!(h.line, 4);
+        assert_eq!(h.record, 0);
+        assert_eq!(h.time, Some("2019-08-21T08:00:00Z".parse().unwrap()));
+    }
+
     #[test]
     fn excerpts_never_split_utf8() {
         let s = "é".repeat(400);
