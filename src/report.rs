@@ -111,6 +111,10 @@ pub struct RootCause {
     pub layer: Option<u8>,
     /// What it means.
     pub means: String,
+    /// A restart (marker) in or just before the window that explains a transport-level root:
+    /// then the question is what restarted that service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart: Option<HitOut>,
 }
 
 /// Where something was first seen.
@@ -282,6 +286,7 @@ pub fn build(
                     title: root.title.clone(),
                     layer: root.layer,
                     means: root.means.clone(),
+                    restart: inc.restart.map(|i| hit_out(&scan.hits[i])),
                 },
                 chain: inc
                     .chain
@@ -574,6 +579,17 @@ pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
             "    root cause  {}: {} [{}]",
             rc.signature, rc.title, rc.category
         );
+        if let Some(r) = &rc.restart {
+            let _ = writeln!(
+                o,
+                "    context     {} restarted at {} ({}, {}:{}): the failures follow the restart; look for what stopped it",
+                r.service,
+                clock(r.time),
+                r.signature,
+                r.path,
+                r.line
+            );
+        }
         if inc.chain.len() > 1 {
             let _ = writeln!(o, "    chain       {}", inc.chain.join(" → "));
         }
