@@ -525,6 +525,35 @@ mod tests {
         assert!(matches(&m, &cat, "no error here").is_empty());
     }
 
+    /// Prefilter hygiene (scan-engine.md §4.6): every built-in pattern must start with a
+    /// small, finite set of literals of at least 3 bytes. One pattern without (a leading
+    /// class, `(?i)` expanding into hundreds of case variants, a lone `[`) turns the whole
+    /// automaton's prefilter off and the scan runs the lazy DFA over every byte.
+    #[test]
+    fn builtin_patterns_have_literal_prefixes() {
+        use regex_syntax::hir::literal::{ExtractKind, Extractor};
+        let cat = Catalog::builtin().unwrap();
+        for sig in &cat.signatures {
+            for p in &sig.patterns {
+                let hir = compile_one(p).unwrap();
+                let mut seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+                seq.minimize_by_preference();
+                let lits = seq
+                    .literals()
+                    .unwrap_or_else(|| panic!("{}: `{p}` has no literal prefix", sig.id));
+                assert!(
+                    lits.len() <= 16,
+                    "{}: `{p}` expands to {} prefixes",
+                    sig.id,
+                    lits.len()
+                );
+                for l in lits {
+                    assert!(l.len() >= 3, "{}: `{p}` has a short prefix {:?}", sig.id, l);
+                }
+            }
+        }
+    }
+
     #[test]
     fn patterns_are_line_local() {
         let h = compile_one(r"a\sb[^x]c").unwrap();

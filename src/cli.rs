@@ -354,7 +354,7 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     let scan_time = t_scan.elapsed();
     for f in &out.files {
         debug(format!(
-            "{}: service={} format={} zone={} ({}) access={} bytes={} lines={} records={} hits={}",
+            "{}: service={} format={} zone={} ({}) access={} bytes={} lines={} records={} matched_lines={} hits={}",
             f.path,
             f.service,
             f.format.map_or("none", |x| x.id()),
@@ -366,9 +366,18 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
             f.bytes,
             f.lines,
             f.records,
+            f.matched_lines,
             f.hits
         ));
     }
+    debug(format!(
+        "totals: files={} bytes={} lines={} matched_lines={} hits={}",
+        out.files.len(),
+        out.files.iter().map(|f| f.bytes).sum::<u64>(),
+        out.files.iter().map(|f| f.lines).sum::<u64>(),
+        out.files.iter().map(|f| f.matched_lines).sum::<u64>(),
+        out.hits.len()
+    ));
     let t_cl = Instant::now();
     let files = &out.files;
     let clusters = cluster::cluster(&out.hits, &cfg.catalog, cfg.gap, &|f| {

@@ -88,6 +88,9 @@ pub struct FileScan {
     pub last: Option<DateTime<Utc>>,
     /// Hits (after de-duplication).
     pub hits: u64,
+    /// Distinct lines with at least one match, before record de-duplication: the number
+    /// `rg -c -f <(faultscope signatures --export-patterns)` reports (the bench checks it).
+    pub matched_lines: u64,
     /// Why the file could not be (fully) read.
     pub error: Option<FileError>,
     /// Skipped (binary) with this note.
@@ -124,6 +127,7 @@ struct ChunkOut {
     explicit: bool,
     naive: bool,
     ambiguous: BTreeMap<String, (u64, u64)>,
+    matched_lines: u64,
 }
 
 /// Scans every source. Never fails as a whole: problems are per file.
@@ -228,6 +232,7 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
         fs.dated_records += c.dated;
         fs.explicit_offsets |= c.explicit;
         fs.naive_stamps |= c.naive;
+        fs.matched_lines += c.matched_lines;
         if fs.first.is_none() {
             fs.first = c.first;
         }
@@ -318,7 +323,10 @@ fn scan_chunk(
         let ls = record::line_start(buf, pos).max(range.start);
         let (le, head) = match &last_line {
             Some(c) if c.start == ls => (c.end, Some((c.record, c.time))),
-            _ => (record::line_end(buf, ls), None),
+            _ => {
+                out.matched_lines += 1;
+                (record::line_end(buf, ls), None)
+            }
         };
         line_no += bytecount::count(&buf[line_cursor..ls], b'\n') as u64;
         line_cursor = ls;
