@@ -202,7 +202,10 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     // Saved `netstat`/`ss`/`tasklist`/`ps` output lying among the logs is evidence for the
     // sockets stage (founding case: the answer was in `netstat -ano`), not a log.
     let head = &buf[..buf.len().min(64 * 1024)];
-    if let Some(kind) = crate::sockets::sniff(&String::from_utf8_lossy(head)) {
+    let dump = crate::sockets::may_be_dump(head)
+        .then(|| crate::sockets::sniff(&String::from_utf8_lossy(head)))
+        .flatten();
+    if let Some(kind) = dump {
         fs.dump = Some(kind);
         fs.lines = bytecount::count(buf, b'\n') as u64;
         return (
