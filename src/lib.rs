@@ -13,6 +13,8 @@
 //! 6. [`cluster`]: hits → incidents by time gaps, each with the root cause deepest in its
 //!    causal chain.
 //! 7. [`report`]: incidents → JSON (the contract) and text.
+//! 8. [`sockets`]: saved netstat/ss/tasklist/ps dumps → socket-state evidence and the
+//!    process holding the ports (the founding case's culprit).
 //!
 //! [`inspect`] shows how each file's timestamps are read (`faultscope inspect`).
 //! [`config`] holds the resolved configuration; [`cli`] is the command line and the only
@@ -31,6 +33,7 @@ pub mod inspect;
 pub mod record;
 pub mod report;
 pub mod scan;
+pub mod sockets;
 pub mod time;
 
 pub use error::{Error, Result};

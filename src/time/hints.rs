@@ -37,7 +37,7 @@ pub fn likely_zone_warnings(files: &[FileScan]) -> Vec<String> {
     }
     for f in files {
         if f.zone_reason != Some(ZoneReason::DefaultLocal)
-            || (f.naive == 0 && f.ambiguous.is_empty())
+            || (f.naive_count == 0 && f.ambiguous.is_empty())
         {
             continue;
         }
@@ -78,7 +78,7 @@ pub fn likely_zone_warnings(files: &[FileScan]) -> Vec<String> {
             .collect();
         let who = names.join(" and ");
         let offs = fmt_off(off);
-        if f.naive > 0 {
+        if f.naive_count > 0 {
             let local = Zone::parse(&f.zone).ok().map(|z| {
                 z.offset_at(f.first.unwrap_or_else(Utc::now))
                     .local_minus_utc()
