@@ -43,9 +43,71 @@ fn record_head_walk_back(bencher: divan::Bencher) {
     "2019/08/21 08:07:25 [error] 8768#14324: *3 connect() failed",
     "192.168.2.20 - - [28/Jul/2006:10:27:10 -0300] \"GET / HTTP/1.0\" 200 3395",
     "{\"@timestamp\":\"2019-08-21T08:00:03.123+08:00\",\"level\":\"INFO\",\"message\":\"x\"}",
+    "Jun 14 15:16:02 combo sshd(pam_unix)[19937]: check pass; user unknown",
+    "I1012 20:32:36.250791   24371 main.go:11] \"hello world\"",
+    "- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 crond[2915]: x",
+    "Sun Jun 30 12:46:00 CST 2019 x",
 ])]
 fn timestamp_parse_any(line: &str) -> Option<(time::RawStamp, time::Format)> {
     time::parse_any(divan::black_box(line.as_bytes()))
+}
+
+/// The per-line syntactic header check of the scan (runs on every line), for a stamped line
+/// and a stack-frame continuation line.
+#[divan::bench(args = [
+    "2019-08-21 08:00:04.053  INFO 4321 --- [main] c.e.App : hi",
+    "\tat com.example.Frame1.call(Frame1.java:1)",
+    "Caused by: java.net.SocketException: No buffer space available",
+])]
+fn quick_header_check(bencher: divan::Bencher, line: &str) {
+    let rule = time::ZoneRule {
+        zone: time::Zone::parse("UTC").unwrap(),
+        reason: time::ZoneReason::Flag,
+        aliases: Default::default(),
+    };
+    let ft = time::FileTime::with_layouts(vec![time::Layout::at0(time::Format::BootLogback)], rule);
+    bencher.bench(|| ft.quick(divan::black_box(line.as_bytes())));
+}
+
+/// Learning a 32 MiB year-less syslog file's time context: detection plus the year pre-pass
+/// (sampled: only stretches where the month changes are read line by line).
+#[divan::bench(sample_count = 10)]
+fn file_time_learn_syslog_32m(bencher: divan::Bencher) {
+    let mut buf = Vec::with_capacity(33 << 20);
+    let mut i = 0u64;
+    while buf.len() < 32 << 20 {
+        let month = ["Nov", "Dec", "Jan"][(i * 3 / 400_000).min(2) as usize];
+        buf.extend_from_slice(
+            format!(
+                "{month} {:2} {:02}:{:02}:{:02} host sshd[{i}]: Accepted publickey for user from 10.0.0.1\n",
+                1 + (i / 20_000) % 28,
+                (i / 3600) % 24,
+                (i / 60) % 60,
+                i % 60
+            )
+            .as_bytes(),
+        );
+        i += 1;
+    }
+    let chunks = faultscope::scan::split_chunks(&buf, 16 << 20);
+    let rule = time::ZoneRule {
+        zone: time::Zone::parse("UTC").unwrap(),
+        reason: time::ZoneReason::Flag,
+        aliases: Default::default(),
+    };
+    bencher.bench(|| {
+        time::FileTime::learn(
+            divan::black_box(&buf),
+            &chunks,
+            &time::FileTimeInput {
+                path: "messages",
+                name: "messages",
+                mtime: None,
+                year: Some(2020),
+            },
+            rule.clone(),
+        )
+    });
 }
 
 /// Clustering one million dated hits (four bursts in a day of sparse background).

@@ -4,7 +4,7 @@
 # Generates two large logs (boot-logback with stack traces, and year-less syslog, which also
 # pays the year pre-pass) and times `faultscope scan` with each binary given, best of 3.
 #
-#   scripts/bench_time.sh BASELINE_BIN CANDIDATE_BIN [SIZE_MB]
+#   bench/time_cost.sh BASELINE_BIN CANDIDATE_BIN [SIZE_MB]
 set -euo pipefail
 base=$1
 cand=$2
