@@ -236,6 +236,22 @@ pub fn continuation_form(line: &[u8]) -> bool {
         .position(|&c| c == b':' || c == b' ')
         .unwrap_or(line.len());
     let head = &line[..head_end];
+    let exception_word = [
+        &b"Exception"[..],
+        b"Error",
+        b"Throwable",
+        b"Failure",
+        b"Fault",
+    ]
+    .iter()
+    .any(|w| head.ends_with(w));
+    // Python's last traceback line: `ValueError: bad`.
+    if exception_word
+        && head.first().is_some_and(u8::is_ascii_uppercase)
+        && line.get(head_end) == Some(&b':')
+    {
+        return true;
+    }
     head.contains(&b'.')
         && (head_end == line.len() || line[head_end] == b':')
         && head

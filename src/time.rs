@@ -110,6 +110,9 @@ pub enum Format {
     Logcat,
     /// One JSON object per line with an RFC 3339 time field.
     JsonLines,
+    /// logfmt: `time=2023-08-04T16:09:59.123-04:00 level=INFO msg=…` (Go slog, logrus,
+    /// go-kit `ts=`), the time key among the first fields.
+    Logfmt,
     /// `081109 203615 148 INFO dfs.DataNode…` (Hadoop 0.x HDFS; only whole files).
     Hdfs,
     /// Epoch seconds in a fixed whitespace-separated column (HPC; squid `1566374526.452`).
@@ -120,7 +123,7 @@ pub enum Format {
 
 impl Format {
     /// Every format, most specific first (the detection order of timestamps.md §1).
-    pub const ALL: [Format; 33] = [
+    pub const ALL: [Format; 34] = [
         Format::EpochPrefix,
         Format::Cri,
         Format::JournalShortIso,
@@ -151,6 +154,7 @@ impl Format {
         Format::Klog,
         Format::Logcat,
         Format::JsonLines,
+        Format::Logfmt,
         Format::Hdfs,
         Format::EpochColumn,
         Format::TimeOnly,
@@ -189,6 +193,7 @@ impl Format {
             Format::Klog => "klog",
             Format::Logcat => "logcat",
             Format::JsonLines => "json-lines",
+            Format::Logfmt => "logfmt",
             Format::Hdfs => "hdfs",
             Format::EpochColumn => "epoch-column",
             Format::TimeOnly => "time-only",
@@ -228,7 +233,7 @@ impl Format {
             Format::IisW3c => "UTC by definition (not marked)",
             Format::JavaDate | Format::PgPrefix => "abbreviation or offset",
             Format::JvmUnified => "explicit, or uptime only",
-            Format::JsonLines => "explicit or naive",
+            Format::JsonLines | Format::Logfmt => "explicit or naive",
             _ => "none (naive)",
         }
     }
@@ -689,9 +694,82 @@ fn parse_clf_line(b: &[u8]) -> Option<RawStamp> {
         if let Some(st) = parse_clf_body(b, at) {
             return Some(st);
         }
+        // nginx `$time_iso8601`: `[2019-08-21T16:02:06+08:00]`.
+        if at > 1 && b[at - 2] == b' ' {
+            if let Some((st, _, end)) = parse_iso_like(b, at) {
+                if b.get(end) == Some(&b']') {
+                    return Some(st);
+                }
+            }
+        }
         from = at;
     }
     None
+}
+
+/// The time keys of logfmt lines, most common first.
+const LOGFMT_KEYS: [&[u8]; 5] = [b"time=", b"ts=", b"t=", b"timestamp=", b"@timestamp="];
+
+/// logfmt: a `time=`/`ts=`/`t=`/`timestamp=` field among the first 8 fields, RFC 3339 (quoted
+/// or not) or an epoch number.
+fn parse_logfmt(b: &[u8]) -> Option<RawStamp> {
+    let mut p = 0;
+    for _ in 0..8 {
+        while b.get(p) == Some(&b' ') {
+            p += 1;
+        }
+        if at_end(b, p) {
+            return None;
+        }
+        if let Some(k) = LOGFMT_KEYS.iter().find(|k| b[p..].starts_with(k)) {
+            let mut v = p + k.len();
+            let quoted = b.get(v) == Some(&b'"');
+            if quoted {
+                v += 1;
+            }
+            if let Some((st, _, end)) = parse_iso_like(b, v) {
+                let closed = if quoted {
+                    b.get(end) == Some(&b'"')
+                } else {
+                    at_boundary(b, end)
+                };
+                return closed.then_some(st);
+            }
+            let n = b[v..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit() || **c == b'.')
+                .count();
+            if n > 0 {
+                return epoch_stamp(std::str::from_utf8(&b[v..v + n]).ok()?);
+            }
+            return None;
+        }
+        // Next field (quoted values may hold spaces).
+        let mut in_quote = false;
+        while let Some(&c) = b.get(p) {
+            match c {
+                b'"' => in_quote = !in_quote,
+                b'\\' if in_quote => p += 1,
+                b' ' if !in_quote => break,
+                b'\r' | b'\n' => return None,
+                _ => {}
+            }
+            p += 1;
+        }
+    }
+    None
+}
+
+/// Cheap shape check for logfmt: a time key at the start or after a space, early in the line.
+fn logfmt_shape(b: &[u8]) -> bool {
+    let head = &b[..b.len().min(160)];
+    if !head.contains(&b'=') {
+        return false;
+    }
+    LOGFMT_KEYS.iter().any(|k| {
+        head.starts_with(k)
+            || memchr::memmem::find_iter(head, k).any(|i| i > 0 && head[i - 1] == b' ')
+    })
 }
 
 /// `EEE MMM dd HH:mm:ss[.frac] yyyy` at `at` (Apache error log body, without the zone),
@@ -1425,6 +1503,7 @@ pub fn parse_with(format: Format, line: &[u8]) -> Option<RawStamp> {
         Format::TimeOnly => parse_time_only(line),
         Format::EpochPrefix => parse_epoch_prefix(line),
         Format::EpochColumn => parse_epoch_field(line).map(|(s, _)| s),
+        Format::Logfmt => parse_logfmt(line),
         _ => None,
     }
 }
@@ -1449,10 +1528,11 @@ pub fn may_start_stamp(line: &[u8]) -> bool {
                     || (matches!(c, b'I' | b'W' | b'E' | b'F')
                         && line[1..5].iter().all(u8::is_ascii_digit)
                         && line[5] == b' ')
-                    || epoch_prefix_shape(line))
+                    || epoch_prefix_shape(line)
+                    || logfmt_shape(line))
         }
         Some(0xE4) | Some(0xE5) => month_word(line, 0).is_some(),
-        Some(c) if !c.is_ascii_whitespace() => epoch_prefix_shape(line),
+        Some(c) if !c.is_ascii_whitespace() => epoch_prefix_shape(line) || logfmt_shape(line),
         _ => false,
     }
 }
@@ -1500,9 +1580,12 @@ pub fn parse_any(line: &[u8]) -> Option<(RawStamp, Format)> {
             .or_else(|| parse_syslog(l, 0).map(|(s, _)| (s, Format::Syslog3164)))
             .or_else(|| parse_jul(l).map(|s| (s, Format::JulSimple)))
             .or_else(|| parse_klog(l).map(|s| (s, Format::Klog)))
-            .or_else(|| parse_epoch_prefix(l).map(|s| (s, Format::EpochPrefix))),
+            .or_else(|| parse_epoch_prefix(l).map(|s| (s, Format::EpochPrefix)))
+            .or_else(|| parse_logfmt(l).map(|s| (s, Format::Logfmt))),
         0xE4 | 0xE5 => parse_jul(l).map(|s| (s, Format::JulSimple)),
-        c if !c.is_ascii_whitespace() => parse_epoch_prefix(l).map(|s| (s, Format::EpochPrefix)),
+        c if !c.is_ascii_whitespace() => parse_epoch_prefix(l)
+            .map(|s| (s, Format::EpochPrefix))
+            .or_else(|| parse_logfmt(l).map(|s| (s, Format::Logfmt))),
         _ => None,
     }
 }
@@ -1555,6 +1638,7 @@ pub fn quick_shape(format: Format, b: &[u8]) -> bool {
         Format::JvmUnified => is(0, b'[') && d(1),
         Format::TimeOnly => d(0) && is(2, b':') && is(5, b':') && d(7),
         Format::EpochPrefix => epoch_prefix_shape(b),
+        Format::Logfmt => logfmt_shape(b),
         Format::EpochColumn => {
             let n = b.iter().take_while(|c| c.is_ascii_digit()).count();
             (9..=19).contains(&n) && at_boundary(b, n) || (n >= 9 && is(n, b'.'))
@@ -1589,8 +1673,8 @@ pub fn quick_any(line: &[u8]) -> bool {
     }
 }
 
-/// Skips `n` whitespace-separated leading fields; `None` if the line has fewer or starts
-/// with whitespace (a continuation line).
+/// Skips `n` whitespace-separated leading fields (and an opening `[`, `(` or `"` before a
+/// digit); `None` if the line has fewer or starts with whitespace (a continuation line).
 #[inline]
 pub fn skip_fields(line: &[u8], n: u8) -> Option<&[u8]> {
     if n == 0 {
@@ -1609,6 +1693,10 @@ pub fn skip_fields(line: &[u8], n: u8) -> Option<&[u8]> {
         if at_end(line, p) {
             return None;
         }
+    }
+    // A stamp in brackets or quotes after other fields (Rails `I, [2019-08-21T…`).
+    if matches!(line[p], b'[' | b'(' | b'"') && line.get(p + 1).is_some_and(u8::is_ascii_digit) {
+        p += 1;
     }
     Some(&line[p..])
 }

@@ -417,6 +417,53 @@ fn container_and_json_formats() {
 }
 
 #[test]
+fn logfmt_rails_and_iso_access_logs() {
+    check(
+        "time=2023-08-04T16:09:59.123-04:00 level=INFO msg=\"hello world\"",
+        "UTC",
+        Format::Logfmt,
+        "2023-08-04T20:09:59.123Z",
+        ZoneReason::Explicit,
+    );
+    check(
+        r#"time="2016-02-04T06:51:03.053580605Z" level=info msg="GET /containers/json""#,
+        "+08:00",
+        Format::Logfmt,
+        "2016-02-04T06:51:03.053580605Z",
+        ZoneReason::Explicit,
+    );
+    check(
+        r#"level=info ts=2019-08-21T08:02:06.452Z caller=main.go:42 msg="Starting Prometheus""#,
+        "+08:00",
+        Format::Logfmt,
+        "2019-08-21T08:02:06.452Z",
+        ZoneReason::Explicit,
+    );
+    // nginx `$time_iso8601` in brackets.
+    check(
+        r#"10.0.0.1 - - [2019-08-21T16:02:06+08:00] "GET / HTTP/1.1" 200 612"#,
+        "UTC",
+        Format::Clf,
+        "2019-08-21T08:02:06Z",
+        ZoneReason::Explicit,
+    );
+    // Ruby Logger: the stamp in brackets after the severity letter.
+    let rails = "I, [2019-08-21T16:02:06.452345 #1234]  INFO -- : Started GET\n";
+    let ft = learn_with(rails, "x", rule("+08:00", &[]), None);
+    assert_eq!(ft.format(), Some(Format::Iso8601Naive));
+    assert_eq!(ft.layouts[0].skip, 1);
+    let (st, _) = ft.parse_line(rails.as_bytes()).unwrap();
+    assert_eq!(
+        ft.resolve(&st, 0),
+        Resolved::At(utc("2019-08-21T08:02:06.452345Z"), ZoneReason::Flag)
+    );
+    // IIS by file name, whatever the field order.
+    let iis = "2019-08-21 08:02:06 W3SVC1 10.0.0.5 GET /api/x - 443 - 10.0.0.9 - 500 0 0 46\n";
+    let ft = learn_with(iis, "u_ex190821.log", rule("+08:00", &[]), None);
+    assert_eq!(ft.format(), Some(Format::IisW3c));
+}
+
+#[test]
 fn go_log_and_jvm_unified() {
     check(
         "2020/11/05 16:23:08.433760 D:/code/x.go:58: msg",

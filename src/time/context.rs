@@ -141,6 +141,14 @@ impl FileTime {
             // the lines before it.
             extra(detect_file(&buf[from..], usize::MAX / 8));
         }
+        if iis_name(input.name) {
+            // IIS names its W3C logs `u_exYYMMDD.log`: `date time` rows are UTC.
+            for l in &mut layouts {
+                if l.skip == 0 && l.format == Format::DateTimeSeconds {
+                    l.format = Format::IisW3c;
+                }
+            }
+        }
         let mut ft = FileTime::with_layouts(layouts, rule);
         ft.year_flag = input.year;
         if ft.rule.reason == ZoneReason::DefaultLocal {
@@ -467,6 +475,15 @@ impl FileTime {
             detail,
         });
     }
+}
+
+/// IIS W3C log file names: `u_ex190821.log`, `u_ex19082110.log` (hourly), `ex190821.log`.
+fn iis_name(name: &str) -> bool {
+    let stem = name.strip_prefix("u_").unwrap_or(name);
+    stem.strip_prefix("ex").is_some_and(|r| {
+        let d = r.bytes().take_while(u8::is_ascii_digit).count();
+        (d == 6 || d == 8) && r[d..].eq_ignore_ascii_case(".log")
+    })
 }
 
 /// The latest year in which `month/day` is not more than a day after `reference`.
@@ -967,6 +984,15 @@ mod tests {
             times(&ft, text),
             ["2024-01-18 15:52:18", "2024-01-18 15:52:28"]
         );
+    }
+
+    #[test]
+    fn iis_file_names() {
+        assert!(iis_name("u_ex190821.log"));
+        assert!(iis_name("u_ex19082110.log"));
+        assert!(iis_name("ex190821.log"));
+        assert!(!iis_name("index190821.log"));
+        assert!(!iis_name("u_ex1908.log"));
     }
 
     #[test]
