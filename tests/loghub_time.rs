@@ -286,6 +286,10 @@ fn score(dir: &Path, system: &str) -> Score {
 #[test]
 fn loghub_timestamps_match_the_structured_csv() {
     let Some(dir) = std::env::var_os("FAULTSCOPE_LOGHUB") else {
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"loghub_time: skipped: FAULTSCOPE_LOGHUB not set\n",
+        );
         println!("skipped: FAULTSCOPE_LOGHUB not set");
         return;
     };
@@ -309,24 +313,27 @@ fn loghub_timestamps_match_the_structured_csv() {
         "Zookeeper",
     ];
     let scores: Vec<Score> = systems.iter().map(|s| score(dir, s)).collect();
-    println!(
-        "{:<12} {:>6} {:>6} {:>8}  format",
+    // The score table goes to stderr directly (not through the test harness's capture), so
+    // every `cargo test` run shows it.
+    let mut table = format!(
+        "loghub timestamp accuracy (exact instant per line):\n{:<12} {:>6} {:>6} {:>8}  format\n",
         "system", "exact", "lines", "score"
     );
     let mut failed = Vec::new();
     for s in &scores {
         let pct = 100.0 * s.exact as f64 / s.total as f64;
-        println!(
-            "{:<12} {:>6} {:>6} {:>7.2}%  {}",
+        table.push_str(&format!(
+            "{:<12} {:>6} {:>6} {:>7.2}%  {}\n",
             s.system, s.exact, s.total, pct, s.format
-        );
+        ));
         if let Some(m) = &s.first_miss {
-            println!("             first miss: {m}");
+            table.push_str(&format!("             first miss: {m}\n"));
         }
         if pct < REQUIRED {
             failed.push(format!("{} {pct:.2}%", s.system));
         }
     }
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), table.as_bytes());
     // Year inference (§11): Proxifier's sample is October then July; walking back from the
     // last record (REF_YEAR), July → October crosses New Year.
     let proxifier = scores.iter().find(|s| s.system == "Proxifier").unwrap();
