@@ -21,6 +21,7 @@
 
 #![deny(missing_docs)]
 
+pub mod activity;
 pub mod catalog;
 pub mod cli;
 pub mod cluster;

@@ -88,6 +88,8 @@ pub struct FileScan {
     pub last: Option<DateTime<Utc>>,
     /// Hits (after de-duplication).
     pub hits: u64,
+    /// Dated records per UTC minute (unix seconds / 60): coverage and traffic findings.
+    pub minutes: BTreeMap<i64, u32>,
     /// Why the file could not be (fully) read.
     pub error: Option<FileError>,
     /// Skipped (binary) with this note.
@@ -119,7 +121,12 @@ struct ChunkOut {
     explicit: bool,
     naive: bool,
     ambiguous: BTreeMap<String, (u64, u64)>,
+    minutes: Vec<(i64, u32)>,
 }
+
+/// Bytes of file content scanned so far by this process (for a progress bar; never read by
+/// the scan itself).
+pub static SCANNED_BYTES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Scans every source. Never fails as a whole: problems are per file.
 pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
@@ -202,6 +209,7 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
         fs.records += c.records;
         fs.dated_records += c.dated;
         fs.explicit_offsets |= c.explicit;
+        crate::activity::merge_runs(&mut fs.minutes, &c.minutes);
         fs.naive_stamps |= c.naive;
         if fs.first.is_none() {
             fs.first = c.first;
@@ -335,6 +343,8 @@ fn scan_chunk(
     }
     let mut first_head: Option<usize> = None;
     let mut last_head: Option<usize> = None;
+    let mut minutes = crate::activity::MinuteCounter::default();
+    let mut minute_scratch = ChunkOut::default();
     let mut pos = range.start;
     while pos < range.end {
         let le = memchr::memchr(b'\n', &buf[pos..range.end]).map_or(range.end, |i| pos + i);
@@ -348,6 +358,11 @@ fn scan_chunk(
                         first_head = Some(pos);
                     }
                     last_head = Some(pos);
+                    minutes.count(line, format, |l| {
+                        let (st, _) = record::header_stamp(l, format)?;
+                        let t = resolve(rule, &st, 0, &mut minute_scratch)?;
+                        Some((st, t))
+                    });
                 }
                 HeaderKind::Plain => out.records += 1,
                 HeaderKind::Continuation => {}
@@ -371,6 +386,8 @@ fn scan_chunk(
     }
     out.explicit |= scratch.explicit;
     out.naive |= scratch.naive;
+    out.minutes = minutes.runs;
+    SCANNED_BYTES.fetch_add(hay.len() as u64, std::sync::atomic::Ordering::Relaxed);
     out
 }
 
