@@ -28,6 +28,7 @@ pub mod cluster;
 pub mod config;
 pub mod discover;
 pub mod error;
+pub mod findings;
 pub mod input;
 pub mod record;
 pub mod report;
