@@ -607,7 +607,7 @@ pub struct ServicePresence {
     pub records: u64,
     /// Records its baseline predicts for those minutes.
     pub expected: f64,
-    /// Signature hits attached to the incident.
+    /// Signature hits attached to the incident (noise and markers not counted).
     pub hits: u64,
     /// First hit in the incident.
     #[serde(serialize_with = "ser_opt_time")]
@@ -797,7 +797,7 @@ pub fn compute(scan: &ScanOutput, clusters: &Clusters, catalog: &Catalog, tz: &Z
     Findings {
         recurrence: recurrence(clusters, tz, logs_end),
         red_herrings: red_herrings(scan, catalog, &windows, &svc_span),
-        coverage: coverage(scan, clusters, &svc_files),
+        coverage: coverage(scan, clusters, &svc_files, catalog),
         traffic: traffic(scan, clusters, catalog),
         host_wide: host_wide(scan, catalog, incident_of),
     }
@@ -882,6 +882,7 @@ fn coverage(
     scan: &ScanOutput,
     clusters: &Clusters,
     svc_files: &BTreeMap<&str, Vec<usize>>,
+    catalog: &Catalog,
 ) -> Coverage {
     let incs = &clusters.incidents;
     let inc_minutes: BTreeSet<i64> = incs
@@ -966,6 +967,10 @@ fn coverage(
         for &hi in &inc.hits {
             let h: &Hit = &scan.hits[hi];
             let Some(t) = h.time else { continue };
+            let s = &catalog.signatures[h.sig as usize];
+            if s.noise || s.severity == Severity::Marker {
+                continue;
+            }
             let svc = scan.files[h.file as usize].service.as_str();
             let e = hit_stats.entry((inc.id, svc)).or_insert((0, t, t));
             e.0 += 1;

@@ -30,6 +30,7 @@ pub mod discover;
 pub mod error;
 pub mod findings;
 pub mod input;
+pub mod output;
 pub mod record;
 pub mod report;
 pub mod scan;

@@ -65,6 +65,13 @@ pub struct Report {
     pub markers: Vec<MarkerOut>,
     /// Recurrence, red-herring scores, coverage, traffic, host-wide events.
     pub findings: crate::findings::Findings,
+    /// When the report was made: only with `--now` (reports carry no wall-clock time
+    /// otherwise, so they are byte-identical across runs).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_opt_time"
+    )]
+    pub generated_at: Option<DateTime<Utc>>,
     /// Noise signatures outside incidents: steady background, not evidence.
     pub background: Vec<Background>,
     /// Every input file.
@@ -416,6 +423,7 @@ pub fn build(
         incidents,
         markers,
         findings: crate::findings::compute(scan, clusters, cat, &cfg.tz),
+        generated_at: None,
         background,
         files,
         undated_hits: clusters.undated.len() as u64,
