@@ -71,6 +71,9 @@ fn ids(v: &[usize]) -> String {
         .join(", ")
 }
 
+/// (incident id, first hit, last hit, hits) of one service.
+type LaneItem = (usize, DateTime<Utc>, DateTime<Utc>, u64);
+
 /// Renders the postmortem section. `display` is the zone times are shown in.
 pub fn to_markdown(r: &Report, display: &Zone) -> String {
     let mut o = String::new();
@@ -260,8 +263,7 @@ pub fn to_markdown(r: &Report, display: &Zone) -> String {
             );
         }
         // One section per service: when it logged errors in each incident.
-        let mut lanes: BTreeMap<&str, Vec<(usize, DateTime<Utc>, DateTime<Utc>, u64)>> =
-            BTreeMap::new();
+        let mut lanes: BTreeMap<&str, Vec<LaneItem>> = BTreeMap::new();
         for c in &f.coverage.incidents {
             for s in &c.services {
                 if let (Some(a), Some(b)) = (s.first_hit, s.last_hit) {

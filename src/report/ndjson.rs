@@ -175,7 +175,7 @@ pub fn to_ndjson(r: &Report, scan: &ScanOutput, clusters: &Clusters, cat: &Catal
             serde_json::to_string(&v).expect("serializes"),
         ));
     }
-    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    lines.sort_by_key(|l| l.0);
     let mut out = String::new();
     for (_, l) in lines {
         out.push_str(&l);

@@ -248,9 +248,10 @@ pub(crate) fn findings(r: &Report, display: &Zone) -> String {
                 "traffic",
                 &mut first,
                 &format!(
-                    "#{} {} requests in {} min, {} × 5xx ({}){}",
+                    "#{} {} request{} in {} min, {} × 5xx ({}){}",
                     it.id,
                     it.rate.requests,
+                    if it.rate.requests == 1 { "" } else { "s" },
                     it.rate.minutes,
                     it.rate.errors,
                     percent(it.rate.error_rate),
