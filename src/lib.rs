@@ -15,6 +15,10 @@
 //! 7. [`report`]: incidents → JSON (the contract) and text.
 //! 8. [`sockets`]: saved netstat/ss/tasklist/ps dumps → socket-state evidence and the
 //!    process holding the ports (the founding case's culprit).
+//! 9. [`findings`]: recurrence, red-herring scores, coverage and silence (from the per-minute
+//!    record counts of [`activity`]), traffic, host-wide events; part of the report.
+//!    [`report`] renders text, JSON, Markdown, HTML and NDJSON; [`output`] writes them
+//!    (`-o` prefixes, colors, progress bar).
 //!
 //! [`config`] holds the resolved configuration; [`cli`] is the command line and the only
 //! place that prints.

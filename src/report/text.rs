@@ -348,7 +348,7 @@ pub fn colorize(text: &str) -> String {
                     let (lab, value) = rest.split_at(n);
                     let value = if lab == "root cause" {
                         paint(bold, value)
-                    } else if value.contains("unrelated noise") || value.contains("(noise)") {
+                    } else if value.contains("unrelated noise") {
                         paint(dim, value)
                     } else if value.contains("correlated: evidence") || value.contains("SILENT") {
                         paint(err, value)
