@@ -47,6 +47,24 @@ enum Command {
     Scan(Box<ScanArgs>),
     /// List the signature catalog.
     Signatures(SignaturesArgs),
+    /// Read saved netstat/ss/tasklist/ps dumps and name who holds the ports.
+    Sockets(SocketsArgs),
+}
+
+#[derive(Args, Debug)]
+struct SocketsArgs {
+    /// Dump files or directories (netstat -ano/-anob/-tanp, ss -tanp, tasklist, ps), found by content.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: OutputFormat,
+    /// Ephemeral port range, e.g. 49152-65535 (default: by OS of the dump).
+    #[arg(long = "ephemeral-range", value_name = "LO-HI")]
+    ephemeral_range: Option<String>,
+    /// Zone for capture times written without one (default: this machine's zone).
+    #[arg(long, value_name = "ZONE")]
+    tz: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -107,6 +125,13 @@ struct ScanArgs {
     /// Stop decompressing a .gz after this many bytes (e.g. 512M, 4G).
     #[arg(long = "max-decompressed", value_name = "SIZE")]
     max_decompressed: Option<String>,
+    /// A saved netstat/ss/tasklist/ps dump to use as host evidence (repeatable). Dumps lying
+    /// among the scanned paths are found by content without this flag.
+    #[arg(long, value_name = "FILE")]
+    sockets: Vec<PathBuf>,
+    /// Ephemeral port range for socket dumps, e.g. 49152-65535 (default: by OS of the dump).
+    #[arg(long = "ephemeral-range", value_name = "LO-HI")]
+    ephemeral_range: Option<String>,
     /// Exit 0 even when incidents are found.
     #[arg(long = "exit-zero")]
     exit_zero: bool,
@@ -145,6 +170,7 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Scan(a) => run_scan(*a),
         Command::Signatures(a) => run_signatures(a),
+        Command::Sockets(a) => run_sockets(a),
     };
     match result {
         Ok(code) => code,
@@ -171,6 +197,25 @@ fn load_catalog(rules: &[PathBuf]) -> anyhow::Result<Catalog> {
         cat.apply_rules_file(r)?;
     }
     Ok(cat)
+}
+
+/// Parses `49152-65535`.
+pub fn parse_range(s: &str) -> Result<(u16, u16), String> {
+    let (a, b) = s
+        .split_once(['-', ':'])
+        .ok_or_else(|| format!("`{s}`: expected LO-HI, e.g. 49152-65535"))?;
+    let lo: u16 = a
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{a}` is not a port"))?;
+    let hi: u16 = b
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{b}` is not a port"))?;
+    if lo == 0 || lo > hi {
+        return Err(format!("`{s}`: need 1 <= LO <= HI <= 65535"));
+    }
+    Ok((lo, hi))
 }
 
 /// Parses `512M`, `4G`, `1000`, `64KiB`.
@@ -269,6 +314,11 @@ fn resolve(a: &ScanArgs) -> anyhow::Result<ScanConfig> {
         catalog,
         matcher,
         debug: a.debug,
+        sockets: a.sockets.clone(),
+        ephemeral_range: match &a.ephemeral_range {
+            Some(r) => Some(parse_range(r).map_err(|e| flag_err("--ephemeral-range", e))?),
+            None => None,
+        },
     })
 }
 
@@ -319,7 +369,7 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     let scan_time = t_scan.elapsed();
     for f in &out.files {
         debug(format!(
-            "{}: service={} format={} zone={} ({}) access={} bytes={} lines={} records={} hits={}",
+            "{}: service={} format={} zone={} ({}) access={} bytes={} lines={} records={} matched_lines={} hits={}",
             f.path,
             f.service,
             f.format.map_or("none", |x| x.id()),
@@ -331,9 +381,18 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
             f.bytes,
             f.lines,
             f.records,
+            f.matched_lines,
             f.hits
         ));
     }
+    debug(format!(
+        "totals: files={} bytes={} lines={} matched_lines={} hits={}",
+        out.files.len(),
+        out.files.iter().map(|f| f.bytes).sum::<u64>(),
+        out.files.iter().map(|f| f.lines).sum::<u64>(),
+        out.files.iter().map(|f| f.matched_lines).sum::<u64>(),
+        out.hits.len()
+    ));
     let t_cl = Instant::now();
     let files = &out.files;
     let clusters = cluster::cluster(&out.hits, &cfg.catalog, cfg.gap, &|f| {
@@ -358,7 +417,10 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
             ));
         }
     }
-    let report = report::build(&out, &clusters, &cfg, &disc.problems);
+    let last_log = out.files.iter().filter_map(|f| f.last).max();
+    let (sockets, socket_problems) = cfg.analyze_sockets(&out.dumps, last_log);
+    let mut report = report::build(&out, &clusters, &cfg, &disc.problems, sockets);
+    report.warnings.extend(socket_problems);
     debug(format!(
         "timings: scan {:.1?}, cluster {:.1?}, total {:.1?}",
         scan_time,
@@ -373,7 +435,6 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
             eprintln!("faultscope: error: {}", report::escape_control(e));
         }
     }
-    let mut report = report;
     if dests.iter().any(|(f, _)| f.needs_hashes()) {
         report::hash_inputs(&mut report);
     }
@@ -401,6 +462,74 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     } else {
         EXIT_INCIDENTS
     })
+}
+
+fn run_sockets(a: SocketsArgs) -> anyhow::Result<i32> {
+    let tz = match &a.tz {
+        Some(z) => Zone::parse(z).map_err(|e| flag_err("--tz", e))?,
+        None => Zone::local(),
+    };
+    let range = match &a.ephemeral_range {
+        Some(r) => Some(parse_range(r).map_err(|e| flag_err("--ephemeral-range", e))?),
+        None => None,
+    };
+    let disc = discover::discover(&a.paths, &DiscoverOptions::default());
+    let mut trouble = false;
+    for p in disc.problems.iter().filter(|p| !p.note) {
+        eprintln!("faultscope: error: {}", p.error.message);
+        trouble = true;
+    }
+    let mut inputs = Vec::new();
+    for src in &disc.sources {
+        let shown = src.path.display().to_string();
+        match crate::input::open(&src.path, &InputOptions::default()) {
+            Ok(Ok(opened)) => {
+                let text = String::from_utf8_lossy(&opened.bytes).into_owned();
+                if crate::sockets::sniff(&text).is_some() {
+                    inputs.push(crate::sockets::DumpInput {
+                        path: shown,
+                        text,
+                        mtime: src.mtime.map(chrono::DateTime::<chrono::Utc>::from),
+                    });
+                } else {
+                    eprintln!(
+                        "faultscope: warning: {shown}: not a netstat/ss/tasklist/ps dump, skipped"
+                    );
+                }
+            }
+            Ok(Err(crate::input::Skip::Binary(note))) => eprintln!("faultscope: warning: {note}"),
+            Err(e) => {
+                eprintln!("faultscope: error: {e}");
+                trouble = true;
+            }
+        }
+    }
+    let reference = inputs.iter().filter_map(|d| d.mtime).max();
+    let report = crate::sockets::analyze(
+        &inputs,
+        &crate::sockets::SocketConfig {
+            ephemeral_range: range,
+        },
+        tz.offset_at(reference.unwrap_or(chrono::DateTime::UNIX_EPOCH)),
+    );
+    let mut stdout = std::io::stdout().lock();
+    match a.format {
+        OutputFormat::Json => {
+            let v = serde_json::json!({"schema": "faultscope-sockets/1", "sockets": report});
+            writeln!(stdout, "{}", serde_json::to_string_pretty(&v)?)?;
+        }
+        OutputFormat::Text => {
+            // Dump text is untrusted input (process names): escape per line.
+            for line in crate::sockets::render_text(&report).lines() {
+                writeln!(stdout, "{}", report::escape_control(line))?;
+            }
+        }
+    }
+    if inputs.is_empty() {
+        eprintln!("faultscope: error: no netstat/ss/tasklist/ps dump found in the given paths");
+        return Ok(EXIT_TROUBLE);
+    }
+    Ok(if trouble { EXIT_TROUBLE } else { EXIT_CLEAN })
 }
 
 fn run_signatures(a: SignaturesArgs) -> anyhow::Result<i32> {

@@ -48,6 +48,18 @@ pub struct Incident {
     pub evidence: Vec<usize>,
     /// Indices of every hit attached to the incident.
     pub hits: Vec<usize>,
+    /// A restart marker (index of its first hit) in or just before the window that explains a
+    /// root cause at the transport layer or above: refusals while a callee restarts are
+    /// expected churn, and the question becomes what restarted it (signatures.md §11).
+    pub restart: Option<usize>,
+}
+
+/// Causal layer at and above which a restart in the window explains the failures
+/// (3 = peer transport: connection refused/reset, timeouts).
+const RESTART_EXPLAINS_FROM_LAYER: u8 = 3;
+
+fn is_restart_marker(sig: &crate::catalog::Signature) -> bool {
+    sig.category == "lifecycle" && sig.severity == Severity::Marker
 }
 
 /// Output of clustering.
@@ -167,6 +179,18 @@ pub fn cluster(
         });
         let (root_time, root_hit) = first_at[&root];
         let evidence = pick_evidence(hits, &members, &chain, service_of);
+        let restart = if catalog.signatures[root as usize].rank() >= RESTART_EXPLAINS_FROM_LAYER {
+            out.markers
+                .iter()
+                .map(|&(i, _)| i)
+                .filter(|&i| {
+                    let t = hits[i].time.expect("dated");
+                    t >= start - gap && t <= end && is_restart_marker(sig(&hits[i]))
+                })
+                .min_by_key(|&i| hits[i].time)
+        } else {
+            None
+        };
         out.incidents.push(Incident {
             id: n + 1,
             start,
@@ -179,6 +203,7 @@ pub fn cluster(
             first_seen: (service_of(hits[root_hit].file), root_time),
             evidence,
             hits: members,
+            restart,
         });
     }
     out
@@ -301,6 +326,36 @@ mod tests {
         assert_eq!(c.incidents.len(), 1);
         assert_eq!(c.incidents[0].hits.len(), 2, "the far warning stays out");
         assert_eq!(c.incidents[0].start, t(0));
+    }
+
+    #[test]
+    fn restart_in_window_explains_refusals() {
+        let cat = Catalog::builtin().unwrap();
+        let (c, hits) = run(
+            &cat,
+            vec![
+                hit(&cat, "springboot-shutdown", 1, Some(-30), 1),
+                hit(&cat, "connect-refused", 0, Some(0), 2),
+                hit(&cat, "http-5xx-access-log", 2, Some(10), 3),
+            ],
+        );
+        let inc = &c.incidents[0];
+        assert_eq!(cat.signatures[inc.root as usize].id, "connect-refused");
+        let r = inc.restart.expect("restart explains the refusals");
+        assert_eq!(
+            cat.signatures[hits[r].sig as usize].id,
+            "springboot-shutdown"
+        );
+        // A resource-level root is not explained away by a restart.
+        let (c, _) = run(
+            &cat,
+            vec![
+                hit(&cat, "springboot-shutdown", 1, Some(-30), 1),
+                hit(&cat, "jvm-oom-heap", 1, Some(-40), 2),
+                hit(&cat, "connect-refused", 0, Some(0), 3),
+            ],
+        );
+        assert!(c.incidents[0].restart.is_none());
     }
 
     #[test]

@@ -56,6 +56,10 @@ pub struct ScanConfig {
     pub matcher: Matcher,
     /// Emit `--debug` explanations on stderr.
     pub debug: bool,
+    /// Socket/process dumps named with `--sockets` (in addition to those found by content).
+    pub sockets: Vec<PathBuf>,
+    /// `--ephemeral-range LO-HI` override.
+    pub ephemeral_range: Option<(u16, u16)>,
 }
 
 impl ScanConfig {
@@ -77,7 +81,60 @@ impl ScanConfig {
             catalog,
             matcher,
             debug: false,
+            sockets: Vec::new(),
+            ephemeral_range: None,
         })
+    }
+
+    /// Analyses the socket dumps found among the scanned files plus the `--sockets` files.
+    /// Naive times inside dumps are read in the assumed zone.
+    pub fn analyze_sockets(
+        &self,
+        found: &[crate::sockets::DumpInput],
+        reference: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> (crate::sockets::SocketsReport, Vec<String>) {
+        let mut inputs: Vec<crate::sockets::DumpInput> = found.to_vec();
+        let mut problems = Vec::new();
+        for p in &self.sockets {
+            let shown = p.display().to_string();
+            if inputs.iter().any(|d| d.path == shown) {
+                continue;
+            }
+            match std::fs::read(p) {
+                Ok(bytes) => {
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    if crate::sockets::sniff(&text).is_none() {
+                        problems.push(format!(
+                            "{shown}: not a recognised netstat/ss/tasklist/ps dump (--sockets)"
+                        ));
+                        continue;
+                    }
+                    let mtime = std::fs::metadata(p)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .map(chrono::DateTime::<chrono::Utc>::from);
+                    inputs.push(crate::sockets::DumpInput {
+                        path: shown,
+                        text,
+                        mtime,
+                    });
+                }
+                Err(e) => problems.push(format!("{shown}: cannot read (--sockets): {e}")),
+            }
+        }
+        // The offset for naive capture times: the zone's offset around the logs' time (DST
+        // zones differ by season), so the result does not depend on when faultscope runs.
+        let offset = self
+            .tz
+            .offset_at(reference.unwrap_or(chrono::DateTime::UNIX_EPOCH));
+        let report = crate::sockets::analyze(
+            &inputs,
+            &crate::sockets::SocketConfig {
+                ephemeral_range: self.ephemeral_range,
+            },
+            offset,
+        );
+        (report, problems)
     }
 
     /// The zone rule for one file: `--tz-for` (first match) → `--tz` → local.

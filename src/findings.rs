@@ -776,7 +776,10 @@ pub fn compute(scan: &ScanOutput, clusters: &Clusters, catalog: &Catalog, tz: &Z
     // Per service: files, seconds spans, per-minute counts.
     let mut svc_files: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, f) in scan.files.iter().enumerate() {
-        svc_files.entry(f.service.as_str()).or_default().push(i);
+        // Host dumps (netstat, tasklist) are evidence, not logs: no coverage to speak of.
+        if f.dump.is_none() {
+            svc_files.entry(f.service.as_str()).or_default().push(i);
+        }
     }
     let file_span = |i: usize| {
         let f = &scan.files[i];

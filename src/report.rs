@@ -76,6 +76,8 @@ pub struct Report {
     pub background: Vec<Background>,
     /// Every input file.
     pub files: Vec<FileOut>,
+    /// Host evidence: saved netstat/ss dumps and process tables, with culprits.
+    pub sockets: crate::sockets::SocketsReport,
     /// Hits whose record has no usable time.
     pub undated_hits: u64,
     /// Warnings (also printed on stderr).
@@ -125,6 +127,10 @@ pub struct RootCause {
     pub layer: Option<u8>,
     /// What it means.
     pub means: String,
+    /// A restart (marker) in or just before the window that explains a transport-level root:
+    /// then the question is what restarted that service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart: Option<HitOut>,
 }
 
 /// Where something was first seen.
@@ -194,6 +200,24 @@ pub struct IncidentOut {
     pub evidence: Vec<HitOut>,
     /// Next checks from the catalog for the root cause.
     pub next_checks: Vec<String>,
+    /// For port-exhaustion incidents with a socket snapshot: who holds the ports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub culprit: Option<CulpritOut>,
+}
+
+/// The process a socket snapshot blames for a port-exhaustion incident.
+#[derive(Serialize, Debug, Clone)]
+pub struct CulpritOut {
+    /// One sentence: `sqlservr.exe (PID 2468) listening on 1433 holds 15,873 TIME_WAIT, 97 % of 49152–65535`.
+    pub sentence: String,
+    /// The snapshot file.
+    pub snapshot: String,
+    /// When the snapshot was taken.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub snapshot_time: Option<DateTime<Utc>>,
+    /// The culprit as analysed.
+    #[serde(flatten)]
+    pub culprit: crate::sockets::Culprit,
 }
 
 /// Background noise counts.
@@ -244,6 +268,8 @@ pub struct FileOut {
     pub error: Option<String>,
     /// Why it was skipped (binary).
     pub skipped: Option<String>,
+    /// `log`, or the kind of host dump (`netstat-windows`, `tasklist`, `ss`, ...).
+    pub kind: String,
 }
 
 /// Builds the report.
@@ -252,6 +278,7 @@ pub fn build(
     clusters: &Clusters,
     cfg: &ScanConfig,
     problems: &[Problem],
+    sockets: crate::sockets::SocketsReport,
 ) -> Report {
     let cat: &Catalog = &cfg.catalog;
     let hit_out = |h: &Hit| HitOut {
@@ -279,6 +306,7 @@ pub fn build(
                     title: root.title.clone(),
                     layer: root.layer,
                     means: root.means.clone(),
+                    restart: inc.restart.map(|i| hit_out(&scan.hits[i])),
                 },
                 chain: inc
                     .chain
@@ -301,6 +329,7 @@ pub fn build(
                     .map(|&i| hit_out(&scan.hits[i]))
                     .collect(),
                 next_checks: root.next.clone(),
+                culprit: culprit_for(inc, cat, &sockets),
             }
         })
         .collect();
@@ -328,6 +357,7 @@ pub fn build(
                 hits: 0,
                 error: Some(p.error.message.clone()),
                 skipped: None,
+                kind: "log".into(),
             });
         }
     }
@@ -381,6 +411,7 @@ pub fn build(
             hits: f.hits,
             error: f.error.as_ref().map(|e| e.message.clone()),
             skipped: f.skipped.clone(),
+            kind: f.dump.map_or("log", |k| k.as_str()).to_string(),
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -426,9 +457,47 @@ pub fn build(
         generated_at: None,
         background,
         files,
+        sockets,
         undated_hits: clusters.undated.len() as u64,
         warnings,
     }
+}
+
+/// Joins host evidence to an incident: when its chain holds a port-exhaustion signature,
+/// the top culprit of the snapshot closest in time names who holds the ports (the step
+/// the founding case's engineer never got to).
+fn culprit_for(
+    inc: &crate::cluster::Incident,
+    cat: &Catalog,
+    sockets: &crate::sockets::SocketsReport,
+) -> Option<CulpritOut> {
+    let exhaustion = inc
+        .chain
+        .iter()
+        .any(|&s| cat.signatures[s as usize].category == "port-exhaustion");
+    if !exhaustion {
+        return None;
+    }
+    let distance = |t: Option<DateTime<Utc>>| match t {
+        Some(t) if t >= inc.start && t <= inc.end => 0,
+        Some(t) => (t - inc.start)
+            .num_seconds()
+            .abs()
+            .min((t - inc.end).num_seconds().abs()),
+        None => i64::MAX,
+    };
+    let snap = sockets
+        .snapshots
+        .iter()
+        .filter(|s| !s.culprits.is_empty())
+        .min_by_key(|s| (distance(s.time), s.path.clone()))?;
+    let top = snap.culprits.first()?;
+    Some(CulpritOut {
+        sentence: crate::sockets::culprit_sentence(top, snap.ephemeral_range),
+        snapshot: snap.path.clone(),
+        snapshot_time: snap.time,
+        culprit: top.clone(),
+    })
 }
 
 fn reason_id(r: crate::time::ZoneReason) -> &'static str {
@@ -567,6 +636,17 @@ pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
             "    root cause  {}: {} [{}]",
             rc.signature, rc.title, rc.category
         );
+        if let Some(r) = &rc.restart {
+            let _ = writeln!(
+                o,
+                "    context     {} restarted at {} ({}, {}:{}): the failures follow the restart; look for what stopped it",
+                r.service,
+                clock(r.time),
+                r.signature,
+                r.path,
+                r.line
+            );
+        }
         if inc.chain.len() > 1 {
             let _ = writeln!(o, "    chain       {}", inc.chain.join(" → "));
         }
@@ -590,11 +670,27 @@ pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
         for (k, e) in inc.evidence.iter().enumerate() {
             let _ = writeln!(
                 o,
-                "    {}  {}:{}  {}",
-                if k == 0 { "evidence" } else { "        " },
+                "    {:<12}{}:{}  {}",
+                if k == 0 { "evidence" } else { "" },
                 e.path,
                 e.line,
                 clip(&escape_control(e.text.trim()), 110)
+            );
+        }
+        if let Some(c) = &inc.culprit {
+            let _ = writeln!(
+                o,
+                "    culprit     {}{} ({}{})",
+                c.sentence,
+                if c.culprit.loopback {
+                    ", loopback churn"
+                } else {
+                    ""
+                },
+                c.snapshot,
+                c.snapshot_time
+                    .map(|t| format!(" at {}", day(t)))
+                    .unwrap_or_default()
             );
         }
         if !inc.next_checks.is_empty() {
@@ -629,6 +725,13 @@ pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
                     String::new()
                 }
             );
+        }
+    }
+    if !r.sockets.snapshots.is_empty() || !r.sockets.process_tables.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "host evidence");
+        for line in crate::sockets::render_text(&r.sockets).lines() {
+            let _ = writeln!(o, "    {}", escape_control(line));
         }
     }
     if !r.background.is_empty() {

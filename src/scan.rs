@@ -90,6 +90,9 @@ pub struct FileScan {
     pub hits: u64,
     /// Dated records per UTC minute (unix seconds / 60): coverage and traffic findings.
     pub minutes: BTreeMap<i64, u32>,
+    /// Distinct lines with at least one match, before record de-duplication: the number
+    /// `rg -c -f <(faultscope signatures --export-patterns)` reports (the bench checks it).
+    pub matched_lines: u64,
     /// Why the file could not be (fully) read.
     pub error: Option<FileError>,
     /// Skipped (binary) with this note.
@@ -98,6 +101,9 @@ pub struct FileScan {
     pub ambiguous: BTreeMap<String, (u64, u64)>,
     /// Notes (NUL runs, transcoding).
     pub notes: Vec<String>,
+    /// Set when the file is a saved netstat/ss/tasklist/ps dump (detected by content):
+    /// host evidence for `sockets`, not a log.
+    pub dump: Option<crate::sockets::DumpKind>,
 }
 
 /// What a scan produced.
@@ -105,6 +111,8 @@ pub struct FileScan {
 pub struct ScanOutput {
     /// Files in path order.
     pub files: Vec<FileScan>,
+    /// Saved socket/process dumps found among the files, in path order.
+    pub dumps: Vec<crate::sockets::DumpInput>,
     /// Hits sorted by (time, file, offset, signature); undated hits last.
     pub hits: Vec<Hit>,
 }
@@ -122,6 +130,7 @@ struct ChunkOut {
     naive: bool,
     ambiguous: BTreeMap<String, (u64, u64)>,
     minutes: Vec<(i64, u32)>,
+    matched_lines: u64,
 }
 
 /// Bytes of file content scanned so far by this process (for a progress bar; never read by
@@ -133,16 +142,23 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
     let mut order: Vec<usize> = (0..sources.len()).collect();
     // Largest first: the long poles start early, small files fill the gaps.
     order.sort_by(|&a, &b| sources[b].size.cmp(&sources[a].size).then(a.cmp(&b)));
-    let mut results: Vec<(usize, FileScan, Vec<Hit>)> = order
+    let mut results: Vec<(usize, FileScan, Vec<Hit>, Option<String>)> = order
         .par_iter()
         .map(|&i| {
-            let (fs, hits) = scan_file(i as u32, &sources[i], cfg);
-            (i, fs, hits)
+            let (fs, hits, dump) = scan_file(i as u32, &sources[i], cfg);
+            (i, fs, hits, dump)
         })
         .collect();
     results.sort_by_key(|r| r.0);
     let mut out = ScanOutput::default();
-    for (_, fs, hits) in results {
+    for (i, fs, hits, dump) in results {
+        if let Some(text) = dump {
+            out.dumps.push(crate::sockets::DumpInput {
+                path: fs.path.clone(),
+                text,
+                mtime: sources[i].mtime.map(DateTime::<Utc>::from),
+            });
+        }
         out.files.push(fs);
         out.hits.extend(hits);
     }
@@ -163,8 +179,9 @@ pub fn sort_hits(hits: &mut [Hit]) {
     });
 }
 
-/// Scans one file.
-pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit>) {
+/// Scans one file. The third value is the text of a socket/process dump (host evidence,
+/// recognised by content), which is not scanned as a log.
+pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit>, Option<String>) {
     let rule = cfg.zone_rule_for(&src.path, &src.relative);
     let mut fs = FileScan {
         path: src.path.display().to_string(),
@@ -177,11 +194,11 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
         Ok(Ok(o)) => o,
         Ok(Err(Skip::Binary(note))) => {
             fs.skipped = Some(note);
-            return (fs, Vec::new());
+            return (fs, Vec::new(), None);
         }
         Err(e) => {
             fs.error = Some(e);
-            return (fs, Vec::new());
+            return (fs, Vec::new(), None);
         }
     };
     fs.access = Some(opened.access);
@@ -189,7 +206,22 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     fs.notes = opened.notes;
     let buf: &[u8] = &opened.bytes;
     fs.bytes = buf.len() as u64;
-    let format = time::detect(&buf[..buf.len().min(64 * 1024)], 50);
+    // Saved `netstat`/`ss`/`tasklist`/`ps` output lying among the logs is evidence for the
+    // sockets stage (founding case: the answer was in `netstat -ano`), not a log.
+    let head = &buf[..buf.len().min(64 * 1024)];
+    let dump = crate::sockets::may_be_dump(head)
+        .then(|| crate::sockets::sniff(&String::from_utf8_lossy(head)))
+        .flatten();
+    if let Some(kind) = dump {
+        fs.dump = Some(kind);
+        fs.lines = bytecount::count(buf, b'\n') as u64;
+        return (
+            fs,
+            Vec::new(),
+            Some(String::from_utf8_lossy(buf).into_owned()),
+        );
+    }
+    let format = time::detect(head, 50);
     fs.format = format;
 
     let chunks = split_chunks(buf, cfg.chunk_size);
@@ -211,6 +243,7 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
         fs.explicit_offsets |= c.explicit;
         crate::activity::merge_runs(&mut fs.minutes, &c.minutes);
         fs.naive_stamps |= c.naive;
+        fs.matched_lines += c.matched_lines;
         if fs.first.is_none() {
             fs.first = c.first;
         }
@@ -232,7 +265,7 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     hits.dedup_by_key(|h| (h.record, h.sig));
     hits.sort_by_key(|h| h.offset);
     fs.hits = hits.len() as u64;
-    (fs, hits)
+    (fs, hits, None)
 }
 
 /// Line-aligned chunk ranges covering `buf`.
@@ -301,7 +334,10 @@ fn scan_chunk(
         let ls = record::line_start(buf, pos).max(range.start);
         let (le, head) = match &last_line {
             Some(c) if c.start == ls => (c.end, Some((c.record, c.time))),
-            _ => (record::line_end(buf, ls), None),
+            _ => {
+                out.matched_lines += 1;
+                (record::line_end(buf, ls), None)
+            }
         };
         line_no += bytecount::count(&buf[line_cursor..ls], b'\n') as u64;
         line_cursor = ls;
@@ -473,6 +509,69 @@ mod tests {
             assert_eq!(b[w[0].end - 1], b'\n');
         }
         assert_eq!(split_chunks(b"", 1024), vec![0..0]);
+    }
+
+    /// Chunking is an implementation detail: hits, line numbers, times and record counts
+    /// must not depend on where chunk boundaries fall (records straddle them here).
+    #[test]
+    fn chunked_scan_equals_whole_scan() {
+        let mut text = String::new();
+        for i in 0..6000 {
+            let s = i % 60;
+            text.push_str(&format!(
+                "2019-08-21 08:{:02}:{s:02}.000 ERROR 1 --- [main] a.B : call {i} failed\n",
+                (i / 60) % 60
+            ));
+            if i % 7 == 0 {
+                text.push_str("com.netflix.zuul.exception.ZuulException: Forwarding error\n");
+                text.push_str("\tat a.b.C.d(C.java:1)\n");
+                text.push_str("Caused by: java.net.ConnectException: Connection refused (Connection refused)\n");
+                text.push_str("\t... 12 common frames omitted\n");
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("app.log");
+        std::fs::write(&p, &text).unwrap();
+        let src = Source {
+            path: p.clone(),
+            relative: "app.log".into(),
+            service: "app".into(),
+            size: text.len() as u64,
+            mtime: None,
+        };
+        let mut cfg = ScanConfig::new(vec![p]).unwrap();
+        cfg.tz = crate::time::Zone::parse("UTC").unwrap();
+        let (whole, whole_hits, _) = scan_file(0, &src, &cfg);
+        cfg.chunk_size = 64 * 1024;
+        let (chunked, chunked_hits, _) = scan_file(0, &src, &cfg);
+        assert!(split_chunks(text.as_bytes(), cfg.chunk_size).len() > 4);
+        assert_eq!(whole_hits.len(), 6000 / 7 + 1 + 6000 / 7 + 1);
+        assert_eq!(whole_hits, chunked_hits);
+        assert_eq!(
+            (
+                whole.lines,
+                whole.records,
+                whole.dated_records,
+                whole.first,
+                whole.last
+            ),
+            (
+                chunked.lines,
+                chunked.records,
+                chunked.dated_records,
+                chunked.first,
+                chunked.last
+            )
+        );
+        assert_eq!(whole.records, 6000);
+        // Continuation-line hits carry their record head's time and their own line number.
+        let h = whole_hits
+            .iter()
+            .find(|h| h.excerpt.starts_with("Caused by"))
+            .unwrap();
+        assert_eq!(h.line, 4);
+        assert_eq!(h.record, 0);
+        assert_eq!(h.time, Some("2019-08-21T08:00:00Z".parse().unwrap()));
     }
 
     #[test]

@@ -94,7 +94,7 @@ fn founding_case_findings() {
     assert_eq!(ports["verdict"], "correlated", "{ports:#}");
     assert_eq!(ports["outside"], 0);
     // Coverage: billing-service logs all day and is never reported silent; the host dumps
-    // carry no dated records.
+    // (netstat, tasklist) are evidence, not logs, and take no part.
     for c in f["coverage"]["incidents"].as_array().unwrap() {
         for s in c["services"].as_array().unwrap() {
             assert_ne!(s["status"], "silent", "{s:#}");
@@ -106,7 +106,31 @@ fn founding_case_findings() {
     assert!(f["coverage"]["without_records"]
         .as_array()
         .unwrap()
-        .contains(&Value::from("host")));
+        .is_empty());
+    let services: Vec<&str> = f["coverage"]["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["service"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        services,
+        [
+            "billing-service",
+            "nginx",
+            "order-service",
+            "user-service",
+            "zuul-gateway"
+        ]
+    );
+    // The host evidence names the culprit in every format.
+    let md = scan(&["--format", "markdown", CASE]);
+    assert!(
+        md.contains("**sqlservr.exe \\(PID 2468\\) listening on 1433"),
+        "{md}"
+    );
+    let html = scan(&["--format", "html", CASE]);
+    assert!(html.contains("sqlservr.exe (PID 2468) listening on 1433"));
     // Traffic: the 44 500s of the README, none outside.
     let t = &f["traffic"];
     assert_eq!(t["errors"], 44);

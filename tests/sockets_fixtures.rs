@@ -214,11 +214,3 @@ fn both_hosts_together_pair_tables_by_directory() {
     assert_eq!(json["snapshots"][1]["kind"], "netstat-windows");
     assert_eq!(json["snapshots"][0]["time"], "2019-08-21T03:47:20Z");
 }
-
-#[test]
-#[ignore = "prints the rendered report; run with --ignored --nocapture"]
-fn print_rendered_report() {
-    let mut inputs = linux_inputs();
-    inputs.extend(windows_inputs());
-    print!("{}", render_text(&run(&inputs)));
-}

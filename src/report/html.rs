@@ -87,6 +87,8 @@ struct IncidentView {
     root_title: String,
     root_means: String,
     chain: Vec<String>,
+    culprit: String,
+    context: String,
     services: String,
     signatures: Vec<(String, u64)>,
     evidence: Vec<Evidence>,
@@ -172,6 +174,7 @@ struct View {
     coverage_notes: Vec<String>,
     traffic: Option<(String, Vec<TrafficRow>)>,
     host_wide: Vec<String>,
+    host_evidence: String,
     markers: Vec<MarkerRow>,
     checks: Vec<Checks>,
     files: Vec<FileRow>,
@@ -552,6 +555,17 @@ pub fn to_html(r: &Report, display: &Zone) -> String {
             ),
         });
     }
+    if let Some(c) = r.incidents.iter().find_map(|i| i.culprit.as_ref()) {
+        cards.push(Card {
+            label: "culprit (host evidence)",
+            value: t(&c
+                .culprit
+                .process
+                .clone()
+                .unwrap_or_else(|| format!("port {}", c.culprit.port))),
+            note: t(&clip(&c.sentence, 60)),
+        });
+    }
     if let Some(rec) = &f.recurrence {
         cards.push(Card {
             label: "recurrence",
@@ -582,6 +596,40 @@ pub fn to_html(r: &Report, display: &Zone) -> String {
                 root_title: t(&i.root_cause.title),
                 root_means: t(&i.root_cause.means),
                 chain: i.chain.clone(),
+                culprit: i
+                    .culprit
+                    .as_ref()
+                    .map(|c| {
+                        t(&format!(
+                            "{}{} ({}{})",
+                            c.sentence,
+                            if c.culprit.loopback {
+                                ", loopback churn"
+                            } else {
+                                ""
+                            },
+                            c.snapshot,
+                            c.snapshot_time
+                                .map(|x| format!(" at {}", day(x)))
+                                .unwrap_or_default()
+                        ))
+                    })
+                    .unwrap_or_default(),
+                context: i
+                    .root_cause
+                    .restart
+                    .as_ref()
+                    .map(|rs| {
+                        t(&format!(
+                            "{} restarted at {} ({}, {}:{}): the failures follow the restart; look for what stopped it",
+                            rs.service,
+                            clock(rs.time),
+                            rs.signature,
+                            rs.path,
+                            rs.line
+                        ))
+                    })
+                    .unwrap_or_default(),
                 services: t(&i.services.join(", ")),
                 signatures: sigs,
                 evidence: i
@@ -776,6 +824,15 @@ pub fn to_html(r: &Report, display: &Zone) -> String {
         coverage_notes,
         traffic,
         host_wide,
+        host_evidence: if r.sockets.snapshots.is_empty() && r.sockets.process_tables.is_empty() {
+            String::new()
+        } else {
+            crate::sockets::render_text(&r.sockets)
+                .lines()
+                .map(t)
+                .collect::<Vec<_>>()
+                .join("\n")
+        },
         markers,
         checks,
         files,

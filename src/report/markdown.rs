@@ -160,6 +160,14 @@ pub fn to_markdown(r: &Report, display: &Zone) -> String {
             if let Some(s) = recurrence_sentence(r, display) {
                 let _ = write!(o, " Recurrence: {}.", md(&s));
             }
+            if let Some(c) = r.incidents.iter().find_map(|i| i.culprit.as_ref()) {
+                let _ = write!(
+                    o,
+                    " Host evidence ({}): **{}**.",
+                    md(&c.snapshot),
+                    md(&c.sentence)
+                );
+            }
             let noise: Vec<&str> = f
                 .red_herrings
                 .iter()
@@ -335,6 +343,35 @@ pub fn to_markdown(r: &Report, display: &Zone) -> String {
                     .join(" → ")
             );
             let _ = writeln!(o);
+            if let Some(c) = &i.culprit {
+                let _ = writeln!(
+                    o,
+                    "Culprit: {}{} ({}{}).",
+                    md(&c.sentence),
+                    if c.culprit.loopback {
+                        ", loopback churn"
+                    } else {
+                        ""
+                    },
+                    md(&c.snapshot),
+                    c.snapshot_time
+                        .map(|t| format!(" at {}", day(t)))
+                        .unwrap_or_default()
+                );
+                let _ = writeln!(o);
+            }
+            if let Some(rs) = &i.root_cause.restart {
+                let _ = writeln!(
+                    o,
+                    "Context: {} restarted at {} (`{}`, {}:{}): the failures follow the restart; look for what stopped it.",
+                    md(&rs.service),
+                    clock(rs.time),
+                    rs.signature,
+                    md(&rs.path),
+                    rs.line
+                );
+                let _ = writeln!(o);
+            }
             for e in &i.evidence {
                 let _ = writeln!(
                     o,
@@ -436,8 +473,10 @@ pub fn to_markdown(r: &Report, display: &Zone) -> String {
             );
         }
         let _ = writeln!(o);
+        let mut notes = false;
         for s in &cov.services {
             for g in &s.gaps {
+                notes = true;
                 let _ = writeln!(
                     o,
                     "- {} wrote nothing from {} to {} ({} min){}.",
@@ -454,13 +493,16 @@ pub fn to_markdown(r: &Report, display: &Zone) -> String {
             }
         }
         if !cov.without_records.is_empty() {
+            notes = true;
             let _ = writeln!(
                 o,
                 "- No dated records at all (coverage unknown): {}.",
                 md(&cov.without_records.join(", "))
             );
         }
-        let _ = writeln!(o);
+        if notes {
+            let _ = writeln!(o);
+        }
     }
     if let Some(t) = &f.traffic {
         let _ = writeln!(
@@ -524,6 +566,21 @@ pub fn to_markdown(r: &Report, display: &Zone) -> String {
                 }
             );
         }
+        let _ = writeln!(o);
+    }
+    if !r.sockets.snapshots.is_empty() || !r.sockets.process_tables.is_empty() {
+        let _ = writeln!(
+            o,
+            "**Host evidence** (saved netstat/ss/tasklist/ps output found among the inputs):"
+        );
+        let _ = writeln!(o);
+        let _ = writeln!(o, "~~~~~~~~ text");
+        for line in crate::sockets::render_text(&r.sockets).lines() {
+            let line = escape_control(line);
+            // A line cannot close the fence: it would need eight tildes at its start.
+            let _ = writeln!(o, "{}", line.trim_start_matches('~'));
+        }
+        let _ = writeln!(o, "~~~~~~~~");
         let _ = writeln!(o);
     }
     if !r.markers.is_empty() {
