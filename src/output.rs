@@ -28,6 +28,7 @@ pub enum ReportFormat {
     /// The JSON contract.
     Json,
     /// A postmortem section in Markdown (with a Mermaid timeline).
+    #[value(alias = "md")]
     Markdown,
     /// One self-contained HTML page (inline CSS and SVG, no network).
     Html,

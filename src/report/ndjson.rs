@@ -3,7 +3,8 @@
 //! `rule.id`, ...) as flat dotted keys (as ecs-logging writes them), for loading into
 //! Elasticsearch, Loki or BigQuery.
 //!
-//! Lines are in time order; an incident comes right before its first hit. Keys are sorted
+//! Lines are in time order; an incident line sits at its start time, before the hits of
+//! the same instant (warnings attached to it may come earlier). Keys are sorted
 //! (`@timestamp` first). Undated hits come last, without `@timestamp` and with
 //! `faultscope.undated: true`. Fields outside ECS live under `faultscope.`.
 
