@@ -1289,12 +1289,12 @@ mod tests {
         );
     }
 
+    /// Random incident times must rarely look periodic (measured ~4 % at n = 3, ~0 from 7).
     #[test]
-    #[ignore]
     fn false_positive_rate() {
         for n in 3..=12usize {
             let mut hits = 0;
-            for seed in 1..=2000u64 {
+            for seed in 1..=500u64 {
                 let mut x = seed * 7919 + n as u64;
                 let mut t: Vec<f64> = (0..n)
                     .map(|_| {
@@ -1310,7 +1310,7 @@ mod tests {
                     hits += 1;
                 }
             }
-            eprintln!("n={n}: {hits}/2000");
+            assert!(hits * 100 <= 500 * 6, "n={n}: {hits}/500 random sets called periodic");
         }
     }
 
