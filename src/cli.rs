@@ -80,12 +80,20 @@ struct ScanArgs {
     /// Log files or directories (recursive; .gz read transparently).
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    format: OutputFormat,
-    /// Write the report to FILE instead of stdout.
+    /// Output format: text, json, markdown, html, ndjson. Repeat or comma-separate for
+    /// several at once (then -o is a prefix).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "text")]
+    format: Vec<crate::output::ReportFormat>,
+    /// Write the report to FILE instead of stdout; with several --format, FILE is a prefix
+    /// (FILE.txt, FILE.json, FILE.md, FILE.html, FILE.ndjson).
     #[arg(short = 'o', long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Colors in text output: auto (on a terminal; off in pipes and with NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    color: crate::output::ColorWhen,
+    /// Write the time of this run into the report (off by default: reports are reproducible).
+    #[arg(long)]
+    now: bool,
     /// Hits closer than this merge into one incident (90s, 2m, 5m).
     #[arg(long, default_value = "2m", value_name = "DURATION")]
     gap: String,
@@ -388,7 +396,14 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         t_disc.elapsed()
     ));
     let t_scan = Instant::now();
+    let dests = crate::output::destinations(&a.format, a.output.as_deref())
+        .map_err(|e| flag_err("--format", e))?;
+    let progress = crate::output::Progress::start(
+        disc.sources.iter().map(|s| s.size).sum(),
+        crate::output::Progress::allowed() && !cfg.debug,
+    );
     let out = scan::scan(&disc.sources, &cfg);
+    progress.finish();
     let scan_time = t_scan.elapsed();
     for f in &out.files {
         debug(format!(
@@ -462,19 +477,23 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
             eprintln!("faultscope: error: {}", report::escape_control(e));
         }
     }
-    let rendered = match a.format {
-        OutputFormat::Json => report::to_json(&report),
-        OutputFormat::Text => report::to_text(&report, &display, &cfg.catalog),
-    };
-    match &a.output {
-        Some(p) => std::fs::write(p, rendered.as_bytes())
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(rendered.as_bytes())?;
-            stdout.flush()?;
-        }
+    if dests.iter().any(|(f, _)| f.needs_hashes()) {
+        report::hash_inputs(&mut report);
     }
+    if a.now {
+        report.generated_at = Some(chrono::Utc::now());
+    }
+    crate::output::write_all(
+        &dests,
+        &crate::output::RenderInput {
+            report: &report,
+            display: &display,
+            cfg: &cfg,
+            scan: &out,
+            clusters: &clusters,
+        },
+        a.color,
+    )?;
     let read_any = out.files.iter().any(|f| f.access.is_some());
     let had_errors = report.files.iter().any(|f| f.error.is_some());
     if !read_any && had_errors {

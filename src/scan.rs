@@ -88,6 +88,8 @@ pub struct FileScan {
     pub last: Option<DateTime<Utc>>,
     /// Hits (after de-duplication).
     pub hits: u64,
+    /// Dated records per UTC minute (unix seconds / 60): coverage and traffic findings.
+    pub minutes: BTreeMap<i64, u32>,
     /// Distinct lines with at least one match, before record de-duplication: the number
     /// `rg -c -f <(faultscope signatures --export-patterns)` reports (the bench checks it).
     pub matched_lines: u64,
@@ -136,8 +138,13 @@ struct ChunkOut {
     offsets: BTreeMap<i32, u64>,
     naive_count: u64,
     orphans: u64,
+    minutes: Vec<(i64, u32)>,
     matched_lines: u64,
 }
+
+/// Bytes of file content scanned so far by this process (for a progress bar; never read by
+/// the scan itself).
+pub static SCANNED_BYTES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Scans every source. Never fails as a whole: problems are per file.
 pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
@@ -266,6 +273,7 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
             *fs.offsets.entry(*o).or_default() += n;
         }
         orphans += c.orphans;
+        crate::activity::merge_runs(&mut fs.minutes, &c.minutes);
         fs.naive_stamps |= c.naive;
         fs.matched_lines += c.matched_lines;
         if fs.first.is_none() {
@@ -417,6 +425,8 @@ fn scan_chunk(
     }
     let mut first_head: Option<usize> = None;
     let mut last_head: Option<usize> = None;
+    let mut minutes = crate::activity::MinuteCounter::default();
+    let mut minute_scratch = ChunkOut::default();
     let mut pos = range.start;
     while pos < range.end {
         let le = memchr::memchr(b'\n', &buf[pos..range.end]).map_or(range.end, |i| pos + i);
@@ -430,6 +440,20 @@ fn scan_chunk(
                         first_head = Some(pos);
                     }
                     last_head = Some(pos);
+                    // The minute key is read where the file's stamp starts (after any
+                    // leading fields); the parse reads the whole line.
+                    let (mformat, mline) = match ft.layouts.first() {
+                        Some(l) => (
+                            Some(l.format),
+                            time::skip_fields(line, l.skip).unwrap_or(line),
+                        ),
+                        None => (None, line),
+                    };
+                    minutes.count(mline, mformat, |_| {
+                        let (st, _) = ft.parse_line(line)?;
+                        let t = resolve(ft, &st, pos, 0, &mut minute_scratch)?;
+                        Some((st, t))
+                    });
                 }
                 HeaderKind::Plain => out.records += 1,
                 HeaderKind::Continuation => {}
@@ -457,6 +481,8 @@ fn scan_chunk(
     for (o, n) in scratch.offsets {
         *out.offsets.entry(o).or_default() += n;
     }
+    out.minutes = minutes.runs;
+    SCANNED_BYTES.fetch_add(hay.len() as u64, std::sync::atomic::Ordering::Relaxed);
     out
 }
 
