@@ -12,6 +12,7 @@ use crate::catalog::Catalog;
 use crate::config::{ScanConfig, ZoneFor};
 use crate::discover::{self, DiscoverOptions, ServiceRule};
 use crate::input::{InputOptions, MmapChoice, DEFAULT_MAX_DECOMPRESSED};
+use crate::partial::{Partial, Shard};
 use crate::time::{parse_duration, Zone, ZoneReason};
 use crate::{cluster, report, scan};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -51,6 +52,50 @@ enum Command {
     Inspect(Box<InspectArgs>),
     /// Read saved netstat/ss/tasklist/ps dumps and name who holds the ports.
     Sockets(SocketsArgs),
+    /// Merge partial results (`scan --emit partial`) and print the report one scan over all
+    /// their files would print.
+    Merge(Box<MergeArgs>),
+}
+
+/// `scan --emit`: what the scan writes instead of a report.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum Emit {
+    /// A partial result (JSON, `faultscope-partial/1`) for `faultscope merge`.
+    Partial,
+}
+
+#[derive(Args, Debug)]
+struct MergeArgs {
+    /// Partial results written by `faultscope scan --emit partial`.
+    #[arg(required = true, value_name = "PART")]
+    parts: Vec<PathBuf>,
+    /// Output format: text, json, markdown, html, ndjson (as for scan).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "text")]
+    format: Vec<crate::output::ReportFormat>,
+    /// Write the report to FILE instead of stdout (a prefix with several --format).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Colors in text output: auto, always, never.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    color: crate::output::ColorWhen,
+    /// Write the time of this run into the report.
+    #[arg(long)]
+    now: bool,
+    /// Hits closer than this merge into one incident (90s, 2m, 5m).
+    #[arg(long, default_value = "2m", value_name = "DURATION")]
+    gap: String,
+    /// Zone used to display times in text output (default: the zone the scans assumed).
+    #[arg(long = "display-tz", value_name = "ZONE")]
+    display_tz: Option<String>,
+    /// The --rules files the partials were scanned with (the catalogs must match).
+    #[arg(long, value_name = "FILE")]
+    rules: Vec<PathBuf>,
+    /// Exit 0 even when incidents are found.
+    #[arg(long = "exit-zero")]
+    exit_zero: bool,
+    /// Explain on stderr: partials read, files, hits, timings.
+    #[arg(long)]
+    debug: bool,
 }
 
 #[derive(Args, Debug)]
@@ -143,6 +188,16 @@ struct ScanArgs {
     /// Explain decisions on stderr: formats, zones, read mode, timings.
     #[arg(long)]
     debug: bool,
+    /// Scan only the I-th of N shares of the discovered files (0-based, e.g. 0/4 ... 3/4),
+    /// chosen by a stable hash of each path: N workers given the same paths split them
+    /// without talking.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Write a partial result for `faultscope merge` instead of a report (to -o FILE or
+    /// stdout). Report options (--format, --gap, --display-tz, ...) belong to the merge.
+    #[arg(long, value_enum, value_name = "WHAT",
+          conflicts_with_all = ["format", "gap", "display_tz", "color", "now", "exit_zero"])]
+    emit: Option<Emit>,
 }
 
 #[derive(Args, Debug)]
@@ -208,6 +263,7 @@ pub fn run() -> i32 {
         Command::Signatures(a) => run_signatures(a),
         Command::Inspect(a) => run_inspect(*a),
         Command::Sockets(a) => run_sockets(a),
+        Command::Merge(a) => run_merge(*a),
     };
     match result {
         Ok(code) => code,
@@ -363,6 +419,10 @@ fn resolve(a: &ScanArgs) -> anyhow::Result<ScanConfig> {
 fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     let t0 = Instant::now();
     let cfg = resolve(&a)?;
+    let shard = match &a.shard {
+        Some(s) => Some(Shard::parse(s).map_err(|e| flag_err("--shard", e))?),
+        None => None,
+    };
     let display = match &a.display_tz {
         Some(z) => Zone::parse(z).map_err(|e| flag_err("--display-tz", e))?,
         None => cfg.tz.clone(),
@@ -395,14 +455,30 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         disc.problems.len(),
         t_disc.elapsed()
     ));
+    let mut sources = disc.sources;
+    // Problems keep their place in discovery: a merge of shards orders them as one scan.
+    let mut problems: Vec<(usize, discover::Problem)> =
+        disc.problems.into_iter().enumerate().collect();
+    if let Some(sh) = shard {
+        sources.retain(|s| sh.owns(&s.path));
+        problems.retain(|(_, p)| sh.owns(&p.path));
+        debug(format!(
+            "shard {sh}: {} files, {} problems",
+            sources.len(),
+            problems.len()
+        ));
+    }
+    let dests = match a.emit {
+        Some(Emit::Partial) => Vec::new(),
+        None => crate::output::destinations(&a.format, a.output.as_deref())
+            .map_err(|e| flag_err("--format", e))?,
+    };
     let t_scan = Instant::now();
-    let dests = crate::output::destinations(&a.format, a.output.as_deref())
-        .map_err(|e| flag_err("--format", e))?;
     let progress = crate::output::Progress::start(
-        disc.sources.iter().map(|s| s.size).sum(),
+        sources.iter().map(|s| s.size).sum(),
         crate::output::Progress::allowed() && !cfg.debug,
     );
-    let out = scan::scan(&disc.sources, &cfg);
+    let out = scan::scan(&sources, &cfg);
     progress.finish();
     let scan_time = t_scan.elapsed();
     for f in &out.files {
@@ -432,6 +508,97 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         out.files.iter().map(|f| f.matched_lines).sum::<u64>(),
         out.hits.len()
     ));
+    if a.emit == Some(Emit::Partial) {
+        return emit_partial(&a, &cfg, shard, out, problems, &debug, scan_time, t0);
+    }
+    let scanned = Scanned {
+        out,
+        problems: problems.into_iter().map(|(_, p)| p).collect(),
+        socket_files: cfg.read_socket_files(),
+    };
+    let opts = ReportOpts {
+        dests,
+        color: a.color,
+        now: a.now,
+        exit_zero: a.exit_zero,
+        display,
+    };
+    report_stage(&cfg, scanned, &opts, &debug, Some(scan_time), t0)
+}
+
+/// `scan --emit partial`: the scan output of this share, for `faultscope merge`.
+#[allow(clippy::too_many_arguments)]
+fn emit_partial(
+    a: &ScanArgs,
+    cfg: &ScanConfig,
+    shard: Option<Shard>,
+    out: scan::ScanOutput,
+    problems: Vec<(usize, discover::Problem)>,
+    debug: &dyn Fn(String),
+    scan_time: std::time::Duration,
+    t0: Instant,
+) -> anyhow::Result<i32> {
+    for f in &out.files {
+        if let Some(e) = &f.error {
+            eprintln!("faultscope: error: {}", report::escape_control(&e.message));
+        }
+    }
+    // The --sockets files travel once: in shard 0 (or in every unsharded partial; the merge
+    // takes the first).
+    let socket_files = shard
+        .map_or(true, |s| s.index == 0)
+        .then(|| cfg.read_socket_files());
+    let mut part = Partial::new(cfg, shard, out, problems, socket_files);
+    part.rules = a.rules.iter().map(|p| p.display().to_string()).collect();
+    let json = part.to_json();
+    match &a.output {
+        Some(p) => std::fs::write(p, &json)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(json.as_bytes())?;
+            stdout.flush()?;
+        }
+    }
+    debug(format!(
+        "partial: {} files, {} hits, {} bytes; timings: scan {:.1?}, total {:.1?}",
+        part.files.len(),
+        part.hits.len(),
+        json.len(),
+        scan_time,
+        t0.elapsed()
+    ));
+    Ok(EXIT_CLEAN)
+}
+
+/// What the report stage reads: the scan output (of one scan, or merged partials) and what
+/// comes with it.
+struct Scanned {
+    out: scan::ScanOutput,
+    problems: Vec<discover::Problem>,
+    socket_files: Vec<crate::config::SocketFile>,
+}
+
+/// Report-time choices.
+struct ReportOpts {
+    dests: Vec<(crate::output::ReportFormat, Option<PathBuf>)>,
+    color: crate::output::ColorWhen,
+    now: bool,
+    exit_zero: bool,
+    display: Zone,
+}
+
+/// Cluster → sockets → report → render, and the exit code. `scan` and `merge` share it, so
+/// a merge of partials prints what one scan prints.
+fn report_stage(
+    cfg: &ScanConfig,
+    s: Scanned,
+    o: &ReportOpts,
+    debug: &dyn Fn(String),
+    scan_time: Option<std::time::Duration>,
+    t0: Instant,
+) -> anyhow::Result<i32> {
+    let out = &s.out;
     let t_cl = Instant::now();
     let files = &out.files;
     let clusters = cluster::cluster(&out.hits, &cfg.catalog, cfg.gap, &|f| {
@@ -457,15 +624,16 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         }
     }
     let last_log = out.files.iter().filter_map(|f| f.last).max();
-    let (sockets, socket_problems) = cfg.analyze_sockets(&out.dumps, last_log);
-    let mut report = report::build(&out, &clusters, &cfg, &disc.problems, sockets);
+    let (sockets, socket_problems) =
+        cfg.analyze_sockets_with(&out.dumps, &s.socket_files, last_log);
+    let mut report = report::build(out, &clusters, cfg, &s.problems, sockets);
     report.warnings.extend(socket_problems);
     report
         .warnings
         .extend(crate::time::hints::likely_zone_warnings(&out.files));
     debug(format!(
-        "timings: scan {:.1?}, cluster {:.1?}, total {:.1?}",
-        scan_time,
+        "timings: scan {}, cluster {:.1?}, total {:.1?}",
+        scan_time.map_or("-".into(), |t| format!("{t:.1?}")),
         t_cl.elapsed(),
         t0.elapsed()
     ));
@@ -477,33 +645,112 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
             eprintln!("faultscope: error: {}", report::escape_control(e));
         }
     }
-    if dests.iter().any(|(f, _)| f.needs_hashes()) {
+    if o.dests.iter().any(|(f, _)| f.needs_hashes()) {
         report::hash_inputs(&mut report);
     }
-    if a.now {
+    if o.now {
         report.generated_at = Some(chrono::Utc::now());
     }
     crate::output::write_all(
-        &dests,
+        &o.dests,
         &crate::output::RenderInput {
             report: &report,
-            display: &display,
-            cfg: &cfg,
-            scan: &out,
+            display: &o.display,
+            cfg,
+            scan: out,
             clusters: &clusters,
         },
-        a.color,
+        o.color,
     )?;
     let read_any = out.files.iter().any(|f| f.access.is_some());
     let had_errors = report.files.iter().any(|f| f.error.is_some());
     if !read_any && had_errors {
         return Ok(EXIT_TROUBLE);
     }
-    Ok(if report.incidents.is_empty() || a.exit_zero {
+    Ok(if report.incidents.is_empty() || o.exit_zero {
         EXIT_CLEAN
     } else {
         EXIT_INCIDENTS
     })
+}
+
+/// `faultscope merge`: partial results → the report one scan over all their files prints.
+fn run_merge(a: MergeArgs) -> anyhow::Result<i32> {
+    let t0 = Instant::now();
+    let debug = |msg: String| {
+        if a.debug {
+            eprintln!("debug: {msg}");
+        }
+    };
+    let mut cfg = ScanConfig::new(Vec::new())?;
+    cfg.catalog = load_catalog(&a.rules)?;
+    cfg.matcher = cfg.catalog.compile()?;
+    cfg.debug = a.debug;
+    cfg.gap = parse_duration(&a.gap).map_err(|e| flag_err("--gap", e))?;
+    if cfg.gap <= chrono::Duration::zero() {
+        return Err(flag_err("--gap", "must be positive".into()));
+    }
+    let display = match &a.display_tz {
+        Some(z) => Some(Zone::parse(z).map_err(|e| flag_err("--display-tz", e))?),
+        None => None,
+    };
+    let dests = crate::output::destinations(&a.format, a.output.as_deref())
+        .map_err(|e| flag_err("--format", e))?;
+    let t_read = Instant::now();
+    let parts = {
+        use rayon::prelude::*;
+        a.parts
+            .par_iter()
+            .map(|p| {
+                let name = p.display().to_string();
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| anyhow::anyhow!("{name}: cannot read: {e}"))?;
+                Partial::from_json(&name, &text)
+                    .map(|part| (name, part))
+                    .map_err(anyhow::Error::msg)
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+    debug(format!(
+        "read {} partials in {:.1?}",
+        parts.len(),
+        t_read.elapsed()
+    ));
+    let merged = crate::partial::merge(&parts, &cfg.catalog).map_err(anyhow::Error::msg)?;
+    cfg.roots = parts
+        .iter()
+        .flat_map(|(_, p)| p.roots.iter().map(PathBuf::from))
+        .collect();
+    drop(parts);
+    cfg.tz = merged
+        .options
+        .zone()
+        .map_err(|e| anyhow::anyhow!("partials name an unknown zone: {e}"))?;
+    cfg.tz_reason = merged.options.tz_reason;
+    cfg.ephemeral_range = merged.options.ephemeral_range;
+    cfg.year = merged.options.year;
+    debug(format!(
+        "merged: {} files, {} hits, {} dumps, {} problems; zone {} ({})",
+        merged.out.files.len(),
+        merged.out.hits.len(),
+        merged.out.dumps.len(),
+        merged.problems.len(),
+        cfg.tz,
+        cfg.tz_reason.describe()
+    ));
+    let opts = ReportOpts {
+        dests,
+        color: a.color,
+        now: a.now,
+        exit_zero: a.exit_zero,
+        display: display.unwrap_or_else(|| cfg.tz.clone()),
+    };
+    let scanned = Scanned {
+        out: merged.out,
+        problems: merged.problems,
+        socket_files: merged.socket_files,
+    };
+    report_stage(&cfg, scanned, &opts, &debug, None, t0)
 }
 
 fn run_inspect(a: InspectArgs) -> anyhow::Result<i32> {

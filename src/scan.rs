@@ -54,8 +54,9 @@ pub struct Hit {
 /// Longest excerpt kept per hit.
 pub const EXCERPT_MAX: usize = 300;
 
-/// Result for one file.
-#[derive(Clone, Debug, Default)]
+/// Result for one file. Serialized whole into partial results (`crate::partial`): a field
+/// added here travels from `scan --emit partial` to `merge` without further work.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileScan {
     /// Shown path.
     pub path: String,
@@ -89,6 +90,7 @@ pub struct FileScan {
     /// Hits (after de-duplication).
     pub hits: u64,
     /// Dated records per UTC minute (unix seconds / 60): coverage and traffic findings.
+    #[serde(with = "crate::activity::minutes_serde")]
     pub minutes: BTreeMap<i64, u32>,
     /// Distinct lines with at least one match, before record de-duplication: the number
     /// `rg -c -f <(faultscope signatures --export-patterns)` reports (the bench checks it).
