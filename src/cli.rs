@@ -543,6 +543,16 @@ fn emit_partial(
             eprintln!("faultscope: error: {}", report::escape_control(&e.message));
         }
     }
+    // The merge reads the zone back from its name: it must mean the same zone there.
+    if Zone::parse(&cfg.tz.to_string()).ok().as_ref() != Some(&cfg.tz) {
+        return Err(flag_err(
+            "--tz",
+            format!(
+                "this machine's zone ({}) has no name a merge can read back; pass --tz",
+                cfg.tz
+            ),
+        ));
+    }
     // The --sockets files travel once: in shard 0 (or in every unsharded partial; the merge
     // takes the first).
     let socket_files = shard

@@ -531,10 +531,16 @@ fn check_shards(parts: &[(String, Partial)]) -> Result<(), String> {
         .map(|i| format!("{i}/{}", first.count))
         .collect();
     if !missing.is_empty() {
+        let (what, verb) = if missing.len() == 1 {
+            ("shard", "is")
+        } else {
+            ("shards", "are")
+        };
         return Err(format!(
-            "shard{} {} missing: a merge of part of the shards would silently leave files out",
-            if missing.len() == 1 { " is" } else { "s are" },
-            missing.join(", ")
+            "{what} {} {verb} missing (have {} partial(s) of {}): a merge of part of the shards would silently leave files out",
+            missing.join(", "),
+            sharded.len(),
+            first.count
         ));
     }
     Ok(())
