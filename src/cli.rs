@@ -727,10 +727,6 @@ fn run_merge(a: MergeArgs) -> anyhow::Result<i32> {
         t_read.elapsed()
     ));
     let merged = crate::partial::merge(&parts, &cfg.catalog).map_err(anyhow::Error::msg)?;
-    cfg.roots = parts
-        .iter()
-        .flat_map(|(_, p)| p.roots.iter().map(PathBuf::from))
-        .collect();
     drop(parts);
     cfg.tz = merged
         .options
