@@ -298,6 +298,10 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
             fs.path
         ));
     }
+    if opened.bytes.truncated_during_scan() {
+        // The mapped file shrank under us; the vanished pages read as zeros (input docs).
+        fs.error = Some(input::truncated_during_scan_error(&fs.path));
+    }
     // One record counts once per signature (a record may straddle a chunk boundary).
     hits.sort_by_key(|h| (h.record, h.sig, h.offset));
     hits.dedup_by_key(|h| (h.record, h.sig));
