@@ -143,6 +143,9 @@ struct ScanArgs {
     /// Explain decisions on stderr: formats, zones, read mode, timings.
     #[arg(long)]
     debug: bool,
+    /// Store at most N hits, the earliest (more are counted, not stored; 0 = no limit).
+    #[arg(long = "max-hits", value_name = "N", default_value_t = crate::bound::DEFAULT_MAX_HITS)]
+    max_hits: usize,
 }
 
 #[derive(Args, Debug)]
@@ -357,6 +360,7 @@ fn resolve(a: &ScanArgs) -> anyhow::Result<ScanConfig> {
             Some(r) => Some(parse_range(r).map_err(|e| flag_err("--ephemeral-range", e))?),
             None => None,
         },
+        max_hits: a.max_hits,
     })
 }
 
@@ -463,6 +467,22 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     report
         .warnings
         .extend(crate::time::hints::likely_zone_warnings(&out.files));
+    if out.hits_dropped > 0 {
+        let through = out
+            .hits
+            .iter()
+            .rev()
+            .find_map(|h| h.time)
+            .map_or_else(|| "-".to_string(), crate::time::rfc3339);
+        report.warnings.push(format!(
+            "--max-hits {} reached: stored the {} earliest hits (timeline complete through {through}); \
+             {} more were counted but not stored, so later incidents are missing and counts are lower \
+             bounds. Raise --max-hits (0 = no limit) to see them",
+            cfg.max_hits,
+            out.hits.len(),
+            out.hits_dropped
+        ));
+    }
     debug(format!(
         "timings: scan {:.1?}, cluster {:.1?}, total {:.1?}",
         scan_time,

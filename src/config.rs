@@ -62,6 +62,8 @@ pub struct ScanConfig {
     pub sockets: Vec<PathBuf>,
     /// `--ephemeral-range LO-HI` override.
     pub ephemeral_range: Option<(u16, u16)>,
+    /// `--max-hits`: hits stored at most (0: no limit); see [`crate::bound`].
+    pub max_hits: usize,
 }
 
 impl ScanConfig {
@@ -86,6 +88,7 @@ impl ScanConfig {
             year: None,
             sockets: Vec::new(),
             ephemeral_range: None,
+            max_hits: crate::bound::DEFAULT_MAX_HITS,
         })
     }
 

@@ -27,6 +27,7 @@
 #![deny(missing_docs)]
 
 pub mod activity;
+pub mod bound;
 pub mod catalog;
 pub mod cli;
 pub mod cluster;
