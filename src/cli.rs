@@ -98,7 +98,7 @@ struct ScanArgs {
     #[arg(long, default_value = "2m", value_name = "DURATION")]
     gap: String,
     /// Zone for timestamps without one: +08:00, UTC, Asia/Shanghai. Default: this machine's zone.
-    #[arg(long, value_name = "ZONE")]
+    #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
     tz: Option<String>,
     /// Zone for the files matching GLOB (repeatable; first match wins), e.g. 'nginx/*=UTC'.
     #[arg(long = "tz-for", value_name = "GLOB=ZONE")]
@@ -107,7 +107,7 @@ struct ScanArgs {
     #[arg(long = "tz-alias", value_name = "ABBR=ZONE")]
     tz_alias: Vec<String>,
     /// Zone used to display times in text output (default: the assumed zone).
-    #[arg(long = "display-tz", value_name = "ZONE")]
+    #[arg(long = "display-tz", value_name = "ZONE", allow_hyphen_values = true)]
     display_tz: Option<String>,
     /// Year of the last record for stamps without a year (syslog, klog, logcat). Default: each file's mtime.
     #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(1970..=2200))]

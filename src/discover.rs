@@ -173,7 +173,10 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
                     let msg = if loop_ {
                         format!("{}: symlink loop, not followed", path.display())
                     } else if dangling {
-                        format!("{}: broken symlink (target missing), skipped", path.display())
+                        format!(
+                            "{}: broken symlink (target missing), skipped",
+                            path.display()
+                        )
                     } else {
                         format!("{}: {e}", path.display())
                     };

@@ -307,16 +307,20 @@ fn read_snapshot(
     Ok((v, partial))
 }
 
+/// Bytes, a partial-read problem, the decoder's error, and the `--max-decompressed` note.
+type Decompressed = (
+    Vec<u8>,
+    Option<FileError>,
+    Option<std::io::Error>,
+    Option<String>,
+);
+
 /// Reads a decompressor to its end, bounded by `--max-decompressed`, keeping what was
 /// decoded before an error.
-fn decompress(
-    mut dec: impl Read,
-    what: &str,
-    shown: &str,
-    opts: &InputOptions,
-) -> (Vec<u8>, Option<FileError>, Option<std::io::Error>) {
+fn decompress(mut dec: impl Read, what: &str, shown: &str, opts: &InputOptions) -> Decompressed {
     let mut out = Vec::new();
     let mut partial = None;
+    let mut limit = None;
     let mut err = None;
     if let Err(e) = (&mut dec)
         .take(opts.max_decompressed.saturating_add(1))
@@ -342,22 +346,20 @@ fn decompress(
         if let Some(nl) = memchr::memrchr(b'\n', &out) {
             out.truncate(nl + 1);
         }
-        partial = Some(FileError::new(
-            "decompressed-limit",
-            format!(
-                "{shown}: stopped after {} decompressed bytes (--max-decompressed); the rest was not scanned",
-                opts.max_decompressed
-            ),
+        // A bound the user set (or the documented default), not a broken file: a warning.
+        limit = Some(format!(
+            "{shown}: stopped after {} decompressed bytes (--max-decompressed); the rest was not scanned",
+            opts.max_decompressed
         ));
     }
-    (out, partial, err)
+    (out, partial, err, limit)
 }
 
 fn unzstd(file: File, shown: &str, opts: &InputOptions) -> Result<Opened, FileError> {
     let dec = zstd::stream::read::Decoder::new(file).map_err(|e| {
         FileError::new("corrupt-zstd", format!("{shown}: corrupt zstd stream: {e}"))
     })?;
-    let (out, partial, err) = decompress(dec, "zstd", shown, opts);
+    let (out, partial, err, limit) = decompress(dec, "zstd", shown, opts);
     if out.is_empty() {
         if let Some(e) = err {
             return Err(FileError::new(
@@ -366,13 +368,15 @@ fn unzstd(file: File, shown: &str, opts: &InputOptions) -> Result<Opened, FileEr
             ));
         }
     }
-    Ok(decoded(out, Access::Zstd, partial, shown))
+    let mut o = decoded(out, Access::Zstd, partial, shown);
+    o.notes.extend(limit);
+    Ok(o)
 }
 
 fn gunzip(file: File, shown: &str, opts: &InputOptions) -> Result<Opened, FileError> {
     let dec =
         flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(256 * 1024, file));
-    let (out, partial, err) = decompress(dec, "gzip", shown, opts);
+    let (out, partial, err, limit) = decompress(dec, "gzip", shown, opts);
     if out.is_empty() {
         if let Some(e) = err {
             return Err(FileError::new(
@@ -381,7 +385,9 @@ fn gunzip(file: File, shown: &str, opts: &InputOptions) -> Result<Opened, FileEr
             ));
         }
     }
-    Ok(decoded(out, Access::Gzip, partial, shown))
+    let mut o = decoded(out, Access::Gzip, partial, shown);
+    o.notes.extend(limit);
+    Ok(o)
 }
 
 /// Finishes decompressed bytes: a compressed binary is reported, not scanned.
@@ -733,7 +739,8 @@ mod tests {
         .ok()
         .unwrap();
         assert!(o.bytes.len() <= 1000 && o.bytes.ends_with(b"\n"));
-        assert_eq!(o.partial.unwrap().kind, "decompressed-limit");
+        assert!(o.partial.is_none(), "the limit is a warning, not an error");
+        assert!(o.notes[0].contains("--max-decompressed"), "{:?}", o.notes);
     }
 
     #[test]

@@ -360,6 +360,9 @@ fn resolve(
     out: &mut ChunkOut,
 ) -> Option<DateTime<Utc>> {
     match ft.resolve(st, offset) {
+        // Outside years 0..=9999 a time has no RFC 3339 form (the JSON contract): a clock
+        // that far off dates nothing.
+        Resolved::At(t, _) if !(0..=9999).contains(&chrono::Datelike::year(&t)) => None,
         Resolved::At(t, reason) => {
             if reason == ZoneReason::Explicit {
                 out.explicit = true;
