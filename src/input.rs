@@ -459,17 +459,29 @@ fn finish(
             "{shown}: binary file (magic number), skipped"
         )));
     }
-    let head = &bytes[..bytes.len().min(8192)];
+    // copytruncate leftovers: a writer without O_APPEND keeps writing at its old offset, so
+    // the file starts with a (sparse) run of NULs as long as the old content. Sniff the text
+    // after that run, not the run.
+    let lead = if bytes.first() == Some(&0) {
+        bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len())
+    } else {
+        0
+    };
+    if lead == bytes.len() && lead > 0 {
+        return Err(Skip::Binary(format!(
+            "{shown}: binary file (only NUL bytes), skipped"
+        )));
+    }
+    let head = &bytes[lead..bytes.len().min(lead + 8192)];
     let nuls = bytecount::count(head, 0);
-    if nuls > 0 {
-        // Text with NUL runs (copy-truncate leftovers) vs real binary: look at the bytes that
-        // are not NUL.
+    if nuls > 0 || lead > 0 {
+        // Text with NUL runs vs real binary: look at the bytes that are not NUL.
         let non_nul = head.len() - nuls;
         let ctrl = head
             .iter()
             .filter(|&&c| c != 0 && c < 0x20 && !matches!(c, b'\n' | b'\r' | b'\t' | 0x1b | 0x0c))
             .count();
-        if non_nul < 16 && head.len() == bytes.len() {
+        if non_nul < 16 && lead + head.len() == bytes.len() {
             return Err(Skip::Binary(format!(
                 "{shown}: binary file (only NUL bytes), skipped"
             )));
@@ -479,9 +491,13 @@ fn finish(
                 "{shown}: binary file (NUL byte in the first 8 KiB), skipped"
             )));
         }
-        notes.push(format!(
-            "{shown}: contains NUL bytes (copy-truncate leftovers?); scanned as text"
-        ));
+        notes.push(if lead > 0 {
+            format!(
+                "{shown}: starts with {lead} NUL bytes (copy-truncate leftovers?); scanned the text after them"
+            )
+        } else {
+            format!("{shown}: contains NUL bytes (copy-truncate leftovers?); scanned as text")
+        });
     }
     Ok(Opened {
         bytes,
