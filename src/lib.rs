@@ -35,6 +35,8 @@ pub mod config;
 pub mod discover;
 pub mod error;
 pub mod findings;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod input;
 pub mod inspect;
 pub mod output;
