@@ -3,14 +3,15 @@
 //! exercise the same calls. Each takes arbitrary bytes and must never panic, hang or
 //! allocate without bound.
 
-use crate::time::{self, Format, Zone, ZoneReason, ZoneRule};
+use crate::time::{self, FileTime, FileTimeInput, Format, Zone, ZoneReason, ZoneRule};
 use std::collections::BTreeMap;
 
-/// The record/timestamp parser: format detection, every per-format parser and the per-line
-/// fallback on every line, the record walk-back from every line, and zone resolution of
-/// every stamp under a fixed offset and a DST zone.
+/// The record/timestamp parser: format detection, the file's time context (layouts,
+/// year/date/uptime inference, as the scan learns it), every per-format parser and the
+/// per-line fallback on every line, the record walk-back from every line, and zone
+/// resolution of every stamp under a fixed offset and a DST zone.
 pub fn record_time(data: &[u8]) {
-    let format = time::detect(data, 50);
+    let _ = time::detect(data, 50);
     let rules = [
         ZoneRule {
             zone: Zone::parse("+14:00").expect("fixed zone"),
@@ -19,7 +20,7 @@ pub fn record_time(data: &[u8]) {
         },
         ZoneRule {
             zone: Zone::parse("America/New_York").expect("IANA zone"),
-            reason: ZoneReason::Flag,
+            reason: ZoneReason::DefaultLocal,
             aliases: [(
                 "CST".to_string(),
                 Zone::parse("Asia/Shanghai").expect("IANA zone"),
@@ -28,6 +29,26 @@ pub fn record_time(data: &[u8]) {
             .collect(),
         },
     ];
+    let chunks = crate::scan::split_chunks(data, 64 * 1024);
+    // The first byte picks the name, mtime and --year the context learns from.
+    let sel = data.first().copied().unwrap_or(0);
+    let names = [
+        "app.log",
+        "catalina.2019-02-28.log",
+        "u_ex190821.log",
+        "messages",
+    ];
+    let input = FileTimeInput {
+        path: "fuzz.log",
+        name: names[usize::from(sel) % names.len()],
+        mtime: (sel & 4 != 0)
+            .then(|| std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_566_370_000)),
+        year: (sel & 8 != 0).then_some(2019),
+    };
+    let contexts: Vec<FileTime> = rules
+        .iter()
+        .map(|r| FileTime::learn(data, &chunks, &input, r.clone()))
+        .collect();
     let mut start = 0;
     let mut lines = 0;
     while start <= data.len() && lines < 2000 {
@@ -41,8 +62,28 @@ pub fn record_time(data: &[u8]) {
             stamps.extend(time::parse_any(line).map(|(st, _)| st));
         }
         stamps.extend(time::parse_json_line(line));
-        let head = crate::record::find_head(data, start, format);
-        stamps.extend(head.stamp.map(|(st, _)| st));
+        // The walk-back only near the start (it is quadratic in lines by design of this
+        // harness, not of the scan, which memoises it).
+        if lines < 200 {
+            let head = crate::record::find_head(data, start, time::detect(data, 50));
+            stamps.extend(head.stamp.map(|(st, _)| st));
+        }
+        for ft in &contexts {
+            let _ = ft.quick(line);
+            let own = ft.parse_line(line).map(|(st, _)| st);
+            if lines < 200 {
+                let head = crate::record::find_head_in(data, start, ft);
+                if let Some((st, _)) = head.stamp {
+                    let _ = ft.resolve(&st, head.start);
+                }
+            }
+            for st in stamps.iter().chain(own.iter()) {
+                let _ = ft.complete(st, start);
+                if let time::Resolved::At(t, _) = ft.resolve(st, start) {
+                    let _ = time::rfc3339(t);
+                }
+            }
+        }
         for st in &stamps {
             for r in &rules {
                 if let time::Resolved::At(t, _) = r.resolve(st) {
