@@ -106,7 +106,14 @@ impl ScanConfig {
             if inputs.iter().any(|d| d.path == shown) {
                 continue;
             }
-            match std::fs::read(p) {
+            // Through `input::open`, like every scanned file: a FIFO or device never blocks,
+            // and gzip / UTF-16 dumps (PowerShell's `netstat > f`) are decoded.
+            let read = match crate::input::open(p, &self.input) {
+                Ok(Ok(o)) => Ok(o.bytes.to_vec()),
+                Ok(Err(crate::input::Skip::Binary(note))) => Err(note),
+                Err(e) => Err(e.message),
+            };
+            match read {
                 Ok(bytes) => {
                     let text = String::from_utf8_lossy(&bytes).into_owned();
                     if crate::sockets::sniff(&text).is_none() {
@@ -125,7 +132,7 @@ impl ScanConfig {
                         mtime,
                     });
                 }
-                Err(e) => problems.push(format!("{shown}: cannot read (--sockets): {e}")),
+                Err(e) => problems.push(format!("{e} (--sockets)")),
             }
         }
         // The offset for naive capture times: the zone's offset around the logs' time (DST

@@ -480,6 +480,20 @@ fn fifo_and_device_files_never_block() {
             "warning: null.log: not a regular file",
         ],
     );
+    // A FIFO as a socket dump (`--sockets`) and to `faultscope sockets`: no hang either.
+    let r = scan_in(d.path(), &["--sockets", "pipe.log", "good.log"], &[]);
+    assert_eq!(r.code, 1);
+    assert_good_incident(&r.json);
+    contains_all(
+        &r.stderr,
+        &["warning: pipe.log: not a regular file (FIFO, socket or device), skipped (--sockets)"],
+    );
+    let out = bin()
+        .current_dir(d.path())
+        .args(["sockets", "pipe.log", "/dev/null"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "no dump found");
     // `faultscope scan /dev/null` alone: nothing to do, no hang.
     let r = scan_in(d.path(), &["/dev/null"], &[]);
     assert_eq!(r.code, 0);
