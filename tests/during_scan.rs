@@ -212,3 +212,59 @@ fn appended_while_scanned_gives_a_consistent_prefix() {
         "later scans see at least as much: {seen:?}"
     );
 }
+
+/// The guard only swallows faults in its own maps: a SIGBUS anywhere else still kills the
+/// process (here: a map made behind the guard's back, in a child copy of this test binary).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_fault_outside_guarded_maps_still_crashes() {
+    const CHILD: &str = "FAULTSCOPE_TEST_SIGBUS_CHILD";
+    if let Some(dir) = std::env::var_os(CHILD) {
+        let dir = Path::new(&dir);
+        // Install the guard with a real guarded map.
+        let guarded = dir.join("guarded.log");
+        std::fs::write(&guarded, vec![b'x'; 1 << 20]).unwrap();
+        let opts = faultscope::input::InputOptions {
+            mmap: faultscope::input::MmapChoice::Always,
+            ..Default::default()
+        };
+        let o = faultscope::input::open(&guarded, &opts)
+            .unwrap()
+            .ok()
+            .unwrap();
+        assert_eq!(o.access, faultscope::input::Access::Mmap);
+        // An unguarded map, truncated, then read: must die with SIGBUS.
+        let other = dir.join("other.log");
+        std::fs::write(&other, vec![b'y'; 1 << 20]).unwrap();
+        let f = std::fs::File::open(&other).unwrap();
+        // SAFETY: deliberately unsafe: the test wants the fault.
+        let map = unsafe { memmap2::Mmap::map(&f).unwrap() };
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&other)
+            .unwrap()
+            .set_len(0)
+            .unwrap();
+        let sum: u64 = map.iter().map(|&b| b as u64).sum();
+        println!("survived with sum {sum}");
+        std::process::exit(0);
+    }
+    let d = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_fault_outside_guarded_maps_still_crashes",
+            "--nocapture",
+        ])
+        .env(CHILD, d.path())
+        .output()
+        .unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGBUS),
+        "{:?}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
