@@ -85,7 +85,7 @@ struct MergeArgs {
     #[arg(long, default_value = "2m", value_name = "DURATION")]
     gap: String,
     /// Zone used to display times in text output (default: the zone the scans assumed).
-    #[arg(long = "display-tz", value_name = "ZONE")]
+    #[arg(long = "display-tz", value_name = "ZONE", allow_hyphen_values = true)]
     display_tz: Option<String>,
     /// The --rules files the partials were scanned with (the catalogs must match).
     #[arg(long, value_name = "FILE")]
@@ -143,7 +143,7 @@ struct ScanArgs {
     #[arg(long, default_value = "2m", value_name = "DURATION")]
     gap: String,
     /// Zone for timestamps without one: +08:00, UTC, Asia/Shanghai. Default: this machine's zone.
-    #[arg(long, value_name = "ZONE")]
+    #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
     tz: Option<String>,
     /// Zone for the files matching GLOB (repeatable; first match wins), e.g. 'nginx/*=UTC'.
     #[arg(long = "tz-for", value_name = "GLOB=ZONE")]
@@ -152,7 +152,7 @@ struct ScanArgs {
     #[arg(long = "tz-alias", value_name = "ABBR=ZONE")]
     tz_alias: Vec<String>,
     /// Zone used to display times in text output (default: the assumed zone).
-    #[arg(long = "display-tz", value_name = "ZONE")]
+    #[arg(long = "display-tz", value_name = "ZONE", allow_hyphen_values = true)]
     display_tz: Option<String>,
     /// Year of the last record for stamps without a year (syslog, klog, logcat). Default: each file's mtime.
     #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(1970..=2200))]
@@ -188,6 +188,9 @@ struct ScanArgs {
     /// Explain decisions on stderr: formats, zones, read mode, timings.
     #[arg(long)]
     debug: bool,
+    /// Store at most N hits, the earliest (more are counted, not stored; 0 = no limit).
+    #[arg(long = "max-hits", value_name = "N", default_value_t = crate::bound::DEFAULT_MAX_HITS)]
+    max_hits: usize,
     /// Scan only the I-th of N shares of the discovered files (0-based, e.g. 0/4 ... 3/4),
     /// chosen by a stable hash of each path: N workers given the same paths split them
     /// without talking.
@@ -413,6 +416,7 @@ fn resolve(a: &ScanArgs) -> anyhow::Result<ScanConfig> {
             Some(r) => Some(parse_range(r).map_err(|e| flag_err("--ephemeral-range", e))?),
             None => None,
         },
+        max_hits: a.max_hits,
     })
 }
 
@@ -641,6 +645,22 @@ fn report_stage(
     report
         .warnings
         .extend(crate::time::hints::likely_zone_warnings(&out.files));
+    if out.hits_dropped > 0 {
+        let through = out
+            .hits
+            .iter()
+            .rev()
+            .find_map(|h| h.time)
+            .map_or_else(|| "-".to_string(), crate::time::rfc3339);
+        report.warnings.push(format!(
+            "--max-hits {} reached: stored the {} earliest hits (timeline complete through {through}); \
+             {} more were counted but not stored, so later incidents are missing and counts are lower \
+             bounds. Raise --max-hits (0 = no limit) to see them",
+            cfg.max_hits,
+            out.hits.len(),
+            out.hits_dropped
+        ));
+    }
     debug(format!(
         "timings: scan {}, cluster {:.1?}, total {:.1?}",
         scan_time.map_or("-".into(), |t| format!("{t:.1?}")),
@@ -735,6 +755,7 @@ fn run_merge(a: MergeArgs) -> anyhow::Result<i32> {
     cfg.tz_reason = merged.options.tz_reason;
     cfg.ephemeral_range = merged.options.ephemeral_range;
     cfg.year = merged.options.year;
+    cfg.max_hits = merged.options.max_hits;
     debug(format!(
         "merged: {} files, {} hits, {} dumps, {} problems; zone {} ({})",
         merged.out.files.len(),

@@ -75,6 +75,8 @@ pub struct ScanConfig {
     pub sockets: Vec<PathBuf>,
     /// `--ephemeral-range LO-HI` override.
     pub ephemeral_range: Option<(u16, u16)>,
+    /// `--max-hits`: hits stored at most (0: no limit); see [`crate::bound`].
+    pub max_hits: usize,
 }
 
 impl ScanConfig {
@@ -99,6 +101,7 @@ impl ScanConfig {
             year: None,
             sockets: Vec::new(),
             ephemeral_range: None,
+            max_hits: crate::bound::DEFAULT_MAX_HITS,
         })
     }
 
@@ -119,7 +122,14 @@ impl ScanConfig {
             .iter()
             .map(|p| {
                 let shown = p.display().to_string();
-                let (dump, problem) = match std::fs::read(p) {
+                // Through `input::open`, like every scanned file: a FIFO or device never
+                // blocks, and gzip / UTF-16 dumps (PowerShell's `netstat > f`) are decoded.
+                let read = match crate::input::open(p, &self.input) {
+                    Ok(Ok(o)) => Ok(o.bytes.to_vec()),
+                    Ok(Err(crate::input::Skip::Binary(note))) => Err(note),
+                    Err(e) => Err(e.message),
+                };
+                let (dump, problem) = match read {
                     Ok(bytes) => {
                         let text = String::from_utf8_lossy(&bytes).into_owned();
                         if crate::sockets::sniff(&text).is_none() {
@@ -136,7 +146,7 @@ impl ScanConfig {
                             (Some(crate::sockets::DumpInput { path, text, mtime }), None)
                         }
                     }
-                    Err(e) => (None, Some(format!("{shown}: cannot read (--sockets): {e}"))),
+                    Err(e) => (None, Some(format!("{e} (--sockets)"))),
                 };
                 SocketFile {
                     path: shown,

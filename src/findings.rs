@@ -273,6 +273,11 @@ fn try_grid(t: &[f64], p0: f64, a0: f64) -> Option<GridFit> {
     let m = members.len();
     let cycles = members.last()?.1 + 1;
     let have: BTreeSet<i64> = members.iter().map(|m| m.1).collect();
+    // No rule below accepts more missed cycles than there are points; stop before listing
+    // them (stamps years apart at a minutes period would mean billions of cycles: a hang).
+    if cycles - have.len() as i64 > t.len() as i64 {
+        return None;
+    }
     let missed: Vec<i64> = (0..cycles).filter(|c| !have.contains(c)).collect();
     let jitter = members.iter().map(|m| m.2.abs()).fold(0.0, f64::max);
     let n = t.len();
@@ -914,7 +919,9 @@ fn coverage(
         let m0 = *minutes.keys().next().expect("non-empty");
         let m1 = *minutes.keys().next_back().expect("non-empty");
         let span_minutes = m1 - m0 + 1;
-        let base_minutes = (m0..=m1).filter(|m| !inc_minutes.contains(m)).count() as i64;
+        // Counted from the incident minutes, not by walking the span: stamps years apart
+        // (a clock reset) would mean billions of minutes.
+        let base_minutes = span_minutes - inc_minutes.range(m0..=m1).count() as i64;
         let base_records: u64 = minutes
             .iter()
             .filter(|(m, _)| !inc_minutes.contains(m))
@@ -1110,7 +1117,12 @@ fn traffic(scan: &ScanOutput, clusters: &Clusters, catalog: &Catalog) -> Option<
         (Some(&a), Some(&b)) => (a, b),
         _ => (0, -1),
     };
-    let base_minutes = (m0..=m1).filter(|m| !inc_minutes.contains(m)).count() as i64;
+    // Not by walking the span: access-log stamps years apart would mean billions of minutes.
+    let base_minutes = if m1 < m0 {
+        0
+    } else {
+        (m1 - m0 + 1) - inc_minutes.range(m0..=m1).count() as i64
+    };
     let base_req: u64 = req
         .iter()
         .filter(|(m, _)| !inc_minutes.contains(m))

@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod activity;
+pub mod bound;
 pub mod catalog;
 pub mod cli;
 pub mod cluster;
@@ -37,6 +38,8 @@ pub mod config;
 pub mod discover;
 pub mod error;
 pub mod findings;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod input;
 pub mod inspect;
 pub mod output;

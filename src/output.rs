@@ -121,7 +121,13 @@ pub struct RenderInput<'a> {
 /// Renders one format (text without colors).
 pub fn render(f: ReportFormat, i: &RenderInput<'_>) -> String {
     match f {
-        ReportFormat::Text => report::to_text(i.report, i.display, &i.cfg.catalog),
+        // Safety net for the terminal: every line of the plain text goes through the
+        // (idempotent) escaper before colors are added, so no field (a file or directory
+        // name, a rules-file title) can carry a raw control sequence to the terminal.
+        ReportFormat::Text => report::to_text(i.report, i.display, &i.cfg.catalog)
+            .lines()
+            .map(|l| report::escape_control(l) + "\n")
+            .collect(),
         ReportFormat::Json => report::to_json(i.report),
         ReportFormat::Markdown => report::markdown::to_markdown(i.report, i.display),
         ReportFormat::Html => report::html::to_html(i.report, i.display),

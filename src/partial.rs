@@ -140,6 +140,8 @@ pub struct Options {
     pub sockets: Vec<String>,
     /// `--ephemeral-range`.
     pub ephemeral_range: Option<(u16, u16)>,
+    /// `--max-hits` (each share keeps its earliest; the merge keeps the earliest of all).
+    pub max_hits: usize,
 }
 
 impl Options {
@@ -170,6 +172,7 @@ impl Options {
                 .map(|p| p.display().to_string())
                 .collect(),
             ephemeral_range: cfg.ephemeral_range,
+            max_hits: cfg.max_hits,
         }
     }
 
@@ -248,6 +251,8 @@ pub struct Partial {
     pub files: Vec<FileScan>,
     /// Signature hits, in the scan's order.
     pub hits: Vec<PartialHit>,
+    /// Hits found but not stored (`--max-hits`).
+    pub hits_dropped: u64,
     /// Saved socket/process dumps found among the files (their text: the sockets stage
     /// runs at merge).
     pub dumps: Vec<DumpInput>,
@@ -288,6 +293,7 @@ impl Partial {
             rules: Vec::new(),
             files: out.files,
             hits,
+            hits_dropped: out.hits_dropped,
             dumps: out.dumps,
             problems: problems
                 .into_iter()
@@ -429,7 +435,11 @@ pub fn merge(parts: &[(String, Partial)], catalog: &Catalog) -> Result<Merged, S
         .map(|(i, s)| (s.id.as_str(), i as u16))
         .collect();
     let mut out = ScanOutput::default();
+    // `--max-hits`: every share kept its earliest hits; the earliest of their union are the
+    // earliest of all (crate::bound), whatever the split.
+    let mut store = crate::bound::Bounded::new(first.options.max_hits);
     for (pi, (name, p)) in parts.iter().enumerate() {
+        store.add_dropped(p.hits_dropped);
         for h in &p.hits {
             let file = *global[pi].get(h.file as usize).ok_or_else(|| {
                 format!("{name}: a hit names file #{} of {}", h.file, p.files.len())
@@ -437,7 +447,7 @@ pub fn merge(parts: &[(String, Partial)], catalog: &Catalog) -> Result<Merged, S
             let sig = *sig_index.get(h.signature.as_str()).ok_or_else(|| {
                 format!("{name}: signature `{}` is not in the catalog", h.signature)
             })?;
-            out.hits.push(Hit {
+            store.push(Hit {
                 file,
                 sig,
                 offset: h.offset,
@@ -448,6 +458,7 @@ pub fn merge(parts: &[(String, Partial)], catalog: &Catalog) -> Result<Merged, S
             });
         }
     }
+    (out.hits, out.hits_dropped) = store.finish();
     crate::scan::sort_hits(&mut out.hits);
 
     let mut dumps: Vec<(u32, DumpInput)> = Vec::new();

@@ -182,9 +182,10 @@ fn emit(dir: &Path, out: &Path, extra: &[&str], roots: &[&str]) {
     );
 }
 
-fn single(dir: &Path, roots: &[&str]) -> (String, i32) {
+fn single(dir: &Path, extra: &[&str], roots: &[&str]) -> (String, i32) {
     let mut args = vec!["scan", "--format", "json"];
     args.extend(SCAN);
+    args.extend(extra);
     args.extend(roots);
     let r = run(dir, &args);
     (
@@ -227,6 +228,7 @@ proptest! {
         assign in proptest::collection::vec(0usize..4, 10),
         missing_root in proptest::bool::weighted(0.2),
         links in proptest::bool::weighted(0.3),
+        max_hits in prop_oneof![3 => Just(0usize), 1 => 1usize..60],
     ) {
         let tmp = tempfile::tempdir().unwrap();
         let base = tmp.path().join("all");
@@ -239,7 +241,11 @@ proptest! {
         if missing_root {
             roots.push("gone");
         }
-        let (want, want_code) = single(&base, &roots);
+        // --max-hits keeps the earliest hits: each share keeps its earliest, the merge the
+        // earliest of all.
+        let max = max_hits.to_string();
+        let bound = ["--max-hits", max.as_str()];
+        let (want, want_code) = single(&base, &bound, &roots);
         let v: Value = serde_json::from_str(&want).unwrap();
         prop_assert!(v["summary"]["files_scanned"].as_u64().unwrap() > 0);
 
@@ -248,7 +254,7 @@ proptest! {
         for i in 0..workers {
             let p = tmp.path().join(format!("shard-{i}.json"));
             let shard = format!("{i}/{workers}");
-            emit(&base, &p, &["--shard", &shard], &roots);
+            emit(&base, &p, &["--shard", &shard, bound[0], bound[1]], &roots);
             parts.push(p);
         }
         parts.reverse(); // the order of partials does not matter
@@ -272,7 +278,7 @@ proptest! {
             let p = tmp.path().join(format!("part-{k}.json"));
             // A missing root is every worker's problem: one of them reports it.
             let wroots: Vec<&str> = if k == 0 { roots.clone() } else { vec!["root"] };
-            emit(&wdir, &p, &[], &wroots);
+            emit(&wdir, &p, &bound, &wroots);
             parts.push(p);
         }
         let (got, code, err) = merge(&base, &parts, &[]);
