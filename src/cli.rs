@@ -66,7 +66,7 @@ enum Emit {
 
 #[derive(Args, Debug)]
 struct MergeArgs {
-    /// Partial results written by `faultscope scan --emit partial`.
+    /// Partial results written by `faultscope scan --emit partial` (plain or gzip).
     #[arg(required = true, value_name = "PART")]
     parts: Vec<PathBuf>,
     /// Output format: text, json, markdown, html, ndjson (as for scan).
@@ -196,8 +196,9 @@ struct ScanArgs {
     /// without talking.
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
-    /// Write a partial result for `faultscope merge` instead of a report (to -o FILE or
-    /// stdout). Report options (--format, --gap, --display-tz, ...) belong to the merge.
+    /// Write a partial result for `faultscope merge` instead of a report (to -o FILE, gzip
+    /// when FILE ends in .gz, or stdout). Report options (--format, --gap, --display-tz, ...)
+    /// belong to the merge.
     #[arg(long, value_enum, value_name = "WHAT",
           conflicts_with_all = ["format", "gap", "display_tz", "color", "now", "exit_zero"])]
     emit: Option<Emit>,
@@ -564,21 +565,23 @@ fn emit_partial(
         .then(|| cfg.read_socket_files());
     let mut part = Partial::new(cfg, shard, out, problems, socket_files);
     part.rules = a.rules.iter().map(|p| p.display().to_string()).collect();
-    let json = part.to_json();
-    match &a.output {
-        Some(p) => std::fs::write(p, &json)
+    let written = match &a.output {
+        Some(p) => part
+            .write_file(p)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
         None => {
+            let json = part.to_json();
             let mut stdout = std::io::stdout().lock();
             stdout.write_all(json.as_bytes())?;
             stdout.flush()?;
+            json.len() as u64
         }
-    }
+    };
     debug(format!(
         "partial: {} files, {} hits, {} bytes; timings: scan {:.1?}, total {:.1?}",
         part.files.len(),
         part.hits.len(),
-        json.len(),
+        written,
         scan_time,
         t0.elapsed()
     ));
@@ -732,11 +735,8 @@ fn run_merge(a: MergeArgs) -> anyhow::Result<i32> {
         a.parts
             .par_iter()
             .map(|p| {
-                let name = p.display().to_string();
-                let text = std::fs::read_to_string(p)
-                    .map_err(|e| anyhow::anyhow!("{name}: cannot read: {e}"))?;
-                Partial::from_json(&name, &text)
-                    .map(|part| (name, part))
+                Partial::read_file(p)
+                    .map(|part| (p.display().to_string(), part))
                     .map_err(anyhow::Error::msg)
             })
             .collect::<anyhow::Result<Vec<_>>>()?

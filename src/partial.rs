@@ -316,6 +316,43 @@ impl Partial {
         s
     }
 
+    /// Writes the partial to `path`, gzip-compressed when the name ends in `.gz` (about a
+    /// tenth of the size: excerpts and minute counts compress well). Returns the bytes
+    /// written.
+    pub fn write_file(&self, path: &Path) -> std::io::Result<u64> {
+        use std::io::Write;
+        let json = self.to_json();
+        let gz = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+        let bytes = if gz {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            enc.write_all(json.as_bytes())?;
+            enc.finish()?
+        } else {
+            json.into_bytes()
+        };
+        std::fs::write(path, &bytes)?;
+        Ok(bytes.len() as u64)
+    }
+
+    /// Reads a partial file, plain or gzip (recognised by its magic bytes).
+    pub fn read_file(path: &Path) -> Result<Partial, String> {
+        use std::io::Read;
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
+        let text = if bytes.starts_with(&[0x1f, 0x8b]) {
+            let mut s = String::new();
+            flate2::read::MultiGzDecoder::new(&bytes[..])
+                .read_to_string(&mut s)
+                .map_err(|e| format!("{name}: cannot decompress: {e}"))?;
+            s
+        } else {
+            String::from_utf8(bytes).map_err(|_| format!("{name}: not UTF-8 JSON"))?
+        };
+        Partial::from_json(&name, &text)
+    }
+
     /// Reads a partial; `name` (its file) is used in errors. A file from another schema or
     /// another faultscope version is refused before its body is read.
     pub fn from_json(name: &str, text: &str) -> Result<Partial, String> {

@@ -296,7 +296,9 @@ fn every_format_matches_on_the_founding_case() {
     let dir = Path::new(root);
     let mut parts = Vec::new();
     for i in 0..4 {
-        let p = tmp.path().join(format!("p{i}.json"));
+        // Partials may be gzip-compressed (-o NAME.gz).
+        let ext = if i % 2 == 0 { "json" } else { "json.gz" };
+        let p = tmp.path().join(format!("p{i}.{ext}"));
         emit(
             dir,
             &p,
