@@ -19,7 +19,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use globset::Glob;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Exit code: no incident.
@@ -196,6 +196,10 @@ struct ScanArgs {
     /// without talking.
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
+    /// Show every path with PREFIX in front, e.g. `web-01:` (hosts with the same layout then
+    /// merge side by side; files are still opened at their real path).
+    #[arg(long = "path-prefix", value_name = "PREFIX")]
+    path_prefix: Option<String>,
     /// Write a partial result for `faultscope merge` instead of a report (to -o FILE, gzip
     /// when FILE ends in .gz, or stdout). Report options (--format, --gap, --display-tz, ...)
     /// belong to the merge.
@@ -418,6 +422,7 @@ fn resolve(a: &ScanArgs) -> anyhow::Result<ScanConfig> {
             None => None,
         },
         max_hits: a.max_hits,
+        path_prefix: a.path_prefix.clone().unwrap_or_default(),
     })
 }
 
@@ -464,8 +469,15 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     // Problems keep their place in discovery: a merge of shards orders them as one scan.
     let mut problems: Vec<(usize, discover::Problem)> =
         disc.problems.into_iter().enumerate().collect();
+    if !cfg.path_prefix.is_empty() {
+        for (_, p) in &mut problems {
+            p.path = PathBuf::from(format!("{}{}", cfg.path_prefix, p.path.display()));
+        }
+    }
     if let Some(sh) = shard {
-        sources.retain(|s| sh.owns(&s.path));
+        // The key is the path as shown (with --path-prefix), like a problem's.
+        let prefix = &cfg.path_prefix;
+        sources.retain(|s| sh.owns(Path::new(&format!("{prefix}{}", s.path.display()))));
         problems.retain(|(_, p)| sh.owns(&p.path));
         debug(format!(
             "shard {sh}: {} files, {} problems",

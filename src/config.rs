@@ -77,6 +77,9 @@ pub struct ScanConfig {
     pub ephemeral_range: Option<(u16, u16)>,
     /// `--max-hits`: hits stored at most (0: no limit); see [`crate::bound`].
     pub max_hits: usize,
+    /// `--path-prefix`: put in front of every path shown (`web-01:`), so the partial results
+    /// of hosts with the same layout merge side by side.
+    pub path_prefix: String,
 }
 
 impl ScanConfig {
@@ -102,6 +105,7 @@ impl ScanConfig {
             sockets: Vec::new(),
             ephemeral_range: None,
             max_hits: crate::bound::DEFAULT_MAX_HITS,
+            path_prefix: String::new(),
         })
     }
 

@@ -85,8 +85,8 @@ impl std::fmt::Display for Shard {
 }
 
 /// The stable hash that assigns a file to a shard: the first 8 bytes (big-endian) of the
-/// SHA-256 of the path as shown in reports (the root as given, joined with the path under
-/// it; lossy UTF-8). Every worker given the same root arguments computes the same value on
+/// SHA-256 of the path as shown in reports (`--path-prefix`, then the root as given joined
+/// with the path under it; lossy UTF-8). Every worker given the same root arguments computes the same value on
 /// any machine; a different spelling of a root (`./logs` vs `logs`) changes the split, and
 /// the report's paths, alike. The root is part of the key so that identical layouts under
 /// many roots (`host1/nginx/access.log`, `host2/nginx/access.log`) spread over shards.

@@ -208,7 +208,7 @@ pub fn sort_hits(hits: &mut [Hit]) {
 pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit>, Option<String>) {
     let rule = cfg.zone_rule_for(&src.path, &src.relative);
     let mut fs = FileScan {
-        path: src.path.display().to_string(),
+        path: format!("{}{}", cfg.path_prefix, src.path.display()),
         service: src.service.clone(),
         zone: rule.zone.to_string(),
         zone_reason: Some(rule.reason),

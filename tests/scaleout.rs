@@ -428,3 +428,55 @@ fn mismatched_partials_are_refused() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("0-based"));
 }
+
+/// Hosts with the same layout (`/var/log/app` everywhere) merge side by side with
+/// `--path-prefix HOST:`; a prefixed scan split in shards still equals the prefixed scan.
+#[test]
+fn hosts_with_the_same_layout_merge_side_by_side() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let case = "fixtures/founding-case";
+    let hosts: Vec<PathBuf> = ["web-01", "web-02"]
+        .iter()
+        .map(|h| {
+            let p = tmp.path().join(format!("{h}.json"));
+            emit(dir, &p, &["--path-prefix", &format!("{h}:")], &[case]);
+            p
+        })
+        .collect();
+    let (one, _) = single(dir, &[], &[case]);
+    let one: Value = serde_json::from_str(&one).unwrap();
+    let (both, code, err) = merge(dir, &hosts, &[]);
+    assert_eq!(code, 1, "{err}");
+    let both: Value = serde_json::from_str(&both).unwrap();
+    let files = both["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2 * one["files"].as_array().unwrap().len());
+    assert!(files[0]["path"]
+        .as_str()
+        .unwrap()
+        .starts_with("web-01:fixtures/founding-case/"));
+    assert!(files.last().unwrap()["path"]
+        .as_str()
+        .unwrap()
+        .starts_with("web-02:"));
+    assert_eq!(
+        both["summary"]["hits"].as_u64().unwrap(),
+        2 * one["summary"]["hits"].as_u64().unwrap()
+    );
+
+    let (want, _) = single(dir, &["--path-prefix", "web-01:"], &[case]);
+    let shards: Vec<PathBuf> = (0..3)
+        .map(|i| {
+            let p = tmp.path().join(format!("s{i}.json"));
+            let shard = format!("{i}/3");
+            emit(
+                dir,
+                &p,
+                &["--path-prefix", "web-01:", "--shard", &shard],
+                &[case],
+            );
+            p
+        })
+        .collect();
+    assert_eq!(merge(dir, &shards, &[]).0, want);
+}
