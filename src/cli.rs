@@ -758,8 +758,8 @@ fn run_merge(a: MergeArgs) -> anyhow::Result<i32> {
         parts.len(),
         t_read.elapsed()
     ));
-    let merged = crate::partial::merge(&parts, &cfg.catalog).map_err(anyhow::Error::msg)?;
-    drop(parts);
+    let t_merge = Instant::now();
+    let merged = crate::partial::merge(parts, &cfg.catalog).map_err(anyhow::Error::msg)?;
     cfg.tz = merged
         .options
         .zone()
@@ -769,7 +769,8 @@ fn run_merge(a: MergeArgs) -> anyhow::Result<i32> {
     cfg.year = merged.options.year;
     cfg.max_hits = merged.options.max_hits;
     debug(format!(
-        "merged: {} files, {} hits, {} dumps, {} problems; zone {} ({})",
+        "merged in {:.1?}: {} files, {} hits, {} dumps, {} problems; zone {} ({})",
+        t_merge.elapsed(),
         merged.out.files.len(),
         merged.out.hits.len(),
         merged.out.dumps.len(),

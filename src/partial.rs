@@ -401,7 +401,7 @@ pub struct Merged {
 
 /// Merges named partials. `catalog` must be the catalog the partials were scanned with
 /// (same `--rules`). Errors name the files and the option at fault.
-pub fn merge(parts: &[(String, Partial)], catalog: &Catalog) -> Result<Merged, String> {
+pub fn merge(parts: Vec<(String, Partial)>, catalog: &Catalog) -> Result<Merged, String> {
     let Some((first_name, first)) = parts.first() else {
         return Err("no partial results to merge".into());
     };
@@ -441,7 +441,7 @@ pub fn merge(parts: &[(String, Partial)], catalog: &Catalog) -> Result<Merged, S
             &hash[..12]
         ));
     }
-    check_shards(parts)?;
+    check_shards(&parts)?;
 
     // Files in discovery order (path order), each path once.
     let mut order: Vec<(usize, usize)> = Vec::new();
@@ -464,24 +464,31 @@ pub fn merge(parts: &[(String, Partial)], catalog: &Catalog) -> Result<Merged, S
     for (g, &(pi, fi)) in order.iter().enumerate() {
         global[pi][fi] = g as u32;
     }
+    let options = first.options.clone();
 
-    let sig_index: HashMap<&str, u16> = catalog
+    let sig_index: HashMap<String, u16> = catalog
         .signatures
         .iter()
         .enumerate()
-        .map(|(i, s)| (s.id.as_str(), i as u16))
+        .map(|(i, s)| (s.id.clone(), i as u16))
         .collect();
     let mut out = ScanOutput::default();
     // `--max-hits`: every share kept its earliest hits; the earliest of their union are the
     // earliest of all (crate::bound), whatever the split.
-    let mut store = crate::bound::Bounded::new(first.options.max_hits);
-    for (pi, (name, p)) in parts.iter().enumerate() {
+    let mut store = crate::bound::Bounded::new(options.max_hits);
+    let mut files: Vec<Option<FileScan>> = vec![None; order.len()];
+    let mut dumps: Vec<(u32, DumpInput)> = Vec::new();
+    let mut problems: Vec<(u32, usize, PartialProblem)> = Vec::new();
+    let mut socket_files: Option<Vec<SocketFile>> = None;
+    // Partials are consumed as they are merged: excerpts and dump texts move, never copy.
+    for (pi, (name, p)) in parts.into_iter().enumerate() {
+        let map = &global[pi];
         store.add_dropped(p.hits_dropped);
-        for h in &p.hits {
-            let file = *global[pi].get(h.file as usize).ok_or_else(|| {
-                format!("{name}: a hit names file #{} of {}", h.file, p.files.len())
+        for h in p.hits {
+            let file = *map.get(h.file as usize).ok_or_else(|| {
+                format!("{name}: a hit names file #{} of {}", h.file, map.len())
             })?;
-            let sig = *sig_index.get(h.signature.as_str()).ok_or_else(|| {
+            let sig = *sig_index.get(&h.signature).ok_or_else(|| {
                 format!("{name}: signature `{}` is not in the catalog", h.signature)
             })?;
             store.push(Hit {
@@ -491,55 +498,50 @@ pub fn merge(parts: &[(String, Partial)], catalog: &Catalog) -> Result<Merged, S
                 line: h.line,
                 record: h.record,
                 time: h.time,
-                excerpt: h.excerpt.as_str().into(),
+                excerpt: h.excerpt.into_boxed_str(),
             });
+        }
+        let local: HashMap<&str, u32> = p
+            .files
+            .iter()
+            .enumerate()
+            .map(|(fi, f)| (f.path.as_str(), map[fi]))
+            .collect();
+        for d in p.dumps {
+            // A dump is one of its partial's files; one scan lists dumps in file order.
+            let at = local.get(d.path.as_str()).copied().unwrap_or(u32::MAX);
+            dumps.push((at, d));
+        }
+        drop(local);
+        for (fi, f) in p.files.into_iter().enumerate() {
+            files[map[fi] as usize] = Some(f);
+        }
+        problems.extend(p.problems.into_iter().map(|q| (q.seq, pi, q)));
+        if socket_files.is_none() {
+            socket_files = p.socket_files;
         }
     }
     (out.hits, out.hits_dropped) = store.finish();
     crate::scan::sort_hits(&mut out.hits);
-
-    let mut dumps: Vec<(u32, DumpInput)> = Vec::new();
-    let by_path: HashMap<&str, u32> = order
-        .iter()
-        .enumerate()
-        .map(|(g, &(pi, fi))| (parts[pi].1.files[fi].path.as_str(), g as u32))
-        .collect();
-    for (_, p) in parts {
-        for d in &p.dumps {
-            let at = by_path.get(d.path.as_str()).copied().unwrap_or(u32::MAX);
-            dumps.push((at, d.clone()));
-        }
-    }
     dumps.sort_by_key(|d| d.0);
     out.dumps = dumps.into_iter().map(|d| d.1).collect();
-    out.files = order
-        .iter()
-        .map(|&(pi, fi)| parts[pi].1.files[fi].clone())
-        .collect();
+    out.files = files.into_iter().map(|f| f.expect("every slot filled")).collect();
 
-    let mut problems: Vec<(u32, usize, &PartialProblem)> = Vec::new();
-    for (pi, (_, p)) in parts.iter().enumerate() {
-        problems.extend(p.problems.iter().map(|q| (q.seq, pi, q)));
-    }
+    // All workers of a sharded scan see one discovery: its order is the problems' order.
     problems.sort_by_key(|q| (q.0, q.1));
     let problems = problems
         .into_iter()
         .map(|(_, _, q)| Problem {
-            path: PathBuf::from(&q.path),
-            error: FileError::new(&q.kind, q.message.clone()),
+            path: PathBuf::from(q.path),
+            error: FileError::new(&q.kind, q.message),
             note: q.note,
         })
         .collect();
-
-    let socket_files = parts
-        .iter()
-        .find_map(|(_, p)| p.socket_files.clone())
-        .unwrap_or_default();
     Ok(Merged {
         out,
         problems,
-        socket_files,
-        options: first.options.clone(),
+        socket_files: socket_files.unwrap_or_default(),
+        options,
     })
 }
 
