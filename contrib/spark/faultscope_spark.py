@@ -29,7 +29,7 @@ Options (before the roots):
                             tree laid out as under the root, scan it and rewrite the
                             temporary paths back to the root as given (so the report shows
                             `s3a://bucket/logs/nginx/access.log`). auto (default): copy when
-                            a root has a URL scheme other than file:, shard otherwise.
+                            a root is a URL (s3a:, hdfs:, file:, ...), shard otherwise.
     --partitions N          tasks (default: spark.default.parallelism).
     --binary PATH           the faultscope binary (default: the file named `faultscope`
                             shipped with --files, else `faultscope` on PATH); shipped to
@@ -58,6 +58,7 @@ executors see temporary paths, not the URLs. Root paths may not contain a comma.
 import argparse
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -92,9 +93,10 @@ def parse_args(argv):
     return args
 
 
-def has_scheme(root):
-    head = root.split("/", 1)[0]
-    return head.endswith(":") and len(head) > 2 and head[:-1] != "file"
+def is_url(root):
+    """`s3a://...`, `hdfs://...`, `file:/...`: paths faultscope itself cannot open."""
+    m = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", root)
+    return bool(m) and len(m.group(1)) > 1
 
 
 def executable(path, copy=False):
@@ -207,7 +209,7 @@ def main(argv):
     roots = list(args.roots)
     mode = args.mode
     if mode == "auto":
-        mode = "copy" if any(has_scheme(r) for r in roots) else "shard"
+        mode = "copy" if any(is_url(r) for r in roots) else "shard"
     n = args.partitions or sc.defaultParallelism
 
     def worker_rules():
