@@ -32,6 +32,7 @@ pub mod record;
 pub mod report;
 pub mod scan;
 pub mod sockets;
+pub mod templates;
 pub mod time;
 
 pub use error::{Error, Result};
