@@ -28,6 +28,7 @@ pub mod config;
 pub mod discover;
 pub mod error;
 pub mod input;
+pub mod level;
 pub mod record;
 pub mod report;
 pub mod scan;

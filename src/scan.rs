@@ -102,6 +102,11 @@ pub struct FileScan {
     /// Set when the file is a saved netstat/ss/tasklist/ps dump (detected by content):
     /// host evidence for `sockets`, not a log.
     pub dump: Option<crate::sockets::DumpKind>,
+    /// Error- and warning-level records (src/level.rs), signature-matched or not.
+    pub level_records: u64,
+    /// Error- and warning-level records that no signature matched, in offset order
+    /// (moved to [`ScanOutput::unknown`] by [`scan`]).
+    pub unknown: Vec<crate::level::LevelRecord>,
 }
 
 /// What a scan produced.
@@ -113,6 +118,9 @@ pub struct ScanOutput {
     pub dumps: Vec<crate::sockets::DumpInput>,
     /// Hits sorted by (time, file, offset, signature); undated hits last.
     pub hits: Vec<Hit>,
+    /// Error- and warning-level records no signature matched (template mining input),
+    /// sorted by (time, file, offset); undated last.
+    pub unknown: Vec<crate::level::LevelRecord>,
 }
 
 /// Per-chunk result, merged per file.
@@ -128,6 +136,7 @@ struct ChunkOut {
     naive: bool,
     ambiguous: BTreeMap<String, (u64, u64)>,
     matched_lines: u64,
+    levels: Vec<crate::level::LevelRecord>,
 }
 
 /// Scans every source. Never fails as a whole: problems are per file.
@@ -152,10 +161,14 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
                 mtime: sources[i].mtime.map(DateTime::<Utc>::from),
             });
         }
+        let mut fs = fs;
+        out.unknown.append(&mut fs.unknown);
         out.files.push(fs);
         out.hits.extend(hits);
     }
     sort_hits(&mut out.hits);
+    out.unknown
+        .sort_by_key(|r| (r.time.is_none(), r.time, r.file, r.record));
     out
 }
 
@@ -227,6 +240,10 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
         for h in &mut c.hits {
             h.line += base;
         }
+        for r in &mut c.levels {
+            r.line += base;
+        }
+        fs.unknown.append(&mut c.levels);
         base += c.lines;
         fs.records += c.records;
         fs.dated_records += c.dated;
@@ -254,6 +271,10 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     hits.dedup_by_key(|h| (h.record, h.sig));
     hits.sort_by_key(|h| h.offset);
     fs.hits = hits.len() as u64;
+    // Unknown errors: level records whose record no signature matched.
+    fs.level_records = fs.unknown.len() as u64;
+    let matched: std::collections::HashSet<u64> = hits.iter().map(|h| h.record).collect();
+    fs.unknown.retain(|r| !matched.contains(&r.record));
     (fs, hits, None)
 }
 
@@ -360,6 +381,14 @@ fn scan_chunk(
             excerpt: String::from_utf8_lossy(&line[..cut]).into(),
         });
     }
+
+    // --- Levels: a second small automaton over the same chunk (src/level.rs).
+    let mut lv = ChunkOut::default();
+    out.levels = crate::level::level_pass(file, buf, range.clone(), format, &mut |st, l| {
+        resolve(rule, st, l, &mut lv)
+    });
+    out.explicit |= lv.explicit;
+    out.naive |= lv.naive;
 
     // --- Per-line statistics: lines, record heads (syntactic), first/last exact times.
     out.lines = bytecount::count(hay, b'\n') as u64;
