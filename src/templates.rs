@@ -23,6 +23,8 @@
 //! 4. **Ids**: a template's id is a 64-bit FNV-1a hash of its text, printed as 16 hex
 //!    digits: the same text gets the same id on every run, for `-j1` and `-j8`.
 
+use crate::level::{Level, LevelRecord};
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -1209,6 +1211,224 @@ pub fn mine<S: AsRef<[u8]> + Sync>(messages: &[S]) -> (Clustering, Vec<u32>) {
     let c = cluster(&all);
     let assign = keys.into_iter().map(|k| c.of_key[k as usize]).collect();
     (c, assign)
+}
+
+// ---------------------------------------------------------------------------------------
+// Unknown errors: templates of the level records no signature matched, and their bursts.
+
+/// Default `--burst-min`: records of one template that make a burst.
+pub const DEFAULT_BURST_MIN: usize = 5;
+/// A burst's rate must be at least this many times the template's rate in the rest of the
+/// scanned span.
+pub const BURST_RATE_FACTOR: f64 = 10.0;
+
+/// One template of unknown error/warning records, with its statistics.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Template {
+    /// `template:` + 16 hex digits of FNV-1a over `text` (see [`template_id`]).
+    pub id: String,
+    /// The template: masked message tokens, `[exception class]` last when the record
+    /// named one.
+    pub text: String,
+    /// Most severe level among its records.
+    pub level: Level,
+    /// The exception class its records name (deepest `Caused by:`), if any.
+    pub exception: Option<String>,
+    /// Records.
+    pub count: u64,
+    /// Records without a usable time.
+    pub undated: u64,
+    /// Earliest record time.
+    pub first: Option<DateTime<Utc>>,
+    /// Latest record time.
+    pub last: Option<DateTime<Utc>>,
+    /// Services with records, sorted.
+    pub services: Vec<String>,
+    /// The first record (index into the record list): the example line.
+    pub example: usize,
+    /// Its records (indices into the record list), in record order.
+    pub records: Vec<usize>,
+}
+
+/// A burst: a window in which one error-level template fired far above its own rate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Burst {
+    /// Template index.
+    pub template: usize,
+    /// First record time in the window.
+    pub start: DateTime<Utc>,
+    /// Last record time in the window.
+    pub end: DateTime<Utc>,
+    /// Error records of the template in the window (indices into the record list).
+    pub records: Vec<usize>,
+    /// Error records of the template outside the window.
+    pub background: u64,
+}
+
+/// Templates and bursts of one scan.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Analysis {
+    /// Templates, ordered by first time (undated last), then id.
+    pub templates: Vec<Template>,
+    /// For each record, its template index.
+    pub of_record: Vec<u32>,
+    /// Bursts by start time, then template.
+    pub bursts: Vec<Burst>,
+}
+
+/// The message mined for a record: its message, plus `[exception class]` when the record
+/// names one that the message does not already show.
+pub fn record_message(r: &LevelRecord) -> String {
+    match &r.exception {
+        Some(e) if !r.message.contains(&**e) => format!("{} [{}]", r.message, e),
+        _ => r.message.to_string(),
+    }
+}
+
+/// Mines the templates of `records` (sorted as [`crate::scan::ScanOutput::unknown`]) and
+/// finds their bursts.
+///
+/// Burst rule, per error-level template: its dated error records chain into windows while
+/// consecutive records are less than `gap` apart. A window is a burst when
+/// 1. it holds at least `burst_min` records, and
+/// 2. its rate, records / max(window length, `gap`), is at least [`BURST_RATE_FACTOR`]
+///    times the template's rate in the rest of the scanned span (`span`): records outside
+///    the window / (span − max(window length, gap)); a template never seen outside the
+///    window has rate 0 there, and
+/// 3. the rest of the span is at least as long as the window (a template that fires all
+///    through the logs has no quieter baseline to burst from: that is its usual rate).
+///
+/// So an error that recurs at its usual rate, however often, never bursts; the same error
+/// arriving five times in a minute after hours of one an hour does.
+pub fn analyze(
+    records: &[LevelRecord],
+    service_of: &dyn Fn(u32) -> String,
+    span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    gap: chrono::Duration,
+    burst_min: usize,
+) -> Analysis {
+    let messages: Vec<String> = records.iter().map(record_message).collect();
+    let (clustering, assign) = mine(&messages);
+    // Per clustered template: its records.
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); clustering.templates.len()];
+    for (i, &t) in assign.iter().enumerate() {
+        members[t as usize].push(i);
+    }
+    let mut templates: Vec<Template> = Vec::new();
+    for (t, recs) in members.into_iter().enumerate() {
+        if recs.is_empty() {
+            continue;
+        }
+        let text = clustering.templates[t].clone();
+        let mut services: Vec<String> = recs.iter().map(|&i| service_of(records[i].file)).collect();
+        services.sort();
+        services.dedup();
+        let mut exceptions: Vec<&str> = recs
+            .iter()
+            .filter_map(|&i| records[i].exception.as_deref())
+            .collect();
+        exceptions.sort_unstable();
+        let exception = most_common(&exceptions).map(str::to_string);
+        let times = recs.iter().filter_map(|&i| records[i].time);
+        templates.push(Template {
+            id: format!("template:{}", template_id(&text)),
+            level: recs
+                .iter()
+                .map(|&i| records[i].level)
+                .min()
+                .expect("records"),
+            exception,
+            count: recs.len() as u64,
+            undated: recs.iter().filter(|&&i| records[i].time.is_none()).count() as u64,
+            first: times.clone().min(),
+            last: times.max(),
+            services,
+            example: recs[0],
+            records: recs,
+            text,
+        });
+    }
+    templates.sort_by(|a, b| {
+        (a.first.is_none(), a.first, &a.id).cmp(&(b.first.is_none(), b.first, &b.id))
+    });
+    let mut of_record = vec![0u32; records.len()];
+    for (t, tpl) in templates.iter().enumerate() {
+        for &i in &tpl.records {
+            of_record[i] = t as u32;
+        }
+    }
+    let mut bursts = Vec::new();
+    if let Some((s0, s1)) = span {
+        let span_len = (s1 - s0).max(chrono::Duration::zero());
+        for (t, tpl) in templates.iter().enumerate() {
+            if tpl.level != Level::Error {
+                continue;
+            }
+            let errs: Vec<usize> = tpl
+                .records
+                .iter()
+                .copied()
+                .filter(|&i| records[i].level == Level::Error && records[i].time.is_some())
+                .collect();
+            if errs.len() < burst_min {
+                continue;
+            }
+            let mut w0 = 0;
+            while w0 < errs.len() {
+                let mut w1 = w0 + 1;
+                while w1 < errs.len()
+                    && records[errs[w1]].time.expect("dated")
+                        - records[errs[w1 - 1]].time.expect("dated")
+                        < gap
+                {
+                    w1 += 1;
+                }
+                let k = w1 - w0;
+                let start = records[errs[w0]].time.expect("dated");
+                let end = records[errs[w1 - 1]].time.expect("dated");
+                let window = (end - start).max(gap);
+                let rest = span_len - window;
+                let background = (errs.len() - k) as u64;
+                if k >= burst_min && rest >= window {
+                    let rate_in = k as f64 / window.num_milliseconds().max(1) as f64;
+                    let rate_out = background as f64 / rest.num_milliseconds().max(1) as f64;
+                    if rate_in >= BURST_RATE_FACTOR * rate_out {
+                        bursts.push(Burst {
+                            template: t,
+                            start,
+                            end,
+                            records: errs[w0..w1].to_vec(),
+                            background,
+                        });
+                    }
+                }
+                w0 = w1;
+            }
+        }
+    }
+    bursts.sort_by_key(|b| (b.start, b.template));
+    Analysis {
+        templates,
+        of_record,
+        bursts,
+    }
+}
+
+/// The most common value of a sorted slice (ties: the first).
+fn most_common<'a>(sorted: &[&'a str]) -> Option<&'a str> {
+    let mut best: Option<(&str, usize)> = None;
+    let mut i = 0;
+    while i < sorted.len() {
+        let mut j = i;
+        while j < sorted.len() && sorted[j] == sorted[i] {
+            j += 1;
+        }
+        if best.map_or(true, |(_, n)| j - i > n) {
+            best = Some((sorted[i], j - i));
+        }
+        i = j;
+    }
+    best.map(|(s, _)| s)
 }
 
 #[cfg(test)]
