@@ -116,7 +116,7 @@ fn text_report_names_the_template() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("3 incidents"), "{text}");
     assert!(
-        text.contains(&format!("root cause  template:")) && text.contains(LOCK_TEMPLATE),
+        text.contains("root cause  template:") && text.contains(LOCK_TEMPLATE),
         "{text}"
     );
     assert!(text.contains("unknown errors and warnings: "), "{text}");
