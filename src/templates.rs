@@ -254,7 +254,13 @@ pub fn mask(msg: &[u8], out: &mut Vec<u8>) {
         // spaces.
         let start = i;
         let mut end = i;
-        while end < n && class(msg[end]) != WS {
+        let mut seen = 0u8; // bit per byte class met
+        while end < n {
+            let c = class(msg[end]);
+            if c == WS {
+                break;
+            }
+            seen |= 1 << c;
             if msg[end] == b'"' {
                 if let Some(q) = memchr::memchr(b'"', &msg[end + 1..]) {
                     end += q + 2;
@@ -265,14 +271,32 @@ pub fn mask(msg: &[u8], out: &mut Vec<u8>) {
         }
         let tok = &msg[start..end];
         let tok_out = out.len();
+        let after_value = prev_token_is_value(out, tok_out);
+        // Fast paths: a plain lowercase word and a plain number.
+        if seen == 1 << ALPHA
+            && !after_value
+            && !tok[0].is_ascii_uppercase()
+            && (tok.len() < 8 || !tok.iter().all(|&c| is_hex(c)))
+        {
+            out.extend_from_slice(tok);
+            i = end;
+            continue;
+        }
+        if seen == 1 << DIGIT {
+            out.extend_from_slice(WILDCARD.as_bytes());
+            i = end;
+            continue;
+        }
         if is_date_word(tok) && date_context(msg, end, out) {
             out.extend_from_slice(WILDCARD.as_bytes());
-        } else if prev_token_is_value(out, tok_out) && absorb_unit(tok, out, tok_out) {
+        } else if after_value && absorb_unit(tok, out, tok_out) {
             // `30 ms`, `18.4 KB)`: the unit belongs to the value before it.
         } else {
             mask_token(tok, out);
         }
-        collapse_annotation(out);
+        if matches!(out.last(), Some(b')' | b']' | b',' | b';' | b'.' | b':')) {
+            collapse_annotation(out);
+        }
         i = end;
     }
 }
@@ -370,6 +394,9 @@ const DATE_WORDS: [&[u8]; 40] = [
 
 #[inline]
 fn is_date_word(t: &[u8]) -> bool {
+    if t.len() < 3 || t.len() > 10 || !t[0].is_ascii_uppercase() {
+        return false;
+    }
     let t = t.strip_suffix(b",").unwrap_or(t);
     t.len() >= 3 && t[0].is_ascii_uppercase() && DATE_WORDS.contains(&t)
 }
@@ -435,7 +462,7 @@ fn whole_token_variable(core: &[u8]) -> bool {
         return true;
     }
     // URLs.
-    if memchr::memmem::find(core, b"://").is_some() {
+    if memchr::memchr(b':', core).is_some_and(|i| core[i..].starts_with(b"://")) {
         return true;
     }
     // E-mail: local@domain.tld.
@@ -650,6 +677,9 @@ const MONTHS_DAYS: [&[u8]; 19] = [
 ];
 
 fn is_level_word(t: &[u8]) -> bool {
+    if t.len() < 3 || t.len() > 11 {
+        return false;
+    }
     let t = t.strip_suffix(b":").unwrap_or(t);
     let t = if (t.starts_with(b"[") && t.ends_with(b"]"))
         || (t.starts_with(b"<") && t.ends_with(b">"))
@@ -663,6 +693,9 @@ fn is_level_word(t: &[u8]) -> bool {
 
 /// A timestamp-ish or number-ish token: digits plus date/time punctuation only.
 fn is_stamp_token(t: &[u8]) -> bool {
+    if !t.first().is_some_and(|&c| c.is_ascii_digit() || c == b'[') {
+        return false;
+    }
     let t = t
         .strip_prefix(b"[")
         .unwrap_or(t)
@@ -683,6 +716,9 @@ fn is_stamp_token(t: &[u8]) -> bool {
 }
 
 fn is_month_or_day(t: &[u8]) -> bool {
+    if t.len() > 4 {
+        return false;
+    }
     let t = t.strip_prefix(b"[").unwrap_or(t);
     MONTHS_DAYS.contains(&t)
 }
@@ -713,42 +749,17 @@ fn is_logger_token(t: &[u8]) -> bool {
 /// msg`) and glog/klog (`E1012 10:20:30.123456 1 file.go:12] msg`).
 pub fn strip_prefix(line: &[u8]) -> &[u8] {
     let line = record_trim(line);
-    // Tokens with their byte ranges, first few only.
-    let mut toks: Vec<(usize, usize)> = Vec::with_capacity(12);
-    let mut i = 0;
-    while i < line.len() && toks.len() < 12 {
-        while i < line.len() && class(line[i]) == WS {
-            i += 1;
-        }
-        if i >= line.len() {
-            break;
-        }
-        let s = i;
-        if line[i] == b'[' {
-            // A bracket group may hold spaces (`[client 1.2.3.4]`, `[Sun Dec 04 ...]`).
-            if let Some(c) = memchr::memchr(b']', &line[i..]) {
-                if c < 96 {
-                    i += c + 1;
-                    while i < line.len() && class(line[i]) != WS {
-                        i += 1;
-                    }
-                    toks.push((s, i));
-                    continue;
-                }
-            }
-        }
-        while i < line.len() && class(line[i]) != WS {
-            i += 1;
-        }
-        toks.push((s, i));
-    }
     let mut k = 0;
     let mut stamp = false;
     let mut level = false;
     let mut cut = 0;
-    while k < toks.len() {
-        let (s, e) = toks[k];
+    let mut cur = prefix_token(line, 0);
+    while let Some((s, e)) = cur {
+        if k >= 12 {
+            break;
+        }
         let t = &line[s..e];
+        let next = prefix_token(line, e);
         let bracket_stamp = k == 0
             && t.starts_with(b"[")
             && t.ends_with(b"]")
@@ -770,20 +781,18 @@ pub fn strip_prefix(line: &[u8]) -> &[u8] {
         } else if (stamp || level) && is_logger_token(t) {
             // `logger:` or `logger :` / `logger -` closes the prefix; a bare word is the
             // message itself unless a separator follows.
-            if t.ends_with(b":") || t.ends_with(b"]") && k + 1 < toks.len() && t.contains(&b'.') {
+            if t.ends_with(b":") || t.ends_with(b"]") && next.is_some() && t.contains(&b'.') {
                 cut = e;
                 break;
             }
-            let next = toks.get(k + 1).map(|&(s2, e2)| &line[s2..e2]);
-            if matches!(next, Some(b":") | Some(b"-") | Some(b"|")) {
-                cut = toks[k + 1].1;
-                break;
-            }
-            // syslog host before `prog[pid]:`.
-            if k + 1 < toks.len() && !level {
-                let (s2, e2) = toks[k + 1];
+            if let Some((s2, e2)) = next {
                 let n2 = &line[s2..e2];
-                if n2.ends_with(b":") && is_logger_token(n2) {
+                if matches!(n2, b":" | b"-" | b"|") {
+                    cut = e2;
+                    break;
+                }
+                // syslog host before `prog[pid]:`.
+                if !level && n2.ends_with(b":") && is_logger_token(n2) {
                     cut = e2;
                     break;
                 }
@@ -794,6 +803,7 @@ pub fn strip_prefix(line: &[u8]) -> &[u8] {
         }
         k += 1;
         cut = e;
+        cur = next;
     }
     let mut rest = skip_ws(&line[cut.min(line.len())..]);
     // Python's `%(asctime)s - %(name)s - %(levelname)s - %(message)s`: a level after the
@@ -810,6 +820,28 @@ pub fn strip_prefix(line: &[u8]) -> &[u8] {
         };
     }
     rest
+}
+
+/// The next prefix token at or after `i`: a bracket group may hold spaces (`[client
+/// 1.2.3.4]`, `[Sun Dec 04 04:47:44 2005]`).
+#[inline]
+fn prefix_token(line: &[u8], mut i: usize) -> Option<(usize, usize)> {
+    while i < line.len() && class(line[i]) == WS {
+        i += 1;
+    }
+    if i >= line.len() {
+        return None;
+    }
+    let s = i;
+    if line[i] == b'[' {
+        if let Some(c) = memchr::memchr(b']', &line[i..i + (line.len() - i).min(96)]) {
+            i += c + 1;
+        }
+    }
+    while i < line.len() && class(line[i]) != WS {
+        i += 1;
+    }
+    Some((s, i))
 }
 
 fn skip_ws(s: &[u8]) -> &[u8] {
