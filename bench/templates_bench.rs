@@ -19,9 +19,9 @@ use rayon::prelude::*;
 use std::path::PathBuf;
 use std::time::Instant;
 
-fn files(root: &PathBuf) -> Vec<PathBuf> {
+fn files(root: &std::path::Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let mut stack = vec![root.clone()];
+    let mut stack = vec![root.to_path_buf()];
     while let Some(p) = stack.pop() {
         if p.is_dir() {
             for e in std::fs::read_dir(&p).unwrap() {
