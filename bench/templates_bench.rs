@@ -122,7 +122,15 @@ fn main() {
                 .par_iter()
                 .map(|(b, r)| {
                     let format = faultscope::time::detect(&b[..b.len().min(64 * 1024)], 50);
-                    faultscope::level::level_pass(0, b, r.clone(), format, &mut |_, _| None).len()
+                    faultscope::level::level_pass(
+                        0,
+                        b,
+                        r.clone(),
+                        format,
+                        &|l| faultscope::record::header_stamp(l, format),
+                        &mut |_, _, _| None,
+                    )
+                    .len()
                 })
                 .sum();
             let dl = t.elapsed();

@@ -316,7 +316,8 @@ impl Catalog {
                 return Err(err(&r.id, "no patterns".into()));
             }
             for p in &sig.patterns {
-                compile_one(p).map_err(|reason| err(&r.id, format!("pattern `{p}`: {reason}")))?;
+                compile_one(p, true)
+                    .map_err(|reason| err(&r.id, format!("pattern `{p}`: {reason}")))?;
             }
             match pos {
                 Some(i) => self.signatures[i] = sig,
@@ -345,7 +346,7 @@ impl Catalog {
         let mut pattern_sig = Vec::new();
         for (i, sig) in self.signatures.iter().enumerate() {
             for p in &sig.patterns {
-                let hir = compile_one(p).map_err(|reason| Error::Rules {
+                let hir = compile_one(p, false).map_err(|reason| Error::Rules {
                     path: "<catalog>".into(),
                     entry: Some(sig.id.clone()),
                     reason: format!("pattern `{p}`: {reason}"),
@@ -385,8 +386,10 @@ impl Catalog {
     }
 }
 
-/// Parses one pattern into line-local HIR, checking the size limit.
-fn compile_one(pattern: &str) -> std::result::Result<Hir, String> {
+/// Parses one pattern into line-local HIR; with `check_size`, also compiles it alone to
+/// report a pattern over the size limit by name (done for rules files; the built-in catalog
+/// is checked by its tests, and skipping it keeps start-up fast).
+fn compile_one(pattern: &str, check_size: bool) -> std::result::Result<Hir, String> {
     let hir = regex_syntax::ParserBuilder::new()
         .utf8(false)
         .unicode(true)
@@ -401,6 +404,9 @@ fn compile_one(pattern: &str) -> std::result::Result<Hir, String> {
                 .to_string()
         })?;
     let hir = strip_newlines(hir);
+    if !check_size {
+        return Ok(hir);
+    }
     // Size check with the same engine the scan uses.
     meta::Builder::new()
         .configure(meta::Config::new().nfa_size_limit(Some(REGEX_SIZE_LIMIT / 8)))
@@ -503,7 +509,7 @@ mod tests {
                 // Overlapping signatures may claim the leftmost match; check by the entry's
                 // own patterns as well as the combined automaton.
                 let own = sig.patterns.iter().any(|p| {
-                    let h = compile_one(p).unwrap();
+                    let h = compile_one(p, true).unwrap();
                     meta::Regex::builder()
                         .build_from_hir(&h)
                         .unwrap()
@@ -513,7 +519,7 @@ mod tests {
             }
             for ex in &sig.examples.no_match {
                 let own = sig.patterns.iter().any(|p| {
-                    let h = compile_one(p).unwrap();
+                    let h = compile_one(p, true).unwrap();
                     meta::Regex::builder()
                         .build_from_hir(&h)
                         .unwrap()
@@ -535,7 +541,7 @@ mod tests {
         let cat = Catalog::builtin().unwrap();
         for sig in &cat.signatures {
             for p in &sig.patterns {
-                let hir = compile_one(p).unwrap();
+                let hir = compile_one(p, true).unwrap();
                 let mut seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
                 seq.minimize_by_preference();
                 let lits = seq
@@ -556,12 +562,12 @@ mod tests {
 
     #[test]
     fn patterns_are_line_local() {
-        let h = compile_one(r"a\sb[^x]c").unwrap();
+        let h = compile_one(r"a\sb[^x]c", true).unwrap();
         let re = meta::Regex::builder().build_from_hir(&h).unwrap();
         assert!(re.is_match(b"a b-c"));
         assert!(!re.is_match(b"a\nb-c"));
         assert!(!re.is_match(b"a b\nc"));
-        let h = compile_one(r"x\ny").unwrap();
+        let h = compile_one(r"x\ny", true).unwrap();
         assert!(!meta::Regex::builder()
             .build_from_hir(&h)
             .unwrap()

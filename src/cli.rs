@@ -47,6 +47,8 @@ enum Command {
     Scan(Box<ScanArgs>),
     /// List the signature catalog.
     Signatures(SignaturesArgs),
+    /// Show how each file's timestamps are read: format, zone and why, records, gaps, order.
+    Inspect(Box<InspectArgs>),
     /// Read saved netstat/ss/tasklist/ps dumps and name who holds the ports.
     Sockets(SocketsArgs),
     /// List the templates of error/warning records no signature knows, with counts, first
@@ -81,17 +83,25 @@ struct ScanArgs {
     /// Log files or directories (recursive; .gz read transparently).
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    format: OutputFormat,
-    /// Write the report to FILE instead of stdout.
+    /// Output format: text, json, markdown, html, ndjson. Repeat or comma-separate for
+    /// several at once (then -o is a prefix).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "text")]
+    format: Vec<crate::output::ReportFormat>,
+    /// Write the report to FILE instead of stdout; with several --format, FILE is a prefix
+    /// (FILE.txt, FILE.json, FILE.md, FILE.html, FILE.ndjson).
     #[arg(short = 'o', long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Colors in text output: auto (on a terminal; off in pipes and with NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    color: crate::output::ColorWhen,
+    /// Write the time of this run into the report (off by default: reports are reproducible).
+    #[arg(long)]
+    now: bool,
     /// Hits closer than this merge into one incident (90s, 2m, 5m).
     #[arg(long, default_value = "2m", value_name = "DURATION")]
     gap: String,
     /// Zone for timestamps without one: +08:00, UTC, Asia/Shanghai. Default: this machine's zone.
-    #[arg(long, value_name = "ZONE")]
+    #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
     tz: Option<String>,
     /// Zone for the files matching GLOB (repeatable; first match wins), e.g. 'nginx/*=UTC'.
     #[arg(long = "tz-for", value_name = "GLOB=ZONE")]
@@ -100,8 +110,11 @@ struct ScanArgs {
     #[arg(long = "tz-alias", value_name = "ABBR=ZONE")]
     tz_alias: Vec<String>,
     /// Zone used to display times in text output (default: the assumed zone).
-    #[arg(long = "display-tz", value_name = "ZONE")]
+    #[arg(long = "display-tz", value_name = "ZONE", allow_hyphen_values = true)]
     display_tz: Option<String>,
+    /// Year of the last record for stamps without a year (syslog, klog, logcat). Default: each file's mtime.
+    #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(1970..=2200))]
+    year: Option<i32>,
     /// Extra signatures: a JSON or TOML rules file that adds, overrides or disables entries (repeatable).
     #[arg(long, value_name = "FILE")]
     rules: Vec<PathBuf>,
@@ -137,6 +150,9 @@ struct ScanArgs {
     /// Explain decisions on stderr: formats, zones, read mode, timings.
     #[arg(long)]
     debug: bool,
+    /// Store at most N hits, the earliest (more are counted, not stored; 0 = no limit).
+    #[arg(long = "max-hits", value_name = "N", default_value_t = crate::bound::DEFAULT_MAX_HITS)]
+    max_hits: usize,
 }
 
 #[derive(Args, Debug)]
@@ -150,6 +166,37 @@ struct SignaturesArgs {
     /// Rules files applied before listing.
     #[arg(long, value_name = "FILE")]
     rules: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct InspectArgs {
+    /// Log files or directories (recursive; .gz read transparently).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: OutputFormat,
+    /// Print one NDJSON object {"path","line","time"} per record instead of the summary.
+    #[arg(long)]
+    records: bool,
+    /// Largest gaps shown per file.
+    #[arg(long, default_value = "5", value_name = "N")]
+    gaps: usize,
+    /// Zone for timestamps without one: +08:00, UTC, Asia/Shanghai. Default: this machine's zone.
+    #[arg(long, value_name = "ZONE")]
+    tz: Option<String>,
+    /// Zone for the files matching GLOB (repeatable; first match wins), e.g. 'nginx/*=UTC'.
+    #[arg(long = "tz-for", value_name = "GLOB=ZONE")]
+    tz_for: Vec<String>,
+    /// Resolve a zone abbreviation found in logs, e.g. CST=+08:00 or CST=Asia/Shanghai (repeatable).
+    #[arg(long = "tz-alias", value_name = "ABBR=ZONE")]
+    tz_alias: Vec<String>,
+    /// Year of the last record for stamps without a year (syslog, klog, logcat). Default: each file's mtime.
+    #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(1970..=2200))]
+    year: Option<i32>,
+    /// Follow symbolic links met inside directories (loops are detected).
+    #[arg(long)]
+    follow: bool,
 }
 
 /// Runs the CLI; returns the exit code.
@@ -169,6 +216,7 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Scan(a) => run_scan(*a),
         Command::Signatures(a) => run_signatures(a),
+        Command::Inspect(a) => run_inspect(*a),
         Command::Sockets(a) => run_sockets(a),
         Command::Templates(a) => run_templates(*a),
     };
@@ -314,11 +362,13 @@ fn resolve(a: &ScanArgs) -> anyhow::Result<ScanConfig> {
         catalog,
         matcher,
         debug: a.debug,
+        year: a.year,
         sockets: a.sockets.clone(),
         ephemeral_range: match &a.ephemeral_range {
             Some(r) => Some(parse_range(r).map_err(|e| flag_err("--ephemeral-range", e))?),
             None => None,
         },
+        max_hits: a.max_hits,
     })
 }
 
@@ -358,14 +408,22 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         t_disc.elapsed()
     ));
     let t_scan = Instant::now();
+    let dests = crate::output::destinations(&a.format, a.output.as_deref())
+        .map_err(|e| flag_err("--format", e))?;
+    let progress = crate::output::Progress::start(
+        disc.sources.iter().map(|s| s.size).sum(),
+        crate::output::Progress::allowed() && !cfg.debug,
+    );
     let out = scan::scan(&disc.sources, &cfg);
+    progress.finish();
     let scan_time = t_scan.elapsed();
     for f in &out.files {
         debug(format!(
-            "{}: service={} format={} zone={} ({}) access={} bytes={} lines={} records={} matched_lines={} hits={}",
+            "{}: service={} format={} [{}] zone={} ({}) access={} bytes={} lines={} records={} matched_lines={} hits={}",
             f.path,
             f.service,
             f.format.map_or("none", |x| x.id()),
+            f.time_detail,
             f.zone,
             f.zone_reason.map_or("-", |r| r.describe()),
             f.access
@@ -429,6 +487,25 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     let (sockets, socket_problems) = cfg.analyze_sockets(&out.dumps, last_log);
     let mut report = report::build(&out, &clusters, &cfg, &disc.problems, sockets);
     report.warnings.extend(socket_problems);
+    report
+        .warnings
+        .extend(crate::time::hints::likely_zone_warnings(&out.files));
+    if out.hits_dropped > 0 {
+        let through = out
+            .hits
+            .iter()
+            .rev()
+            .find_map(|h| h.time)
+            .map_or_else(|| "-".to_string(), crate::time::rfc3339);
+        report.warnings.push(format!(
+            "--max-hits {} reached: stored the {} earliest hits (timeline complete through {through}); \
+             {} more were counted but not stored, so later incidents are missing and counts are lower \
+             bounds. Raise --max-hits (0 = no limit) to see them",
+            cfg.max_hits,
+            out.hits.len(),
+            out.hits_dropped
+        ));
+    }
     debug(format!(
         "timings: scan {:.1?}, cluster {:.1?}, total {:.1?}",
         scan_time,
@@ -443,19 +520,23 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
             eprintln!("faultscope: error: {}", report::escape_control(e));
         }
     }
-    let rendered = match a.format {
-        OutputFormat::Json => report::to_json(&report),
-        OutputFormat::Text => report::to_text(&report, &display, &cfg.catalog),
-    };
-    match &a.output {
-        Some(p) => std::fs::write(p, rendered.as_bytes())
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(rendered.as_bytes())?;
-            stdout.flush()?;
-        }
+    if dests.iter().any(|(f, _)| f.needs_hashes()) {
+        report::hash_inputs(&mut report);
     }
+    if a.now {
+        report.generated_at = Some(chrono::Utc::now());
+    }
+    crate::output::write_all(
+        &dests,
+        &crate::output::RenderInput {
+            report: &report,
+            display: &display,
+            cfg: &cfg,
+            scan: &out,
+            clusters: &clusters,
+        },
+        a.color,
+    )?;
     let read_any = out.files.iter().any(|f| f.access.is_some());
     let had_errors = report.files.iter().any(|f| f.error.is_some());
     if !read_any && had_errors {
@@ -513,7 +594,15 @@ fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
     }
     let analysis = mine_unknown(&out, &cfg, a.burst_min);
     let templates = report::templates_out(&out, &analysis);
-    let rendered = match a.format {
+    let json = a
+        .format
+        .iter()
+        .any(|f| matches!(f, crate::output::ReportFormat::Json));
+    let rendered = match if json {
+        OutputFormat::Json
+    } else {
+        OutputFormat::Text
+    } {
         OutputFormat::Json => {
             let v = serde_json::json!({
                 "schema": "faultscope-templates/1",
@@ -556,6 +645,62 @@ fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
     }
     let read_any = out.files.iter().any(|f| f.access.is_some());
     Ok(if read_any { EXIT_CLEAN } else { EXIT_TROUBLE })
+}
+
+fn run_inspect(a: InspectArgs) -> anyhow::Result<i32> {
+    let mut cfg = ScanConfig::new(a.paths.clone())?;
+    cfg.discover.follow = a.follow;
+    cfg.year = a.year;
+    if let Some(z) = &a.tz {
+        cfg.tz = Zone::parse(z).map_err(|e| flag_err("--tz", e))?;
+        cfg.tz_reason = ZoneReason::Flag;
+    }
+    for s in &a.tz_for {
+        let (g, z) = split_eq("--tz-for", s)?;
+        cfg.tz_for.push(ZoneFor {
+            glob: Glob::new(g)
+                .map_err(|e| flag_err("--tz-for", format!("`{g}`: {e}")))?
+                .compile_matcher(),
+            zone: Zone::parse(z).map_err(|e| flag_err("--tz-for", e))?,
+        });
+    }
+    for s in &a.tz_alias {
+        let (abbr, z) = split_eq("--tz-alias", s)?;
+        cfg.tz_alias.insert(
+            abbr.to_string(),
+            Zone::parse(z).map_err(|e| flag_err("--tz-alias", e))?,
+        );
+    }
+    let disc = discover::discover(&cfg.roots, &cfg.discover);
+    for p in &disc.problems {
+        let kind = if p.note { "note" } else { "error" };
+        eprintln!(
+            "faultscope: {kind}: {}",
+            report::escape_control(&p.error.message)
+        );
+    }
+    let opts = crate::inspect::InspectOptions {
+        records: a.records,
+        gaps: a.gaps,
+    };
+    let files = crate::inspect::inspect(&disc.sources, &cfg, &opts);
+    let rendered = if a.records {
+        crate::inspect::to_ndjson(&files)
+    } else {
+        match a.format {
+            OutputFormat::Json => crate::inspect::to_json(&files),
+            OutputFormat::Text => crate::inspect::to_text(&files),
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(rendered.as_bytes())?;
+    stdout.flush()?;
+    let read_any = files.iter().any(|f| f.lines > 0 || f.error.is_none());
+    Ok(if read_any && !disc.sources.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_TROUBLE
+    })
 }
 
 fn run_sockets(a: SocketsArgs) -> anyhow::Result<i32> {

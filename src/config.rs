@@ -56,10 +56,14 @@ pub struct ScanConfig {
     pub matcher: Matcher,
     /// Emit `--debug` explanations on stderr.
     pub debug: bool,
+    /// `--year`: year of the last record of files whose stamps carry none (default: mtime).
+    pub year: Option<i32>,
     /// Socket/process dumps named with `--sockets` (in addition to those found by content).
     pub sockets: Vec<PathBuf>,
     /// `--ephemeral-range LO-HI` override.
     pub ephemeral_range: Option<(u16, u16)>,
+    /// `--max-hits`: hits stored at most (0: no limit); see [`crate::bound`].
+    pub max_hits: usize,
 }
 
 impl ScanConfig {
@@ -81,8 +85,10 @@ impl ScanConfig {
             catalog,
             matcher,
             debug: false,
+            year: None,
             sockets: Vec::new(),
             ephemeral_range: None,
+            max_hits: crate::bound::DEFAULT_MAX_HITS,
         })
     }
 
@@ -100,7 +106,14 @@ impl ScanConfig {
             if inputs.iter().any(|d| d.path == shown) {
                 continue;
             }
-            match std::fs::read(p) {
+            // Through `input::open`, like every scanned file: a FIFO or device never blocks,
+            // and gzip / UTF-16 dumps (PowerShell's `netstat > f`) are decoded.
+            let read = match crate::input::open(p, &self.input) {
+                Ok(Ok(o)) => Ok(o.bytes.to_vec()),
+                Ok(Err(crate::input::Skip::Binary(note))) => Err(note),
+                Err(e) => Err(e.message),
+            };
+            match read {
                 Ok(bytes) => {
                     let text = String::from_utf8_lossy(&bytes).into_owned();
                     if crate::sockets::sniff(&text).is_none() {
@@ -119,7 +132,7 @@ impl ScanConfig {
                         mtime,
                     });
                 }
-                Err(e) => problems.push(format!("{shown}: cannot read (--sockets): {e}")),
+                Err(e) => problems.push(format!("{e} (--sockets)")),
             }
         }
         // The offset for naive capture times: the zone's offset around the logs' time (DST

@@ -120,14 +120,22 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
             Ok(m) => m,
             Err(e) => {
                 let dangling = std::fs::symlink_metadata(root).is_ok();
-                let what = if dangling {
-                    "broken symlink"
+                let error = if is_eloop(&e) {
+                    FileError::new(
+                        "symlink-loop",
+                        format!("{}: symlink loop, cannot be followed", root.display()),
+                    )
                 } else {
-                    "cannot open"
+                    let what = if dangling {
+                        "broken symlink"
+                    } else {
+                        "cannot open"
+                    };
+                    FileError::io(&format!("{}: {what}", root.display()), &e)
                 };
                 out.problems.push(Problem {
                     path: root.clone(),
-                    error: FileError::io(&format!("{}: {what}", root.display()), &e),
+                    error,
                     note: false,
                 });
                 continue;
@@ -155,14 +163,27 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
                         .path()
                         .map(Path::to_path_buf)
                         .unwrap_or_else(|| root.clone());
-                    let loop_ = e.loop_ancestor().is_some();
+                    // With --follow: a link to an ancestor (walkdir's loop check), a link
+                    // cycle (ELOOP), or a dangling link. All are notes: the walk goes on.
+                    let loop_ = e.loop_ancestor().is_some() || e.io_error().is_some_and(is_eloop);
+                    let dangling = !loop_
+                        && e.io_error()
+                            .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+                        && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_symlink());
                     let msg = if loop_ {
                         format!("{}: symlink loop, not followed", path.display())
+                    } else if dangling {
+                        format!(
+                            "{}: broken symlink (target missing), skipped",
+                            path.display()
+                        )
                     } else {
                         format!("{}: {e}", path.display())
                     };
                     let kind = if loop_ {
                         "symlink-loop"
+                    } else if dangling {
+                        "broken-symlink"
                     } else if e
                         .io_error()
                         .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
@@ -174,7 +195,7 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
                     out.problems.push(Problem {
                         path,
                         error: FileError::new(kind, msg),
-                        note: loop_,
+                        note: loop_ || dangling,
                     });
                     continue;
                 }
@@ -185,15 +206,15 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
             }
             if ft.is_symlink() {
                 // Not following: a note, so a user who expected the target knows why.
+                let target = std::fs::metadata(entry.path());
+                let (kind, why) = match &target {
+                    Err(e) if is_eloop(e) => ("symlink-loop", "symlink loop, not followed"),
+                    Err(_) => ("broken-symlink", "broken symlink (target missing), skipped"),
+                    Ok(_) => ("symlink-skipped", "symlink not followed (use --follow)"),
+                };
                 out.problems.push(Problem {
                     path: entry.path().to_path_buf(),
-                    error: FileError::new(
-                        "symlink-skipped",
-                        format!(
-                            "{}: symlink not followed (use --follow)",
-                            entry.path().display()
-                        ),
-                    ),
+                    error: FileError::new(kind, format!("{}: {why}", entry.path().display())),
                     note: true,
                 });
                 continue;
@@ -243,6 +264,18 @@ fn special(path: &Path) -> Problem {
             ),
         ),
         note: true,
+    }
+}
+
+fn is_eloop(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
     }
 }
 

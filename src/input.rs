@@ -3,32 +3,70 @@
 //! Input: a path and [`InputOptions`]. Output: [`Opened`]: a byte buffer (memory map or owned
 //! vector), how it was obtained, and notes (truncated gzip, NUL runs, UTF-16 decoded).
 //!
-//! ## Why memory maps are used only for large, stable files (`--mmap auto`)
+//! ## Memory maps, truncation and SIGBUS
 //! A map of a file that another process truncates kills the reader with SIGBUS the moment
 //! it touches a page past the new end. ripgrep accepts that risk (issue 581; measured in
 //! scan-engine.md: `rg --mmap` died with exit 135 and lost all output when a 1 GB file was
 //! truncated mid-scan). logrotate's `copytruncate` does exactly this to the *live* log, and
-//! faultscope is run while services are still writing. So `auto` maps a file only when it
-//! is large (at least [`MMAP_MIN_SIZE`]: below that `read()` costs nothing measurable) and
-//! has not been modified for [`MMAP_STABLE_SECS`] seconds (rotated archives, copied
-//! evidence). Everything else is read with `read()` into memory: a concurrent truncation
-//! then only shortens what we see. `--mmap always` is for benchmarks on frozen corpora;
-//! `--mmap never` for paranoid runs.
+//! faultscope is run while services are still writing. Two layers keep that from costing a
+//! result:
+//!
+//! 1. **Policy** (`--mmap auto`, the default): map a file only when it is large (at least
+//!    [`MMAP_MIN_SIZE`]: below that `read()` costs nothing measurable) and has not been
+//!    modified for [`MMAP_STABLE_SECS`] seconds (rotated archives, copied evidence). The
+//!    live log is read with `read()`, where a concurrent truncation only shortens what we
+//!    see. `--mmap always` maps every plain file (benchmarks on frozen corpora); `--mmap
+//!    never` maps nothing.
+//! 2. **A SIGBUS guard** for every map that is made (both `auto` and `always`; Linux). Each
+//!    map is registered in a fixed table of regions ([`sigbus`]), lock-free so a signal
+//!    handler can read it. A process-wide SIGBUS handler, installed on the first map, looks
+//!    up the faulting address: if it lies in a registered region it replaces the pages from
+//!    the faulting one to the end of the region with anonymous zero pages
+//!    (`mmap(MAP_FIXED|MAP_ANONYMOUS)`), marks the region *faulted* and returns; the
+//!    interrupted read resumes and sees NUL bytes where the vanished tail was. The scan of
+//!    that file completes over what was still there and the file is reported with the
+//!    error kind `truncated-during-scan`; every other file is unaffected. A fault outside
+//!    any registered region (a bug, or someone else's map) restores the previous
+//!    disposition and re-faults, so it still crashes as it would without us.
+//!
+//!    Why not `sigsetjmp`/`siglongjmp` out of the handler: jumping over Rust frames skips
+//!    destructors and is undefined behaviour. Replacing the pages and resuming needs no
+//!    unwinding: the faulting instruction simply succeeds the second time. `mmap` is not on
+//!    POSIX's async-signal-safe list, but on Linux it is a plain system call wrapper that
+//!    takes no user-space lock, and the fault can only come from our own loads from the map
+//!    (memchr, the regex engine), never from inside the allocator. If the table is full
+//!    (more than [`sigbus::SLOTS`] maps alive) or the platform has no guard, the file is
+//!    read instead of mapped: a map is never made without the guard. The previous
+//!    disposition is usually std's own handler (it reports stack overflows on guard-page
+//!    faults): restoring it and re-faulting keeps that report intact.
+//!
+//!    Evidence: `tests/during_scan.rs` truncates a 24 MB file to 64 KiB and writes it back
+//!    every few milliseconds while scans run with `--mmap always` for 4 s: every scan exits
+//!    normally and reports the file complete or truncated; with the handler disabled the
+//!    first scan died with SIGBUS (exit 135). The unit test below checks the zero pages and
+//!    the flag directly.
+//!
+//! The `read()` path reads at most the size seen by `fstat` at open (a file appended to
+//! while we read gives a consistent snapshot instead of a moving target; appended lines
+//! wait for the next run); if it gets fewer bytes the file shrank while being read and is
+//! reported as `truncated-during-scan` too. Every file is opened exactly once, with
+//! `O_NONBLOCK`, and checked with `fstat` before any read: a FIFO or device that replaced a
+//! file after discovery is refused instead of blocking the scan forever.
 //!
 //! ## Decoding
 //! - gzip (by magic bytes, not name: rotated files are often renamed) through flate2's
-//!   multi-member decoder, bounded by `--max-decompressed` so a gzip bomb stops with a
-//!   warning instead of eating the machine. A truncated or corrupt stream keeps the bytes
-//!   decoded so far and reports the problem.
+//!   multi-member decoder, and zstd (magic bytes; the `zstd` crate, multi-frame), both
+//!   bounded by `--max-decompressed` so a decompression bomb stops with a warning instead
+//!   of eating the machine. A truncated or corrupt stream keeps the bytes decoded so far
+//!   and reports the problem.
 //! - UTF-16LE/BE with BOM (SQL Server ERRORLOG, Windows tools) is decoded to UTF-8.
 //! - Binary files (known magic numbers, or NUL bytes among mostly non-text bytes) are skipped
 //!   with a note, like ripgrep. NUL runs inside text (left by copy-truncate rotation) are
 //!   tolerated: the text around them is scanned.
 
 use crate::error::FileError;
-use memmap2::Mmap;
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::ops::Deref;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -72,10 +110,32 @@ impl Default for InputOptions {
 
 /// The bytes of one file.
 pub enum Buffer {
-    /// A read-only memory map.
-    Mapped(Mmap),
+    /// A read-only memory map, registered with the SIGBUS guard.
+    Mapped(sigbus::GuardedMap),
     /// An owned buffer (read, decompressed or transcoded).
     Owned(Vec<u8>),
+}
+
+impl Buffer {
+    /// True when the file was truncated while mapped and the vanished pages were replaced
+    /// by zeros (see the module docs). Check it after scanning the bytes.
+    pub fn truncated_during_scan(&self) -> bool {
+        match self {
+            Buffer::Mapped(m) => m.faulted(),
+            Buffer::Owned(_) => false,
+        }
+    }
+}
+
+/// The per-file error reported when a mapped file was truncated while it was scanned.
+pub fn truncated_during_scan_error(shown: &str) -> FileError {
+    FileError::new(
+        "truncated-during-scan",
+        format!(
+            "{shown}: file truncated during scan (another process shortened it while it was \
+             memory-mapped); results cover the bytes still there"
+        ),
+    )
 }
 
 impl Deref for Buffer {
@@ -98,6 +158,8 @@ pub enum Access {
     Read,
     /// gzip-decompressed in process.
     Gzip,
+    /// zstd-decompressed in process.
+    Zstd,
     /// Decoded from UTF-16.
     Utf16,
 }
@@ -144,24 +206,26 @@ pub fn open(path: &Path, opts: &InputOptions) -> Result<Result<Opened, Skip>, Fi
     if let Some(e) = injected_open_error(&shown) {
         return Err(FileError::io(&shown, &e));
     }
-    let mut file = File::open(path).map_err(|e| FileError::io(&shown, &e))?;
+    let mut file = open_nonblocking(path).map_err(|e| FileError::io(&shown, &e))?;
+    // fstat on the opened descriptor, never a second lookup by name: what we check is what
+    // we read.
     let meta = file.metadata().map_err(|e| FileError::io(&shown, &e))?;
     if !meta.is_file() {
         return Err(FileError::new(
             "special-file",
-            format!("{shown}: not a regular file"),
+            format!("{shown}: not a regular file (FIFO, socket or device), skipped"),
         ));
     }
     let mut head = [0u8; 4];
     let n = read_up_to(&mut file, &mut head).map_err(|e| FileError::io(&shown, &e))?;
     let head = &head[..n];
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| FileError::io(&shown, &e))?;
     if head.starts_with(&[0x1f, 0x8b]) {
-        return Ok(Ok(gunzip(path, &shown, opts)?));
+        return Ok(Ok(gunzip(file, &shown, opts)?));
     }
-    if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        return Ok(Err(Skip::Binary(format!(
-            "{shown}: zstd-compressed input is not supported yet; decompress it with `zstd -d`"
-        ))));
+    if head.starts_with(&ZSTD_MAGIC) {
+        return Ok(Ok(unzstd(file, &shown, opts)?));
     }
     let stable = meta
         .modified()
@@ -172,24 +236,38 @@ pub fn open(path: &Path, opts: &InputOptions) -> Result<Result<Opened, Skip>, Fi
         MmapChoice::Always => meta.len() > 0,
         MmapChoice::Never => false,
         MmapChoice::Auto => meta.len() >= MMAP_MIN_SIZE && stable,
-    };
-    let (bytes, access) = if map {
-        // SAFETY: the map is read-only. The remaining hazard is another process truncating
-        // the file while we read it (SIGBUS); `auto` only maps files that have not changed
-        // for MMAP_STABLE_SECS (see the module docs), `always` is the user's explicit choice.
-        match unsafe { Mmap::map(&file) } {
-            Ok(m) => {
-                #[cfg(unix)]
-                let _ = m.advise(memmap2::Advice::Sequential);
-                (Buffer::Mapped(m), Access::Mmap)
-            }
-            // Mapping can fail (ENOMEM, odd filesystems): fall back to read, like ripgrep.
-            Err(_) => (Buffer::Owned(read_all(path, &shown)?), Access::Read),
-        }
+    } && usize::try_from(meta.len()).is_ok();
+    let mapped = if map {
+        sigbus::GuardedMap::new(&file, meta.len() as usize)
     } else {
-        (Buffer::Owned(read_all(path, &shown)?), Access::Read)
+        None
     };
-    Ok(finish(bytes, access, None, &shown))
+    let (bytes, access, partial) = match mapped {
+        Some(m) => (Buffer::Mapped(m), Access::Mmap, None),
+        // Not mapped, mapping failed (ENOMEM, odd filesystems: fall back like ripgrep), or no
+        // guard slot free: read.
+        None => {
+            let (v, partial) = read_snapshot(&mut file, meta.len(), opts, &shown)?;
+            (Buffer::Owned(v), Access::Read, partial)
+        }
+    };
+    Ok(finish(bytes, access, partial, &shown))
+}
+
+/// zstd frame magic number (little-endian 0xFD2FB528).
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+/// Opens read-only without blocking: `open()` on a FIFO with no writer blocks forever
+/// without `O_NONBLOCK` (and on some devices has side effects without `O_NOCTTY`).
+fn open_nonblocking(path: &Path) -> std::io::Result<File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    o.open(path)
 }
 
 fn read_up_to(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -205,48 +283,70 @@ fn read_up_to(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
-fn read_all(path: &Path, shown: &str) -> Result<Vec<u8>, FileError> {
-    let mut f = File::open(path).map_err(|e| FileError::io(shown, &e))?;
-    let mut v = Vec::new();
-    f.read_to_end(&mut v)
+/// Reads the file as it was at `fstat` time: at most `size` bytes. Fewer bytes mean it was
+/// truncated while we read (reported); bytes appended after `fstat` are left for the next
+/// run. A regular file reporting size 0 (`/proc`, some FUSE files) is read to its end,
+/// bounded by `--max-decompressed`.
+fn read_snapshot(
+    file: &mut File,
+    size: u64,
+    opts: &InputOptions,
+    shown: &str,
+) -> Result<(Vec<u8>, Option<FileError>), FileError> {
+    let limit = if size == 0 {
+        opts.max_decompressed
+    } else {
+        size
+    };
+    let mut v = Vec::with_capacity(usize::try_from(size.min(1 << 30)).unwrap_or(0));
+    file.take(limit)
+        .read_to_end(&mut v)
         .map_err(|e| FileError::io(shown, &e))?;
-    Ok(v)
+    let partial = (size > 0 && (v.len() as u64) < size).then(|| {
+        FileError::new(
+            "truncated-during-scan",
+            format!(
+                "{shown}: file truncated during scan (it shrank from {size} to {} bytes while \
+                 being read); results cover the bytes read",
+                v.len()
+            ),
+        )
+    });
+    Ok((v, partial))
 }
 
-fn gunzip(path: &Path, shown: &str, opts: &InputOptions) -> Result<Opened, FileError> {
-    let f = File::open(path).map_err(|e| FileError::io(shown, &e))?;
-    let mut dec =
-        flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(256 * 1024, f))
-            .take(opts.max_decompressed.saturating_add(1));
+/// Bytes, a partial-read problem, the decoder's error, and the `--max-decompressed` note.
+type Decompressed = (
+    Vec<u8>,
+    Option<FileError>,
+    Option<std::io::Error>,
+    Option<String>,
+);
+
+/// Reads a decompressor to its end, bounded by `--max-decompressed`, keeping what was
+/// decoded before an error.
+fn decompress(mut dec: impl Read, what: &str, shown: &str, opts: &InputOptions) -> Decompressed {
     let mut out = Vec::new();
     let mut partial = None;
-    match dec.read_to_end(&mut out) {
-        Ok(_) => {}
-        Err(e) => {
-            if out.is_empty() {
-                return Err(FileError::new(
-                    "corrupt-gzip",
-                    format!("{shown}: corrupt gzip stream: {e}"),
-                ));
-            }
-            let kind = if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                "truncated-gzip"
-            } else {
-                "corrupt-gzip"
-            };
-            partial = Some(FileError::new(
-                kind,
-                format!(
-                    "{shown}: {} gzip stream ({e}); scanned the first {} decompressed bytes",
-                    if kind == "truncated-gzip" {
-                        "truncated"
-                    } else {
-                        "corrupt"
-                    },
-                    out.len()
-                ),
-            ));
-        }
+    let mut limit = None;
+    let mut err = None;
+    if let Err(e) = (&mut dec)
+        .take(opts.max_decompressed.saturating_add(1))
+        .read_to_end(&mut out)
+    {
+        let kind = if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            "truncated"
+        } else {
+            "corrupt"
+        };
+        partial = Some(FileError::new(
+            &format!("{kind}-{what}"),
+            format!(
+                "{shown}: {kind} {what} stream ({e}); scanned the first {} decompressed bytes",
+                out.len()
+            ),
+        ));
+        err = Some(e);
     }
     if out.len() as u64 > opts.max_decompressed {
         out.truncate(opts.max_decompressed as usize);
@@ -254,25 +354,61 @@ fn gunzip(path: &Path, shown: &str, opts: &InputOptions) -> Result<Opened, FileE
         if let Some(nl) = memchr::memrchr(b'\n', &out) {
             out.truncate(nl + 1);
         }
-        partial = Some(FileError::new(
-            "decompressed-limit",
-            format!(
-                "{shown}: stopped after {} decompressed bytes (--max-decompressed); the rest was not scanned",
-                opts.max_decompressed
-            ),
+        // A bound the user set (or the documented default), not a broken file: a warning.
+        limit = Some(format!(
+            "{shown}: stopped after {} decompressed bytes (--max-decompressed); the rest was not scanned",
+            opts.max_decompressed
         ));
     }
-    Ok(
-        match finish(Buffer::Owned(out), Access::Gzip, partial, shown) {
-            Ok(o) => o,
-            Err(Skip::Binary(m)) => Opened {
-                bytes: Buffer::Owned(Vec::new()),
-                access: Access::Gzip,
-                partial: Some(FileError::new("binary", m)),
-                notes: vec![],
-            },
+    (out, partial, err, limit)
+}
+
+fn unzstd(file: File, shown: &str, opts: &InputOptions) -> Result<Opened, FileError> {
+    let dec = zstd::stream::read::Decoder::new(file).map_err(|e| {
+        FileError::new("corrupt-zstd", format!("{shown}: corrupt zstd stream: {e}"))
+    })?;
+    let (out, partial, err, limit) = decompress(dec, "zstd", shown, opts);
+    if out.is_empty() {
+        if let Some(e) = err {
+            return Err(FileError::new(
+                "corrupt-zstd",
+                format!("{shown}: corrupt zstd stream: {e}"),
+            ));
+        }
+    }
+    let mut o = decoded(out, Access::Zstd, partial, shown);
+    o.notes.extend(limit);
+    Ok(o)
+}
+
+fn gunzip(file: File, shown: &str, opts: &InputOptions) -> Result<Opened, FileError> {
+    let dec =
+        flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(256 * 1024, file));
+    let (out, partial, err, limit) = decompress(dec, "gzip", shown, opts);
+    if out.is_empty() {
+        if let Some(e) = err {
+            return Err(FileError::new(
+                "corrupt-gzip",
+                format!("{shown}: corrupt gzip stream: {e}"),
+            ));
+        }
+    }
+    let mut o = decoded(out, Access::Gzip, partial, shown);
+    o.notes.extend(limit);
+    Ok(o)
+}
+
+/// Finishes decompressed bytes: a compressed binary is reported, not scanned.
+fn decoded(out: Vec<u8>, access: Access, partial: Option<FileError>, shown: &str) -> Opened {
+    match finish(Buffer::Owned(out), access, partial, shown) {
+        Ok(o) => o,
+        Err(Skip::Binary(m)) => Opened {
+            bytes: Buffer::Owned(Vec::new()),
+            access,
+            partial: Some(FileError::new("binary", m)),
+            notes: vec![],
         },
-    )
+    }
 }
 
 /// Known binary magic numbers: executables, images, archives, databases.
@@ -331,17 +467,29 @@ fn finish(
             "{shown}: binary file (magic number), skipped"
         )));
     }
-    let head = &bytes[..bytes.len().min(8192)];
+    // copytruncate leftovers: a writer without O_APPEND keeps writing at its old offset, so
+    // the file starts with a (sparse) run of NULs as long as the old content. Sniff the text
+    // after that run, not the run.
+    let lead = if bytes.first() == Some(&0) {
+        bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len())
+    } else {
+        0
+    };
+    if lead == bytes.len() && lead > 0 {
+        return Err(Skip::Binary(format!(
+            "{shown}: binary file (only NUL bytes), skipped"
+        )));
+    }
+    let head = &bytes[lead..bytes.len().min(lead + 8192)];
     let nuls = bytecount::count(head, 0);
-    if nuls > 0 {
-        // Text with NUL runs (copy-truncate leftovers) vs real binary: look at the bytes that
-        // are not NUL.
+    if nuls > 0 || lead > 0 {
+        // Text with NUL runs vs real binary: look at the bytes that are not NUL.
         let non_nul = head.len() - nuls;
         let ctrl = head
             .iter()
             .filter(|&&c| c != 0 && c < 0x20 && !matches!(c, b'\n' | b'\r' | b'\t' | 0x1b | 0x0c))
             .count();
-        if non_nul < 16 && head.len() == bytes.len() {
+        if non_nul < 16 && lead + head.len() == bytes.len() {
             return Err(Skip::Binary(format!(
                 "{shown}: binary file (only NUL bytes), skipped"
             )));
@@ -351,9 +499,13 @@ fn finish(
                 "{shown}: binary file (NUL byte in the first 8 KiB), skipped"
             )));
         }
-        notes.push(format!(
-            "{shown}: contains NUL bytes (copy-truncate leftovers?); scanned as text"
-        ));
+        notes.push(if lead > 0 {
+            format!(
+                "{shown}: starts with {lead} NUL bytes (copy-truncate leftovers?); scanned the text after them"
+            )
+        } else {
+            format!("{shown}: contains NUL bytes (copy-truncate leftovers?); scanned as text")
+        });
     }
     Ok(Opened {
         bytes,
@@ -361,6 +513,207 @@ fn finish(
         partial,
         notes,
     })
+}
+
+pub mod sigbus {
+    //! The SIGBUS guard for memory maps (see the module docs of `input` for the design).
+    //!
+    //! A fixed table of [`SLOTS`] regions, each a small state machine of atomics
+    //! (`FREE → CLAIMED → ACTIVE → FREE`), so the signal handler reads it without locks or
+    //! allocation. [`GuardedMap`] owns one map and one slot; dropping it frees the slot
+    //! before the map is unmapped.
+
+    use memmap2::{Mmap, MmapOptions};
+    use std::fs::File;
+    use std::ops::Deref;
+    use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+
+    /// Maps that can be guarded at once; a map beyond that is not made (the file is read).
+    pub const SLOTS: usize = 256;
+
+    const FREE: u8 = 0;
+    const CLAIMED: u8 = 1;
+    const ACTIVE: u8 = 2;
+
+    struct Slot {
+        state: AtomicU8,
+        start: AtomicUsize,
+        len: AtomicUsize,
+        faulted: AtomicBool,
+    }
+
+    #[allow(clippy::declare_interior_mutable_const)]
+    const EMPTY: Slot = Slot {
+        state: AtomicU8::new(FREE),
+        start: AtomicUsize::new(0),
+        len: AtomicUsize::new(0),
+        faulted: AtomicBool::new(false),
+    };
+
+    static TABLE: [Slot; SLOTS] = [EMPTY; SLOTS];
+
+    /// A read-only map of a whole file whose truncation cannot kill the process.
+    pub struct GuardedMap {
+        map: Mmap,
+        slot: usize,
+    }
+
+    impl GuardedMap {
+        /// Maps `len` bytes of `file` under the guard. `None` when the platform has no
+        /// guard, every slot is taken, or mapping fails: the caller reads instead.
+        pub fn new(file: &File, len: usize) -> Option<GuardedMap> {
+            if len == 0 || !install() {
+                return None;
+            }
+            let slot = claim()?;
+            // SAFETY: a read-only private map. The one hazard, another process truncating
+            // the file while we read it, is what the guard handles: the slot is published
+            // below, before any byte of the map is read.
+            let map = match unsafe { MmapOptions::new().len(len).map(file) } {
+                Ok(m) => m,
+                Err(_) => {
+                    TABLE[slot].state.store(FREE, Ordering::Release);
+                    return None;
+                }
+            };
+            let s = &TABLE[slot];
+            s.start.store(map.as_ptr() as usize, Ordering::Relaxed);
+            s.len.store(map.len(), Ordering::Relaxed);
+            s.faulted.store(false, Ordering::Relaxed);
+            s.state.store(ACTIVE, Ordering::Release);
+            #[cfg(unix)]
+            let _ = map.advise(memmap2::Advice::Sequential);
+            Some(GuardedMap { map, slot })
+        }
+
+        /// True once a page of this map faulted (the file shrank) and was replaced by zeros.
+        pub fn faulted(&self) -> bool {
+            TABLE[self.slot].faulted.load(Ordering::Acquire)
+        }
+    }
+
+    impl Deref for GuardedMap {
+        type Target = [u8];
+        fn deref(&self) -> &[u8] {
+            &self.map
+        }
+    }
+
+    impl Drop for GuardedMap {
+        fn drop(&mut self) {
+            // Fields drop after this: the slot is free before the map is unmapped, and no
+            // read of the map can happen in between.
+            TABLE[self.slot].state.store(FREE, Ordering::Release);
+        }
+    }
+
+    fn claim() -> Option<usize> {
+        TABLE.iter().position(|s| {
+            s.state
+                .compare_exchange(FREE, CLAIMED, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+        })
+    }
+
+    /// Number of guarded maps alive (tests and `--debug`).
+    pub fn active() -> usize {
+        TABLE
+            .iter()
+            .filter(|s| s.state.load(Ordering::Acquire) != FREE)
+            .count()
+    }
+
+    #[cfg(target_os = "linux")]
+    fn install() -> bool {
+        use std::sync::OnceLock;
+        static INSTALLED: OnceLock<bool> = OnceLock::new();
+        *INSTALLED.get_or_init(|| {
+            // SAFETY: sysconf has no preconditions.
+            let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+            if page <= 0 {
+                return false;
+            }
+            PAGE.store(page as usize, Ordering::Relaxed);
+            // SAFETY: a zeroed sigaction is a valid starting value and the handler has the
+            // SA_SIGINFO signature. PREV is written only here, once (OnceLock), by
+            // sigaction itself; the handler reads it only for a fault outside our maps,
+            // and no map exists before this returns.
+            unsafe {
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = handler as *const () as usize;
+                sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+                libc::sigemptyset(&mut sa.sa_mask);
+                let prev = std::ptr::addr_of_mut!(PREV);
+                libc::sigaction(libc::SIGBUS, &sa, prev) == 0
+            }
+        })
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn install() -> bool {
+        false
+    }
+
+    #[cfg(target_os = "linux")]
+    static PAGE: AtomicUsize = AtomicUsize::new(4096);
+
+    /// The disposition before ours, restored for faults that are not ours.
+    #[cfg(target_os = "linux")]
+    static mut PREV: libc::sigaction = unsafe { std::mem::zeroed() };
+
+    #[cfg(target_os = "linux")]
+    extern "C" fn handler(_sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+        // Only loads of atomics, one mmap system call, and sigaction/raise: no allocation,
+        // no locks, no panics.
+        // SAFETY: the kernel passes a valid siginfo_t for SA_SIGINFO handlers.
+        let (code, addr) = unsafe { ((*info).si_code, (*info).si_addr() as usize) };
+        // si_code > 0: sent by the kernel for a fault (BUS_ADRERR for a page past EOF).
+        if code > 0 {
+            let page = PAGE.load(Ordering::Relaxed);
+            for s in TABLE.iter() {
+                if s.state.load(Ordering::Acquire) != ACTIVE {
+                    continue;
+                }
+                let start = s.start.load(Ordering::Relaxed);
+                let len = s.len.load(Ordering::Relaxed);
+                if addr < start || addr >= start + len {
+                    continue;
+                }
+                let from = addr & !(page - 1);
+                let end = (start + len).div_ceil(page) * page;
+                // SAFETY: [from, end) lies inside our own live read-only map (registered,
+                // ACTIVE, not yet unmapped: GuardedMap frees the slot before unmapping and
+                // is the only reader). MAP_FIXED replaces those pages atomically with zero
+                // pages; the map's later munmap removes them with the rest.
+                let r = unsafe {
+                    libc::mmap(
+                        from as *mut libc::c_void,
+                        end - from,
+                        libc::PROT_READ,
+                        libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                        -1,
+                        0,
+                    )
+                };
+                if r != libc::MAP_FAILED {
+                    s.faulted.store(true, Ordering::Release);
+                    return;
+                }
+                break;
+            }
+        }
+        // Not ours: put back the previous disposition. A fault re-executes the faulting
+        // instruction on return and gets it (by default: the usual death by SIGBUS); a
+        // signal sent with kill() is raised again.
+        // SAFETY: PREV was filled by sigaction at installation; sigaction and raise are
+        // async-signal-safe.
+        unsafe {
+            libc::sigaction(libc::SIGBUS, std::ptr::addr_of!(PREV), std::ptr::null_mut());
+            if code <= 0 {
+                libc::raise(libc::SIGBUS);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -410,7 +763,8 @@ mod tests {
         .ok()
         .unwrap();
         assert!(o.bytes.len() <= 1000 && o.bytes.ends_with(b"\n"));
-        assert_eq!(o.partial.unwrap().kind, "decompressed-limit");
+        assert!(o.partial.is_none(), "the limit is a warning, not an error");
+        assert!(o.notes[0].contains("--max-decompressed"), "{:?}", o.notes);
     }
 
     #[test]
@@ -434,6 +788,87 @@ mod tests {
         let o = open_bytes(&u).unwrap().ok().unwrap();
         assert_eq!(&*o.bytes, s.as_bytes());
         assert_eq!(o.access, Access::Utf16);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn truncated_map_reads_zeros_and_is_flagged_instead_of_sigbus() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("live.log");
+        let line =
+            b"2019-08-21 08:00:00.000 ERROR x java.net.ConnectException: Connection refused\n";
+        std::fs::write(&p, line.repeat(20_000)).unwrap();
+        let always = InputOptions {
+            mmap: MmapChoice::Always,
+            ..Default::default()
+        };
+        let o = open(&p, &always).unwrap().ok().unwrap();
+        assert_eq!(o.access, Access::Mmap);
+        assert!(!o.bytes.truncated_during_scan());
+        let before = sigbus::active();
+        assert!(before >= 1);
+        // copytruncate: shorten the file while it is mapped, then read every page.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_len(100)
+            .unwrap();
+        let total: u64 = o.bytes.iter().map(|&b| b as u64).sum();
+        assert!(total > 0);
+        assert!(o.bytes.truncated_during_scan());
+        assert_eq!(
+            &o.bytes[..100],
+            &line.repeat(2)[..100],
+            "the head is intact"
+        );
+        assert!(
+            o.bytes[8192..].iter().all(|&b| b == 0),
+            "the vanished tail reads as zeros"
+        );
+        drop(o);
+        assert_eq!(
+            sigbus::active(),
+            before - 1,
+            "the slot is freed with the map"
+        );
+    }
+
+    #[test]
+    fn read_path_takes_a_snapshot_of_the_size_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.log");
+        std::fs::write(&p, b"abc\n").unwrap();
+        let mut f = File::open(&p).unwrap();
+        let opts = InputOptions::default();
+        // Appended after fstat: not read.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&p)
+            .unwrap()
+            .write_all(b"more\n")
+            .unwrap();
+        let (v, partial) = read_snapshot(&mut f, 4, &opts, "f.log").unwrap();
+        assert_eq!(v, b"abc\n");
+        assert!(partial.is_none());
+        // Shrunk after fstat: reported.
+        let mut f = File::open(&p).unwrap();
+        let (v, partial) = read_snapshot(&mut f, 100, &opts, "f.log").unwrap();
+        assert_eq!(v.len(), 9);
+        assert_eq!(partial.unwrap().kind, "truncated-during-scan");
+    }
+
+    #[test]
+    fn zstd_multi_frame_and_truncated() {
+        let text = b"2019-08-21 08:00:00.000 ERROR x\n".repeat(1000);
+        let mut z = zstd::encode_all(&text[..], 3).unwrap();
+        z.extend(zstd::encode_all(&text[..], 3).unwrap());
+        let o = open_bytes(&z).unwrap().ok().unwrap();
+        assert_eq!(o.access, Access::Zstd);
+        assert_eq!(o.bytes.len(), text.len() * 2);
+        assert!(o.partial.is_none());
+        let o = open_bytes(&z[..z.len() / 2 + 10]).unwrap().ok().unwrap();
+        assert!(o.partial.unwrap().kind.ends_with("zstd"));
     }
 
     #[test]

@@ -172,15 +172,23 @@ pub struct LevelRecord {
     pub excerpt: Box<str>,
 }
 
+/// Reads the stamp at the head of a line (the file's layout first), as the scan does.
+pub type HeadParser<'a> = &'a dyn Fn(&[u8]) -> Option<(RawStamp, Format)>;
+
+/// Turns a head stamp into a time, given the head's byte offset and its 1-based chunk line.
+pub type Resolver<'a> = &'a mut dyn FnMut(&RawStamp, usize, u64) -> Option<DateTime<Utc>>;
+
 /// Runs the level automaton over `buf[range]` and returns the error/warning record heads,
-/// with chunk-relative line numbers (1-based from `range.start`). `resolve` turns a stamp
-/// into a time (and does the zone bookkeeping) given the 1-based chunk line.
+/// with chunk-relative line numbers (1-based from `range.start`). `parse_head` reads a
+/// line's head stamp; `resolve` turns a stamp into a time (and does the zone bookkeeping)
+/// given the head's byte offset and its 1-based chunk line.
 pub fn level_pass(
     file: u32,
     buf: &[u8],
     range: Range<usize>,
     format: Option<Format>,
-    resolve: &mut dyn FnMut(&RawStamp, u64) -> Option<DateTime<Utc>>,
+    parse_head: HeadParser,
+    resolve: Resolver,
 ) -> Vec<LevelRecord> {
     let mut out = Vec::new();
     if format == Some(Format::Clf) {
@@ -219,20 +227,20 @@ pub fn level_pass(
         if !ok {
             continue;
         }
-        let stamp = record::header_stamp(line, format);
+        let stamp = parse_head(line);
         if stamp.is_none() && format.is_some() && kind != Kind::Glog {
             continue; // a continuation line: not a record head
         }
         line_no += bytecount::count(&buf[line_cursor..ls], b'\n') as u64;
         line_cursor = ls;
-        let time = stamp.and_then(|(st, _)| resolve(&st, line_no + 1));
+        let time = stamp.and_then(|(st, _)| resolve(&st, ls, line_no + 1));
         let (message, exception) = if kind == Kind::Json || line.first() == Some(&b'{') {
             json_message(line)
         } else {
             let msg = crate::templates::strip_prefix(line);
             (
                 lossy(msg, MESSAGE_MAX),
-                trace_exception(buf, le, format).map(Into::into),
+                trace_exception(buf, le, format, parse_head).map(Into::into),
             )
         };
         out.push(LevelRecord {
@@ -275,7 +283,12 @@ fn other_level_before(prefix: &[u8]) -> bool {
 
 /// The exception class of a record from its continuation lines: the deepest `Caused by:`,
 /// else the first exception line.
-fn trace_exception(buf: &[u8], head_end: usize, format: Option<Format>) -> Option<String> {
+fn trace_exception(
+    buf: &[u8],
+    head_end: usize,
+    format: Option<Format>,
+    parse_head: HeadParser,
+) -> Option<String> {
     let mut first: Option<&str> = None;
     let mut deepest: Option<&str> = None;
     let mut pos = head_end + 1;
@@ -284,7 +297,7 @@ fn trace_exception(buf: &[u8], head_end: usize, format: Option<Format>) -> Optio
         let le = record::line_end(buf, pos);
         let line = record::trim_cr(&buf[pos..le]);
         let continuation = match format {
-            Some(_) => record::header_stamp(line, format).is_none(),
+            Some(_) => parse_head(line).is_none(),
             // No stamps: only trace-shaped lines continue a record.
             None => {
                 line.first().is_some_and(|c| *c == b'\t' || *c == b' ')
@@ -362,7 +375,14 @@ mod tests {
 
     fn run(text: &str, format: Option<Format>) -> Vec<LevelRecord> {
         let buf = text.as_bytes();
-        level_pass(0, buf, 0..buf.len(), format, &mut |_, _| None)
+        level_pass(
+            0,
+            buf,
+            0..buf.len(),
+            format,
+            &|l| record::header_stamp(l, format),
+            &mut |_, _, _| None,
+        )
     }
 
     /// Prefilter hygiene, as for the catalog: every level pattern starts with a small,

@@ -15,20 +15,32 @@
 //! 7. [`report`]: incidents → JSON (the contract) and text.
 //! 8. [`sockets`]: saved netstat/ss/tasklist/ps dumps → socket-state evidence and the
 //!    process holding the ports (the founding case's culprit).
+//! 9. [`findings`]: recurrence, red-herring scores, coverage and silence (from the per-minute
+//!    record counts of [`activity`]), traffic, host-wide events; part of the report.
+//!    [`report`] renders text, JSON, Markdown, HTML and NDJSON; [`output`] writes them
+//!    (`-o` prefixes, colors, progress bar).
 //!
+//! [`inspect`] shows how each file's timestamps are read (`faultscope inspect`).
 //! [`config`] holds the resolved configuration; [`cli`] is the command line and the only
 //! place that prints.
 
 #![deny(missing_docs)]
 
+pub mod activity;
+pub mod bound;
 pub mod catalog;
 pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod discover;
 pub mod error;
+pub mod findings;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod input;
+pub mod inspect;
 pub mod level;
+pub mod output;
 pub mod record;
 pub mod report;
 pub mod scan;

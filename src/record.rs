@@ -14,9 +14,13 @@
 //! - The walk stops after [`MAX_RECORD_LINES`] lines or [`MAX_RECORD_BYTES`] bytes: past that
 //!   the hit is undated rather than glued to a stamp far above (a binary blob or a runaway
 //!   dump is not one record).
+//! - Continuation lines at the top of a file (rotation cut a trace) form an *orphan* record
+//!   timed from the first stamped record below it, flagged ([`Head::orphan`]).
 //! - Lines keep a trailing `\r` (CRLF files); it is never part of a stamp or an excerpt.
+//! - Where the stamp sits and what it lacks (year, date) is the file's [`FileTime`]: use
+//!   [`find_head_in`]; [`find_head`] is the same walk with a bare format.
 
-use crate::time::{self, Format, RawStamp};
+use crate::time::{self, FileTime, Format, RawStamp};
 
 /// Longest record, in lines, that the walk-back follows.
 pub const MAX_RECORD_LINES: usize = 2000;
@@ -67,26 +71,69 @@ pub struct Head {
     pub start: usize,
     /// The stamp, or `None` when no stamped line was found within the record caps.
     pub stamp: Option<(RawStamp, Format)>,
+    /// Continuation lines at the top of the file: the stamp is the first one *below*.
+    pub orphan: bool,
 }
 
 /// Walks back from the line starting at `start` to the head of its record.
 pub fn find_head(buf: &[u8], start: usize, format: Option<Format>) -> Head {
+    find_head_by(buf, start, |line| header_stamp(line, format))
+}
+
+/// Walks back from the line starting at `start` to the head of its record, reading stamps
+/// with the file's time context (layouts with leading fields, per-line fallback).
+pub fn find_head_in(buf: &[u8], start: usize, ft: &FileTime) -> Head {
+    find_head_by(buf, start, |line| ft.parse_line(line))
+}
+
+/// The walk-back, with any stamp reader.
+pub fn find_head_by(
+    buf: &[u8],
+    start: usize,
+    stamp: impl Fn(&[u8]) -> Option<(RawStamp, Format)>,
+) -> Head {
     let mut ls = start;
     let mut lines = 0;
     loop {
         let le = line_end(buf, ls);
-        let line = &buf[ls..le];
-        if let Some(st) = header_stamp(line, format) {
+        if let Some(st) = stamp(&buf[ls..le]) {
             return Head {
                 start: ls,
                 stamp: Some(st),
+                orphan: false,
             };
         }
         lines += 1;
-        if ls == 0 || lines >= MAX_RECORD_LINES || start - ls >= MAX_RECORD_BYTES {
-            // An orphan (continuation lines at the top of a file, or a runaway record): the
-            // hit's own line is its record, undated.
-            return Head { start, stamp: None };
+        if ls == 0 {
+            // Continuation lines at the top of the file: time them from the first stamped
+            // record below (within the caps), flagged.
+            let mut p = line_end(buf, start) + 1;
+            let mut n = 0;
+            while p < buf.len() && n < MAX_RECORD_LINES && p - start < MAX_RECORD_BYTES {
+                let le = line_end(buf, p);
+                if let Some(st) = stamp(&buf[p..le]) {
+                    return Head {
+                        start: 0,
+                        stamp: Some(st),
+                        orphan: true,
+                    };
+                }
+                p = le + 1;
+                n += 1;
+            }
+            return Head {
+                start,
+                stamp: None,
+                orphan: false,
+            };
+        }
+        if lines >= MAX_RECORD_LINES || start - ls >= MAX_RECORD_BYTES {
+            // A runaway record: the hit's own line is its record, undated.
+            return Head {
+                start,
+                stamp: None,
+                orphan: false,
+            };
         }
         ls = line_start(buf, ls - 1);
     }
@@ -127,6 +174,43 @@ Caused by: java.net.SocketException: No buffer space available (maximum connecti
         let head = find_head(buf, line_start(buf, pos + 5), Some(Format::BootLogback));
         assert!(head.stamp.is_none());
         assert_eq!(head.start, 18);
+    }
+
+    #[test]
+    fn orphans_at_the_top_take_the_first_stamp_below() {
+        let buf =
+            b"\tat a.b(C.java:1)\n\t... 3 more\n2019-08-21 08:00:00.000  INFO 1 --- [main] a : x\n";
+        let head = find_head(buf, 0, Some(Format::BootLogback));
+        assert!(head.orphan);
+        assert_eq!(head.start, 0);
+        assert_eq!(
+            head.stamp.unwrap().0.naive.to_string(),
+            "2019-08-21 08:00:00"
+        );
+    }
+
+    #[test]
+    fn layouts_with_leading_fields() {
+        use crate::time::{Layout, Zone, ZoneReason, ZoneRule};
+        let rule = ZoneRule {
+            zone: Zone::parse("UTC").unwrap(),
+            reason: ZoneReason::Flag,
+            aliases: Default::default(),
+        };
+        let ft = FileTime::with_layouts(
+            vec![Layout {
+                format: Format::BootLogback,
+                skip: 1,
+            }],
+            rule,
+        );
+        let buf = b"nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.008 25746 INFO x\n  trace line\n";
+        let head = find_head_in(buf, line_start(buf, 80), &ft);
+        assert_eq!(head.start, 0);
+        assert_eq!(
+            head.stamp.unwrap().0.naive.to_string(),
+            "2017-05-16 00:00:00.008"
+        );
     }
 
     #[test]

@@ -23,6 +23,13 @@ use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+pub mod html;
+pub mod markdown;
+pub mod ndjson;
+pub mod text;
+
+pub use text::colorize;
+
 /// JSON schema id.
 pub const SCHEMA: &str = "faultscope/1";
 
@@ -56,6 +63,15 @@ pub struct Report {
     pub incidents: Vec<IncidentOut>,
     /// Timeline markers (restarts, starts) in time order.
     pub markers: Vec<MarkerOut>,
+    /// Recurrence, red-herring scores, coverage, traffic, host-wide events.
+    pub findings: crate::findings::Findings,
+    /// When the report was made: only with `--now` (reports carry no wall-clock time
+    /// otherwise, so they are byte-identical across runs).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_opt_time"
+    )]
+    pub generated_at: Option<DateTime<Utc>>,
     /// Noise signatures outside incidents: steady background, not evidence.
     pub background: Vec<Background>,
     /// Every input file.
@@ -299,6 +315,10 @@ pub struct FileOut {
     pub zone_reason: Option<String>,
     /// mmap | read | gzip | utf16.
     pub access: Option<String>,
+    /// SHA-256 of the file as stored (computed for the Markdown and HTML reports, see
+    /// [`hash_inputs`]; absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
     /// Bytes scanned.
     pub bytes: u64,
     /// Lines.
@@ -418,6 +438,7 @@ pub fn build(
                 zone: String::new(),
                 zone_reason: None,
                 access: None,
+                sha256: None,
                 bytes: 0,
                 lines: 0,
                 records: 0,
@@ -440,8 +461,9 @@ pub fn build(
             let cands = crate::time::ambiguous_abbrev(abbr).unwrap_or("several zones");
             warnings.push(format!(
                 "{}:{line}: zone abbreviation `{abbr}` is ambiguous ({cands}); {n} record(s) left undated. \
-                 Fix with --tz-alias {abbr}=<zone>, e.g. --tz-alias {abbr}=Asia/Shanghai",
-                f.path
+                 Fix with --tz-alias {abbr}=<zone>, e.g. {}",
+                f.path,
+                crate::time::abbrev_examples(abbr)
             ));
         }
         if f.format.is_none() && f.hits > 0 && f.dated_records == 0 {
@@ -471,6 +493,7 @@ pub fn build(
                     .and_then(|v| v.as_str().map(String::from))
                     .unwrap_or_default()
             }),
+            sha256: None,
             bytes: f.bytes,
             lines: f.lines,
             records: f.records,
@@ -522,6 +545,8 @@ pub fn build(
         summary,
         incidents,
         markers,
+        findings: crate::findings::compute(scan, clusters, cat, &cfg.tz),
+        generated_at: None,
         background,
         files,
         sockets,
@@ -705,6 +730,39 @@ pub fn to_json(r: &Report) -> String {
     let mut s = serde_json::to_string_pretty(r).expect("report serializes");
     s.push('\n');
     s
+}
+
+/// Fills `files[].sha256` with the SHA-256 of each readable input file as stored (a `.gz`
+/// is hashed compressed, as `sha256sum` would), files in parallel.
+pub fn hash_inputs(r: &mut Report) {
+    use rayon::prelude::*;
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let hashes: Vec<Option<String>> = r
+        .files
+        .par_iter()
+        .map(|f| {
+            f.access.as_ref()?;
+            let mut file = std::fs::File::open(&f.path).ok()?;
+            let mut h = Sha256::new();
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let n = file.read(&mut buf).ok()?;
+                if n == 0 {
+                    break;
+                }
+                h.update(&buf[..n]);
+            }
+            let mut hex = String::with_capacity(64);
+            for b in h.finalize() {
+                let _ = write!(hex, "{b:02x}");
+            }
+            Some(hex)
+        })
+        .collect();
+    for (f, h) in r.files.iter_mut().zip(hashes) {
+        f.sha256 = h;
+    }
 }
 
 /// Escapes control characters (ANSI escapes included) so log text cannot drive the terminal.
@@ -946,6 +1004,7 @@ pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
             bg.join(", ")
         );
     }
+    o.push_str(&text::findings(r, display));
     if !r.templates.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(

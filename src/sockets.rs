@@ -969,6 +969,30 @@ fn strip_bom(text: &str) -> &str {
 /// How many non-empty lines [`sniff`] looks at.
 const SNIFF_LINES: usize = 50;
 
+/// Cheap gate before [`sniff`]: can the first bytes of a file be a socket or process dump
+/// at all? Every dump this module reads has a header word or a state word among these in
+/// its first lines. `scan` calls this on every file (100,000 small logs must not each pay
+/// for a full classification).
+pub fn may_be_dump(head: &[u8]) -> bool {
+    const TOKENS: [&[u8]; 11] = [
+        b"PID",
+        b"LISTEN",
+        b"ESTAB",
+        b"TIME_WAIT",
+        b"TIME-WAIT",
+        b"Recv-Q",
+        b"Proto",
+        b"Image Name",
+        "ABHÖREN".as_bytes(),
+        "ÉCOUTE".as_bytes(),
+        b"ESCUCHANDO",
+    ];
+    let head = &head[..head.len().min(8192)];
+    TOKENS
+        .iter()
+        .any(|t| memchr::memmem::find(head, t).is_some())
+}
+
 /// Recognise a dump by content from its first ~50 non-empty lines. `None` for anything else,
 /// in particular for logs that merely mention `TIME_WAIT`: most sampled lines (headers,
 /// titles and timestamp lines aside) must parse as rows of one format.

@@ -1,0 +1,1017 @@
+//! Per-file time context: what one file's stamps need beyond their own text.
+//!
+//! Input: the file's bytes (already opened by `input`), its chunk ranges, its name, mtime and
+//! zone rule, and `--year`. Output: a [`FileTime`]: the file's [`Layout`]s (format + fields
+//! to skip, several when a file changes format), and everything needed to complete partial
+//! stamps:
+//! - **Year** (syslog, klog, logcat, Proxifier; timestamps.md §11 steps 1-4): the last
+//!   record's year is the mtime's year (`--year` replaces it), minus one when the last
+//!   record's month/day lies after the mtime's; walking backwards, every New Year (the month
+//!   goes *up* when read backwards) takes one year off. A short out-of-order run (a stray
+//!   `Jan 1` line from a box without RTC in the middle of June) is not a New Year.
+//! - **Date** (time-only, step 5): from a date in the file name (first record), else from the
+//!   mtime (last record); the day advances when the clock goes back by more than 2 hours.
+//! - **Clock** (JVM unified logging with uptime only): uptime 0 = mtime − last uptime.
+//!
+//! The year/day boundaries come from one syntactic pre-pass over the record heads (no
+//! calendar math, chunks in parallel), so resolving a stamp later is a binary search.
+
+use super::{
+    detect_file, hms, may_start_stamp, month_abbr, parse_any, quick_any, skip_fields, strip_line,
+    syslog_pri, Detected, Format, Layout, Partial, RawStamp, Resolved, StampZone, ZoneReason,
+    ZoneRule,
+};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, Timelike, Utc};
+use rayon::prelude::*;
+use std::ops::Range;
+use std::time::SystemTime;
+
+/// Bytes sampled for detection at the head of a file (and at each chunk start and the tail).
+pub const SAMPLE_BYTES: usize = 64 * 1024;
+/// Bytes sampled at the end of a file to notice a change of format.
+pub const TAIL_BYTES: usize = 8 * 1024;
+/// Stamped lines that vote in one detection sample.
+pub const SAMPLE_LINES: usize = 50;
+/// A backward jump in a time-only file larger than this starts a new day.
+const DAY_ROLL_SECS: u32 = 2 * 3600;
+/// A jump back followed within this many records by a jump forward is an out-of-order run,
+/// not a New Year / new day.
+const STRAY_RECORDS: usize = 16;
+
+/// What the caller knows about a file besides its bytes.
+#[derive(Clone, Debug, Default)]
+pub struct FileTimeInput<'a> {
+    /// The path shown in notes.
+    pub path: &'a str,
+    /// The file name (dates in it: `catalina.2019-08-21.log`).
+    pub name: &'a str,
+    /// Modification time.
+    pub mtime: Option<SystemTime>,
+    /// `--year`: the year of the file's last record (year-less formats).
+    pub year: Option<i32>,
+}
+
+/// How a missing part of the stamps was filled in (provenance `inferred`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Inference {
+    /// `year`, `date` or `clock`.
+    pub what: &'static str,
+    /// Where it came from: `--year`, `mtime`, `file name`, `none`.
+    pub source: &'static str,
+    /// Human summary, e.g. `year 2019 (from the file's mtime 2020-01-02), 1 New Year rollover`.
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Base {
+    /// Nothing to fill in, or nothing to fill it with.
+    None,
+    /// Year of period 0.
+    Year(i32),
+    /// Date of period 0.
+    Date(NaiveDate),
+    /// UTC instant of uptime 0.
+    Anchor(NaiveDateTime),
+}
+
+/// Everything faultscope knows about one file's time.
+#[derive(Clone, Debug)]
+pub struct FileTime {
+    /// Layouts, the detected one first (several when the file changes format).
+    pub layouts: Vec<Layout>,
+    /// Zone rule for naive times and abbreviations.
+    pub rule: ZoneRule,
+    /// SQL Server `UTC adjustment:` offset, applied to naive stamps when no flag set a zone.
+    pub utc_adjustment: Option<FixedOffset>,
+    /// How a missing year/date/clock was filled in.
+    pub inference: Option<Inference>,
+    /// Notes for the report (copied files, 29 Feb in a non-leap year, no date at all).
+    pub notes: Vec<String>,
+    /// Offsets where a new year/day starts.
+    periods: Vec<usize>,
+    base: Base,
+    /// Local reference date-time (mtime in the file's zone, or the file-name date) for stamps
+    /// outside the pre-pass (per-line fallback).
+    reference: Option<NaiveDateTime>,
+    /// `--year`, for year-less stamps outside the pre-pass.
+    year_flag: Option<i32>,
+}
+
+impl FileTime {
+    /// A context with fixed layouts and no inference (tests, embedding).
+    pub fn with_layouts(layouts: Vec<Layout>, rule: ZoneRule) -> FileTime {
+        FileTime {
+            layouts,
+            rule,
+            utc_adjustment: None,
+            inference: None,
+            notes: Vec::new(),
+            periods: Vec::new(),
+            base: Base::None,
+            reference: None,
+            year_flag: None,
+        }
+    }
+
+    /// Learns a file's time context: detection on the head (re-detection at every chunk
+    /// start and on the tail, for files that change format), then the year/date pre-pass.
+    pub fn learn(
+        buf: &[u8],
+        chunks: &[Range<usize>],
+        input: &FileTimeInput<'_>,
+        rule: ZoneRule,
+    ) -> FileTime {
+        let det = detect_file(&buf[..buf.len().min(SAMPLE_BYTES)], SAMPLE_LINES);
+        let mut layouts = det.layouts.clone();
+        let mut extra = |det: Detected| {
+            for l in det.layouts {
+                if !layouts.contains(&l) && layouts.len() < 4 {
+                    layouts.push(l);
+                }
+            }
+        };
+        if buf.len() > SAMPLE_BYTES {
+            for c in chunks.iter().skip(1) {
+                let end = buf.len().min(c.start + SAMPLE_BYTES);
+                extra(detect_file(&buf[c.start..end], SAMPLE_LINES));
+            }
+            let from = buf.len() - TAIL_BYTES;
+            let from = memchr::memchr(b'\n', &buf[from..]).map_or(buf.len(), |i| from + i + 1);
+            // Every line of the tail votes: a recent change of format must not be outvoted by
+            // the lines before it.
+            extra(detect_file(&buf[from..], usize::MAX / 8));
+        }
+        if iis_name(input.name) {
+            // IIS names its W3C logs `u_exYYMMDD.log`: `date time` rows are UTC.
+            for l in &mut layouts {
+                if l.skip == 0 && l.format == Format::DateTimeSeconds {
+                    l.format = Format::IisW3c;
+                }
+            }
+        }
+        let mut ft = FileTime::with_layouts(layouts, rule);
+        ft.year_flag = input.year;
+        if ft.rule.reason == ZoneReason::DefaultLocal {
+            ft.utc_adjustment = det.utc_adjustment;
+        }
+        ft.reference = input.mtime.map(|m| ft.local(m));
+        let name_date = date_in_name(input.name);
+        if let Some(first) = ft.layouts.first().copied() {
+            match first.format.missing() {
+                Partial::NoYear => ft.learn_years(buf, chunks, first, input, name_date),
+                Partial::NoDate => ft.learn_days(buf, chunks, first, input, name_date),
+                Partial::Full if first.format == Format::JvmUnified => ft.learn_uptime(buf, input),
+                _ => {}
+            }
+        }
+        if ft.reference.is_none() {
+            ft.reference = name_date.and_then(|d| d.and_hms_opt(23, 59, 59));
+        }
+        ft
+    }
+
+    /// The detected format (of the first layout).
+    pub fn format(&self) -> Option<Format> {
+        self.layouts.first().map(|l| l.format)
+    }
+
+    /// One line summary: layouts and inference, e.g. `boot-logback after 1 field`.
+    pub fn describe(&self) -> String {
+        let mut s = match self.layouts.as_slice() {
+            [] => "none".to_string(),
+            ls => ls
+                .iter()
+                .map(|l| l.to_string())
+                .collect::<Vec<_>>()
+                .join(" + "),
+        };
+        if let Some(off) = self.utc_adjustment {
+            s.push_str(&format!(
+                "; offset {off} from the file's `UTC adjustment` line"
+            ));
+        }
+        if let Some(inf) = &self.inference {
+            s.push_str("; ");
+            s.push_str(&inf.detail);
+        }
+        s
+    }
+
+    fn local(&self, t: SystemTime) -> NaiveDateTime {
+        let utc: DateTime<Utc> = t.into();
+        let off = self.rule.zone.offset_at(utc);
+        utc.naive_utc() + Duration::seconds(i64::from(off.local_minus_utc()))
+    }
+
+    /// Reads the stamp of one line: the file's layouts in order, then every column-0 format
+    /// if the line may start with a stamp (per-line fallback, mixed files).
+    #[inline]
+    pub fn parse_line(&self, line: &[u8]) -> Option<(RawStamp, Format)> {
+        for l in &self.layouts {
+            if let Some(st) = l.parse(line) {
+                return Some((st, l.format));
+            }
+        }
+        if may_start_stamp(line) {
+            return parse_any(line);
+        }
+        None
+    }
+
+    /// Syntactic record-head check (no calendar math): runs on every line.
+    #[inline]
+    pub fn quick(&self, line: &[u8]) -> bool {
+        self.layouts.iter().any(|l| l.quick(line)) || quick_any(line)
+    }
+
+    /// Fills in what a stamp at byte `offset` of the file lacks. `None`: nothing to fill it
+    /// with, or the result does not exist (29 Feb in a non-leap year).
+    pub fn complete(&self, st: &RawStamp, offset: usize) -> Option<RawStamp> {
+        let mut st = st.clone();
+        if let (StampZone::Naive, Some(off)) = (&st.zone, self.utc_adjustment) {
+            st.zone = StampZone::Offset(off);
+        }
+        match st.partial {
+            Partial::Full => return Some(st),
+            Partial::NoYear => {
+                let year = match self.base {
+                    Base::Year(y0) => y0 + self.period(offset) as i32,
+                    _ => self.fallback_year(&st.naive),
+                };
+                st.naive = st.naive.with_year(year)?;
+            }
+            Partial::NoDate => {
+                let Base::Date(d0) = self.base else {
+                    return None;
+                };
+                let d = d0 + Duration::days(self.period(offset) as i64);
+                st.naive = d.and_time(st.naive.time());
+            }
+            Partial::Uptime => {
+                let Base::Anchor(a) = self.base else {
+                    return None;
+                };
+                st.naive = a + (st.naive - super::epoch_base());
+                st.zone = StampZone::Offset(super::utc_offset());
+            }
+        }
+        st.partial = Partial::Full;
+        Some(st)
+    }
+
+    /// Completes and resolves a stamp found at byte `offset`.
+    pub fn resolve(&self, st: &RawStamp, offset: usize) -> Resolved {
+        match self.complete(st, offset) {
+            Some(full) => self.rule.resolve(&full),
+            None => Resolved::Undated,
+        }
+    }
+
+    fn period(&self, offset: usize) -> usize {
+        self.periods.partition_point(|&b| b <= offset)
+    }
+
+    /// A year for a lone year-less stamp: `--year`, else the latest year that does not put
+    /// it more than a day after the reference (mtime), or after today.
+    fn fallback_year(&self, naive: &NaiveDateTime) -> i32 {
+        if let Some(y) = self.year_flag {
+            return y;
+        }
+        let reference = self.reference.unwrap_or_else(|| Utc::now().naive_utc());
+        latest_year_not_after(naive.month(), naive.day(), reference.date())
+    }
+
+    fn learn_years(
+        &mut self,
+        buf: &[u8],
+        chunks: &[Range<usize>],
+        layout: Layout,
+        input: &FileTimeInput<'_>,
+        name_date: Option<NaiveDate>,
+    ) {
+        let pass = prepass(buf, chunks, layout, Kind::Year);
+        let Some((_, last_key, last_day)) = pass.last else {
+            return;
+        };
+        self.periods = pass.boundaries;
+        let rolls = self.periods.len() as i32;
+        let now = self.local(SystemTime::now());
+        let (last_year, source, detail) = if let Some(y) = input.year {
+            (y, "--year", format!("year {y} from --year"))
+        } else if let Some(mref) = self.reference {
+            let y = latest_year_not_after(last_key, last_day, mref.date());
+            let mut chosen = (
+                y,
+                "mtime",
+                format!("year {y} from the file's mtime ({})", mref.date()),
+            );
+            let last = NaiveDate::from_ymd_opt(y, last_key, last_day)
+                .or_else(|| NaiveDate::from_ymd_opt(y, last_key, 28))
+                .unwrap_or(mref.date());
+            let stale = (mref.date() - last).num_days() > 1;
+            let future = mref > now + Duration::days(1);
+            if stale || future {
+                if let Some(nd) = name_date {
+                    let y = latest_year_not_after(last_key, last_day, nd);
+                    chosen = (
+                        y,
+                        "file name",
+                        format!("year {y} from the date in the file name ({nd})"),
+                    );
+                }
+                let why = if future {
+                    "lies in the future".to_string()
+                } else {
+                    format!(
+                        "is {} days after the last record",
+                        (mref.date() - last).num_days()
+                    )
+                };
+                self.notes.push(format!(
+                    "{}: stamps carry no year and the file's mtime ({}) {why} (a copied file?); {}: set --year if that is wrong",
+                    input.path,
+                    mref.date(),
+                    chosen.2
+                ));
+            }
+            chosen
+        } else if let Some(nd) = name_date {
+            let y = latest_year_not_after(last_key, last_day, nd);
+            (
+                y,
+                "file name",
+                format!("year {y} from the date in the file name ({nd})"),
+            )
+        } else {
+            let y = now.year();
+            self.notes.push(format!(
+                "{}: stamps carry no year and the file has no mtime: assuming {y}; set --year",
+                input.path
+            ));
+            (y, "none", format!("year {y} assumed (no mtime)"))
+        };
+        let first_year = last_year - rolls;
+        self.base = Base::Year(first_year);
+        let detail = if rolls > 0 {
+            format!(
+                "{detail} for the last record; {rolls} New Year rollover{} ({first_year}–{last_year})",
+                if rolls == 1 { "" } else { "s" }
+            )
+        } else {
+            detail
+        };
+        self.inference = Some(Inference {
+            what: "year",
+            source,
+            detail,
+        });
+        for off in pass.feb29 {
+            let y = first_year + self.period(off) as i32;
+            if NaiveDate::from_ymd_opt(y, 2, 29).is_none() {
+                let line = bytecount::count(&buf[..off], b'\n') + 1;
+                self.notes.push(format!(
+                    "{}:{line}: `Feb 29` in the inferred year {y} (not a leap year): the year guess is wrong; set --year",
+                    input.path
+                ));
+                break;
+            }
+        }
+    }
+
+    fn learn_days(
+        &mut self,
+        buf: &[u8],
+        chunks: &[Range<usize>],
+        layout: Layout,
+        input: &FileTimeInput<'_>,
+        name_date: Option<NaiveDate>,
+    ) {
+        let pass = prepass(buf, chunks, layout, Kind::Day);
+        let Some((_, last_secs, _)) = pass.last else {
+            return;
+        };
+        self.periods = pass.boundaries;
+        let days = self.periods.len() as i64;
+        let (first, source, what) = if let Some(nd) = name_date {
+            (
+                nd,
+                "file name",
+                format!("date {nd} from the file name for the first record"),
+            )
+        } else if let Some(mref) = self.reference {
+            let mut last = mref.date();
+            if last_secs > mref.time().num_seconds_from_midnight() + 3600 {
+                last -= Duration::days(1);
+            }
+            (
+                last - Duration::days(days),
+                "mtime",
+                format!("date {last} from the file's mtime for the last record"),
+            )
+        } else {
+            self.notes.push(format!(
+                "{}: time-only stamps and no date in the file name or mtime: records left undated",
+                input.path
+            ));
+            return;
+        };
+        let detail = if days > 0 {
+            format!(
+                "{what}; {days} midnight rollover{}",
+                if days == 1 { "" } else { "s" }
+            )
+        } else {
+            what
+        };
+        self.notes.push(format!(
+            "{}: time-only stamps: {detail} (inferred, check it)",
+            input.path
+        ));
+        self.base = Base::Date(first);
+        self.inference = Some(Inference {
+            what: "date",
+            source,
+            detail,
+        });
+    }
+
+    fn learn_uptime(&mut self, buf: &[u8], input: &FileTimeInput<'_>) {
+        // The last uptime stamp in the file, read backwards over at most 4096 lines.
+        let mut end = buf.len();
+        let mut last = None;
+        for _ in 0..4096 {
+            if end == 0 {
+                break;
+            }
+            let start = memchr::memrchr(b'\n', &buf[..end.saturating_sub(1)]).map_or(0, |i| i + 1);
+            if let Some((st, _)) = self.parse_line(&buf[start..end]) {
+                if st.partial == Partial::Uptime {
+                    last = Some(st.naive - super::epoch_base());
+                    break;
+                }
+                if st.partial == Partial::Full {
+                    return; // wall-clock decorations: nothing to anchor
+                }
+            }
+            end = start;
+        }
+        let (Some(up), Some(m)) = (last, input.mtime) else {
+            return;
+        };
+        let mtime: DateTime<Utc> = m.into();
+        let anchor = mtime.naive_utc() - up;
+        self.base = Base::Anchor(anchor);
+        let detail = format!(
+            "clock = uptime + JVM start {}Z (the file's mtime minus the last uptime)",
+            anchor.format("%Y-%m-%dT%H:%M:%S")
+        );
+        self.notes.push(format!(
+            "{}: JVM uptime stamps: {detail} (inferred, check it)",
+            input.path
+        ));
+        self.inference = Some(Inference {
+            what: "clock",
+            source: "mtime",
+            detail,
+        });
+    }
+}
+
+/// IIS W3C log file names: `u_ex190821.log`, `u_ex19082110.log` (hourly), `ex190821.log`.
+fn iis_name(name: &str) -> bool {
+    let stem = name.strip_prefix("u_").unwrap_or(name);
+    stem.strip_prefix("ex").is_some_and(|r| {
+        let d = r.bytes().take_while(u8::is_ascii_digit).count();
+        (d == 6 || d == 8) && r[d..].eq_ignore_ascii_case(".log")
+    })
+}
+
+/// The latest year in which `month/day` is not more than a day after `reference`.
+fn latest_year_not_after(month: u32, day: u32, reference: NaiveDate) -> i32 {
+    let y = reference.year();
+    // 29 Feb compares as 28 Feb (the reference year need not be a leap year).
+    match NaiveDate::from_ymd_opt(y, month, if month == 2 { day.min(28) } else { day }) {
+        Some(d) if d > reference + Duration::days(1) => y - 1,
+        _ => y,
+    }
+}
+
+/// A date in a file name: `2019-08-21`, `2019_08_21`, `2019.08.21` or `20190821`.
+pub fn date_in_name(name: &str) -> Option<NaiveDate> {
+    let b = name.as_bytes();
+    let dig = |i: usize, n: usize| -> Option<u32> {
+        let s = b.get(i..i + n)?;
+        s.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| s.iter().fold(0, |v, c| v * 10 + u32::from(c - b'0')))
+    };
+    for i in 0..b.len() {
+        if i > 0 && b[i - 1].is_ascii_digit() {
+            continue;
+        }
+        let Some(y) = dig(i, 4) else { continue };
+        if !(1990..=2100).contains(&y) {
+            continue;
+        }
+        let (m, d, end) = match b.get(i + 4) {
+            Some(b'-' | b'_' | b'.') if b.get(i + 7) == b.get(i + 4) => {
+                (dig(i + 5, 2), dig(i + 8, 2), i + 10)
+            }
+            _ => (dig(i + 4, 2), dig(i + 6, 2), i + 8),
+        };
+        if b.get(end).is_some_and(u8::is_ascii_digit) {
+            continue;
+        }
+        if let (Some(m), Some(d)) = (m, d) {
+            if let Some(date) = NaiveDate::from_ymd_opt(y as i32, m, d) {
+                return Some(date);
+            }
+        }
+    }
+    None
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Key = month (1-12); a New Year when it goes down.
+    Year,
+    /// Key = seconds of the day; a new day when it goes down by more than 2 h.
+    Day,
+}
+
+impl Kind {
+    fn drop(self, prev: u32, key: u32) -> bool {
+        match self {
+            Kind::Year => key < prev,
+            Kind::Day => key + DAY_ROLL_SECS < prev,
+        }
+    }
+    fn rise(self, prev: u32, key: u32) -> bool {
+        match self {
+            Kind::Year => key > prev,
+            Kind::Day => key > prev + DAY_ROLL_SECS,
+        }
+    }
+}
+
+/// A head whose key jumped relative to the head before it.
+#[derive(Clone, Copy, Debug)]
+struct Mark {
+    /// Index of the head (in its chunk, then global).
+    idx: usize,
+    offset: usize,
+    prev: u32,
+    key: u32,
+}
+
+#[derive(Default)]
+struct ChunkPass {
+    marks: Vec<Mark>,
+    heads: usize,
+    first: Option<(usize, u32)>,
+    last: Option<(usize, u32, u32)>,
+    feb29: Vec<usize>,
+}
+
+/// Sampling stride of the pre-pass on large files.
+const STRIDE: usize = 1 << 20;
+
+/// Line start at or after `pos`.
+fn next_line(buf: &[u8], pos: usize) -> usize {
+    if pos == 0 {
+        return 0;
+    }
+    memchr::memchr(b'\n', &buf[pos - 1..]).map_or(buf.len(), |i| pos + i)
+}
+
+/// The stretches of a large file the pre-pass must read line by line: around every pair of
+/// samples whose keys jumped, and the last line.
+fn refine_ranges(buf: &[u8], layout: Layout, kind: Kind) -> Vec<Range<usize>> {
+    let line_end = |p: usize| memchr::memchr(b'\n', &buf[p..]).map_or(buf.len(), |i| p + i);
+    let mut samples: Vec<(usize, u32)> = Vec::new();
+    let mut pos = 0;
+    while pos < buf.len() {
+        let mut p = next_line(buf, pos);
+        for _ in 0..64 {
+            if p >= buf.len() {
+                break;
+            }
+            let le = line_end(p);
+            if let Some((k, _)) = head_key(layout, &buf[p..le], kind) {
+                samples.push((p, k));
+                break;
+            }
+            p = le + 1;
+        }
+        pos += STRIDE;
+    }
+    let mut ranges: Vec<Range<usize>> = Vec::new();
+    let mut push = |r: Range<usize>| match ranges.last_mut() {
+        Some(l) if r.start <= l.end => l.end = l.end.max(r.end),
+        _ => ranges.push(r),
+    };
+    if let Some(&(p, _)) = samples.first() {
+        push(p..(line_end(p) + 1).min(buf.len()));
+    }
+    for w in samples.windows(2) {
+        let ((a, ka), (b, kb)) = (w[0], w[1]);
+        if kind.drop(ka, kb) || kind.rise(ka, kb) {
+            push(a..(line_end(b) + 1).min(buf.len()));
+        }
+    }
+    // The tail: the last head anchors the years/dates.
+    let tail = next_line(buf, buf.len().saturating_sub(64 * 1024));
+    push(tail..buf.len());
+    ranges
+}
+
+/// Result of the pre-pass over a whole file.
+struct Pass {
+    /// Offsets where a new period starts.
+    boundaries: Vec<usize>,
+    /// Last head: (offset, key, day-of-month).
+    last: Option<(usize, u32, u32)>,
+    /// Offsets of `Feb 29` heads (at most 16).
+    feb29: Vec<usize>,
+}
+
+/// (key, day-of-month) of a head line in `layout`, syntactically.
+#[inline]
+fn head_key(layout: Layout, line: &[u8], kind: Kind) -> Option<(u32, u32)> {
+    if !layout.quick(line) {
+        return None;
+    }
+    let b = skip_fields(strip_line(line), layout.skip)?;
+    let d2 = |i: usize| super::digits(b, i, 2);
+    match kind {
+        Kind::Day => {
+            let (h, m, s) = hms(b, 0)?;
+            Some((h * 3600 + m * 60 + s, 0))
+        }
+        Kind::Year => {
+            let (m, d) = match layout.format {
+                Format::Syslog3164 => {
+                    let p = syslog_pri(b, 0).unwrap_or(0);
+                    let m = month_abbr(b, p)?;
+                    let d = if b.get(p + 4) == Some(&b' ') {
+                        super::digits(b, p + 5, 1)?
+                    } else {
+                        super::var_digits(b, p + 4, 2)?.0
+                    };
+                    (m, d)
+                }
+                Format::Klog => (d2(1)?, d2(3)?),
+                Format::Logcat => (d2(0)?, d2(3)?),
+                Format::Proxifier => (d2(1)?, d2(4)?),
+                _ => return None,
+            };
+            ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some((m, d))
+        }
+    }
+}
+
+fn chunk_pass(buf: &[u8], range: Range<usize>, layout: Layout, kind: Kind) -> ChunkPass {
+    let mut out = ChunkPass::default();
+    let mut pos = range.start;
+    let mut prev: Option<u32> = None;
+    while pos < range.end {
+        let le = memchr::memchr(b'\n', &buf[pos..range.end]).map_or(range.end, |i| pos + i);
+        if let Some((key, day)) = head_key(layout, &buf[pos..le], kind) {
+            match prev {
+                None => out.first = Some((pos, key)),
+                Some(p) if kind.drop(p, key) || kind.rise(p, key) => out.marks.push(Mark {
+                    idx: out.heads,
+                    offset: pos,
+                    prev: p,
+                    key,
+                }),
+                _ => {}
+            }
+            if kind == Kind::Year && key == 2 && day == 29 && out.feb29.len() < 16 {
+                out.feb29.push(pos);
+            }
+            prev = Some(key);
+            out.last = Some((pos, key, day));
+            out.heads += 1;
+        }
+        pos = le + 1;
+    }
+    out
+}
+
+/// The syntactic pre-pass: period boundaries (New Years or midnights) of a whole file.
+///
+/// Small files are read whole (chunks in parallel). Large files are sampled every
+/// [`STRIDE`] bytes first: months (or clock hours) change rarely, so only the stretches
+/// between two samples whose keys jumped are read line by line (plus the last line), which
+/// keeps the pass far below the cost of the scan itself.
+fn prepass(buf: &[u8], chunks: &[Range<usize>], layout: Layout, kind: Kind) -> Pass {
+    let ranges = if buf.len() <= 8 * STRIDE {
+        chunks.to_vec()
+    } else {
+        refine_ranges(buf, layout, kind)
+    };
+    let parts: Vec<(Range<usize>, ChunkPass)> = ranges
+        .par_iter()
+        .map(|r| (r.clone(), chunk_pass(buf, r.clone(), layout, kind)))
+        .collect();
+    let mut marks: Vec<Mark> = Vec::new();
+    let mut base = 0usize;
+    let mut last: Option<(usize, u32, u32)> = None;
+    let mut feb29 = Vec::new();
+    let mut prev_end = 0usize;
+    for (r, p) in parts {
+        if r.start != prev_end {
+            // Stretches not read line by line: no stray run spans them.
+            base += 1 << 30;
+        }
+        prev_end = r.end;
+        if let (Some((_, lk, _)), Some((off, fk))) = (last, p.first) {
+            if kind.drop(lk, fk) || kind.rise(lk, fk) {
+                marks.push(Mark {
+                    idx: base,
+                    offset: off,
+                    prev: lk,
+                    key: fk,
+                });
+            }
+        }
+        marks.extend(p.marks.iter().map(|m| Mark {
+            idx: m.idx + base,
+            ..*m
+        }));
+        base += p.heads;
+        if p.last.is_some() {
+            last = p.last;
+        }
+        feb29.extend(p.feb29);
+    }
+    feb29.truncate(16);
+    let mut boundaries = Vec::new();
+    let mut i = 0;
+    while i < marks.len() {
+        let m = marks[i];
+        if kind.drop(m.prev, m.key) {
+            let stray = marks.get(i + 1).is_some_and(|n| {
+                kind.rise(n.prev, n.key)
+                    && n.idx - m.idx <= STRAY_RECORDS
+                    && !kind.drop(m.prev, n.key)
+            });
+            if stray {
+                i += 2;
+                continue;
+            }
+            boundaries.push(m.offset);
+        }
+        i += 1;
+    }
+    Pass {
+        boundaries,
+        last,
+        feb29,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::{Zone, PLACEHOLDER_YEAR};
+
+    fn utc_rule() -> ZoneRule {
+        ZoneRule {
+            zone: Zone::parse("UTC").unwrap(),
+            reason: ZoneReason::Flag,
+            aliases: Default::default(),
+        }
+    }
+
+    fn mtime(s: &str) -> SystemTime {
+        DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&Utc)
+            .into()
+    }
+
+    fn learn(text: &str, name: &str, m: Option<&str>, year: Option<i32>) -> FileTime {
+        let buf = text.as_bytes();
+        let range = 0..buf.len();
+        let whole = std::slice::from_ref(&range);
+        FileTime::learn(
+            buf,
+            whole,
+            &FileTimeInput {
+                path: name,
+                name,
+                mtime: m.map(mtime),
+                year,
+            },
+            utc_rule(),
+        )
+    }
+
+    fn times(ft: &FileTime, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut off = 0;
+        for line in text.split_inclusive('\n') {
+            if let Some((st, _)) = ft.parse_line(line.as_bytes()) {
+                match ft.resolve(&st, off) {
+                    Resolved::At(t, _) => out.push(t.format("%Y-%m-%d %H:%M:%S").to_string()),
+                    other => out.push(format!("{other:?}")),
+                }
+            }
+            off += line.len();
+        }
+        out
+    }
+
+    #[test]
+    fn syslog_year_rolls_back_across_new_year() {
+        let text = "Dec 30 23:59:01 h a: x\nDec 31 10:00:00 h a: x\nJan  1 00:00:05 h a: x\nJan  2 08:00:00 h a: x\n";
+        let ft = learn(text, "messages", Some("2020-01-02T09:00:00Z"), None);
+        assert_eq!(ft.format(), Some(Format::Syslog3164));
+        assert_eq!(
+            times(&ft, text),
+            [
+                "2019-12-30 23:59:01",
+                "2019-12-31 10:00:00",
+                "2020-01-01 00:00:05",
+                "2020-01-02 08:00:00"
+            ]
+        );
+        assert_eq!(ft.inference.as_ref().unwrap().source, "mtime");
+        // December lines in a file last written on 2 January: the previous year.
+        let text = "Dec 30 23:59:01 h a: x\nDec 31 10:00:00 h a: x\n";
+        let ft = learn(text, "messages", Some("2020-01-02T09:00:00Z"), None);
+        assert_eq!(times(&ft, text)[0], "2019-12-30 23:59:01");
+        // --year is the last record's year.
+        let text = "Dec 31 10:00:00 h a: x\nJan  1 00:00:05 h a: x\n";
+        let ft = learn(text, "messages", None, Some(2006));
+        assert_eq!(
+            times(&ft, text),
+            ["2005-12-31 10:00:00", "2006-01-01 00:00:05"]
+        );
+    }
+
+    #[test]
+    fn large_files_are_sampled_and_still_roll_over() {
+        // > 8 MiB: the sampled pre-pass. Nov..Dec then Jan, a stray `Jan 1` early on.
+        let mut text = String::new();
+        let mut i = 0u32;
+        let mut push = |text: &mut String, mon: &str, day: u32| {
+            i += 1;
+            text.push_str(&format!(
+                "{mon} {day:2} {:02}:{:02}:{:02} host app[{i}]: some message text to fill the line\n",
+                (i / 3600) % 24,
+                (i / 60) % 60,
+                i % 60
+            ));
+        };
+        while text.len() < 4 << 20 {
+            push(&mut text, "Dec", 30);
+            if text.len() > 1 << 20 && text.len() < (1 << 20) + 100 {
+                push(&mut text, "Jan", 1);
+            }
+        }
+        let rollover = text.len();
+        while text.len() < 10 << 20 {
+            push(&mut text, "Jan", 2);
+        }
+        let buf = text.as_bytes();
+        let chunks = crate::scan::split_chunks(buf, 16 << 20);
+        let ft = FileTime::learn(
+            buf,
+            &chunks,
+            &FileTimeInput {
+                path: "m",
+                name: "m",
+                mtime: Some(mtime("2020-01-02T12:00:00Z")),
+                year: None,
+            },
+            utc_rule(),
+        );
+        assert_eq!(ft.periods, vec![rollover]);
+        let (st, _) = ft.parse_line(&buf[..80]).unwrap();
+        match ft.resolve(&st, 0) {
+            Resolved::At(t, _) => assert_eq!(t.year(), 2019),
+            other => panic!("{other:?}"),
+        }
+        let (st, _) = ft.parse_line(&buf[rollover..]).unwrap();
+        match ft.resolve(&st, rollover) {
+            Resolved::At(t, _) => assert_eq!(t.year(), 2020),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_stray_line_is_not_a_new_year() {
+        let mut text = String::new();
+        for i in 0..30 {
+            text.push_str(&format!("Jun 14 10:{:02}:00 h a: x\n", i));
+        }
+        text.push_str("Jan  1 00:00:12 h busybox: booted without RTC\n");
+        for i in 30..60 {
+            text.push_str(&format!("Jun 14 10:{:02}:00 h a: x\n", i));
+        }
+        let ft = learn(&text, "messages", Some("2019-06-14T11:00:00Z"), None);
+        let t = times(&ft, &text);
+        assert!(t.iter().all(|s| s.starts_with("2019-")), "{t:?}");
+        assert_eq!(ft.periods.len(), 0);
+    }
+
+    #[test]
+    fn feb_29_without_year() {
+        let text = "Feb 29 10:00:00 h a: x\nMar  1 10:00:00 h a: x\n";
+        // 2020 is a leap year.
+        let ft = learn(text, "m", Some("2020-03-01T11:00:00Z"), None);
+        assert_eq!(
+            times(&ft, text),
+            ["2020-02-29 10:00:00", "2020-03-01 10:00:00"]
+        );
+        assert!(ft.notes.is_empty(), "{:?}", ft.notes);
+        // 2019 is not: undated and a note says the guess is wrong.
+        let ft = learn(text, "m", Some("2019-03-01T11:00:00Z"), None);
+        assert_eq!(times(&ft, text)[0], "Undated");
+        assert!(
+            ft.notes.iter().any(|n| n.contains("Feb 29")),
+            "{:?}",
+            ft.notes
+        );
+    }
+
+    #[test]
+    fn copied_file_prefers_the_date_in_its_name() {
+        let text = "Aug 21 10:00:00 h a: x\n";
+        let ft = learn(
+            text,
+            "messages-2017-08-22",
+            Some("2025-11-25T10:00:00Z"),
+            None,
+        );
+        assert_eq!(times(&ft, text), ["2017-08-21 10:00:00"]);
+        assert!(ft.notes[0].contains("copied"), "{:?}", ft.notes);
+    }
+
+    #[test]
+    fn time_only_takes_the_date_from_the_name_and_rolls_at_midnight() {
+        let text = "23:58:00.001 [main] INFO a - x\n23:59:59.999 [main] INFO a - x\n00:00:00.500 [main] INFO a - x\n";
+        let ft = learn(text, "app.2019-08-21.log", None, None);
+        assert_eq!(ft.format(), Some(Format::TimeOnly));
+        assert_eq!(
+            times(&ft, text),
+            [
+                "2019-08-21 23:58:00",
+                "2019-08-21 23:59:59",
+                "2019-08-22 00:00:00"
+            ]
+        );
+        assert!(ft.notes[0].contains("file name"));
+        // From the mtime: the last record is on the mtime's day.
+        let ft = learn(text, "app.log", Some("2019-08-22T00:10:00Z"), None);
+        assert_eq!(times(&ft, text)[2], "2019-08-22 00:00:00");
+        assert_eq!(times(&ft, text)[0], "2019-08-21 23:58:00");
+        // Nothing to take a date from: undated, and said so.
+        let ft = learn(text, "app.log", None, None);
+        assert_eq!(times(&ft, text)[0], "Undated");
+        assert!(ft.notes[0].contains("undated"));
+    }
+
+    #[test]
+    fn jvm_uptime_is_anchored_to_mtime() {
+        let text = "[0.025s][info][gc] Using G1\n[10.500s][info][gc] GC(0) Pause\n";
+        let ft = learn(text, "gc.log", Some("2024-01-18T15:52:28.500Z"), None);
+        assert_eq!(ft.format(), Some(Format::JvmUnified));
+        assert_eq!(
+            times(&ft, text),
+            ["2024-01-18 15:52:18", "2024-01-18 15:52:28"]
+        );
+    }
+
+    #[test]
+    fn iis_file_names() {
+        assert!(iis_name("u_ex190821.log"));
+        assert!(iis_name("u_ex19082110.log"));
+        assert!(iis_name("ex190821.log"));
+        assert!(!iis_name("index190821.log"));
+        assert!(!iis_name("u_ex1908.log"));
+    }
+
+    #[test]
+    fn names_with_dates() {
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd);
+        assert_eq!(date_in_name("catalina.2019-08-21.log"), d(2019, 8, 21));
+        assert_eq!(
+            date_in_name("localhost_access_log.2019-08-21.txt"),
+            d(2019, 8, 21)
+        );
+        assert_eq!(date_in_name("messages-20190821"), d(2019, 8, 21));
+        assert_eq!(date_in_name("app_2019_08_21.log"), d(2019, 8, 21));
+        assert_eq!(date_in_name("app.log.1"), None);
+        assert_eq!(date_in_name("id-123456789012.log"), None);
+        assert_eq!(date_in_name("x-2019-13-45.log"), None);
+    }
+
+    #[test]
+    fn placeholder_year_is_leap() {
+        assert!(NaiveDate::from_ymd_opt(PLACEHOLDER_YEAR, 2, 29).is_some());
+    }
+}
