@@ -297,7 +297,7 @@ impl Gen<'_> {
             let t = DAY_START + t_off;
             let hit = match self.density {
                 Density::Sparse => {
-                    in_window(t_off) && t != self.last_hit_sec && self.rng.below(3) == 0
+                    in_window(t_off) && t != self.last_hit_sec && self.rng.below(16) == 0
                 }
                 Density::Dense => self.rng.below(1000) < 180,
             };

@@ -52,6 +52,9 @@ enum Command {
     Inspect(Box<InspectArgs>),
     /// Read saved netstat/ss/tasklist/ps dumps and name who holds the ports.
     Sockets(SocketsArgs),
+    /// List the templates of error/warning records no signature knows, with counts, first
+    /// and last time, services and an example line (takes the options of `scan`).
+    Templates(Box<ScanArgs>),
     /// Merge partial results (`scan --emit partial`) and print the report one scan over all
     /// their files would print.
     Merge(Box<MergeArgs>),
@@ -93,6 +96,10 @@ struct MergeArgs {
     /// Exit 0 even when incidents are found.
     #[arg(long = "exit-zero")]
     exit_zero: bool,
+    /// Records of one unknown error template that make a burst (an incident) within --gap,
+    /// at 10x its rate in the rest of the logs.
+    #[arg(long = "burst-min", default_value_t = crate::templates::DEFAULT_BURST_MIN, value_name = "N")]
+    burst_min: usize,
     /// Explain on stderr: partials read, files, hits, timings.
     #[arg(long)]
     debug: bool,
@@ -185,6 +192,10 @@ struct ScanArgs {
     /// Exit 0 even when incidents are found.
     #[arg(long = "exit-zero")]
     exit_zero: bool,
+    /// Records of one unknown error template that make a burst (an incident) within --gap,
+    /// at 10x its rate in the rest of the logs.
+    #[arg(long = "burst-min", default_value_t = crate::templates::DEFAULT_BURST_MIN, value_name = "N")]
+    burst_min: usize,
     /// Explain decisions on stderr: formats, zones, read mode, timings.
     #[arg(long)]
     debug: bool,
@@ -204,7 +215,7 @@ struct ScanArgs {
     /// when FILE ends in .gz, or stdout). Report options (--format, --gap, --display-tz, ...)
     /// belong to the merge.
     #[arg(long, value_enum, value_name = "WHAT",
-          conflicts_with_all = ["format", "gap", "display_tz", "color", "now", "exit_zero"])]
+          conflicts_with_all = ["format", "gap", "display_tz", "color", "now", "exit_zero", "burst_min"])]
     emit: Option<Emit>,
 }
 
@@ -272,6 +283,7 @@ pub fn run() -> i32 {
         Command::Inspect(a) => run_inspect(*a),
         Command::Sockets(a) => run_sockets(a),
         Command::Merge(a) => run_merge(*a),
+        Command::Templates(a) => run_templates(*a),
     };
     match result {
         Ok(code) => code,
@@ -535,6 +547,7 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     };
     let opts = ReportOpts {
         dests,
+        burst_min: a.burst_min,
         color: a.color,
         now: a.now,
         exit_zero: a.exit_zero,
@@ -611,6 +624,7 @@ struct Scanned {
 /// Report-time choices.
 struct ReportOpts {
     dests: Vec<(crate::output::ReportFormat, Option<PathBuf>)>,
+    burst_min: usize,
     color: crate::output::ColorWhen,
     now: bool,
     exit_zero: bool,
@@ -630,7 +644,19 @@ fn report_stage(
     let out = &s.out;
     let t_cl = Instant::now();
     let files = &out.files;
-    let clusters = cluster::cluster(&out.hits, &cfg.catalog, cfg.gap, &|f| {
+    let mut clusters = cluster::cluster(&out.hits, &cfg.catalog, cfg.gap, &|f| {
+        files[f as usize].service.clone()
+    });
+    let t_tpl = Instant::now();
+    let analysis = mine_unknown(out, cfg, o.burst_min);
+    debug(format!(
+        "templates: {} unknown error/warning records → {} templates, {} bursts in {:.1?}",
+        out.unknown.len(),
+        analysis.templates.len(),
+        analysis.bursts.len(),
+        t_tpl.elapsed()
+    ));
+    cluster::merge_templates(&mut clusters, analysis, &out.unknown, cfg.gap, &|f| {
         files[f as usize].service.clone()
     });
     if cfg.debug {
@@ -640,7 +666,10 @@ fn report_stage(
                 inc.id,
                 inc.hits.len(),
                 cfg.gap.num_seconds(),
-                cfg.catalog.signatures[inc.root as usize].id,
+                match inc.kind {
+                    cluster::RootKind::Signature => cfg.catalog.signatures[inc.root as usize].id.clone(),
+                    cluster::RootKind::Template => format!("an unknown template burst ({} bursts)", inc.bursts.len()),
+                },
                 inc.chain
                     .iter()
                     .map(|&s| format!(
@@ -780,6 +809,7 @@ fn run_merge(a: MergeArgs) -> anyhow::Result<i32> {
     ));
     let opts = ReportOpts {
         dests,
+        burst_min: a.burst_min,
         color: a.color,
         now: a.now,
         exit_zero: a.exit_zero,
@@ -791,6 +821,115 @@ fn run_merge(a: MergeArgs) -> anyhow::Result<i32> {
         socket_files: merged.socket_files,
     };
     report_stage(&cfg, scanned, &opts, &debug, None, t0)
+}
+
+/// Mines the scan's unknown error/warning records and finds their bursts over the span
+/// of the logs.
+fn mine_unknown(
+    out: &scan::ScanOutput,
+    cfg: &ScanConfig,
+    burst_min: usize,
+) -> crate::templates::Analysis {
+    let files = &out.files;
+    let first = files.iter().filter_map(|f| f.first).min();
+    let last = files.iter().filter_map(|f| f.last).max();
+    crate::templates::analyze(
+        &out.unknown,
+        &|f| files[f as usize].service.clone(),
+        first.zip(last),
+        cfg.gap,
+        burst_min.max(1),
+    )
+}
+
+fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
+    if a.shard.is_some() || a.emit.is_some() {
+        return Err(flag_err(
+            if a.shard.is_some() {
+                "--shard"
+            } else {
+                "--emit"
+            },
+            "belongs to `faultscope scan` (merge the partials, then read the report's templates)"
+                .into(),
+        ));
+    }
+    let cfg = resolve(&a)?;
+    let display = match &a.display_tz {
+        Some(z) => Zone::parse(z).map_err(|e| flag_err("--display-tz", e))?,
+        None => cfg.tz.clone(),
+    };
+    if cfg.threads > 0 {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(cfg.threads)
+            .build_global();
+    }
+    let disc = discover::discover(&cfg.roots, &cfg.discover);
+    for p in disc.problems.iter().filter(|p| !p.note) {
+        eprintln!(
+            "faultscope: error: {}",
+            report::escape_control(&p.error.message)
+        );
+    }
+    let out = scan::scan(&disc.sources, &cfg);
+    for f in &out.files {
+        if let Some(e) = &f.error {
+            eprintln!("faultscope: error: {}", report::escape_control(&e.message));
+        }
+    }
+    let analysis = mine_unknown(&out, &cfg, a.burst_min);
+    let templates = report::templates_out(&out, &analysis);
+    let json = a
+        .format
+        .iter()
+        .any(|f| matches!(f, crate::output::ReportFormat::Json));
+    let rendered = match if json {
+        OutputFormat::Json
+    } else {
+        OutputFormat::Text
+    } {
+        OutputFormat::Json => {
+            let v = serde_json::json!({
+                "schema": "faultscope-templates/1",
+                "records": out.unknown.len(),
+                "templates": templates,
+            });
+            format!("{}\n", serde_json::to_string_pretty(&v)?)
+        }
+        OutputFormat::Text => {
+            let day = |t: chrono::DateTime<chrono::Utc>| display.format(t, "%Y-%m-%d %H:%M:%S");
+            let mut o = format!(
+                "faultscope: {} templates from {} error/warning records no signature matched (times in {display})\n",
+                templates.len(),
+                out.unknown.len()
+            );
+            for t in &templates {
+                o.push_str(&report::template_line(t, &day));
+                o.push('\n');
+                o.push_str(&format!(
+                    "             e.g. {}:{}  {}\n",
+                    t.example.path,
+                    t.example.line,
+                    report::escape_control(t.example.text.trim())
+                        .chars()
+                        .take(120)
+                        .collect::<String>()
+                ));
+            }
+            o
+        }
+    };
+    match &a.output {
+        Some(p) => std::fs::write(p, rendered.as_bytes())
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(rendered.as_bytes())?;
+            stdout.flush()?;
+        }
+    }
+    let read_any = out.files.iter().any(|f| f.access.is_some());
+    Ok(if read_any { EXIT_CLEAN } else { EXIT_TROUBLE })
 }
 
 fn run_inspect(a: InspectArgs) -> anyhow::Result<i32> {

@@ -42,12 +42,14 @@ pub mod findings;
 pub mod fuzzing;
 pub mod input;
 pub mod inspect;
+pub mod level;
 pub mod output;
 pub mod partial;
 pub mod record;
 pub mod report;
 pub mod scan;
 pub mod sockets;
+pub mod templates;
 pub mod time;
 
 pub use error::{Error, Result};

@@ -22,6 +22,7 @@ use crate::catalog::Catalog;
 use crate::config::{ScanConfig, SocketFile};
 use crate::discover::Problem;
 use crate::error::FileError;
+use crate::level::LevelRecord;
 use crate::scan::{FileScan, Hit, ScanOutput};
 use crate::sockets::DumpInput;
 use crate::time::{Zone, ZoneReason};
@@ -253,6 +254,9 @@ pub struct Partial {
     pub hits: Vec<PartialHit>,
     /// Hits found but not stored (`--max-hits`).
     pub hits_dropped: u64,
+    /// Error/warning records no signature matched (the unknown-error templates are mined
+    /// from them at merge), `file` indexing [`Partial::files`].
+    pub unknown: Vec<LevelRecord>,
     /// Saved socket/process dumps found among the files (their text: the sockets stage
     /// runs at merge).
     pub dumps: Vec<DumpInput>,
@@ -294,6 +298,7 @@ impl Partial {
             files: out.files,
             hits,
             hits_dropped: out.hits_dropped,
+            unknown: out.unknown,
             dumps: out.dumps,
             problems: problems
                 .into_iter()
@@ -485,9 +490,9 @@ pub fn merge(parts: Vec<(String, Partial)>, catalog: &Catalog) -> Result<Merged,
         let map = &global[pi];
         store.add_dropped(p.hits_dropped);
         for h in p.hits {
-            let file = *map.get(h.file as usize).ok_or_else(|| {
-                format!("{name}: a hit names file #{} of {}", h.file, map.len())
-            })?;
+            let file = *map
+                .get(h.file as usize)
+                .ok_or_else(|| format!("{name}: a hit names file #{} of {}", h.file, map.len()))?;
             let sig = *sig_index.get(&h.signature).ok_or_else(|| {
                 format!("{name}: signature `{}` is not in the catalog", h.signature)
             })?;
@@ -516,6 +521,12 @@ pub fn merge(parts: Vec<(String, Partial)>, catalog: &Catalog) -> Result<Merged,
         for (fi, f) in p.files.into_iter().enumerate() {
             files[map[fi] as usize] = Some(f);
         }
+        for mut r in p.unknown {
+            r.file = *map.get(r.file as usize).ok_or_else(|| {
+                format!("{name}: a record names file #{} of {}", r.file, map.len())
+            })?;
+            out.unknown.push(r);
+        }
         problems.extend(p.problems.into_iter().map(|q| (q.seq, pi, q)));
         if socket_files.is_none() {
             socket_files = p.socket_files;
@@ -523,9 +534,13 @@ pub fn merge(parts: Vec<(String, Partial)>, catalog: &Catalog) -> Result<Merged,
     }
     (out.hits, out.hits_dropped) = store.finish();
     crate::scan::sort_hits(&mut out.hits);
+    crate::scan::sort_unknown(&mut out.unknown);
     dumps.sort_by_key(|d| d.0);
     out.dumps = dumps.into_iter().map(|d| d.1).collect();
-    out.files = files.into_iter().map(|f| f.expect("every slot filled")).collect();
+    out.files = files
+        .into_iter()
+        .map(|f| f.expect("every slot filled"))
+        .collect();
 
     // All workers of a sharded scan see one discovery: its order is the problems' order.
     problems.sort_by_key(|q| (q.0, q.1));

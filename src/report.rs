@@ -80,6 +80,9 @@ pub struct Report {
     pub sockets: crate::sockets::SocketsReport,
     /// Hits whose record has no usable time.
     pub undated_hits: u64,
+    /// Templates of the error/warning records no signature matched (src/templates.rs),
+    /// by count (most first), then id.
+    pub templates: Vec<TemplateOut>,
     /// Warnings (also printed on stderr).
     pub warnings: Vec<String>,
 }
@@ -131,6 +134,71 @@ pub struct RootCause {
     /// then the question is what restarted that service.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart: Option<HitOut>,
+    /// `signature`, or `template` when an unknown error template burst (then `signature`
+    /// is the template id, `template:<16 hex>`).
+    pub kind: &'static str,
+    /// The template, for `kind: template`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<TemplateRef>,
+}
+
+/// A template as a root cause or as "also new in this window".
+#[derive(Serialize, Debug, Clone)]
+pub struct TemplateRef {
+    /// `template:<16 hex>`.
+    pub id: String,
+    /// Template text.
+    pub text: String,
+    /// Exception class its records name.
+    pub exception: Option<String>,
+    /// Records of the template in the burst window.
+    pub count: u64,
+    /// Records of the template outside the window (its background).
+    pub background: u64,
+    /// First record in the window.
+    #[serde(serialize_with = "ser_time")]
+    pub first: DateTime<Utc>,
+    /// Last record in the window.
+    #[serde(serialize_with = "ser_time")]
+    pub last: DateTime<Utc>,
+}
+
+/// Where a template was seen.
+#[derive(Serialize, Debug, Clone)]
+pub struct ExampleOut {
+    /// File.
+    pub path: String,
+    /// 1-based line of the record head.
+    pub line: u64,
+    /// The head line (raw log text).
+    pub text: String,
+}
+
+/// One template of unknown errors/warnings.
+#[derive(Serialize, Debug, Clone)]
+pub struct TemplateOut {
+    /// `template:<16 hex>`: FNV-1a of the text, stable across runs and `-j`.
+    pub id: String,
+    /// Masked message (`<*>` for values), `[exception class]` last.
+    pub text: String,
+    /// error | warning (the most severe of its records).
+    pub level: crate::level::Level,
+    /// Exception class its records name.
+    pub exception: Option<String>,
+    /// Records.
+    pub count: u64,
+    /// First record time.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub first: Option<DateTime<Utc>>,
+    /// Last record time.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub last: Option<DateTime<Utc>>,
+    /// Services with records.
+    pub services: Vec<String>,
+    /// The first record.
+    pub example: ExampleOut,
+    /// Bursts (incident windows) of this template.
+    pub bursts: usize,
 }
 
 /// Where something was first seen.
@@ -203,6 +271,9 @@ pub struct IncidentOut {
     /// For port-exhaustion incidents with a socket snapshot: who holds the ports.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub culprit: Option<CulpritOut>,
+    /// Unknown error templates that burst in this window ("also new in this window"); for
+    /// a template incident, the templates beside its root.
+    pub new_templates: Vec<TemplateRef>,
 }
 
 /// The process a socket snapshot blames for a port-exhaustion incident.
@@ -289,10 +360,27 @@ pub fn build(
         line: h.line,
         text: h.excerpt.to_string(),
     };
+    let analysis = &clusters.templates;
+    let template_ref = |b: usize| {
+        let burst = &analysis.bursts[b];
+        let t = &analysis.templates[burst.template];
+        TemplateRef {
+            id: t.id.clone(),
+            text: t.text.clone(),
+            exception: t.exception.clone(),
+            count: burst.records.len() as u64,
+            background: burst.background,
+            first: burst.start,
+            last: burst.end,
+        }
+    };
     let incidents: Vec<IncidentOut> = clusters
         .incidents
         .iter()
         .map(|inc| {
+            if inc.kind == crate::cluster::RootKind::Template {
+                return template_incident(scan, inc, analysis, &template_ref);
+            }
             let root = &cat.signatures[inc.root as usize];
             IncidentOut {
                 id: inc.id,
@@ -307,6 +395,8 @@ pub fn build(
                     layer: root.layer,
                     means: root.means.clone(),
                     restart: inc.restart.map(|i| hit_out(&scan.hits[i])),
+                    kind: "signature",
+                    template: None,
                 },
                 chain: inc
                     .chain
@@ -330,6 +420,7 @@ pub fn build(
                     .collect(),
                 next_checks: root.next.clone(),
                 culprit: culprit_for(inc, cat, &sockets),
+                new_templates: inc.bursts.iter().map(|&b| template_ref(b)).collect(),
             }
         })
         .collect();
@@ -461,6 +552,128 @@ pub fn build(
         sockets,
         undated_hits: clusters.undated.len() as u64,
         warnings,
+        templates: templates_out(scan, analysis),
+    }
+}
+
+/// The templates list: by count (most first), then id.
+pub fn templates_out(scan: &ScanOutput, analysis: &crate::templates::Analysis) -> Vec<TemplateOut> {
+    let mut out: Vec<TemplateOut> = analysis
+        .templates
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let ex = &scan.unknown[t.example];
+            let f = &scan.files[ex.file as usize];
+            TemplateOut {
+                id: t.id.clone(),
+                text: t.text.clone(),
+                level: t.level,
+                exception: t.exception.clone(),
+                count: t.count,
+                first: t.first,
+                last: t.last,
+                services: t.services.clone(),
+                example: ExampleOut {
+                    path: f.path.clone(),
+                    line: ex.line,
+                    text: ex.excerpt.to_string(),
+                },
+                bursts: analysis.bursts.iter().filter(|b| b.template == i).count(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
+    out
+}
+
+/// An incident opened by an unknown template's burst.
+fn template_incident(
+    scan: &ScanOutput,
+    inc: &crate::cluster::Incident,
+    analysis: &crate::templates::Analysis,
+    template_ref: &dyn Fn(usize) -> TemplateRef,
+) -> IncidentOut {
+    let root_burst = &analysis.bursts[inc.bursts[0]];
+    let root = &analysis.templates[root_burst.template];
+    let rec_out = |r: usize| {
+        let rec = &scan.unknown[r];
+        let f = &scan.files[rec.file as usize];
+        HitOut {
+            time: rec.time.expect("dated"),
+            service: f.service.clone(),
+            signature: analysis.templates[analysis.of_record[r] as usize]
+                .id
+                .clone(),
+            path: f.path.clone(),
+            line: rec.line,
+            text: rec.excerpt.to_string(),
+        }
+    };
+    // Evidence: the root's first record per service (at most two), then the other
+    // templates' first records.
+    let mut evidence: Vec<HitOut> = Vec::new();
+    for &r in &root_burst.records {
+        let svc = &scan.files[scan.unknown[r].file as usize].service;
+        if evidence.len() < 2 && !evidence.iter().any(|e| &e.service == svc) {
+            evidence.push(rec_out(r));
+        }
+    }
+    for &b in inc.bursts.iter().skip(1) {
+        if evidence.len() < 3 {
+            evidence.push(rec_out(analysis.bursts[b].records[0]));
+        }
+    }
+    let mut signatures = BTreeMap::new();
+    for &b in &inc.bursts {
+        let burst = &analysis.bursts[b];
+        *signatures
+            .entry(analysis.templates[burst.template].id.clone())
+            .or_default() += burst.records.len() as u64;
+    }
+    let window = (root_burst.end - root_burst.start).num_seconds();
+    IncidentOut {
+        id: inc.id,
+        start: inc.start,
+        end: inc.end,
+        duration_seconds: (inc.end - inc.start).num_seconds(),
+        severity: inc.severity,
+        root_cause: RootCause {
+            signature: root.id.clone(),
+            category: "unknown-error".into(),
+            title: root.text.clone(),
+            layer: None,
+            means: format!(
+                "An error no catalog signature knows burst: {} records in {}s, against {} in the rest of the logs.",
+                root_burst.records.len(),
+                window,
+                root_burst.background
+            ),
+            restart: None,
+            kind: "template",
+            template: Some(template_ref(inc.bursts[0])),
+        },
+        chain: inc
+            .bursts
+            .iter()
+            .map(|&b| analysis.templates[analysis.bursts[b].template].id.clone())
+            .collect(),
+        signatures,
+        services: inc.services.clone(),
+        first_seen: FirstSeen {
+            service: inc.first_seen.0.clone(),
+            time: inc.first_seen.1,
+        },
+        evidence,
+        next_checks: vec![
+            format!(
+                "read the example records around {} (faultscope templates lists every template)",
+                rfc3339(inc.start)
+            ),
+            "add a signature for it with --rules so the next outage names it".into(),
+        ],
+        culprit: None,
+        new_templates: inc.bursts.iter().skip(1).map(|&b| template_ref(b)).collect(),
     }
 }
 
@@ -584,6 +797,25 @@ fn clip(s: &str, max: usize) -> String {
     out
 }
 
+/// Templates listed in the text report.
+const TEXT_TEMPLATES: usize = 10;
+
+/// One template as a text line: count, level, id, text, services, first–last.
+pub fn template_line(t: &TemplateOut, day: &dyn Fn(DateTime<Utc>) -> String) -> String {
+    format!(
+        "    ×{:<6} {:<7} {}  {}  [{}{}]",
+        t.count,
+        t.level.as_str(),
+        t.id,
+        clip(&escape_control(&t.text), 100),
+        t.services.join(", "),
+        match (t.first, t.last) {
+            (Some(a), Some(b)) => format!("; {} → {}", day(a), day(b)),
+            _ => String::new(),
+        }
+    )
+}
+
 /// Text rendering: one block per incident, times in `display` zone.
 pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
     let mut o = String::new();
@@ -632,11 +864,25 @@ pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
             inc.severity.as_str().to_uppercase()
         );
         let rc = &inc.root_cause;
-        let _ = writeln!(
-            o,
-            "    root cause  {}: {} [{}]",
-            rc.signature, rc.title, rc.category
-        );
+        match &rc.template {
+            Some(t) => {
+                let _ = writeln!(
+                    o,
+                    "    root cause  {}: {} [unknown error: ×{} in this window, {} elsewhere]",
+                    t.id,
+                    clip(&escape_control(&t.text), 110),
+                    t.count,
+                    t.background
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    o,
+                    "    root cause  {}: {} [{}]",
+                    rc.signature, rc.title, rc.category
+                );
+            }
+        }
         if let Some(r) = &rc.restart {
             let _ = writeln!(
                 o,
@@ -676,6 +922,16 @@ pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
                 e.path,
                 e.line,
                 clip(&escape_control(e.text.trim()), 110)
+            );
+        }
+        for (k, t) in inc.new_templates.iter().enumerate() {
+            let _ = writeln!(
+                o,
+                "    {:<12}{}: {} (×{})",
+                if k == 0 { "also new" } else { "" },
+                t.id,
+                clip(&escape_control(&t.text), 100),
+                t.count
             );
         }
         if let Some(c) = &inc.culprit {
@@ -749,6 +1005,18 @@ pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
         );
     }
     o.push_str(&text::findings(r, display));
+    if !r.templates.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(
+            o,
+            "unknown errors and warnings: {} templates (top {} by count; faultscope templates lists all)",
+            r.templates.len(),
+            r.templates.len().min(TEXT_TEMPLATES)
+        );
+        for t in r.templates.iter().take(TEXT_TEMPLATES) {
+            let _ = writeln!(o, "{}", template_line(t, &day));
+        }
+    }
     let _ = writeln!(o);
     let errs = r.summary.files_with_errors;
     let _ = writeln!(

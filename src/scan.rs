@@ -112,6 +112,12 @@ pub struct FileScan {
     /// Set when the file is a saved netstat/ss/tasklist/ps dump (detected by content):
     /// host evidence for `sockets`, not a log.
     pub dump: Option<crate::sockets::DumpKind>,
+    /// Error- and warning-level records (src/level.rs), signature-matched or not.
+    pub level_records: u64,
+    /// Error- and warning-level records that no signature matched, in offset order
+    /// (moved to [`ScanOutput::unknown`] by [`scan`]; a partial carries them there).
+    #[serde(skip)]
+    pub unknown: Vec<crate::level::LevelRecord>,
 }
 
 /// What a scan produced.
@@ -125,6 +131,9 @@ pub struct ScanOutput {
     pub hits: Vec<Hit>,
     /// Hits found but not stored because of `--max-hits` (see [`crate::bound`]).
     pub hits_dropped: u64,
+    /// Error- and warning-level records no signature matched (template mining input),
+    /// sorted by (time, file, offset); undated last.
+    pub unknown: Vec<crate::level::LevelRecord>,
 }
 
 /// Per-chunk result, merged per file.
@@ -146,6 +155,9 @@ struct ChunkOut {
     matched_lines: u64,
     /// Hits not stored (`--max-hits`).
     dropped: u64,
+    levels: Vec<crate::level::LevelRecord>,
+    /// Record heads with a signature hit, stored or dropped by `--max-hits`.
+    matched: Vec<u64>,
 }
 
 /// Bytes of file content scanned so far by this process (for a progress bar; never read by
@@ -184,10 +196,19 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
                 mtime: sources[i].mtime.map(DateTime::<Utc>::from),
             });
         }
+        let mut fs = fs;
+        out.unknown.append(&mut fs.unknown);
         out.files.push(fs);
     }
     sort_hits(&mut out.hits);
+    sort_unknown(&mut out.unknown);
     out
+}
+
+/// Deterministic order of unknown level records: dated by time, then file and record head;
+/// undated last.
+pub fn sort_unknown(records: &mut [crate::level::LevelRecord]) {
+    records.sort_by_key(|r| (r.time.is_none(), r.time, r.file, r.record));
 }
 
 /// Deterministic hit order: dated by time, then file, offset, signature; undated last.
@@ -276,11 +297,17 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     let mut base = 0u64;
     let mut orphans = 0u64;
     let mut dropped = 0u64;
+    let mut matched: std::collections::HashSet<u64> = std::collections::HashSet::new();
     for mut c in outs {
         dropped += c.dropped;
         for h in &mut c.hits {
             h.line += base;
         }
+        for r in &mut c.levels {
+            r.line += base;
+        }
+        fs.unknown.append(&mut c.levels);
+        matched.extend(c.matched.iter().copied());
         base += c.lines;
         fs.records += c.records;
         fs.dated_records += c.dated;
@@ -322,6 +349,9 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     // One record counts once per signature (a record may straddle a chunk boundary).
     hits.sort_by_key(|h| (h.record, h.sig, h.offset));
     hits.dedup_by_key(|h| (h.record, h.sig));
+    // Unknown errors: level records whose record no signature matched (stored or not).
+    fs.level_records = fs.unknown.len() as u64;
+    fs.unknown.retain(|r| !matched.contains(&r.record));
     let mut bounded = crate::bound::Bounded::new(cfg.max_hits);
     bounded.add_dropped(dropped);
     bounded.extend(hits);
@@ -441,6 +471,7 @@ fn scan_chunk(
         let sig = cfg.matcher.pattern_sig[m.pattern().as_usize()];
         if dedup.0 != rec_start {
             dedup = (rec_start, Vec::new());
+            out.matched.push(rec_start as u64);
         } else if dedup.1.contains(&sig) {
             continue;
         }
@@ -464,6 +495,19 @@ fn scan_chunk(
     (out.hits, out.dropped) = bounded.finish();
     // Bounded storage is unordered; the merge below relies on offset order.
     out.hits.sort_by_key(|h| h.offset);
+
+    // --- Levels: a second small automaton over the same chunk (src/level.rs).
+    let mut lv = ChunkOut::default();
+    out.levels = crate::level::level_pass(
+        file,
+        buf,
+        range.clone(),
+        ft.format(),
+        &|l| ft.parse_line(l),
+        &mut |st, at, l| resolve(ft, st, at, l, &mut lv),
+    );
+    out.explicit |= lv.explicit;
+    out.naive |= lv.naive;
 
     // --- Per-line statistics: lines, record heads (syntactic), first/last exact times.
     out.lines = bytecount::count(hay, b'\n') as u64;

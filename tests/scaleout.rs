@@ -29,6 +29,8 @@ fn pools() -> &'static Vec<Vec<String>> {
             "nginx/access.log",
             "order-service/order-service.json.log",
             "billing-service/billing.log",
+            // Error records no signature knows: unknown-error templates and bursts.
+            "../unknown-errors/logs/ledger/ledger.log",
         ]
         .iter()
         .map(|f| {
@@ -68,7 +70,7 @@ fn file_spec() -> impl Strategy<Value = FileSpec> {
     (
         0..5usize,
         0..6usize,
-        0..6usize,
+        0..7usize,
         -60..60i32,
         1..250usize,
         any::<bool>(),
@@ -288,9 +290,15 @@ proptest! {
 }
 
 /// Text, Markdown, HTML and NDJSON of a merge equal a scan's too (they render the same
-/// report), on the founding case split four ways.
+/// report), on the founding case and the unknown-errors fixture split four ways.
 #[test]
-fn every_format_matches_on_the_founding_case() {
+fn every_format_matches_on_the_fixtures() {
+    for case in ["fixtures/founding-case", "fixtures/unknown-errors/logs"] {
+        every_format_matches(case);
+    }
+}
+
+fn every_format_matches(case: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let root = env!("CARGO_MANIFEST_DIR");
     let dir = Path::new(root);
@@ -299,18 +307,13 @@ fn every_format_matches_on_the_founding_case() {
         // Partials may be gzip-compressed (-o NAME.gz).
         let ext = if i % 2 == 0 { "json" } else { "json.gz" };
         let p = tmp.path().join(format!("p{i}.{ext}"));
-        emit(
-            dir,
-            &p,
-            &["--shard", &format!("{i}/4")],
-            &["fixtures/founding-case"],
-        );
+        emit(dir, &p, &["--shard", &format!("{i}/4")], &[case]);
         parts.push(p);
     }
     for f in ["json", "text", "markdown", "html", "ndjson"] {
         let mut a = vec!["scan", "--format", f];
         a.extend(SCAN);
-        a.push("fixtures/founding-case");
+        a.push(case);
         let s = run(dir, &a);
         let mut m: Vec<String> = ["merge", "--format", f]
             .iter()
@@ -322,11 +325,11 @@ fn every_format_matches_on_the_founding_case() {
         assert_eq!(
             String::from_utf8_lossy(&s.stdout),
             String::from_utf8_lossy(&g.stdout),
-            "{f}"
+            "{case} {f}"
         );
-        assert_eq!(s.status.code(), Some(1), "{f}");
-        assert_eq!(g.status.code(), Some(1), "{f}");
-        assert_eq!(s.stderr, g.stderr, "{f}: same warnings on stderr");
+        assert_eq!(s.status.code(), Some(1), "{case} {f}");
+        assert_eq!(g.status.code(), Some(1), "{case} {f}");
+        assert_eq!(s.stderr, g.stderr, "{case} {f}: same warnings on stderr");
     }
 }
 

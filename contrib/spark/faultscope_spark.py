@@ -36,7 +36,7 @@ Options (before the roots):
                             the executors with SparkContext.addFile.
     --rules FILE            extra signatures (repeatable): shipped to the executors and
                             given to both scan and merge.
-    --format F, -o FILE, --gap D, --display-tz Z, --exit-zero
+    --format F, -o FILE, --gap D, --display-tz Z, --exit-zero, --burst-min N
                             passed to `faultscope merge` (the report options).
     --keep-partials DIR     also write the partial results to DIR (part-00000.json, ...).
     --master URL            Spark master when not run through spark-submit.
@@ -86,6 +86,7 @@ def parse_args(argv):
     p.add_argument("--gap")
     p.add_argument("--display-tz")
     p.add_argument("--exit-zero", action="store_true")
+    p.add_argument("--burst-min")
     p.add_argument("--keep-partials")
     p.add_argument("--master")
     args = p.parse_args(own)
@@ -307,6 +308,8 @@ def main(argv):
         cmd += ["--display-tz", args.display_tz]
     if args.exit_zero:
         cmd.append("--exit-zero")
+    if args.burst_min:
+        cmd += ["--burst-min", args.burst_min]
     for r in args.rules:
         cmd += ["--rules", r]
     code = subprocess.call(cmd + ["--"] + paths)

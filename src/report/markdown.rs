@@ -343,6 +343,31 @@ pub fn to_markdown(r: &Report, display: &Zone) -> String {
                     .join(" → ")
             );
             let _ = writeln!(o);
+            if let Some(t) = &i.root_cause.template {
+                let _ = writeln!(
+                    o,
+                    "Root cause: an error no signature knows burst, `{}`: {} (×{} in this window, {} elsewhere{}).",
+                    t.id,
+                    md(&t.text),
+                    t.count,
+                    t.background,
+                    t.exception
+                        .as_deref()
+                        .map(|e| format!("; exception `{e}`"))
+                        .unwrap_or_default()
+                );
+                let _ = writeln!(o);
+            }
+            for t in &i.new_templates {
+                let _ = writeln!(
+                    o,
+                    "Also new in this window: `{}`: {} (×{}).",
+                    t.id,
+                    md(&t.text),
+                    t.count
+                );
+                let _ = writeln!(o);
+            }
             if let Some(c) = &i.culprit {
                 let _ = writeln!(
                     o,
@@ -600,6 +625,32 @@ pub fn to_markdown(r: &Report, display: &Zone) -> String {
                 } else {
                     String::new()
                 }
+            );
+        }
+        let _ = writeln!(o);
+    }
+
+    // ---- Unknown errors (templates of records no signature matched).
+    if !r.templates.is_empty() {
+        let _ = writeln!(o, "### Unknown errors and warnings");
+        let _ = writeln!(o);
+        let _ = writeln!(
+            o,
+            "| count | level | template | services | first | last | bursts |"
+        );
+        let _ = writeln!(o, "|---|---|---|---|---|---|---|");
+        for t in r.templates.iter().take(20) {
+            let _ = writeln!(
+                o,
+                "| {} | {} | `{}` {} | {} | {} | {} | {} |",
+                t.count,
+                t.level.as_str(),
+                t.id,
+                md(&t.text),
+                md(&t.services.join(", ")),
+                t.first.map(day).unwrap_or_default(),
+                t.last.map(day).unwrap_or_default(),
+                t.bursts
             );
         }
         let _ = writeln!(o);

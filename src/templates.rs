@@ -1,0 +1,1609 @@
+//! Template mining: unknown error messages → templates with stable ids.
+//!
+//! Input: messages (the head line of a log record with its timestamp/level/thread/logger
+//! prefix stripped, see [`strip_prefix`]). Output: a [`Clustering`]: one template per group
+//! of messages that differ only in their variable parts, and for each message its template.
+//!
+//! How (one built-in configuration, no per-dataset tuning):
+//! 1. **Mask** ([`mask`]): numbers, hex ids, UUIDs, IPv4/IPv6 addresses (with ports), paths,
+//!    URLs, e-mail addresses and quoted values become `<*>`; a token keeps its letters and
+//!    punctuation (`blk_-6330812010936261924` → `blk_<*>`, `taskID[2019352994]` →
+//!    `taskID[<*>]`), so exception class names and identifiers survive. Runs of masked
+//!    pieces joined by `.`, `:`, `-`, `/`, ... collapse into one `<*>` (`10.0.0.1:8080`).
+//! 2. **Deduplicate**: identical masked messages share one key (a hash map, per thread,
+//!    merged in input order). This is the per-line cost; everything after runs once per
+//!    distinct masked message, so mining speed is the masking speed.
+//! 3. **Cluster** the distinct masked messages, weighted by count, in a deterministic order:
+//!    messages are grouped by token count; within a group, a token is a *constant* when it
+//!    is frequent at its position (the "longest common pattern" idea of Brain, Yu et al.
+//!    2023): each message's constants are the tokens that share its most common
+//!    (position, token) frequency; messages with the same constants form a cluster, and
+//!    clusters whose templates differ in a single column holding many distinct values are
+//!    merged (that column is a variable). See `cluster` below for the exact rules.
+//! 4. **Ids**: a template's id is a 64-bit FNV-1a hash of its text, printed as 16 hex
+//!    digits: the same text gets the same id on every run, for `-j1` and `-j8`.
+
+use crate::level::{Level, LevelRecord};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// The wildcard written for a masked value.
+pub const WILDCARD: &str = "<*>";
+
+// ---------------------------------------------------------------------------------------
+// Fast hashing (FxHash): keys are our own masked text, not attacker-controlled in a way
+// that matters for a one-shot CLI run.
+
+/// FxHasher (rustc's hasher): a multiply-rotate over 8-byte words.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ w).wrapping_mul(FX_SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(buf) ^ ((rest.len() as u64) << 59));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// A `HashMap` with [`FxHasher`].
+pub type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// FNV-1a, 64 bit: the stable template id hash (documented, reproducible anywhere).
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The stable id of a template text: 16 lowercase hex digits.
+pub fn template_id(text: &str) -> String {
+    format!("{:016x}", fnv1a64(text.as_bytes()))
+}
+
+// ---------------------------------------------------------------------------------------
+// Masking.
+
+const WS: u8 = 0;
+const DIGIT: u8 = 1;
+const ALPHA: u8 = 2;
+const PUNCT: u8 = 3;
+
+const fn byte_classes() -> [u8; 256] {
+    let mut t = [PUNCT; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = if c == b' ' || c == b'\t' || c == b'\r' || c == b'\n' || c == 0x0b || c == 0x0c {
+            WS
+        } else if c.is_ascii_digit() {
+            DIGIT
+        } else if c.is_ascii_alphabetic() || c >= 0x80 {
+            ALPHA
+        } else {
+            PUNCT
+        };
+        i += 1;
+    }
+    t
+}
+
+static CLASS: [u8; 256] = byte_classes();
+
+#[inline]
+fn class(b: u8) -> u8 {
+    CLASS[b as usize]
+}
+
+/// Punctuation that joins the pieces of one value (`10.0.0.1:8080`, `2019-08-21`,
+/// `msra-sa-41/10.190.173.170`): masked pieces joined by these collapse into one `<*>`.
+#[inline]
+fn is_joiner(b: u8) -> bool {
+    matches!(
+        b,
+        b'.' | b':' | b'-' | b'_' | b'/' | b'#' | b'+' | b',' | b'@' | b'%'
+    )
+}
+
+#[inline]
+fn is_hex(b: u8) -> bool {
+    b.is_ascii_hexdigit()
+}
+
+/// End of an IPv6 or MAC address starting at `i` (groups of at most 4 hex digits joined
+/// by `:`, at least 3 groups or a `::`, a digit somewhere), or `i` when there is none.
+fn ipv6_end(tok: &[u8], i: usize) -> usize {
+    let mut e = i;
+    let (mut colons, mut double, mut digit, mut group) = (0, false, false, 0);
+    while e < tok.len() {
+        let c = tok[e];
+        if c == b':' {
+            if group > 4 {
+                return i;
+            }
+            if e + 1 < tok.len() && tok[e + 1] == b':' {
+                double = true;
+            }
+            colons += 1;
+            group = 0;
+        } else if is_hex(c) {
+            digit |= c.is_ascii_digit();
+            group += 1;
+        } else if c == b'.' && colons >= 2 {
+            // `::ffff:10.0.0.1`: the IPv4 tail.
+            e += 1;
+            while e < tok.len() && (tok[e].is_ascii_digit() || tok[e] == b'.') {
+                e += 1;
+            }
+            break;
+        } else {
+            break;
+        }
+        e += 1;
+    }
+    while e > i && tok[e - 1] == b':' && !(e >= 2 && tok[e - 2] == b':') {
+        e -= 1;
+    }
+    if group > 4
+        || !digit
+        || !(colons >= 2 || double)
+        || (e < tok.len() && is_word_byte(tok[e]) && tok[e] != b'.')
+    {
+        return i;
+    }
+    e
+}
+
+/// `csnsu.nsuok.edu`, `host8.topspot.net`, `c51471f2c.cable.wanadoo.nl`: a dotted name
+/// ending in a common generic top-level domain, or in a two-letter country code after at
+/// least two dots. (Java names end in a class name; `workerEnv.init` is no host.)
+fn is_hostname(w: &[u8]) -> bool {
+    const GENERIC: [&[u8]; 14] = [
+        b"com",
+        b"net",
+        b"org",
+        b"edu",
+        b"gov",
+        b"mil",
+        b"info",
+        b"biz",
+        b"io",
+        b"local",
+        b"internal",
+        b"lan",
+        b"localdomain",
+        b"arpa",
+    ];
+    let dots = w.iter().filter(|&&c| c == b'.').count();
+    let Some(last) = w.rsplit(|&c| c == b'.').next() else {
+        return false;
+    };
+    if dots == 0 || !w[0].is_ascii_alphanumeric() {
+        return false;
+    }
+    GENERIC.contains(&last)
+        || (dots >= 2 && last.len() == 2 && last.iter().all(u8::is_ascii_lowercase))
+}
+
+#[inline]
+fn is_word_byte(b: u8) -> bool {
+    class(b) == DIGIT || class(b) == ALPHA || matches!(b, b'.' | b'_' | b'-')
+}
+
+/// Masks the variable parts of one message and writes its tokens, separated by single
+/// spaces, to `out` (cleared first). See the module docs for the rules.
+pub fn mask(msg: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let n = msg.len();
+    let mut i = 0;
+    while i < n {
+        // Skip whitespace.
+        while i < n && class(msg[i]) == WS {
+            i += 1;
+        }
+        if i >= n {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(b' ');
+        }
+        // A token runs to the next whitespace, except that a double-quoted span may hold
+        // spaces.
+        let start = i;
+        let mut end = i;
+        let mut seen = 0u8; // bit per byte class met
+        while end < n {
+            let c = class(msg[end]);
+            if c == WS {
+                break;
+            }
+            seen |= 1 << c;
+            if msg[end] == b'"' {
+                if let Some(q) = memchr::memchr(b'"', &msg[end + 1..]) {
+                    end += q + 2;
+                    continue;
+                }
+            }
+            end += 1;
+        }
+        let tok = &msg[start..end];
+        let tok_out = out.len();
+        let after_value = prev_token_is_value(out, tok_out);
+        // Fast paths: a plain lowercase word and a plain number.
+        if seen == 1 << ALPHA
+            && !after_value
+            && !tok[0].is_ascii_uppercase()
+            && (tok.len() < 8 || !tok.iter().all(|&c| is_hex(c)))
+        {
+            out.extend_from_slice(tok);
+            i = end;
+            continue;
+        }
+        if seen == 1 << DIGIT {
+            out.extend_from_slice(WILDCARD.as_bytes());
+            i = end;
+            continue;
+        }
+        if is_date_word(tok) && date_context(msg, end, out) {
+            out.extend_from_slice(WILDCARD.as_bytes());
+        } else if after_value && absorb_unit(tok, out, tok_out) {
+            // `30 ms`, `18.4 KB)`: the unit belongs to the value before it.
+        } else {
+            mask_token(tok, out);
+        }
+        if matches!(out.last(), Some(b')' | b']' | b',' | b';' | b'.' | b':')) {
+            collapse_annotation(out);
+        }
+        i = end;
+    }
+}
+
+/// Did the token before `tok_out` (the output position of the current token, after its
+/// separating space) end in a masked value?
+#[inline]
+fn prev_token_is_value(out: &[u8], tok_out: usize) -> bool {
+    tok_out >= 4 && &out[tok_out - 4..tok_out - 1] == WILDCARD.as_bytes()
+}
+
+/// `<*> (<*>)`, `<*> ()`: a bracketed annotation of the value before it (`2034 bytes
+/// (1.98 KB)`, `from 1.2.3.4 (host.example.com)`) joins that value.
+fn collapse_annotation(out: &mut Vec<u8>) {
+    let ls = memchr::memrchr(b' ', out).map_or(0, |i| i + 1);
+    if ls == 0 {
+        return;
+    }
+    let last = &out[ls..];
+    let mut e = last.len();
+    while e > 0 && matches!(last[e - 1], b',' | b';' | b'.' | b':') {
+        e -= 1;
+    }
+    if !matches!(&last[..e], b"(<*>)" | b"[<*>]" | b"()" | b"[]") || !prev_token_is_value(out, ls) {
+        return;
+    }
+    let tail: Vec<u8> = last[e..].to_vec();
+    out.truncate(ls - 1);
+    out.extend_from_slice(&tail);
+}
+
+/// If `tok` is a unit (`ms`, `KB)`, `sec,`), drops it, keeps its closing punctuation on
+/// the value before it and returns true.
+fn absorb_unit(tok: &[u8], out: &mut Vec<u8>, tok_out: usize) -> bool {
+    const UNITS: [&[u8]; 28] = [
+        b"bytes", b"B", b"KB", b"MB", b"GB", b"TB", b"KiB", b"MiB", b"GiB", b"kB", b"k", b"K",
+        b"M", b"G", b"ms", b"us", b"ns", b"s", b"sec", b"secs", b"seconds", b"min", b"mins",
+        b"minutes", b"h", b"hours", b"days", b"%",
+    ];
+    let mut e = tok.len();
+    while e > 0 && matches!(tok[e - 1], b')' | b']' | b',' | b';' | b'.') {
+        e -= 1;
+    }
+    if !UNITS.iter().any(|u| &tok[..e] == *u) {
+        return false;
+    }
+    out.truncate(tok_out - 1);
+    out.extend_from_slice(&tok[e..]);
+    true
+}
+
+/// Month and weekday names (a date word; masked only in a date context).
+const DATE_WORDS: [&[u8]; 40] = [
+    b"Jan",
+    b"January",
+    b"Feb",
+    b"February",
+    b"Mar",
+    b"March",
+    b"Apr",
+    b"April",
+    b"May",
+    b"Jun",
+    b"June",
+    b"Jul",
+    b"July",
+    b"Aug",
+    b"August",
+    b"Sep",
+    b"Sept",
+    b"September",
+    b"Oct",
+    b"October",
+    b"Nov",
+    b"November",
+    b"Dec",
+    b"December",
+    b"Mon",
+    b"Monday",
+    b"Tue",
+    b"Tuesday",
+    b"Wed",
+    b"Wednesday",
+    b"Thu",
+    b"Thursday",
+    b"Fri",
+    b"Friday",
+    b"Sat",
+    b"Saturday",
+    b"Sun",
+    b"Sunday",
+    b"Tues",
+    b"Thurs",
+];
+
+#[inline]
+fn is_date_word(t: &[u8]) -> bool {
+    if t.len() < 3 || t.len() > 10 || !t[0].is_ascii_uppercase() {
+        return false;
+    }
+    let t = t.strip_suffix(b",").unwrap_or(t);
+    t.len() >= 3 && t[0].is_ascii_uppercase() && DATE_WORDS.contains(&t)
+}
+
+/// A date word is part of a date when the token before it is masked or the next token
+/// starts with a digit or is another date word (`Fri Jul  1 07:57:30 2005`).
+fn date_context(msg: &[u8], end: usize, out: &[u8]) -> bool {
+    let prev_masked = out.ends_with(b"<*> ");
+    let mut i = end;
+    while i < msg.len() && class(msg[i]) == WS {
+        i += 1;
+    }
+    let mut j = i;
+    while j < msg.len() && class(msg[j]) != WS {
+        j += 1;
+    }
+    let next = &msg[i..j];
+    prev_masked
+        || next.first().is_some_and(u8::is_ascii_digit)
+        || (!next.is_empty() && is_date_word(next))
+}
+
+/// Masks one token (no whitespace outside double quotes).
+fn mask_token(tok: &[u8], out: &mut Vec<u8>) {
+    // Leading and trailing brackets/punctuation stay around the core.
+    let mut a = 0;
+    while a < tok.len() && matches!(tok[a], b'(' | b'[' | b'{' | b'<' | b'=') {
+        a += 1;
+    }
+    let mut b = tok.len();
+    while b > a
+        && matches!(
+            tok[b - 1],
+            b')' | b']' | b'}' | b'>' | b',' | b';' | b'.' | b':' | b'!' | b'?'
+        )
+    {
+        b -= 1;
+    }
+    let core = &tok[a..b];
+    if whole_token_variable(core) {
+        out.extend_from_slice(&tok[..a]);
+        out.extend_from_slice(WILDCARD.as_bytes());
+        out.extend_from_slice(&tok[b..]);
+        return;
+    }
+    mask_pieces(tok, out);
+}
+
+/// Paths, URLs, e-mail addresses and UUIDs: the whole token is the value.
+fn whole_token_variable(core: &[u8]) -> bool {
+    if core.len() < 2 {
+        return false;
+    }
+    let c0 = core[0];
+    // Unix paths, home/relative paths, Windows drive paths, UNC paths.
+    if (c0 == b'/' && core[1] != b'/' && class(core[1]) != WS)
+        || core.starts_with(b"~/")
+        || core.starts_with(b"./")
+        || core.starts_with(b"../")
+        || core.starts_with(b"\\\\")
+        || (core.len() > 2 && c0.is_ascii_alphabetic() && core[1] == b':' && core[2] == b'\\')
+    {
+        return true;
+    }
+    // URLs.
+    if memchr::memchr(b':', core).is_some_and(|i| core[i..].starts_with(b"://")) {
+        return true;
+    }
+    // E-mail: local@domain.tld.
+    if let Some(at) = memchr::memchr(b'@', core) {
+        if at > 0
+            && class(core[at - 1]) != PUNCT
+            && core[at + 1..].contains(&b'.')
+            && core[at + 1..]
+                .first()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+            && core[at + 1..]
+                .iter()
+                .all(|&c| c.is_ascii_alphanumeric() || c == b'.' || c == b'-')
+            && core[at + 1..]
+                .iter()
+                .rev()
+                .take_while(|&&c| c != b'.')
+                .all(|c| c.is_ascii_alphabetic())
+        {
+            return true;
+        }
+    }
+    // UUID 8-4-4-4-12.
+    if core.len() == 36
+        && core.iter().enumerate().all(|(i, &c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == b'-'
+            } else {
+                is_hex(c)
+            }
+        })
+    {
+        return true;
+    }
+    false
+}
+
+/// Piece-wise masking inside a token: alphanumeric runs holding a digit (or long hex runs)
+/// become `<*>`, quoted spans become `<*>`, joined masked runs collapse.
+fn mask_pieces(tok: &[u8], out: &mut Vec<u8>) {
+    let n = tok.len();
+    let mut i = 0;
+    // Output position just after the last `<*>` written, if nothing but joiners followed.
+    let mut last_var_end: Option<usize> = None;
+    let mut pending_join: usize = 0; // joiner bytes written since the last `<*>`
+    while i < n {
+        let c = tok[i];
+        let cl = class(c);
+        if cl == PUNCT {
+            // Double-quoted span (may hold spaces) or single-quoted value at a word start.
+            if c == b'"' {
+                if let Some(q) = memchr::memchr(b'"', &tok[i + 1..]) {
+                    let inner = &tok[i + 1..i + 1 + q];
+                    if inner.iter().any(|&c| class(c) == WS) {
+                        // A quoted phrase (`"GET /api HTTP/1.1"`) keeps its words.
+                        out.push(b'"');
+                        let mut tmp = Vec::new();
+                        mask(inner, &mut tmp);
+                        out.extend_from_slice(&tmp);
+                        out.push(b'"');
+                        last_var_end = None;
+                        pending_join = 0;
+                        i += q + 2;
+                        continue;
+                    }
+                    emit_var(out, &mut last_var_end, &mut pending_join, true);
+                    i += q + 2;
+                    continue;
+                }
+            } else if c == b'\'' && (i == 0 || class(tok[i - 1]) != ALPHA) {
+                if let Some(q) = memchr::memchr(b'\'', &tok[i + 1..]) {
+                    let close = i + 1 + q;
+                    if close + 1 >= n || class(tok[close + 1]) == PUNCT {
+                        emit_var(out, &mut last_var_end, &mut pending_join, true);
+                        i = close + 1;
+                        continue;
+                    }
+                }
+            }
+            // A sign directly before digits belongs to the number.
+            if (c == b'-' || c == b'+' || c == b'<' || c == b'>' || c == b'~')
+                && i + 1 < n
+                && class(tok[i + 1]) == DIGIT
+                && (i == 0 || class(tok[i - 1]) == PUNCT)
+            {
+                i += 1;
+                continue;
+            }
+            out.push(c);
+            if last_var_end.is_some() && is_joiner(c) {
+                pending_join += 1;
+            } else {
+                last_var_end = None;
+                pending_join = 0;
+            }
+            i += 1;
+            continue;
+        }
+        // IPv6 (`fe80::1ff:fe23:4567:890a`, `::ffff:10.0.0.1`) and MAC addresses.
+        if (i == 0 || !is_word_byte(tok[i - 1])) && is_hex(c) {
+            let e = ipv6_end(tok, i);
+            if e > i {
+                emit_var(out, &mut last_var_end, &mut pending_join, false);
+                i = e;
+                continue;
+            }
+        }
+        // A dotted/dashed word with a numeric piece (`220-135-151-1.hinet-ip.hinet.net`,
+        // `node-148`, `core.114`) is one value.
+        if i == 0 || !is_word_byte(tok[i - 1]) {
+            let mut e = i;
+            let mut pieces = 1;
+            let mut numeric_piece = class(tok[i]) == DIGIT;
+            while e < n && is_word_byte(tok[e]) {
+                if matches!(tok[e], b'.' | b'_' | b'-') && e + 1 < n && class(tok[e + 1]) != PUNCT {
+                    pieces += 1;
+                    numeric_piece |= class(tok[e + 1]) == DIGIT;
+                }
+                e += 1;
+            }
+            while e > i && matches!(tok[e - 1], b'.' | b'_' | b'-') {
+                e -= 1;
+            }
+            if pieces >= 2 && (numeric_piece || is_hostname(&tok[i..e])) {
+                emit_var(out, &mut last_var_end, &mut pending_join, false);
+                i = e;
+                continue;
+            }
+        }
+        // An alphanumeric run.
+        let s = i;
+        let mut digits = false;
+        let mut all_hex = true;
+        while i < n {
+            let k = class(tok[i]);
+            if k == DIGIT {
+                digits = true;
+            } else if k == ALPHA {
+                all_hex &= is_hex(tok[i]);
+            } else {
+                break;
+            }
+            i += 1;
+        }
+        let len = i - s;
+        // `SOCKS5`, `ipv6`, `sha256`, `eth0`: a word with a few trailing digits is a name.
+        let name_like = digits
+            && len >= 3
+            && tok[s].is_ascii_alphabetic()
+            && tok[s + 1].is_ascii_alphabetic()
+            && tok[s..i].iter().filter(|c| c.is_ascii_digit()).count() <= 3
+            && !(all_hex && len >= 8);
+        if (digits && !name_like) || (all_hex && len >= 8) {
+            emit_var(out, &mut last_var_end, &mut pending_join, false);
+        } else {
+            out.extend_from_slice(&tok[s..i]);
+            last_var_end = None;
+            pending_join = 0;
+        }
+    }
+}
+
+#[inline]
+fn emit_var(
+    out: &mut Vec<u8>,
+    last_var_end: &mut Option<usize>,
+    pending_join: &mut usize,
+    quoted: bool,
+) {
+    if let (Some(_), false) = (*last_var_end, quoted) {
+        // `<*>` + joiners + this value: drop the joiners, the value joins the `<*>`.
+        out.truncate(out.len() - *pending_join);
+    } else {
+        out.extend_from_slice(WILDCARD.as_bytes());
+    }
+    *last_var_end = Some(out.len());
+    *pending_join = 0;
+}
+
+/// Masks one message into a new string (convenience for tests and reports).
+pub fn mask_str(msg: &str) -> String {
+    let mut out = Vec::with_capacity(msg.len());
+    mask(msg.as_bytes(), &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+// ---------------------------------------------------------------------------------------
+// Messages from log lines.
+
+const LEVEL_WORDS: [&[u8]; 16] = [
+    b"ERROR",
+    b"ERR",
+    b"WARN",
+    b"WARNING",
+    b"INFO",
+    b"DEBUG",
+    b"TRACE",
+    b"FATAL",
+    b"SEVERE",
+    b"CRITICAL",
+    b"CRIT",
+    b"NOTICE",
+    b"ALERT",
+    b"EMERG",
+    b"FINE",
+    b"CONFIG",
+];
+
+const MONTHS_DAYS: [&[u8]; 19] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+    b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun",
+];
+
+fn is_level_word(t: &[u8]) -> bool {
+    if t.len() < 3 || t.len() > 11 {
+        return false;
+    }
+    let t = t.strip_suffix(b":").unwrap_or(t);
+    let t = if (t.starts_with(b"[") && t.ends_with(b"]"))
+        || (t.starts_with(b"<") && t.ends_with(b">"))
+    {
+        &t[1..t.len() - 1]
+    } else {
+        t
+    };
+    LEVEL_WORDS.iter().any(|w| t.eq_ignore_ascii_case(w))
+}
+
+/// A timestamp-ish or number-ish token: digits plus date/time punctuation only.
+fn is_stamp_token(t: &[u8]) -> bool {
+    if !t.first().is_some_and(|&c| c.is_ascii_digit() || c == b'[') {
+        return false;
+    }
+    let t = t
+        .strip_prefix(b"[")
+        .unwrap_or(t)
+        .strip_suffix(b"]")
+        .unwrap_or(t);
+    let t = t.strip_prefix(b"[").unwrap_or(t);
+    let t = t.strip_suffix(b",").unwrap_or(t);
+    let t = t.strip_suffix(b"]").unwrap_or(t);
+    !t.is_empty()
+        && t.iter().any(u8::is_ascii_digit)
+        && t.iter().all(|&c| {
+            c.is_ascii_digit()
+                || matches!(
+                    c,
+                    b':' | b'.' | b',' | b'/' | b'-' | b'+' | b'T' | b'Z' | b'#' | b'_'
+                )
+        })
+}
+
+fn is_month_or_day(t: &[u8]) -> bool {
+    if t.len() > 4 {
+        return false;
+    }
+    let t = t.strip_prefix(b"[").unwrap_or(t);
+    MONTHS_DAYS.contains(&t)
+}
+
+/// A logger, class or program name: identifier characters with `.`, `$`, `_`, `-`, `/`,
+/// optionally with a `[pid]` or `(...)` suffix, ending in `:` when it closes the prefix.
+fn is_logger_token(t: &[u8]) -> bool {
+    let t = t.strip_suffix(b":").unwrap_or(t);
+    !t.is_empty()
+        && t[0].is_ascii_alphabetic()
+        && t.iter().all(|&c| {
+            c.is_ascii_alphanumeric()
+                || matches!(
+                    c,
+                    b'.' | b'$' | b'_' | b'-' | b'/' | b'[' | b']' | b'(' | b')' | b'@'
+                )
+        })
+}
+
+/// The message of a record's head line: the text after a generic timestamp / level / pid
+/// / `[thread]` / logger prefix. Stops at the first token that is none of those, so an
+/// unknown layout keeps more text (still masked) rather than losing the message.
+///
+/// Handles Spring Boot/logback (`2019-08-21 08:47:10.412 ERROR 5120 --- [main]
+/// c.e.Foo : msg`), log4j (`... ERROR [main] c.e.Foo - msg`), Python (`... - name - ERROR -
+/// msg`), nginx (`2019/08/21 08:00:00 [error] 31#31: *9 msg`), Apache (`[Sun Dec 04
+/// 04:47:44 2005] [error] [client 1.2.3.4] msg`), syslog (`Jun 14 15:16:02 host prog[1]:
+/// msg`) and glog/klog (`E1012 10:20:30.123456 1 file.go:12] msg`).
+pub fn strip_prefix(line: &[u8]) -> &[u8] {
+    let line = record_trim(line);
+    let mut k = 0;
+    let mut stamp = false;
+    let mut level = false;
+    let mut cut = 0;
+    let mut cur = prefix_token(line, 0);
+    while let Some((s, e)) = cur {
+        if k >= 12 {
+            break;
+        }
+        let t = &line[s..e];
+        let next = prefix_token(line, e);
+        let bracket_stamp = k == 0
+            && t.starts_with(b"[")
+            && t.ends_with(b"]")
+            && t.contains(&b':')
+            && t.iter().any(u8::is_ascii_digit);
+        if bracket_stamp || is_stamp_token(t) || is_month_or_day(t) || glog_head(t) {
+            stamp = true;
+        } else if is_level_word(t) {
+            level = true;
+        } else if matches!(t, b"-" | b"---" | b"|" | b":" | b"--") {
+        } else if t.starts_with(b"[") && t.ends_with(b"]") && (stamp || level) {
+            // `[thread]`, `[client ...]`, `[pid 12:tid 34]`: prefix furniture.
+        } else if t.starts_with(b"*") && t[1..].iter().all(u8::is_ascii_digit) && stamp {
+            // nginx connection number `*9`.
+        } else if stamp && t.ends_with(b"]") && t.len() > 1 && !t.starts_with(b"[") {
+            // glog/klog `file.go:123]` closes the prefix.
+            cut = e;
+            break;
+        } else if (stamp || level) && is_logger_token(t) {
+            // `logger:` or `logger :` / `logger -` closes the prefix; a bare word is the
+            // message itself unless a separator follows.
+            if t.ends_with(b":") || t.ends_with(b"]") && next.is_some() && t.contains(&b'.') {
+                cut = e;
+                break;
+            }
+            if let Some((s2, e2)) = next {
+                let n2 = &line[s2..e2];
+                if matches!(n2, b":" | b"-" | b"|") {
+                    cut = e2;
+                    break;
+                }
+                // syslog host before `prog[pid]:`.
+                if !level && n2.ends_with(b":") && is_logger_token(n2) {
+                    cut = e2;
+                    break;
+                }
+            }
+            break;
+        } else {
+            break;
+        }
+        k += 1;
+        cut = e;
+        cur = next;
+    }
+    let mut rest = skip_ws(&line[cut.min(line.len())..]);
+    // Python's `%(asctime)s - %(name)s - %(levelname)s - %(message)s`: a level after the
+    // logger.
+    let word_end = rest
+        .iter()
+        .position(|&c| class(c) == WS)
+        .unwrap_or(rest.len());
+    if word_end < rest.len() && is_level_word(&rest[..word_end]) {
+        let after = skip_ws(&rest[word_end..]);
+        rest = match after {
+            [b'-' | b':' | b'|', b' ', ..] => skip_ws(&after[1..]),
+            _ => after,
+        };
+    }
+    rest
+}
+
+/// The next prefix token at or after `i`: a bracket group may hold spaces (`[client
+/// 1.2.3.4]`, `[Sun Dec 04 04:47:44 2005]`).
+#[inline]
+fn prefix_token(line: &[u8], mut i: usize) -> Option<(usize, usize)> {
+    while i < line.len() && class(line[i]) == WS {
+        i += 1;
+    }
+    if i >= line.len() {
+        return None;
+    }
+    let s = i;
+    if line[i] == b'[' {
+        if let Some(c) = memchr::memchr(b']', &line[i..i + (line.len() - i).min(96)]) {
+            i += c + 1;
+        }
+    }
+    while i < line.len() && class(line[i]) != WS {
+        i += 1;
+    }
+    Some((s, i))
+}
+
+fn skip_ws(s: &[u8]) -> &[u8] {
+    let st = s.iter().position(|&c| class(c) != WS).unwrap_or(s.len());
+    &s[st..]
+}
+
+fn record_trim(line: &[u8]) -> &[u8] {
+    let mut l = line;
+    while let [rest @ .., last] = l {
+        if class(*last) == WS {
+            l = rest;
+        } else {
+            break;
+        }
+    }
+    l
+}
+
+/// `E1012` (glog/klog level letter + MMDD).
+fn glog_head(t: &[u8]) -> bool {
+    t.len() == 5
+        && matches!(t[0], b'I' | b'W' | b'E' | b'F')
+        && t[1..].iter().all(u8::is_ascii_digit)
+}
+
+/// The exception class a line names: `pkg.SomeException: msg`, `Caused by:
+/// pkg.SomeException`, `Exception in thread "main" pkg.X: msg`. `None` for other lines.
+pub fn exception_class(line: &[u8]) -> Option<&str> {
+    let mut l = record_trim(line);
+    while let [first, rest @ ..] = l {
+        if class(*first) == WS {
+            l = rest;
+        } else {
+            break;
+        }
+    }
+    if let Some(r) = l.strip_prefix(b"Caused by: ") {
+        l = r;
+    } else if let Some(r) = l.strip_prefix(b"Suppressed: ") {
+        l = r;
+    } else if l.starts_with(b"Exception in thread ") {
+        // `Exception in thread "main" java.lang.X: msg`
+        let q2 = memchr::memchr(b'"', &l[21..]).map(|q| 21 + q + 1)?;
+        l = &l[q2..];
+        while let [b' ', rest @ ..] = l {
+            l = rest;
+        }
+    }
+    let end = l
+        .iter()
+        .position(|&c| c == b':' || class(c) == WS)
+        .unwrap_or(l.len());
+    let name = &l[..end];
+    if end < l.len() && l[end] != b':' {
+        return None;
+    }
+    let simple = name.rsplit(|&c| c == b'.' || c == b'$').next()?;
+    let named = [
+        &b"Exception"[..],
+        b"Error",
+        b"Throwable",
+        b"Failure",
+        b"Fault",
+    ]
+    .iter()
+    .any(|s| simple.ends_with(s));
+    if !named || !name.contains(&b'.') || simple.is_empty() {
+        return None;
+    }
+    if !name
+        .iter()
+        .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'$' | b'_'))
+    {
+        return None;
+    }
+    std::str::from_utf8(name).ok()
+}
+
+// ---------------------------------------------------------------------------------------
+// Deduplication of masked messages.
+
+/// Distinct masked messages in first-seen order, with counts.
+#[derive(Default, Clone, Debug)]
+pub struct Distinct {
+    index: FxHashMap<Box<[u8]>, u32>,
+    /// Masked text per key, first-seen order.
+    pub keys: Vec<Box<[u8]>>,
+    /// Messages per key.
+    pub counts: Vec<u64>,
+    scratch: Vec<u8>,
+}
+
+impl Distinct {
+    /// An empty set.
+    pub fn new() -> Distinct {
+        Distinct::default()
+    }
+
+    /// Masks `msg` and returns its key.
+    #[inline]
+    pub fn add(&mut self, msg: &[u8]) -> u32 {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        mask(msg, &mut scratch);
+        let k = self.add_masked(&scratch, 1);
+        self.scratch = scratch;
+        k
+    }
+
+    /// Adds an already masked message `n` times.
+    #[inline]
+    pub fn add_masked(&mut self, masked: &[u8], n: u64) -> u32 {
+        if let Some(&k) = self.index.get(masked) {
+            self.counts[k as usize] += n;
+            return k;
+        }
+        let k = self.keys.len() as u32;
+        let boxed: Box<[u8]> = masked.into();
+        self.index.insert(boxed.clone(), k);
+        self.keys.push(boxed);
+        self.counts.push(n);
+        k
+    }
+
+    /// Appends `other` (later input) to `self`; returns the remap of `other`'s keys.
+    pub fn merge(&mut self, other: Distinct) -> Vec<u32> {
+        other
+            .keys
+            .iter()
+            .zip(&other.counts)
+            .map(|(k, &n)| self.add_masked(k, n))
+            .collect()
+    }
+
+    /// Number of distinct masked messages.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// No messages?
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Clustering.
+
+/// Result of clustering distinct masked messages.
+#[derive(Clone, Debug, Default)]
+pub struct Clustering {
+    /// Template texts (tokens joined by single spaces, `<*>` for variables), in order of
+    /// first appearance of their first key.
+    pub templates: Vec<String>,
+    /// For each distinct key, its template index.
+    pub of_key: Vec<u32>,
+}
+
+/// A column with fewer distinct names than this splits its cluster (one template each).
+const SPLIT_BELOW: usize = 3;
+/// A column with at most this many distinct names, each in at least
+/// [`SPLIT_ENUM_MIN_COUNT`] messages, also splits: an enumeration such as `VM Paused` /
+/// `VM Resumed` / `VM Started` / `VM Stopped`, not a variable.
+const SPLIT_ENUM_MAX: usize = 6;
+/// See [`SPLIT_ENUM_MAX`].
+const SPLIT_ENUM_MIN_COUNT: u64 = 3;
+
+/// Clusters distinct masked messages, weighted by their counts. The result does not
+/// depend on the order of `d`'s keys except for template numbering (first key first).
+///
+/// 1. Messages are grouped by token count.
+/// 2. In a group, each (position, token) has a frequency: the messages holding it. Each
+///    message's *longest common pattern* is the set of its tokens sharing the frequency
+///    value most of its tokens have (ties: the rarer value, the more specific pattern).
+///    Tokens of one event occur together, so they share a frequency; variables spread
+///    over many values and tokens shared with other events are more frequent.
+///    Messages with the same pattern form a cluster.
+/// 3. A cluster's columns that hold more than one token are variables, except that a
+///    column of names (tokens with a letter) that is an enumeration splits the cluster:
+///    fewer than [`SPLIT_BELOW`] distinct names, or at most [`SPLIT_ENUM_MAX`] names each
+///    seen [`SPLIT_ENUM_MIN_COUNT`] times. The column with the fewest names splits first,
+///    then each part is examined again.
+pub fn cluster(d: &Distinct) -> Clustering {
+    let mut intern = Interner::new();
+    let seqs: Vec<Vec<u32>> = d.keys.iter().map(|k| tokenize(&mut intern, k)).collect();
+    // Tokens without a letter (`<*>`, `(<*>)`, `<*>,`, `()`, `****`) are values.
+    let valueish: Vec<bool> = intern
+        .text
+        .iter()
+        .map(|t| !t.iter().any(|c| c.is_ascii_alphabetic() || *c >= 0x80))
+        .collect();
+    let ctx = Ctx {
+        seqs: &seqs,
+        counts: &d.counts,
+        valueish: &valueish,
+    };
+    let mut by_len: std::collections::BTreeMap<usize, Vec<u32>> = Default::default();
+    for (k, s) in seqs.iter().enumerate() {
+        by_len.entry(s.len()).or_default().push(k as u32);
+    }
+    let mut clusters: Vec<(Vec<u32>, Vec<u32>)> = Vec::new(); // (template, keys)
+    let mut freq: FxHashMap<(usize, u32), u64> = FxHashMap::default();
+    let mut fs: Vec<u64> = Vec::new();
+    for (_, keys) in by_len {
+        freq.clear();
+        for &k in &keys {
+            for (p, &t) in seqs[k as usize].iter().enumerate() {
+                if t != WILD {
+                    *freq.entry((p, t)).or_default() += d.counts[k as usize];
+                }
+            }
+        }
+        let mut groups: Vec<Vec<u32>> = Vec::new();
+        let mut group_of: FxHashMap<Vec<(usize, u32)>, usize> = FxHashMap::default();
+        for &k in &keys {
+            let seq = &seqs[k as usize];
+            fs.clear();
+            fs.extend(
+                seq.iter()
+                    .enumerate()
+                    .filter(|(_, &t)| t != WILD)
+                    .map(|(p, &t)| freq[&(p, t)]),
+            );
+            fs.sort_unstable();
+            // The frequency value shared by most tokens; ties go to the rarer value.
+            let mut best = (0usize, 0u64);
+            let mut i = 0;
+            while i < fs.len() {
+                let mut j = i;
+                while j < fs.len() && fs[j] == fs[i] {
+                    j += 1;
+                }
+                if j - i > best.0 {
+                    best = (j - i, fs[i]);
+                }
+                i = j;
+            }
+            let lcp: Vec<(usize, u32)> = seq
+                .iter()
+                .enumerate()
+                .filter(|(p, &t)| t != WILD && freq[&(*p, t)] == best.1)
+                .map(|(p, &t)| (p, t))
+                .collect();
+            let g = *group_of.entry(lcp).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[g].push(k);
+        }
+        for g in groups {
+            refine(&ctx, g, &mut clusters);
+        }
+    }
+    finish_clusters(&intern, clusters, seqs.len())
+}
+
+struct Ctx<'a> {
+    seqs: &'a [Vec<u32>],
+    counts: &'a [u64],
+    valueish: &'a [bool],
+}
+
+/// Splits a cluster on its enumeration columns (fewest names first) and emits one
+/// template per part; other columns with several tokens become `<*>`.
+fn refine(ctx: &Ctx, group: Vec<u32>, out: &mut Vec<(Vec<u32>, Vec<u32>)>) {
+    let seqs = ctx.seqs;
+    let mut tpl = seqs[group[0] as usize].clone();
+    let mut split: Option<(usize, usize)> = None; // (distinct names, position)
+    let mut vals: Vec<(u32, u64)> = Vec::new();
+    for (p, slot) in tpl.iter_mut().enumerate() {
+        vals.clear();
+        for &k in &group {
+            let t = seqs[k as usize][p];
+            let n = ctx.counts[k as usize];
+            match vals.iter_mut().find(|(v, _)| *v == t) {
+                Some((_, c)) => *c += n,
+                None => vals.push((t, n)),
+            }
+            if vals.len() > SPLIT_ENUM_MAX + 1 {
+                break;
+            }
+        }
+        if vals.len() == 1 {
+            continue;
+        }
+        *slot = WILD;
+        let names = vals.iter().all(|&(v, _)| !ctx.valueish[v as usize]);
+        let enumeration = names
+            && (vals.len() < SPLIT_BELOW
+                || (vals.len() <= SPLIT_ENUM_MAX
+                    && vals.iter().all(|&(_, c)| c >= SPLIT_ENUM_MIN_COUNT)));
+        if enumeration && split.map_or(true, |(u, _)| vals.len() < u) {
+            split = Some((vals.len(), p));
+        }
+    }
+    let Some((_, p)) = split else {
+        out.push((tpl, group));
+        return;
+    };
+    let mut parts: Vec<(u32, Vec<u32>)> = Vec::new();
+    for k in group {
+        let v = seqs[k as usize][p];
+        match parts.iter_mut().find(|(t, _)| *t == v) {
+            Some((_, ks)) => ks.push(k),
+            None => parts.push((v, vec![k])),
+        }
+    }
+    for (_, ks) in parts {
+        refine(ctx, ks, out);
+    }
+}
+
+/// Numbers clusters by their first key and merges clusters with the same template text
+/// (same text, same id).
+fn finish_clusters(
+    intern: &Interner,
+    mut clusters: Vec<(Vec<u32>, Vec<u32>)>,
+    nkeys: usize,
+) -> Clustering {
+    clusters.sort_by_key(|(_, ks)| ks.iter().copied().min());
+    let mut templates: Vec<String> = Vec::new();
+    let mut by_text: FxHashMap<String, u32> = FxHashMap::default();
+    let mut of_key = vec![0u32; nkeys];
+    for (tpl, ks) in clusters {
+        let mut text = Vec::new();
+        for (i, &t) in tpl.iter().enumerate() {
+            if i > 0 {
+                text.push(b' ');
+            }
+            text.extend_from_slice(&intern.text[t as usize]);
+        }
+        let text = String::from_utf8_lossy(&text).into_owned();
+        let id = *by_text.entry(text.clone()).or_insert_with(|| {
+            templates.push(text);
+            templates.len() as u32 - 1
+        });
+        for k in ks {
+            of_key[k as usize] = id;
+        }
+    }
+    Clustering { templates, of_key }
+}
+
+/// Token interning for clustering; id 0 is `<*>`.
+struct Interner {
+    ids: FxHashMap<Vec<u8>, u32>,
+    text: Vec<Vec<u8>>,
+}
+
+const WILD: u32 = 0;
+
+impl Interner {
+    fn new() -> Interner {
+        let mut i = Interner {
+            ids: FxHashMap::default(),
+            text: Vec::new(),
+        };
+        i.id(WILDCARD.as_bytes());
+        i
+    }
+    fn id(&mut self, t: &[u8]) -> u32 {
+        if let Some(&k) = self.ids.get(t) {
+            return k;
+        }
+        let k = self.text.len() as u32;
+        self.ids.insert(t.to_vec(), k);
+        self.text.push(t.to_vec());
+        k
+    }
+}
+
+fn tokenize(intern: &mut Interner, key: &[u8]) -> Vec<u32> {
+    key.split(|&c| c == b' ')
+        .filter(|t| !t.is_empty())
+        .map(|t| intern.id(t))
+        .collect()
+}
+
+/// Mines templates from messages: masks and deduplicates them in parallel (rayon, chunks
+/// merged in input order) and clusters the distinct masked messages. Returns the
+/// clustering and, per message, its template index.
+pub fn mine<S: AsRef<[u8]> + Sync>(messages: &[S]) -> (Clustering, Vec<u32>) {
+    use rayon::prelude::*;
+    const CHUNK: usize = 1 << 14;
+    let parts: Vec<(Distinct, Vec<u32>)> = messages
+        .par_chunks(CHUNK)
+        .map(|chunk| {
+            let mut d = Distinct::new();
+            let ids = chunk.iter().map(|m| d.add(m.as_ref())).collect();
+            (d, ids)
+        })
+        .collect();
+    let mut all = Distinct::new();
+    let mut keys = Vec::with_capacity(messages.len());
+    for (d, ids) in parts {
+        let remap = all.merge(d);
+        keys.extend(ids.into_iter().map(|k| remap[k as usize]));
+    }
+    let c = cluster(&all);
+    let assign = keys.into_iter().map(|k| c.of_key[k as usize]).collect();
+    (c, assign)
+}
+
+// ---------------------------------------------------------------------------------------
+// Unknown errors: templates of the level records no signature matched, and their bursts.
+
+/// Default `--burst-min`: records of one template that make a burst.
+pub const DEFAULT_BURST_MIN: usize = 5;
+/// A burst's rate must be at least this many times the template's rate in the rest of the
+/// scanned span.
+pub const BURST_RATE_FACTOR: f64 = 10.0;
+
+/// One template of unknown error/warning records, with its statistics.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Template {
+    /// `template:` + 16 hex digits of FNV-1a over `text` (see [`template_id`]).
+    pub id: String,
+    /// The template: masked message tokens, `[exception class]` last when the record
+    /// named one.
+    pub text: String,
+    /// Most severe level among its records.
+    pub level: Level,
+    /// The exception class its records name (deepest `Caused by:`), if any.
+    pub exception: Option<String>,
+    /// Records.
+    pub count: u64,
+    /// Records without a usable time.
+    pub undated: u64,
+    /// Earliest record time.
+    pub first: Option<DateTime<Utc>>,
+    /// Latest record time.
+    pub last: Option<DateTime<Utc>>,
+    /// Services with records, sorted.
+    pub services: Vec<String>,
+    /// The first record (index into the record list): the example line.
+    pub example: usize,
+    /// Its records (indices into the record list), in record order.
+    pub records: Vec<usize>,
+}
+
+/// A burst: a window in which one error-level template fired far above its own rate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Burst {
+    /// Template index.
+    pub template: usize,
+    /// First record time in the window.
+    pub start: DateTime<Utc>,
+    /// Last record time in the window.
+    pub end: DateTime<Utc>,
+    /// Error records of the template in the window (indices into the record list).
+    pub records: Vec<usize>,
+    /// Error records of the template outside the window.
+    pub background: u64,
+}
+
+/// Templates and bursts of one scan.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Analysis {
+    /// Templates, ordered by first time (undated last), then id.
+    pub templates: Vec<Template>,
+    /// For each record, its template index.
+    pub of_record: Vec<u32>,
+    /// Bursts by start time, then template.
+    pub bursts: Vec<Burst>,
+}
+
+/// The message mined for a record: its message, plus `[exception class]` when the record
+/// names one that the message does not already show.
+pub fn record_message(r: &LevelRecord) -> String {
+    match &r.exception {
+        Some(e) if !r.message.contains(&**e) => format!("{} [{}]", r.message, e),
+        _ => r.message.to_string(),
+    }
+}
+
+/// Mines the templates of `records` (sorted as [`crate::scan::ScanOutput::unknown`]) and
+/// finds their bursts.
+///
+/// Burst rule, per error-level template: its dated error records chain into windows while
+/// consecutive records are less than `gap` apart. A window is a burst when
+/// 1. it holds at least `burst_min` records, and
+/// 2. its rate, records / max(window length, `gap`), is at least [`BURST_RATE_FACTOR`]
+///    times the template's rate in the rest of the scanned span (`span`): records outside
+///    the window / (span − max(window length, gap)); a template never seen outside the
+///    window has rate 0 there, and
+/// 3. the rest of the span is at least as long as the window (a template that fires all
+///    through the logs has no quieter baseline to burst from: that is its usual rate).
+///
+/// So an error that recurs at its usual rate, however often, never bursts; the same error
+/// arriving five times in a minute after hours of one an hour does.
+pub fn analyze(
+    records: &[LevelRecord],
+    service_of: &dyn Fn(u32) -> String,
+    span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    gap: chrono::Duration,
+    burst_min: usize,
+) -> Analysis {
+    let messages: Vec<String> = records.iter().map(record_message).collect();
+    let (clustering, assign) = mine(&messages);
+    // Per clustered template: its records.
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); clustering.templates.len()];
+    for (i, &t) in assign.iter().enumerate() {
+        members[t as usize].push(i);
+    }
+    let mut templates: Vec<Template> = Vec::new();
+    for (t, recs) in members.into_iter().enumerate() {
+        if recs.is_empty() {
+            continue;
+        }
+        let text = clustering.templates[t].clone();
+        let mut services: Vec<String> = recs.iter().map(|&i| service_of(records[i].file)).collect();
+        services.sort();
+        services.dedup();
+        let mut exceptions: Vec<&str> = recs
+            .iter()
+            .filter_map(|&i| records[i].exception.as_deref())
+            .collect();
+        exceptions.sort_unstable();
+        let exception = most_common(&exceptions).map(str::to_string);
+        let times = recs.iter().filter_map(|&i| records[i].time);
+        templates.push(Template {
+            id: format!("template:{}", template_id(&text)),
+            level: recs
+                .iter()
+                .map(|&i| records[i].level)
+                .min()
+                .expect("records"),
+            exception,
+            count: recs.len() as u64,
+            undated: recs.iter().filter(|&&i| records[i].time.is_none()).count() as u64,
+            first: times.clone().min(),
+            last: times.max(),
+            services,
+            example: recs[0],
+            records: recs,
+            text,
+        });
+    }
+    templates.sort_by(|a, b| {
+        (a.first.is_none(), a.first, &a.id).cmp(&(b.first.is_none(), b.first, &b.id))
+    });
+    let mut of_record = vec![0u32; records.len()];
+    for (t, tpl) in templates.iter().enumerate() {
+        for &i in &tpl.records {
+            of_record[i] = t as u32;
+        }
+    }
+    let mut bursts = Vec::new();
+    if let Some((s0, s1)) = span {
+        let span_len = (s1 - s0).max(chrono::Duration::zero());
+        for (t, tpl) in templates.iter().enumerate() {
+            if tpl.level != Level::Error {
+                continue;
+            }
+            let errs: Vec<usize> = tpl
+                .records
+                .iter()
+                .copied()
+                .filter(|&i| records[i].level == Level::Error && records[i].time.is_some())
+                .collect();
+            if errs.len() < burst_min {
+                continue;
+            }
+            let mut w0 = 0;
+            while w0 < errs.len() {
+                let mut w1 = w0 + 1;
+                while w1 < errs.len()
+                    && records[errs[w1]].time.expect("dated")
+                        - records[errs[w1 - 1]].time.expect("dated")
+                        < gap
+                {
+                    w1 += 1;
+                }
+                let k = w1 - w0;
+                let start = records[errs[w0]].time.expect("dated");
+                let end = records[errs[w1 - 1]].time.expect("dated");
+                let window = (end - start).max(gap);
+                let rest = span_len - window;
+                let background = (errs.len() - k) as u64;
+                if k >= burst_min && rest >= window {
+                    let rate_in = k as f64 / window.num_milliseconds().max(1) as f64;
+                    let rate_out = background as f64 / rest.num_milliseconds().max(1) as f64;
+                    if rate_in >= BURST_RATE_FACTOR * rate_out {
+                        bursts.push(Burst {
+                            template: t,
+                            start,
+                            end,
+                            records: errs[w0..w1].to_vec(),
+                            background,
+                        });
+                    }
+                }
+                w0 = w1;
+            }
+        }
+    }
+    bursts.sort_by_key(|b| (b.start, b.template));
+    Analysis {
+        templates,
+        of_record,
+        bursts,
+    }
+}
+
+/// The most common value of a sorted slice (ties: the first).
+fn most_common<'a>(sorted: &[&'a str]) -> Option<&'a str> {
+    let mut best: Option<(&str, usize)> = None;
+    let mut i = 0;
+    while i < sorted.len() {
+        let mut j = i;
+        while j < sorted.len() && sorted[j] == sorted[i] {
+            j += 1;
+        }
+        if best.map_or(true, |(_, n)| j - i > n) {
+            best = Some((sorted[i], j - i));
+        }
+        i = j;
+    }
+    best.map(|(s, _)| s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_numbers_ids_addresses() {
+        let cases = [
+            ("ledger 42 locked by batch-7", "ledger <*> locked by <*>"),
+            ("took 1.503 s", "took <*>"),
+            ("offset -42 and +7", "offset <*> and <*>"),
+            ("id 0x7f3a9c00 done", "id <*> done"),
+            ("trace deadbeefcafe", "trace <*>"),
+            (
+                "req 3f2a8b1c-0d4e-4f5a-9b6c-7d8e9f0a1b2c failed",
+                "req <*> failed",
+            ),
+            (
+                "req abcdefab-abcd-abcd-abcd-abcdefabcdef failed",
+                "req <*> failed",
+            ),
+            ("from 10.0.0.1:8080 to 192.168.1.20", "from <*> to <*>"),
+            ("peer [fe80::1ff:fe23:4567:890a]:443", "peer [<*>]:<*>"),
+            ("addr 2001:db8::8a2e:370:7334 up", "addr <*> up"),
+            ("via SOCKS5 on eth0", "via SOCKS5 on eth0"),
+            ("from 220-135-151-1.hinet-ip.hinet.net", "from <*>"),
+            ("rhost=csnsu.nsuok.edu user=root", "rhost=<*> user=root"),
+            ("node-148 and core.114", "<*> and <*>"),
+            ("lifetime <1 sec", "lifetime <*>"),
+            ("sent 2034 bytes (1.98 KB), ok", "sent <*>, ok"),
+            (
+                "connection from 1.2.3.4 () at Fri Jul  1 07:57:30 2005",
+                "connection from <*> at <*> <*> <*> <*> <*>",
+            ),
+            (
+                "10.11.10.1 \"GET /v2/servers/detail HTTP/1.1\" status: 200",
+                "<*> \"GET <*> HTTP/<*>\" status: <*>",
+            ),
+            ("open /var/log/app.log: denied", "open <*>: denied"),
+            ("open C:\\logs\\app.log failed", "open <*> failed"),
+            (
+                "GET http://inventory/stock/42 timed out",
+                "GET <*> timed out",
+            ),
+            ("mail to ops@example.com bounced", "mail to <*> bounced"),
+            ("key \"orders\" missing", "key <*> missing"),
+            (
+                "phrase \"no such table: 42\" kept",
+                "phrase \"no such table: <*>\" kept",
+            ),
+            ("user 'alice' denied", "user <*> denied"),
+            ("blk_-6330812010936261924 size 67108864", "<*> size <*>"),
+            ("taskID[2019352994] dealloc", "taskID[<*>] dealloc"),
+            ("appattempt_1445144423722_0020_000001", "<*>"),
+            ("at 2019-08-21T08:47:10.412Z", "at <*>"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(mask_str(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn masking_keeps_exception_classes_and_words() {
+        assert_eq!(
+            mask_str("com.example.ledger.LedgerLockException: ledger 42 locked by batch-7"),
+            "com.example.ledger.LedgerLockException: ledger <*> locked by <*>"
+        );
+        assert_eq!(
+            mask_str("don't  stop   me"),
+            "don't stop me",
+            "apostrophes are not quotes; whitespace is normalised"
+        );
+        assert_eq!(mask_str("Class$Inner@1a2b3c"), "Class$Inner@<*>");
+    }
+
+    #[test]
+    fn prefixes_are_stripped() {
+        let cases: [(&str, &str); 9] = [
+            ("2019-08-21 08:47:10.412 ERROR 5120 --- [io-8080-exec-7] c.e.order.web.OrderController   : request failed", "request failed"),
+            ("2019-08-21 08:47:10,412 ERROR [http-nio-8082-exec-7] c.e.order.OrderService - request failed", "request failed"),
+            ("2019/08/21 08:00:00 [error] 31#31: *9 connect() failed (111: Connection refused)", "connect() failed (111: Connection refused)"),
+            ("[Sun Dec 04 04:47:44 2005] [error] [client 1.2.3.4] Directory index forbidden", "Directory index forbidden"),
+            ("Jun 14 15:16:02 combo sshd(pam_unix)[19937]: check pass; user unknown", "check pass; user unknown"),
+            ("2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: Created MRAppMaster", "Created MRAppMaster"),
+            ("E1012 10:20:30.123456   12345 controller.go:123] sync failed", "sync failed"),
+            ("2019-08-21 08:47:10,412 - ledger - ERROR - lock failed", "lock failed"),
+            ("plain message without prefix", "plain message without prefix"),
+        ];
+        for (line, want) in cases {
+            assert_eq!(
+                String::from_utf8_lossy(strip_prefix(line.as_bytes())),
+                want,
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn exception_classes() {
+        assert_eq!(
+            exception_class(b"com.example.ledger.LedgerLockException: ledger 42 locked"),
+            Some("com.example.ledger.LedgerLockException")
+        );
+        assert_eq!(
+            exception_class(b"Caused by: java.net.SocketTimeoutException: Read timed out\r"),
+            Some("java.net.SocketTimeoutException")
+        );
+        assert_eq!(
+            exception_class(b"Exception in thread \"main\" java.lang.IllegalStateException: x"),
+            Some("java.lang.IllegalStateException")
+        );
+        assert_eq!(
+            exception_class(b"java.lang.OutOfMemoryError"),
+            Some("java.lang.OutOfMemoryError")
+        );
+        assert_eq!(exception_class(b"\tat a.b.C.d(C.java:1)"), None);
+        assert_eq!(exception_class(b"Error: something"), None);
+        assert_eq!(exception_class(b"request failed: timeout"), None);
+    }
+
+    #[test]
+    fn ids_are_stable() {
+        assert_eq!(template_id("a <*> b"), template_id("a <*> b"));
+        assert_ne!(template_id("a <*> b"), template_id("a <*> c"));
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+    }
+
+    #[test]
+    fn mining_groups_variants() {
+        let msgs = [
+            "ledger 42 locked by batch-7",
+            "connection to 10.0.0.1:5432 lost",
+            "ledger 43 locked by batch-9",
+            "connection to 10.0.0.2:5432 lost",
+        ];
+        let (c, assign) = mine(&msgs);
+        assert_eq!(assign[0], assign[2]);
+        assert_eq!(assign[1], assign[3]);
+        assert_ne!(assign[0], assign[1]);
+        assert_eq!(c.templates[assign[0] as usize], "ledger <*> locked by <*>");
+        // Two names in one column are two templates (an enumeration, not a variable).
+        let (_, assign) = mine(&["pool main exhausted", "pool batch exhausted"]);
+        assert_ne!(assign[0], assign[1]);
+    }
+}

@@ -1,0 +1,206 @@
+//! Grouping accuracy of the template miner on the 16 loghub-2k systems, with the single
+//! built-in configuration, against the `EventId` column (ground truth) of each
+//! `*_2k.log_structured.csv`, mining the `Content` column.
+//!
+//! Grouping accuracy (GA, Zhu et al. "Tools and Benchmarks for Automated Log Parsing",
+//! ICSE-SEIP 2019; also the Drain paper's metric): a message is correctly grouped iff the
+//! set of messages in its predicted group equals the set of messages of its ground-truth
+//! event. GA = correctly grouped messages / all messages.
+//!
+//! Needs the research-licensed corpus: set `FAULTSCOPE_LOGHUB` to the `loghub` folder
+//! (`.ci/run` uses `../shared/corpus/loghub`). Without it the test prints "skipped" and
+//! passes. Run with `--nocapture` to see the table (docs/templates.md holds a copy).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+const SYSTEMS: [&str; 16] = [
+    "Android",
+    "Apache",
+    "BGL",
+    "HDFS",
+    "HPC",
+    "Hadoop",
+    "HealthApp",
+    "Linux",
+    "Mac",
+    "OpenSSH",
+    "OpenStack",
+    "Proxifier",
+    "Spark",
+    "Thunderbird",
+    "Windows",
+    "Zookeeper",
+];
+
+/// The floor this implementation reaches with margin (measured 0.970; drain3 with its
+/// default configuration: 0.76; the issue's goal: 0.90).
+const FLOOR_MEAN: f64 = 0.95;
+
+/// RFC 4180 CSV: fields separated by commas, optionally double-quoted with `""` escapes.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if quoted {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    field.push('"');
+                    chars.next();
+                } else {
+                    quoted = false;
+                }
+            } else {
+                field.push(c);
+            }
+            continue;
+        }
+        match c {
+            '"' => quoted = true,
+            ',' => row.push(std::mem::take(&mut field)),
+            '\r' => {}
+            '\n' => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            c => field.push(c),
+        }
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    rows
+}
+
+/// (Content, EventId) per row.
+fn load(dir: &Path, system: &str) -> Vec<(String, String)> {
+    let path = dir
+        .join(system)
+        .join(format!("{system}_2k.log_structured.csv"));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = String::from_utf8_lossy(&bytes);
+    let rows = parse_csv(&text);
+    let header = &rows[0];
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}') == name)
+            .unwrap_or_else(|| panic!("{system}: no {name} column"))
+    };
+    let (content, event) = (col("Content"), col("EventId"));
+    rows[1..]
+        .iter()
+        .filter(|r| r.len() == header.len())
+        .map(|r| (r[content].clone(), r[event].clone()))
+        .collect()
+}
+
+/// Grouping accuracy of `pred` against `truth` (one label per message).
+fn grouping_accuracy<A: std::hash::Hash + Eq, B: std::hash::Hash + Eq>(
+    pred: &[A],
+    truth: &[B],
+) -> f64 {
+    let mut truth_size: HashMap<&B, usize> = HashMap::new();
+    for t in truth {
+        *truth_size.entry(t).or_default() += 1;
+    }
+    // Per predicted group: its size and the truth labels it holds.
+    let mut groups: HashMap<&A, HashMap<&B, usize>> = HashMap::new();
+    for (p, t) in pred.iter().zip(truth) {
+        *groups.entry(p).or_default().entry(t).or_default() += 1;
+    }
+    let mut correct = 0usize;
+    for labels in groups.values() {
+        if labels.len() == 1 {
+            let (t, n) = labels.iter().next().unwrap();
+            if truth_size[t] == *n {
+                correct += n;
+            }
+        }
+    }
+    correct as f64 / pred.len() as f64
+}
+
+#[test]
+fn grouping_accuracy_on_loghub_2k() {
+    let Ok(dir) = std::env::var("FAULTSCOPE_LOGHUB") else {
+        println!("skipped: FAULTSCOPE_LOGHUB not set");
+        return;
+    };
+    let dir = Path::new(&dir);
+    println!(
+        "{:<12} {:>6} {:>7} {:>10} {:>7}",
+        "system", "lines", "events", "templates", "GA"
+    );
+    let mut sum = 0.0;
+    let mut worst: Vec<(f64, &str)> = Vec::new();
+    for sys in SYSTEMS {
+        let rows = load(dir, sys);
+        let msgs: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        let truth: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+        let (c, assign) = faultscope::templates::mine(&msgs);
+        let ga = grouping_accuracy(&assign, &truth);
+        let events = truth.iter().collect::<std::collections::HashSet<_>>().len();
+        println!(
+            "{:<12} {:>6} {:>7} {:>10} {:>7.3}",
+            sys,
+            rows.len(),
+            events,
+            c.templates.len(),
+            ga
+        );
+        if std::env::var("FAULTSCOPE_LOGHUB_DEBUG").is_ok_and(|v| v == sys) {
+            debug_groups(&rows, &c, &assign);
+        }
+        sum += ga;
+        worst.push((ga, sys));
+    }
+    let mean = sum / SYSTEMS.len() as f64;
+    println!(
+        "{:<12} {:>6} {:>7} {:>10} {:>7.3}",
+        "mean", "", "", "", mean
+    );
+    assert!(
+        mean >= FLOOR_MEAN,
+        "mean grouping accuracy {mean:.3} fell below the floor {FLOOR_MEAN}"
+    );
+}
+
+/// Prints the wrongly grouped messages of one system (FAULTSCOPE_LOGHUB_DEBUG=<system>).
+fn debug_groups(rows: &[(String, String)], c: &faultscope::templates::Clustering, assign: &[u32]) {
+    let mut by_truth: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        by_truth.entry(r.1.as_str()).or_default().push(i);
+    }
+    let mut by_pred: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, &p) in assign.iter().enumerate() {
+        by_pred.entry(p).or_default().push(i);
+    }
+    let mut keys: Vec<_> = by_truth.keys().copied().collect();
+    keys.sort();
+    for t in keys {
+        let members = &by_truth[t];
+        let preds: std::collections::BTreeSet<u32> = members.iter().map(|&i| assign[i]).collect();
+        let ok = preds.len() == 1 && by_pred[preds.iter().next().unwrap()].len() == members.len();
+        if ok {
+            continue;
+        }
+        println!(
+            "--- truth {t} ({} msgs) split into {} groups",
+            members.len(),
+            preds.len()
+        );
+        for p in preds {
+            let others = by_pred[&p].iter().filter(|&&i| rows[i].1 != t).count();
+            let ex = members.iter().find(|&&i| assign[i] == p).unwrap();
+            println!(
+                "    pred {:>4} [{}] (+{} from other events) e.g. {}",
+                p, c.templates[p as usize], others, rows[*ex].0
+            );
+        }
+    }
+}
