@@ -38,7 +38,7 @@ Options (before the roots):
                             given to both scan and merge.
     --format F, -o FILE, --gap D, --display-tz Z, --exit-zero, --burst-min N
                             passed to `faultscope merge` (the report options).
-    --keep-partials DIR     also write the partial results to DIR (part-00000.json, ...).
+    --keep-partials DIR     also write the partial results to DIR (part-00000.json.gz, ...).
     --master URL            Spark master when not run through spark-submit.
 
 Everything after `--` is passed to `faultscope scan` on every executor (e.g. --tz, --year,
@@ -56,6 +56,7 @@ executors see temporary paths, not the URLs. Root paths may not contain a comma.
 """
 
 import argparse
+import gzip
 import json
 import os
 import re
@@ -220,15 +221,16 @@ def main(argv):
         return out
 
     def run_scan(exe, extra, scan_roots, cwd):
+        """Runs the scan; returns the partial, gzip-compressed (it travels to the driver)."""
         with tempfile.TemporaryDirectory(prefix="faultscope-part-") as tmp:
-            out = os.path.join(tmp, "part.json")
+            out = os.path.join(tmp, "part.json.gz")
             cmd = [exe, "scan", *extra, "--emit", "partial", "-o", out, *worker_rules(), *scan_args, "--", *scan_roots]
             r = subprocess.run(cmd, cwd=cwd, capture_output=True)
             if r.returncode != 0:
                 raise RuntimeError(
                     f"faultscope scan failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr.decode(errors='replace')}"
                 )
-            with open(out, encoding="utf-8") as f:
+            with open(out, "rb") as f:
                 return f.read()
 
     if mode == "shard":
@@ -274,9 +276,10 @@ def main(argv):
                         scan_roots.append(local)
                         prefixes.append((base + "/", shown[: len(shown) - len(name)]))
                         root_names[local] = shown
-                part = json.loads(run_scan(exe, [], scan_roots, tmp))
+                part = json.loads(gzip.decompress(run_scan(exe, [], scan_roots, tmp)))
                 part = rewrite(part, prefixes, root_names)
-                yield (index, json.dumps(part, ensure_ascii=False, separators=(",", ":")), got)
+                text = json.dumps(part, ensure_ascii=False, separators=(",", ":"))
+                yield (index, gzip.compress(text.encode("utf-8"), 6), got)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
 
@@ -294,10 +297,10 @@ def main(argv):
     parts_dir = args.keep_partials or tempfile.mkdtemp(prefix="faultscope-partials-")
     os.makedirs(parts_dir, exist_ok=True)
     paths = []
-    for index, text, _ in sorted(results, key=lambda r: r[0]):
-        p = os.path.join(parts_dir, f"part-{index:05d}.json")
-        with open(p, "w", encoding="utf-8") as f:
-            f.write(text)
+    for index, data, _ in sorted(results, key=lambda r: r[0]):
+        p = os.path.join(parts_dir, f"part-{index:05d}.json.gz")
+        with open(p, "wb") as f:
+            f.write(data)
         paths.append(p)
     cmd = [driver_bin, "merge", "--format", args.format]
     if args.output:
