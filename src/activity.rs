@@ -82,6 +82,50 @@ pub fn merge_runs(into: &mut BTreeMap<i64, u32>, runs: &[(i64, u32)]) {
     }
 }
 
+/// Compact serde form of a per-file minute map (partial results, `crate::partial`): one flat
+/// array `[m0, n0, d1, n1, d2, n2, ...]` where `m0` is the first minute, `d` the distance
+/// in minutes from the previous entry and `n` the records. A day of steady logging is about
+/// five bytes a minute instead of twenty for a JSON object.
+pub mod minutes_serde {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::collections::BTreeMap;
+
+    /// Serializes the map as delta pairs.
+    pub fn serialize<S: Serializer>(m: &BTreeMap<i64, u32>, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(m.len() * 2))?;
+        let mut prev: Option<i64> = None;
+        for (&k, &n) in m {
+            seq.serialize_element(&(k - prev.unwrap_or(0)))?;
+            seq.serialize_element(&i64::from(n))?;
+            prev = Some(k);
+        }
+        seq.end()
+    }
+
+    /// Reads delta pairs back.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<i64, u32>, D::Error> {
+        let flat = Vec::<i64>::deserialize(d)?;
+        if flat.len() % 2 != 0 {
+            return Err(serde::de::Error::custom("minutes: odd number of values"));
+        }
+        let mut out = BTreeMap::new();
+        let mut at = 0i64;
+        for (i, pair) in flat.chunks(2).enumerate() {
+            if i > 0 && pair[0] <= 0 {
+                return Err(serde::de::Error::custom("minutes: not increasing"));
+            }
+            at = at
+                .checked_add(pair[0])
+                .ok_or_else(|| serde::de::Error::custom("minutes: overflow"))?;
+            let n = u32::try_from(pair[1])
+                .map_err(|_| serde::de::Error::custom("minutes: bad count"))?;
+            out.insert(at, n);
+        }
+        Ok(out)
+    }
+}
+
 /// The bytes of the line's stamp up to the minute, when the format puts them at a known
 /// place; `None` means "parse this line".
 #[inline]
@@ -177,6 +221,23 @@ mod tests {
             });
         }
         (c.runs, parses.get())
+    }
+
+    #[test]
+    fn minutes_round_trip_compactly() {
+        #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+        struct W(#[serde(with = "super::minutes_serde")] std::collections::BTreeMap<i64, u32>);
+        let m: std::collections::BTreeMap<i64, u32> = [
+            (-5, 1),
+            (26_105_760, 37),
+            (26_105_761, 2),
+            (26_105_900, u32::MAX),
+        ]
+        .into();
+        let json = serde_json::to_string(&W(m.clone())).unwrap();
+        assert_eq!(json, "[-5,1,26105765,37,1,2,139,4294967295]");
+        assert_eq!(serde_json::from_str::<W>(&json).unwrap(), W(m));
+        assert!(serde_json::from_str::<W>("[1,2,0,3]").is_err());
     }
 
     #[test]

@@ -12,13 +12,14 @@ use crate::catalog::Catalog;
 use crate::config::{ScanConfig, ZoneFor};
 use crate::discover::{self, DiscoverOptions, ServiceRule};
 use crate::input::{InputOptions, MmapChoice, DEFAULT_MAX_DECOMPRESSED};
+use crate::partial::{Partial, Shard};
 use crate::time::{parse_duration, Zone, ZoneReason};
 use crate::{cluster, report, scan};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use globset::Glob;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Exit code: no incident.
@@ -54,6 +55,54 @@ enum Command {
     /// List the templates of error/warning records no signature knows, with counts, first
     /// and last time, services and an example line (takes the options of `scan`).
     Templates(Box<ScanArgs>),
+    /// Merge partial results (`scan --emit partial`) and print the report one scan over all
+    /// their files would print.
+    Merge(Box<MergeArgs>),
+}
+
+/// `scan --emit`: what the scan writes instead of a report.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum Emit {
+    /// A partial result (JSON, `faultscope-partial/1`) for `faultscope merge`.
+    Partial,
+}
+
+#[derive(Args, Debug)]
+struct MergeArgs {
+    /// Partial results written by `faultscope scan --emit partial` (plain or gzip).
+    #[arg(required = true, value_name = "PART")]
+    parts: Vec<PathBuf>,
+    /// Output format: text, json, markdown, html, ndjson (as for scan).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "text")]
+    format: Vec<crate::output::ReportFormat>,
+    /// Write the report to FILE instead of stdout (a prefix with several --format).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Colors in text output: auto, always, never.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    color: crate::output::ColorWhen,
+    /// Write the time of this run into the report.
+    #[arg(long)]
+    now: bool,
+    /// Hits closer than this merge into one incident (90s, 2m, 5m).
+    #[arg(long, default_value = "2m", value_name = "DURATION")]
+    gap: String,
+    /// Zone used to display times in text output (default: the zone the scans assumed).
+    #[arg(long = "display-tz", value_name = "ZONE", allow_hyphen_values = true)]
+    display_tz: Option<String>,
+    /// The --rules files the partials were scanned with (the catalogs must match).
+    #[arg(long, value_name = "FILE")]
+    rules: Vec<PathBuf>,
+    /// Exit 0 even when incidents are found.
+    #[arg(long = "exit-zero")]
+    exit_zero: bool,
+    /// Records of one unknown error template that make a burst (an incident) within --gap,
+    /// at 10x its rate in the rest of the logs.
+    #[arg(long = "burst-min", default_value_t = crate::templates::DEFAULT_BURST_MIN, value_name = "N")]
+    burst_min: usize,
+    /// Explain on stderr: partials read, files, hits, timings.
+    #[arg(long)]
+    debug: bool,
 }
 
 #[derive(Args, Debug)]
@@ -153,6 +202,21 @@ struct ScanArgs {
     /// Store at most N hits, the earliest (more are counted, not stored; 0 = no limit).
     #[arg(long = "max-hits", value_name = "N", default_value_t = crate::bound::DEFAULT_MAX_HITS)]
     max_hits: usize,
+    /// Scan only the I-th of N shares of the discovered files (0-based, e.g. 0/4 ... 3/4),
+    /// chosen by a stable hash of each path: N workers given the same paths split them
+    /// without talking.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Show every path with PREFIX in front, e.g. `web-01:` (hosts with the same layout then
+    /// merge side by side; files are still opened at their real path).
+    #[arg(long = "path-prefix", value_name = "PREFIX")]
+    path_prefix: Option<String>,
+    /// Write a partial result for `faultscope merge` instead of a report (to -o FILE, gzip
+    /// when FILE ends in .gz, or stdout). Report options (--format, --gap, --display-tz, ...)
+    /// belong to the merge.
+    #[arg(long, value_enum, value_name = "WHAT",
+          conflicts_with_all = ["format", "gap", "display_tz", "color", "now", "exit_zero", "burst_min"])]
+    emit: Option<Emit>,
 }
 
 #[derive(Args, Debug)]
@@ -218,6 +282,7 @@ pub fn run() -> i32 {
         Command::Signatures(a) => run_signatures(a),
         Command::Inspect(a) => run_inspect(*a),
         Command::Sockets(a) => run_sockets(a),
+        Command::Merge(a) => run_merge(*a),
         Command::Templates(a) => run_templates(*a),
     };
     match result {
@@ -369,12 +434,17 @@ fn resolve(a: &ScanArgs) -> anyhow::Result<ScanConfig> {
             None => None,
         },
         max_hits: a.max_hits,
+        path_prefix: a.path_prefix.clone().unwrap_or_default(),
     })
 }
 
 fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     let t0 = Instant::now();
     let cfg = resolve(&a)?;
+    let shard = match &a.shard {
+        Some(s) => Some(Shard::parse(s).map_err(|e| flag_err("--shard", e))?),
+        None => None,
+    };
     let display = match &a.display_tz {
         Some(z) => Zone::parse(z).map_err(|e| flag_err("--display-tz", e))?,
         None => cfg.tz.clone(),
@@ -407,14 +477,37 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         disc.problems.len(),
         t_disc.elapsed()
     ));
+    let mut sources = disc.sources;
+    // Problems keep their place in discovery: a merge of shards orders them as one scan.
+    let mut problems: Vec<(usize, discover::Problem)> =
+        disc.problems.into_iter().enumerate().collect();
+    if !cfg.path_prefix.is_empty() {
+        for (_, p) in &mut problems {
+            p.path = PathBuf::from(format!("{}{}", cfg.path_prefix, p.path.display()));
+        }
+    }
+    if let Some(sh) = shard {
+        // The key is the path as shown (with --path-prefix), like a problem's.
+        let prefix = &cfg.path_prefix;
+        sources.retain(|s| sh.owns(Path::new(&format!("{prefix}{}", s.path.display()))));
+        problems.retain(|(_, p)| sh.owns(&p.path));
+        debug(format!(
+            "shard {sh}: {} files, {} problems",
+            sources.len(),
+            problems.len()
+        ));
+    }
+    let dests = match a.emit {
+        Some(Emit::Partial) => Vec::new(),
+        None => crate::output::destinations(&a.format, a.output.as_deref())
+            .map_err(|e| flag_err("--format", e))?,
+    };
     let t_scan = Instant::now();
-    let dests = crate::output::destinations(&a.format, a.output.as_deref())
-        .map_err(|e| flag_err("--format", e))?;
     let progress = crate::output::Progress::start(
-        disc.sources.iter().map(|s| s.size).sum(),
+        sources.iter().map(|s| s.size).sum(),
         crate::output::Progress::allowed() && !cfg.debug,
     );
-    let out = scan::scan(&disc.sources, &cfg);
+    let out = scan::scan(&sources, &cfg);
     progress.finish();
     let scan_time = t_scan.elapsed();
     for f in &out.files {
@@ -444,13 +537,118 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         out.files.iter().map(|f| f.matched_lines).sum::<u64>(),
         out.hits.len()
     ));
+    if a.emit == Some(Emit::Partial) {
+        return emit_partial(&a, &cfg, shard, out, problems, &debug, scan_time, t0);
+    }
+    let scanned = Scanned {
+        out,
+        problems: problems.into_iter().map(|(_, p)| p).collect(),
+        socket_files: cfg.read_socket_files(),
+    };
+    let opts = ReportOpts {
+        dests,
+        burst_min: a.burst_min,
+        color: a.color,
+        now: a.now,
+        exit_zero: a.exit_zero,
+        display,
+    };
+    report_stage(&cfg, scanned, &opts, &debug, Some(scan_time), t0)
+}
+
+/// `scan --emit partial`: the scan output of this share, for `faultscope merge`.
+#[allow(clippy::too_many_arguments)]
+fn emit_partial(
+    a: &ScanArgs,
+    cfg: &ScanConfig,
+    shard: Option<Shard>,
+    out: scan::ScanOutput,
+    problems: Vec<(usize, discover::Problem)>,
+    debug: &dyn Fn(String),
+    scan_time: std::time::Duration,
+    t0: Instant,
+) -> anyhow::Result<i32> {
+    for f in &out.files {
+        if let Some(e) = &f.error {
+            eprintln!("faultscope: error: {}", report::escape_control(&e.message));
+        }
+    }
+    // The merge reads the zone back from its name: it must mean the same zone there.
+    if Zone::parse(&cfg.tz.to_string()).ok().as_ref() != Some(&cfg.tz) {
+        return Err(flag_err(
+            "--tz",
+            format!(
+                "this machine's zone ({}) has no name a merge can read back; pass --tz",
+                cfg.tz
+            ),
+        ));
+    }
+    // The --sockets files travel once: in shard 0 (or in every unsharded partial; the merge
+    // takes the first).
+    let socket_files = shard
+        .map_or(true, |s| s.index == 0)
+        .then(|| cfg.read_socket_files());
+    let mut part = Partial::new(cfg, shard, out, problems, socket_files);
+    part.rules = a.rules.iter().map(|p| p.display().to_string()).collect();
+    let written = match &a.output {
+        Some(p) => part
+            .write_file(p)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
+        None => {
+            let json = part.to_json();
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(json.as_bytes())?;
+            stdout.flush()?;
+            json.len() as u64
+        }
+    };
+    debug(format!(
+        "partial: {} files, {} hits, {} bytes; timings: scan {:.1?}, total {:.1?}",
+        part.files.len(),
+        part.hits.len(),
+        written,
+        scan_time,
+        t0.elapsed()
+    ));
+    Ok(EXIT_CLEAN)
+}
+
+/// What the report stage reads: the scan output (of one scan, or merged partials) and what
+/// comes with it.
+struct Scanned {
+    out: scan::ScanOutput,
+    problems: Vec<discover::Problem>,
+    socket_files: Vec<crate::config::SocketFile>,
+}
+
+/// Report-time choices.
+struct ReportOpts {
+    dests: Vec<(crate::output::ReportFormat, Option<PathBuf>)>,
+    burst_min: usize,
+    color: crate::output::ColorWhen,
+    now: bool,
+    exit_zero: bool,
+    display: Zone,
+}
+
+/// Cluster → sockets → report → render, and the exit code. `scan` and `merge` share it, so
+/// a merge of partials prints what one scan prints.
+fn report_stage(
+    cfg: &ScanConfig,
+    s: Scanned,
+    o: &ReportOpts,
+    debug: &dyn Fn(String),
+    scan_time: Option<std::time::Duration>,
+    t0: Instant,
+) -> anyhow::Result<i32> {
+    let out = &s.out;
     let t_cl = Instant::now();
     let files = &out.files;
     let mut clusters = cluster::cluster(&out.hits, &cfg.catalog, cfg.gap, &|f| {
         files[f as usize].service.clone()
     });
     let t_tpl = Instant::now();
-    let analysis = mine_unknown(&out, &cfg, a.burst_min);
+    let analysis = mine_unknown(out, cfg, o.burst_min);
     debug(format!(
         "templates: {} unknown error/warning records → {} templates, {} bursts in {:.1?}",
         out.unknown.len(),
@@ -484,8 +682,9 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         }
     }
     let last_log = out.files.iter().filter_map(|f| f.last).max();
-    let (sockets, socket_problems) = cfg.analyze_sockets(&out.dumps, last_log);
-    let mut report = report::build(&out, &clusters, &cfg, &disc.problems, sockets);
+    let (sockets, socket_problems) =
+        cfg.analyze_sockets_with(&out.dumps, &s.socket_files, last_log);
+    let mut report = report::build(out, &clusters, cfg, &s.problems, sockets);
     report.warnings.extend(socket_problems);
     report
         .warnings
@@ -507,8 +706,8 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         ));
     }
     debug(format!(
-        "timings: scan {:.1?}, cluster {:.1?}, total {:.1?}",
-        scan_time,
+        "timings: scan {}, cluster {:.1?}, total {:.1?}",
+        scan_time.map_or("-".into(), |t| format!("{t:.1?}")),
         t_cl.elapsed(),
         t0.elapsed()
     ));
@@ -520,33 +719,108 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
             eprintln!("faultscope: error: {}", report::escape_control(e));
         }
     }
-    if dests.iter().any(|(f, _)| f.needs_hashes()) {
+    if o.dests.iter().any(|(f, _)| f.needs_hashes()) {
         report::hash_inputs(&mut report);
     }
-    if a.now {
+    if o.now {
         report.generated_at = Some(chrono::Utc::now());
     }
     crate::output::write_all(
-        &dests,
+        &o.dests,
         &crate::output::RenderInput {
             report: &report,
-            display: &display,
-            cfg: &cfg,
-            scan: &out,
+            display: &o.display,
+            cfg,
+            scan: out,
             clusters: &clusters,
         },
-        a.color,
+        o.color,
     )?;
     let read_any = out.files.iter().any(|f| f.access.is_some());
     let had_errors = report.files.iter().any(|f| f.error.is_some());
     if !read_any && had_errors {
         return Ok(EXIT_TROUBLE);
     }
-    Ok(if report.incidents.is_empty() || a.exit_zero {
+    Ok(if report.incidents.is_empty() || o.exit_zero {
         EXIT_CLEAN
     } else {
         EXIT_INCIDENTS
     })
+}
+
+/// `faultscope merge`: partial results → the report one scan over all their files prints.
+fn run_merge(a: MergeArgs) -> anyhow::Result<i32> {
+    let t0 = Instant::now();
+    let debug = |msg: String| {
+        if a.debug {
+            eprintln!("debug: {msg}");
+        }
+    };
+    let mut cfg = ScanConfig::new(Vec::new())?;
+    cfg.catalog = load_catalog(&a.rules)?;
+    cfg.matcher = cfg.catalog.compile()?;
+    cfg.debug = a.debug;
+    cfg.gap = parse_duration(&a.gap).map_err(|e| flag_err("--gap", e))?;
+    if cfg.gap <= chrono::Duration::zero() {
+        return Err(flag_err("--gap", "must be positive".into()));
+    }
+    let display = match &a.display_tz {
+        Some(z) => Some(Zone::parse(z).map_err(|e| flag_err("--display-tz", e))?),
+        None => None,
+    };
+    let dests = crate::output::destinations(&a.format, a.output.as_deref())
+        .map_err(|e| flag_err("--format", e))?;
+    let t_read = Instant::now();
+    let parts = {
+        use rayon::prelude::*;
+        a.parts
+            .par_iter()
+            .map(|p| {
+                Partial::read_file(p)
+                    .map(|part| (p.display().to_string(), part))
+                    .map_err(anyhow::Error::msg)
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+    debug(format!(
+        "read {} partials in {:.1?}",
+        parts.len(),
+        t_read.elapsed()
+    ));
+    let t_merge = Instant::now();
+    let merged = crate::partial::merge(parts, &cfg.catalog).map_err(anyhow::Error::msg)?;
+    cfg.tz = merged
+        .options
+        .zone()
+        .map_err(|e| anyhow::anyhow!("partials name an unknown zone: {e}"))?;
+    cfg.tz_reason = merged.options.tz_reason;
+    cfg.ephemeral_range = merged.options.ephemeral_range;
+    cfg.year = merged.options.year;
+    cfg.max_hits = merged.options.max_hits;
+    debug(format!(
+        "merged in {:.1?}: {} files, {} hits, {} dumps, {} problems; zone {} ({})",
+        t_merge.elapsed(),
+        merged.out.files.len(),
+        merged.out.hits.len(),
+        merged.out.dumps.len(),
+        merged.problems.len(),
+        cfg.tz,
+        cfg.tz_reason.describe()
+    ));
+    let opts = ReportOpts {
+        dests,
+        burst_min: a.burst_min,
+        color: a.color,
+        now: a.now,
+        exit_zero: a.exit_zero,
+        display: display.unwrap_or_else(|| cfg.tz.clone()),
+    };
+    let scanned = Scanned {
+        out: merged.out,
+        problems: merged.problems,
+        socket_files: merged.socket_files,
+    };
+    report_stage(&cfg, scanned, &opts, &debug, None, t0)
 }
 
 /// Mines the scan's unknown error/warning records and finds their bursts over the span
@@ -569,6 +843,17 @@ fn mine_unknown(
 }
 
 fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
+    if a.shard.is_some() || a.emit.is_some() {
+        return Err(flag_err(
+            if a.shard.is_some() {
+                "--shard"
+            } else {
+                "--emit"
+            },
+            "belongs to `faultscope scan` (merge the partials, then read the report's templates)"
+                .into(),
+        ));
+    }
     let cfg = resolve(&a)?;
     let display = match &a.display_tz {
         Some(z) => Zone::parse(z).map_err(|e| flag_err("--display-tz", e))?,

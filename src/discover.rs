@@ -100,6 +100,11 @@ impl ServiceRule {
     pub fn name(&self) -> &str {
         &self.name
     }
+
+    /// The rule as written: `GLOB=NAME`.
+    pub fn describe(&self) -> String {
+        format!("{}={}", self.glob.glob(), self.name)
+    }
 }
 
 /// Discovery options.

@@ -39,7 +39,7 @@ pub enum Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// Why one input could not be (fully) read. Kept as data in the file's result.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileError {
     /// Short machine-readable kind (`not-found`, `permission-denied`, `corrupt-gzip`, ...).
     pub kind: String,

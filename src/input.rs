@@ -153,7 +153,7 @@ impl Deref for Buffer {
 }
 
 /// How the bytes were obtained (shown by `--debug` and in JSON).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Access {
     /// Memory-mapped.

@@ -31,7 +31,9 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 /// A record level that matters for unknown errors.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// ERROR, FATAL, SEVERE, CRITICAL, `[error]`, `[crit]`, glog `E`/`F`.
@@ -151,7 +153,8 @@ pub fn matcher() -> &'static LevelMatcher {
     })
 }
 
-/// An error- or warning-level record.
+/// An error- or warning-level record. Partial results carry them (`crate::partial`), with
+/// `file` indexing the partial's own files; see [`LevelRecord`]'s serde form there.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LevelRecord {
     /// Index into the scan's files.
@@ -170,6 +173,106 @@ pub struct LevelRecord {
     pub exception: Option<Box<str>>,
     /// The head line (lossy UTF-8, at most [`crate::scan::EXCERPT_MAX`] bytes).
     pub excerpt: Box<str>,
+}
+
+/// The serde form of a [`LevelRecord`] (partial results): the message is usually the head
+/// line after its prefix, so it starts inside the excerpt (the head line cut at 300 bytes);
+/// then only where it starts is written (`message_at`, a byte offset into `excerpt`) and
+/// what goes on past the excerpt's end (`message_more`), which halves the records' size.
+#[derive(Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LevelRecordForm<'a> {
+    file: u32,
+    record: u64,
+    line: u64,
+    level: Level,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    time: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", borrow)]
+    exception: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    excerpt: std::borrow::Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none", borrow)]
+    message: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message_at: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none", borrow)]
+    message_more: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// Where the message starts in the excerpt, if `message == excerpt[at..] + rest`.
+fn message_in(excerpt: &str, message: &str) -> Option<usize> {
+    if message.is_empty() {
+        return Some(excerpt.len());
+    }
+    let mut n = message.len().min(16);
+    while !message.is_char_boundary(n) {
+        n -= 1;
+    }
+    let head = &message[..n];
+    excerpt
+        .match_indices(head)
+        .map(|(at, _)| at)
+        .find(|&at| message.starts_with(&excerpt[at..]))
+}
+
+impl Serialize for LevelRecord {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use std::borrow::Cow;
+        let at = message_in(&self.excerpt, &self.message);
+        let more = at
+            .map(|at| &self.message[self.excerpt.len() - at..])
+            .filter(|m| !m.is_empty());
+        LevelRecordForm {
+            file: self.file,
+            record: self.record,
+            line: self.line,
+            level: self.level,
+            time: self.time,
+            exception: self.exception.as_deref().map(Cow::Borrowed),
+            excerpt: Cow::Borrowed(&self.excerpt),
+            message: at.is_none().then_some(Cow::Borrowed(&*self.message)),
+            message_at: at,
+            message_more: more.map(Cow::Borrowed),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LevelRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<LevelRecord, D::Error> {
+        let f = LevelRecordForm::deserialize(d)?;
+        let message: Box<str> = match (f.message, f.message_at) {
+            (Some(m), None) => m.into(),
+            (None, Some(at)) => {
+                let start = f
+                    .excerpt
+                    .get(at..)
+                    .ok_or_else(|| serde::de::Error::custom("message_at outside the excerpt"))?;
+                let mut m = String::with_capacity(
+                    start.len() + f.message_more.as_ref().map_or(0, |x| x.len()),
+                );
+                m.push_str(start);
+                m.push_str(f.message_more.as_deref().unwrap_or(""));
+                m.into()
+            }
+            _ => {
+                return Err(serde::de::Error::custom(
+                    "a record needs one of message and message_at",
+                ))
+            }
+        };
+        Ok(LevelRecord {
+            file: f.file,
+            record: f.record,
+            line: f.line,
+            level: f.level,
+            time: f.time,
+            message,
+            exception: f.exception.map(|e| e.into()),
+            excerpt: f.excerpt.into(),
+        })
+    }
 }
 
 /// Reads the stamp at the head of a line (the file's layout first), as the scan does.
@@ -372,6 +475,53 @@ fn json_message(line: &[u8]) -> (Box<str>, Option<Box<str>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_round_trip_with_the_message_as_a_tail_of_the_excerpt() {
+        let rec = |message: &str, excerpt: &str| LevelRecord {
+            file: 3,
+            record: 10,
+            line: 2,
+            level: Level::Error,
+            time: Some("2019-08-21T00:12:54.339Z".parse().unwrap()),
+            message: message.into(),
+            exception: None,
+            excerpt: excerpt.into(),
+        };
+        let tail = rec(
+            "lock \"é\" failed",
+            "2019-08-21 ERROR x : lock \"é\" failed",
+        );
+        let json = serde_json::to_string(&tail).unwrap();
+        assert!(
+            json.contains("\"message_at\":21") && !json.contains("\"message\""),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<LevelRecord>(&json).unwrap(), tail);
+        let mut field = rec(
+            "pay failed",
+            "{\"message\":\"pay failed\",\"level\":\"ERROR\"}",
+        );
+        field.exception = Some("a.b.PayException".into());
+        field.time = None;
+        let json = serde_json::to_string(&field).unwrap();
+        assert!(json.contains("\"message\":\"pay failed\""), "{json}");
+        assert_eq!(serde_json::from_str::<LevelRecord>(&json).unwrap(), field);
+        // A long line: the excerpt is cut, the message goes on past it.
+        let long = format!("upstream timed out {}", "x".repeat(400));
+        let line = format!("2019/08/21 00:00:02 [warn] 31#31: {long}");
+        let cut = rec(&long, &line[..300]);
+        let json = serde_json::to_string(&cut).unwrap();
+        assert!(json.contains("\"message_at\":34") && json.contains("\"message_more\""));
+        assert_eq!(serde_json::from_str::<LevelRecord>(&json).unwrap(), cut);
+        assert_eq!(
+            serde_json::from_str::<LevelRecord>(&serde_json::to_string(&rec("", "x")).unwrap())
+                .unwrap(),
+            rec("", "x")
+        );
+        let bad = json.replace("\"message_at\":34", "\"message_at\":999");
+        assert!(serde_json::from_str::<LevelRecord>(&bad).is_err());
+    }
 
     fn run(text: &str, format: Option<Format>) -> Vec<LevelRecord> {
         let buf = text.as_bytes();

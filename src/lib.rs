@@ -20,6 +20,9 @@
 //!    [`report`] renders text, JSON, Markdown, HTML and NDJSON; [`output`] writes them
 //!    (`-o` prefixes, colors, progress bar).
 //!
+//! [`partial`] scales out: `scan --shard I/N --emit partial` on many workers, `merge` of
+//! their partial results into the report one scan would have printed.
+//!
 //! [`inspect`] shows how each file's timestamps are read (`faultscope inspect`).
 //! [`config`] holds the resolved configuration; [`cli`] is the command line and the only
 //! place that prints.
@@ -41,6 +44,7 @@ pub mod input;
 pub mod inspect;
 pub mod level;
 pub mod output;
+pub mod partial;
 pub mod record;
 pub mod report;
 pub mod scan;

@@ -54,8 +54,9 @@ pub struct Hit {
 /// Longest excerpt kept per hit.
 pub const EXCERPT_MAX: usize = 300;
 
-/// Result for one file.
-#[derive(Clone, Debug, Default)]
+/// Result for one file. Serialized whole into partial results (`crate::partial`): a field
+/// added here travels from `scan --emit partial` to `merge` without further work.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileScan {
     /// Shown path.
     pub path: String,
@@ -89,6 +90,7 @@ pub struct FileScan {
     /// Hits (after de-duplication).
     pub hits: u64,
     /// Dated records per UTC minute (unix seconds / 60): coverage and traffic findings.
+    #[serde(with = "crate::activity::minutes_serde")]
     pub minutes: BTreeMap<i64, u32>,
     /// Distinct lines with at least one match, before record de-duplication: the number
     /// `rg -c -f <(faultscope signatures --export-patterns)` reports (the bench checks it).
@@ -113,7 +115,8 @@ pub struct FileScan {
     /// Error- and warning-level records (src/level.rs), signature-matched or not.
     pub level_records: u64,
     /// Error- and warning-level records that no signature matched, in offset order
-    /// (moved to [`ScanOutput::unknown`] by [`scan`]).
+    /// (moved to [`ScanOutput::unknown`] by [`scan`]; a partial carries them there).
+    #[serde(skip)]
     pub unknown: Vec<crate::level::LevelRecord>,
 }
 
@@ -198,9 +201,14 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
         out.files.push(fs);
     }
     sort_hits(&mut out.hits);
-    out.unknown
-        .sort_by_key(|r| (r.time.is_none(), r.time, r.file, r.record));
+    sort_unknown(&mut out.unknown);
     out
+}
+
+/// Deterministic order of unknown level records: dated by time, then file and record head;
+/// undated last.
+pub fn sort_unknown(records: &mut [crate::level::LevelRecord]) {
+    records.sort_by_key(|r| (r.time.is_none(), r.time, r.file, r.record));
 }
 
 /// Deterministic hit order: dated by time, then file, offset, signature; undated last.
@@ -221,7 +229,7 @@ pub fn sort_hits(hits: &mut [Hit]) {
 pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit>, Option<String>) {
     let rule = cfg.zone_rule_for(&src.path, &src.relative);
     let mut fs = FileScan {
-        path: src.path.display().to_string(),
+        path: format!("{}{}", cfg.path_prefix, src.path.display()),
         service: src.service.clone(),
         zone: rule.zone.to_string(),
         zone_reason: Some(rule.reason),

@@ -51,7 +51,9 @@ use serde::Serialize;
 // ---------------------------------------------------------------------------------------------
 
 /// What a saved command output is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum DumpKind {
     /// Windows `netstat -an`, `-ano`, `-anob` (any display language).
@@ -127,8 +129,8 @@ pub struct SocketConfig {
     pub ephemeral_range: Option<(u16, u16)>,
 }
 
-/// One file handed to [`analyze`].
-#[derive(Debug, Clone)]
+/// One file handed to [`analyze`] (also carried by partial results, `crate::partial`).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct DumpInput {
     /// Path as shown to the user.
     pub path: String,

@@ -121,6 +121,21 @@ pub enum Format {
     TimeOnly,
 }
 
+/// Serialized as its id (`iso8601-space`), as in reports.
+impl serde::Serialize for Format {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.id())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Format {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Format, D::Error> {
+        let id = String::deserialize(d)?;
+        Format::from_id(&id)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown timestamp format `{id}`")))
+    }
+}
+
 impl Format {
     /// Every format, most specific first (the detection order of timestamps.md §1).
     pub const ALL: [Format; 34] = [
@@ -2153,7 +2168,9 @@ pub fn builtin_abbrev(abbr: &str) -> Option<FixedOffset> {
 }
 
 /// Why an instant has the offset it has.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ZoneReason {
     /// The text carried digits or `Z` (or an epoch number).
