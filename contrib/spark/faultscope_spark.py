@@ -3,7 +3,7 @@
 
 faultscope runs unchanged on the executors (`faultscope scan --emit partial`), the driver
 collects the small partial results and runs `faultscope merge`, which prints the report one
-`faultscope scan` over all the files would print (docs/scaling.md).
+`faultscope scan` over all the files would print (README, "Scaling out").
 
 Usage (the binary is shipped to the executors with --files):
 
