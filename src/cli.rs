@@ -72,34 +72,11 @@ struct MergeArgs {
     /// Partial results written by `faultscope scan --emit partial` (plain or gzip).
     #[arg(required = true, value_name = "PART")]
     parts: Vec<PathBuf>,
-    /// Output format: text, json, markdown, html, ndjson (as for scan).
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "text")]
-    format: Vec<crate::output::ReportFormat>,
-    /// Write the report to FILE instead of stdout (a prefix with several --format).
-    #[arg(short = 'o', long, value_name = "FILE")]
-    output: Option<PathBuf>,
-    /// Colors in text output: auto, always, never.
-    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
-    color: crate::output::ColorWhen,
-    /// Write the time of this run into the report.
-    #[arg(long)]
-    now: bool,
-    /// Hits closer than this merge into one incident (90s, 2m, 5m).
-    #[arg(long, default_value = "2m", value_name = "DURATION")]
-    gap: String,
-    /// Zone used to display times in text output (default: the zone the scans assumed).
-    #[arg(long = "display-tz", value_name = "ZONE", allow_hyphen_values = true)]
-    display_tz: Option<String>,
+    #[command(flatten)]
+    report: ReportArgs,
     /// The --rules files the partials were scanned with (the catalogs must match).
     #[arg(long, value_name = "FILE")]
     rules: Vec<PathBuf>,
-    /// Exit 0 even when incidents are found.
-    #[arg(long = "exit-zero")]
-    exit_zero: bool,
-    /// Records of one unknown error template that make a burst (an incident) within --gap,
-    /// at 10x its rate in the rest of the logs.
-    #[arg(long = "burst-min", default_value_t = crate::templates::DEFAULT_BURST_MIN, value_name = "N")]
-    burst_min: usize,
     /// Explain on stderr: partials read, files, hits, timings.
     #[arg(long)]
     debug: bool,
@@ -127,11 +104,9 @@ enum OutputFormat {
     Json,
 }
 
+/// Report flags shared by `scan` and `merge` (the same report comes out of both).
 #[derive(Args, Debug)]
-struct ScanArgs {
-    /// Log files or directories (recursive; .gz read transparently).
-    #[arg(required = true, value_name = "PATH")]
-    paths: Vec<PathBuf>,
+struct ReportArgs {
     /// Output format: text, json, markdown, html, ndjson. Repeat or comma-separate for
     /// several at once (then -o is a prefix).
     #[arg(long, value_enum, value_delimiter = ',', default_value = "text")]
@@ -149,6 +124,25 @@ struct ScanArgs {
     /// Hits closer than this merge into one incident (90s, 2m, 5m).
     #[arg(long, default_value = "2m", value_name = "DURATION")]
     gap: String,
+    /// Zone used to display times in text output (default: the assumed zone).
+    #[arg(long = "display-tz", value_name = "ZONE", allow_hyphen_values = true)]
+    display_tz: Option<String>,
+    /// Exit 0 even when incidents are found.
+    #[arg(long = "exit-zero")]
+    exit_zero: bool,
+    /// Records of one unknown error template that make a burst (an incident) within --gap,
+    /// at 10x its rate in the rest of the logs.
+    #[arg(long = "burst-min", default_value_t = crate::templates::DEFAULT_BURST_MIN, value_name = "N")]
+    burst_min: usize,
+}
+
+#[derive(Args, Debug)]
+struct ScanArgs {
+    /// Log files or directories (recursive; .gz read transparently).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    report: ReportArgs,
     /// Zone for timestamps without one: +08:00, UTC, Asia/Shanghai. Default: this machine's zone.
     #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
     tz: Option<String>,
@@ -158,9 +152,6 @@ struct ScanArgs {
     /// Resolve a zone abbreviation found in logs, e.g. CST=+08:00 or CST=Asia/Shanghai (repeatable).
     #[arg(long = "tz-alias", value_name = "ABBR=ZONE")]
     tz_alias: Vec<String>,
-    /// Zone used to display times in text output (default: the assumed zone).
-    #[arg(long = "display-tz", value_name = "ZONE", allow_hyphen_values = true)]
-    display_tz: Option<String>,
     /// Year of the last record for stamps without a year (syslog, klog, logcat). Default: each file's mtime.
     #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(1970..=2200))]
     year: Option<i32>,
@@ -189,13 +180,6 @@ struct ScanArgs {
     /// Ephemeral port range for socket dumps, e.g. 49152-65535 (default: by OS of the dump).
     #[arg(long = "ephemeral-range", value_name = "LO-HI")]
     ephemeral_range: Option<String>,
-    /// Exit 0 even when incidents are found.
-    #[arg(long = "exit-zero")]
-    exit_zero: bool,
-    /// Records of one unknown error template that make a burst (an incident) within --gap,
-    /// at 10x its rate in the rest of the logs.
-    #[arg(long = "burst-min", default_value_t = crate::templates::DEFAULT_BURST_MIN, value_name = "N")]
-    burst_min: usize,
     /// Explain decisions on stderr: formats, zones, read mode, timings.
     #[arg(long)]
     debug: bool,
@@ -369,7 +353,7 @@ fn split_eq<'a>(flag: &str, s: &'a str) -> anyhow::Result<(&'a str, &'a str)> {
 fn resolve(a: &ScanArgs) -> anyhow::Result<ScanConfig> {
     let catalog = load_catalog(&a.rules)?;
     let matcher = catalog.compile()?;
-    let gap = parse_duration(&a.gap).map_err(|e| flag_err("--gap", e))?;
+    let gap = parse_duration(&a.report.gap).map_err(|e| flag_err("--gap", e))?;
     if gap <= chrono::Duration::zero() {
         return Err(flag_err("--gap", "must be positive".into()));
     }
@@ -445,7 +429,7 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         Some(s) => Some(Shard::parse(s).map_err(|e| flag_err("--shard", e))?),
         None => None,
     };
-    let display = match &a.display_tz {
+    let display = match &a.report.display_tz {
         Some(z) => Zone::parse(z).map_err(|e| flag_err("--display-tz", e))?,
         None => cfg.tz.clone(),
     };
@@ -499,7 +483,7 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     }
     let dests = match a.emit {
         Some(Emit::Partial) => Vec::new(),
-        None => crate::output::destinations(&a.format, a.output.as_deref())
+        None => crate::output::destinations(&a.report.format, a.report.output.as_deref())
             .map_err(|e| flag_err("--format", e))?,
     };
     let t_scan = Instant::now();
@@ -547,10 +531,10 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     };
     let opts = ReportOpts {
         dests,
-        burst_min: a.burst_min,
-        color: a.color,
-        now: a.now,
-        exit_zero: a.exit_zero,
+        burst_min: a.report.burst_min,
+        color: a.report.color,
+        now: a.report.now,
+        exit_zero: a.report.exit_zero,
         display,
     };
     report_stage(&cfg, scanned, &opts, &debug, Some(scan_time), t0)
@@ -590,7 +574,7 @@ fn emit_partial(
         .then(|| cfg.read_socket_files());
     let mut part = Partial::new(cfg, shard, out, problems, socket_files);
     part.rules = a.rules.iter().map(|p| p.display().to_string()).collect();
-    let written = match &a.output {
+    let written = match &a.report.output {
         Some(p) => part
             .write_file(p)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
@@ -760,15 +744,15 @@ fn run_merge(a: MergeArgs) -> anyhow::Result<i32> {
     cfg.catalog = load_catalog(&a.rules)?;
     cfg.matcher = cfg.catalog.compile()?;
     cfg.debug = a.debug;
-    cfg.gap = parse_duration(&a.gap).map_err(|e| flag_err("--gap", e))?;
+    cfg.gap = parse_duration(&a.report.gap).map_err(|e| flag_err("--gap", e))?;
     if cfg.gap <= chrono::Duration::zero() {
         return Err(flag_err("--gap", "must be positive".into()));
     }
-    let display = match &a.display_tz {
+    let display = match &a.report.display_tz {
         Some(z) => Some(Zone::parse(z).map_err(|e| flag_err("--display-tz", e))?),
         None => None,
     };
-    let dests = crate::output::destinations(&a.format, a.output.as_deref())
+    let dests = crate::output::destinations(&a.report.format, a.report.output.as_deref())
         .map_err(|e| flag_err("--format", e))?;
     let t_read = Instant::now();
     let parts = {
@@ -809,10 +793,10 @@ fn run_merge(a: MergeArgs) -> anyhow::Result<i32> {
     ));
     let opts = ReportOpts {
         dests,
-        burst_min: a.burst_min,
-        color: a.color,
-        now: a.now,
-        exit_zero: a.exit_zero,
+        burst_min: a.report.burst_min,
+        color: a.report.color,
+        now: a.report.now,
+        exit_zero: a.report.exit_zero,
         display: display.unwrap_or_else(|| cfg.tz.clone()),
     };
     let scanned = Scanned {
@@ -855,7 +839,7 @@ fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
         ));
     }
     let cfg = resolve(&a)?;
-    let display = match &a.display_tz {
+    let display = match &a.report.display_tz {
         Some(z) => Zone::parse(z).map_err(|e| flag_err("--display-tz", e))?,
         None => cfg.tz.clone(),
     };
@@ -877,9 +861,10 @@ fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
             eprintln!("faultscope: error: {}", report::escape_control(&e.message));
         }
     }
-    let analysis = mine_unknown(&out, &cfg, a.burst_min);
+    let analysis = mine_unknown(&out, &cfg, a.report.burst_min);
     let templates = report::templates_out(&out, &analysis);
     let json = a
+        .report
         .format
         .iter()
         .any(|f| matches!(f, crate::output::ReportFormat::Json));
@@ -919,7 +904,7 @@ fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
             o
         }
     };
-    match &a.output {
+    match &a.report.output {
         Some(p) => std::fs::write(p, rendered.as_bytes())
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
         None => {
