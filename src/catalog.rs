@@ -372,6 +372,31 @@ impl Catalog {
         Ok(Matcher { regex, pattern_sig })
     }
 
+    /// What the regex engine's literal prefilter can use for this catalog (for `--debug`):
+    /// the number of distinct prefix literals of all patterns, and the literals left after
+    /// the engine's own optimisation (`None`: too many or too short ones, so the prefilter
+    /// is off and the lazy DFA reads every byte; scan-engine.md §4.6).
+    pub fn prefilter_literals(&self) -> (usize, Option<Vec<String>>) {
+        use regex_syntax::hir::literal::{ExtractKind, Extractor};
+        let hirs: Vec<Hir> = self
+            .signatures
+            .iter()
+            .flat_map(|s| s.patterns.iter())
+            .filter_map(|p| compile_one(p, false).ok())
+            .collect();
+        let mut seq = Extractor::new()
+            .kind(ExtractKind::Prefix)
+            .extract(&Hir::alternation(hirs));
+        let before = seq.len().unwrap_or(0);
+        seq.optimize_for_prefix_by_preference();
+        let kept = seq.literals().map(|lits| {
+            lits.iter()
+                .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned())
+                .collect()
+        });
+        (before, kept)
+    }
+
     /// Patterns one per line, line-local, usable by `rg -f` / `grep -E -f`-style tools
     /// (rg reads Rust syntax; every pattern was checked to compile here).
     pub fn export_patterns(&self) -> String {

@@ -453,6 +453,23 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         cfg.tz,
         cfg.tz_reason.describe()
     ));
+    if cfg.debug {
+        let (n, kept) = cfg.catalog.prefilter_literals();
+        debug(match kept {
+            Some(k) => format!(
+                "prefilter: {n} prefix literals, {} kept by the engine: {:?}",
+                k.len(),
+                k
+            ),
+            None => format!(
+                "prefilter: {n} prefix literals, none kept (too many or too short): the automaton reads every byte"
+            ),
+        });
+        debug(format!(
+            "chunks: files above {} MiB are scanned in line-aligned chunks of that size",
+            cfg.chunk_size >> 20
+        ));
+    }
     let t_disc = Instant::now();
     let disc = discover::discover(&cfg.roots, &cfg.discover);
     debug(format!(

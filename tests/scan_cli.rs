@@ -450,4 +450,5 @@ fn debug_explains_decisions() {
     assert!(stderr.contains("format=boot-logback"), "{stderr}");
     assert!(stderr.contains("zone=+08:00 (--tz)"), "{stderr}");
     assert!(stderr.contains("incident #1"), "{stderr}");
+    assert!(stderr.contains("prefilter: "), "{stderr}");
 }
