@@ -13,6 +13,8 @@
 //! The corpus is not in the repository: set `FAULTSCOPE_LOGHUB` to its path
 //! (`shared/corpus/loghub`); without it the test says so and passes.
 
+mod common;
+
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use faultscope::time::{FileTime, FileTimeInput, Resolved, Zone, ZoneReason, ZoneRule};
 use std::collections::BTreeMap;
@@ -20,23 +22,6 @@ use std::path::Path;
 
 const REF_YEAR: i32 = 2016;
 const REQUIRED: f64 = 99.5;
-
-/// The structured CSV as one map per row (the `csv` crate: quoted fields, CRLF).
-fn read_csv(text: &str) -> Vec<BTreeMap<String, String>> {
-    let mut rd = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
-    rd.records()
-        .map(|r| {
-            header
-                .iter()
-                .cloned()
-                .zip(r.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
 
 /// The truth for one line.
 #[derive(Debug, Default)]
@@ -176,11 +161,8 @@ struct Score {
 
 fn score(dir: &Path, system: &str) -> Score {
     let log = dir.join(system).join(format!("{system}_2k.log"));
-    let csv = dir
-        .join(system)
-        .join(format!("{system}_2k.log_structured.csv"));
     let buf = std::fs::read(&log).unwrap_or_else(|e| panic!("{}: {e}", log.display()));
-    let rows = read_csv(&std::fs::read_to_string(&csv).unwrap());
+    let rows = common::structured_rows(dir, system);
     let rule = ZoneRule {
         zone: Zone::parse("UTC").unwrap(),
         reason: ZoneReason::Flag,
@@ -262,34 +244,12 @@ fn score(dir: &Path, system: &str) -> Score {
 
 #[test]
 fn loghub_timestamps_match_the_structured_csv() {
-    let Some(dir) = std::env::var_os("FAULTSCOPE_LOGHUB") else {
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            b"loghub_time: skipped: FAULTSCOPE_LOGHUB not set\n",
-        );
-        println!("skipped: FAULTSCOPE_LOGHUB not set");
+    let Some(dir) = common::loghub_dir() else {
+        eprintln!("loghub_time: skipped: FAULTSCOPE_LOGHUB not set");
         return;
     };
-    let dir = Path::new(&dir);
-    let systems = [
-        "Android",
-        "Apache",
-        "BGL",
-        "HDFS",
-        "HPC",
-        "Hadoop",
-        "HealthApp",
-        "Linux",
-        "Mac",
-        "OpenSSH",
-        "OpenStack",
-        "Proxifier",
-        "Spark",
-        "Thunderbird",
-        "Windows",
-        "Zookeeper",
-    ];
-    let scores: Vec<Score> = systems.iter().map(|s| score(dir, s)).collect();
+    let dir = dir.as_path();
+    let scores: Vec<Score> = common::SYSTEMS.iter().map(|s| score(dir, s)).collect();
     // The score table goes to stderr directly (not through the test harness's capture), so
     // every `cargo test` run shows it.
     let mut table = format!(

@@ -11,63 +11,27 @@
 //! (`.ci/run` uses `../shared/corpus/loghub`). Without it the test prints "skipped" and
 //! passes. Run with `--nocapture` to see the table (docs/templates.md holds a copy).
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::Path;
-
-const SYSTEMS: [&str; 16] = [
-    "Android",
-    "Apache",
-    "BGL",
-    "HDFS",
-    "HPC",
-    "Hadoop",
-    "HealthApp",
-    "Linux",
-    "Mac",
-    "OpenSSH",
-    "OpenStack",
-    "Proxifier",
-    "Spark",
-    "Thunderbird",
-    "Windows",
-    "Zookeeper",
-];
 
 /// The floor this implementation reaches with margin (measured 0.970; drain3 with its
 /// default configuration: 0.76; the goal: 0.90).
 const FLOOR_MEAN: f64 = 0.95;
 
-/// The structured CSV as rows of fields, header first (the `csv` crate: quoted fields, CRLF).
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes())
-        .records()
-        .map(|r| r.unwrap().iter().map(String::from).collect())
-        .collect()
-}
-
 /// (Content, EventId) per row.
 fn load(dir: &Path, system: &str) -> Vec<(String, String)> {
-    let path = dir
-        .join(system)
-        .join(format!("{system}_2k.log_structured.csv"));
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let text = String::from_utf8_lossy(&bytes);
-    let rows = parse_csv(&text);
-    let header = &rows[0];
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| h.trim_start_matches('\u{feff}') == name)
-            .unwrap_or_else(|| panic!("{system}: no {name} column"))
-    };
-    let (content, event) = (col("Content"), col("EventId"));
-    rows[1..]
-        .iter()
-        .filter(|r| r.len() == header.len())
-        .map(|r| (r[content].clone(), r[event].clone()))
+    common::structured_rows(dir, system)
+        .into_iter()
+        .map(|r| {
+            let get = |k: &str| {
+                r.get(k)
+                    .cloned()
+                    .unwrap_or_else(|| panic!("{system}: no {k} column"))
+            };
+            (get("Content"), get("EventId"))
+        })
         .collect()
 }
 
@@ -99,18 +63,17 @@ fn grouping_accuracy<A: std::hash::Hash + Eq, B: std::hash::Hash + Eq>(
 
 #[test]
 fn grouping_accuracy_on_loghub_2k() {
-    let Ok(dir) = std::env::var("FAULTSCOPE_LOGHUB") else {
-        println!("skipped: FAULTSCOPE_LOGHUB not set");
+    let Some(dir) = common::loghub_dir() else {
         return;
     };
-    let dir = Path::new(&dir);
+    let dir = dir.as_path();
     println!(
         "{:<12} {:>6} {:>7} {:>10} {:>7}",
         "system", "lines", "events", "templates", "GA"
     );
     let mut sum = 0.0;
     let mut worst: Vec<(f64, &str)> = Vec::new();
-    for sys in SYSTEMS {
+    for sys in common::SYSTEMS {
         let rows = load(dir, sys);
         let msgs: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
         let truth: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
@@ -131,7 +94,7 @@ fn grouping_accuracy_on_loghub_2k() {
         sum += ga;
         worst.push((ga, sys));
     }
-    let mean = sum / SYSTEMS.len() as f64;
+    let mean = sum / common::SYSTEMS.len() as f64;
     println!(
         "{:<12} {:>6} {:>7} {:>10} {:>7.3}",
         "mean", "", "", "", mean
