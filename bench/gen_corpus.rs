@@ -173,7 +173,20 @@ struct Gen<'a> {
     last_hit_sec: i64,
 }
 
-impl Gen<'_> {
+impl<'a> Gen<'a> {
+    /// A generator for file `i`: its own PRNG stream, so files do not depend on each other.
+    fn new(w: &'a mut dyn Write, seed: u64, i: usize, kind: Kind, density: Density) -> Self {
+        Gen {
+            w,
+            rng: Rng(seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            kind,
+            density,
+            written: 0,
+            hit_lines: 0,
+            last_hit_sec: 0,
+        }
+    }
+
     fn out(&mut self, s: &str) -> std::io::Result<()> {
         self.written += s.len() as u64;
         self.w.write_all(s.as_bytes())
@@ -371,15 +384,7 @@ fn main() -> std::io::Result<()> {
             let mut w = BufWriter::with_capacity(1 << 20, f);
             // One file holding every kind in turn, a day per kind segment.
             for i in 0..files {
-                let mut g = Gen {
-                    w: &mut w,
-                    rng: Rng(seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
-                    kind: kind_for(i),
-                    density,
-                    written: 0,
-                    hit_lines: 0,
-                    last_hit_sec: 0,
-                };
+                let mut g = Gen::new(&mut w, seed, i, kind_for(i), density);
                 g.run(size / files as u64)?;
                 total_hits += g.hit_lines;
                 total_bytes += g.written;
@@ -395,15 +400,7 @@ fn main() -> std::io::Result<()> {
                 let kind = kind_for(i);
                 let f = File::create(dir.join(format!("app-{i:06}.log")))?;
                 let mut w = BufWriter::new(f);
-                let mut g = Gen {
-                    w: &mut w,
-                    rng: Rng(seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
-                    kind,
-                    density,
-                    written: 0,
-                    hit_lines: 0,
-                    last_hit_sec: 0,
-                };
+                let mut g = Gen::new(&mut w, seed, i, kind, density);
                 g.run(size / files as u64)?;
                 total_hits += g.hit_lines;
                 total_bytes += g.written;
@@ -417,15 +414,7 @@ fn main() -> std::io::Result<()> {
                 fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))?;
                 let f = File::create(&path)?;
                 let mut w = BufWriter::with_capacity(1 << 20, f);
-                let mut g = Gen {
-                    w: &mut w,
-                    rng: Rng(seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
-                    kind,
-                    density,
-                    written: 0,
-                    hit_lines: 0,
-                    last_hit_sec: 0,
-                };
+                let mut g = Gen::new(&mut w, seed, i, kind, density);
                 g.run(size / files as u64)?;
                 total_hits += g.hit_lines;
                 total_bytes += g.written;
