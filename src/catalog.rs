@@ -164,6 +164,33 @@ pub struct Matcher {
     pub regex: meta::Regex,
     /// For each pattern id, the index of its signature in the catalog.
     pub pattern_sig: Vec<u16>,
+    /// The patterns' HIR (the prefilter is built from them).
+    hirs: Vec<Hir>,
+    /// Necessary literals of every pattern (src/prefilter.rs), or why there are none (then
+    /// the automaton reads the whole buffer). Built once, from a sample of the input when
+    /// [`Matcher::prepare`] runs first.
+    prefilter: std::sync::OnceLock<std::result::Result<crate::prefilter::Prefilter, String>>,
+}
+
+impl Matcher {
+    /// Builds the prefilter from a sample of the logs about to be scanned (their byte
+    /// statistics pick rare literals); a no-op once it is built.
+    pub fn prepare(&self, sample: &[u8]) {
+        self.prefilter.get_or_init(|| {
+            crate::prefilter::Prefilter::new(
+                &self.hirs,
+                &crate::prefilter::Model::from_sample(sample),
+            )
+        });
+    }
+
+    /// The prefilter (built without a sample if [`Matcher::prepare`] did not run), or why
+    /// there is none.
+    pub fn prefilter(&self) -> &std::result::Result<crate::prefilter::Prefilter, String> {
+        self.prefilter.get_or_init(|| {
+            crate::prefilter::Prefilter::new(&self.hirs, &crate::prefilter::Model::prior())
+        })
+    }
 }
 
 /// Compiled-regex size limit per catalog (the regex crate's default is 10 MiB per regex;
@@ -369,32 +396,12 @@ impl Catalog {
                 entry: None,
                 reason: format!("the combined catalog does not compile: {e}"),
             })?;
-        Ok(Matcher { regex, pattern_sig })
-    }
-
-    /// What the regex engine's literal prefilter can use for this catalog (for `--debug`):
-    /// the number of distinct prefix literals of all patterns, and the literals left after
-    /// the engine's own optimisation (`None`: too many or too short ones, so the prefilter
-    /// is off and the lazy DFA reads every byte; scan-engine.md §4.6).
-    pub fn prefilter_literals(&self) -> (usize, Option<Vec<String>>) {
-        use regex_syntax::hir::literal::{ExtractKind, Extractor};
-        let hirs: Vec<Hir> = self
-            .signatures
-            .iter()
-            .flat_map(|s| s.patterns.iter())
-            .filter_map(|p| compile_one(p, false).ok())
-            .collect();
-        let mut seq = Extractor::new()
-            .kind(ExtractKind::Prefix)
-            .extract(&Hir::alternation(hirs));
-        let before = seq.len().unwrap_or(0);
-        seq.optimize_for_prefix_by_preference();
-        let kept = seq.literals().map(|lits| {
-            lits.iter()
-                .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned())
-                .collect()
-        });
-        (before, kept)
+        Ok(Matcher {
+            regex,
+            pattern_sig,
+            hirs,
+            prefilter: std::sync::OnceLock::new(),
+        })
     }
 
     /// Patterns one per line, line-local, usable by `rg -f` / `grep -E -f`-style tools

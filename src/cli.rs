@@ -454,17 +454,6 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         cfg.tz_reason.describe()
     ));
     if cfg.debug {
-        let (n, kept) = cfg.catalog.prefilter_literals();
-        debug(match kept {
-            Some(k) => format!(
-                "prefilter: {n} prefix literals, {} kept by the engine: {:?}",
-                k.len(),
-                k
-            ),
-            None => format!(
-                "prefilter: {n} prefix literals, none kept (too many or too short): the automaton reads every byte"
-            ),
-        });
         debug(format!(
             "chunks: files above {} MiB are scanned in line-aligned chunks of that size",
             cfg.chunk_size >> 20
@@ -511,6 +500,18 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     let out = scan::scan(&sources, &cfg);
     progress.finish();
     let scan_time = t_scan.elapsed();
+    debug(match cfg.matcher.prefilter() {
+        Ok(pf) => format!(
+            "prefilter: {} over {} necessary literals (regex only on lines holding one): {:?}",
+            pf.engine(),
+            pf.literals().len(),
+            pf.literals()
+                .iter()
+                .map(|l| String::from_utf8_lossy(l))
+                .collect::<Vec<_>>()
+        ),
+        Err(why) => format!("prefilter: off ({why}): the automaton reads every byte"),
+    });
     for f in &out.files {
         debug(format!(
             "{}: service={} format={} [{}] zone={} ({}) access={} bytes={} lines={} records={} matched_lines={} hits={}",

@@ -5,8 +5,8 @@
 //!
 //! 1. [`discover`]: paths → files to scan, each with its service name.
 //! 2. [`input`]: a file → its bytes (memory map or read, gzip, UTF-16), safely.
-//! 3. [`scan`]: bytes → signature hits, one multi-pattern automaton over whole buffers,
-//!    files and chunks in parallel (rayon).
+//! 3. [`scan`]: bytes → signature hits, one multi-pattern automaton over whole buffers
+//!    behind a SIMD literal [`prefilter`], files and chunks in parallel (rayon).
 //! 4. [`record`] + [`time`]: a hit → its record head and timestamp (multi-line Java traces
 //!    included), resolved to UTC under an explicit zone rule.
 //! 5. [`catalog`]: the signatures, as data (`catalog/signatures.json` + `--rules`).
@@ -45,6 +45,7 @@ pub mod inspect;
 pub mod level;
 pub mod output;
 pub mod partial;
+pub mod prefilter;
 pub mod record;
 pub mod report;
 pub mod scan;

@@ -166,6 +166,7 @@ pub static SCANNED_BYTES: std::sync::atomic::AtomicU64 = std::sync::atomic::Atom
 
 /// Scans every source. Never fails as a whole: problems are per file.
 pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
+    cfg.matcher.prepare(&sample(sources));
     let mut order: Vec<usize> = (0..sources.len()).collect();
     // Largest first: the long poles start early, small files fill the gaps.
     order.sort_by(|&a, &b| sources[b].size.cmp(&sources[a].size).then(a.cmp(&b)));
@@ -202,6 +203,19 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
     }
     sort_hits(&mut out.hits);
     sort_unknown(&mut out.unknown);
+    out
+}
+
+/// A sample of the input for the prefilter's statistics: 64 KiB from the middle of up to 16
+/// files spread over the list (which is in path order: the same sample for any `-j`).
+fn sample(sources: &[Source]) -> Vec<u8> {
+    const FILES: usize = 16;
+    const LEN: usize = 64 * 1024;
+    let step = sources.len().div_ceil(FILES).max(1);
+    let mut out = Vec::new();
+    for src in sources.iter().step_by(step) {
+        out.extend(input::sample(&src.path, src.size, LEN));
+    }
     out
 }
 
@@ -437,8 +451,7 @@ fn scan_chunk(
     // One record counts once per signature: drop repeats here already (hits of a record are
     // contiguous), so `--max-hits` bounds distinct hits; the merge dedups across chunks.
     let mut dedup: (usize, Vec<u16>) = (usize::MAX, Vec::new());
-    for m in cfg.matcher.regex.find_iter(hay) {
-        let pos = range.start + m.start();
+    for_each_match(&cfg.matcher, buf, range.clone(), |pos, pattern| {
         let ls = record::line_start(buf, pos).max(range.start);
         let (le, head) = match &last_line {
             Some(c) if c.start == ls => (c.end, Some((c.record, c.time))),
@@ -468,17 +481,17 @@ fn scan_chunk(
             time,
             walk,
         });
-        let sig = cfg.matcher.pattern_sig[m.pattern().as_usize()];
+        let sig = cfg.matcher.pattern_sig[pattern];
         if dedup.0 != rec_start {
             dedup = (rec_start, Vec::new());
             out.matched.push(rec_start as u64);
         } else if dedup.1.contains(&sig) {
-            continue;
+            return;
         }
         dedup.1.push(sig);
         if !bounded.admits(&(time.is_none(), time, file, ls as u64, sig)) {
             bounded.add_dropped(1);
-            continue;
+            return;
         }
         let line = record::trim_cr(&buf[ls..le]);
         let cut = floor_char(line, EXCERPT_MAX);
@@ -491,7 +504,7 @@ fn scan_chunk(
             time,
             excerpt: String::from_utf8_lossy(&line[..cut]).into(),
         });
-    }
+    });
     (out.hits, out.dropped) = bounded.finish();
     // Bounded storage is unordered; the merge below relies on offset order.
     out.hits.sort_by_key(|h| h.offset);
@@ -575,6 +588,41 @@ fn scan_chunk(
     out.minutes = minutes.runs;
     SCANNED_BYTES.fetch_add(hay.len() as u64, std::sync::atomic::Ordering::Relaxed);
     out
+}
+
+/// Calls `f(start, pattern id)` for every catalog match in `buf[range]`, in order. With a
+/// prefilter (src/prefilter.rs) the automaton runs only on lines that hold one of the
+/// necessary literals; without one, over the whole range. Both give the same matches
+/// (patterns are line-local; a property test below compares them).
+fn for_each_match(
+    m: &crate::catalog::Matcher,
+    buf: &[u8],
+    range: Range<usize>,
+    mut f: impl FnMut(usize, usize),
+) {
+    let input = |r: Range<usize>| regex_automata::Input::new(buf).range(r);
+    match m.prefilter() {
+        Ok(pf) => {
+            let mut cursor = pf.cursor();
+            let mut at = range.start;
+            while at < range.end {
+                let Some(p) = cursor.find(buf, at, range.end) else {
+                    break;
+                };
+                let ls = record::line_start(buf, p).max(at);
+                let le = record::line_end(buf, p).min(range.end);
+                for hit in m.regex.find_iter(input(ls..le)) {
+                    f(hit.start(), hit.pattern().as_usize());
+                }
+                at = le + 1;
+            }
+        }
+        Err(_) => {
+            for hit in m.regex.find_iter(input(range)) {
+                f(hit.start(), hit.pattern().as_usize());
+            }
+        }
+    }
 }
 
 struct LineCache {
@@ -872,6 +920,52 @@ mod tests {
                 proptest::prop_assert_eq!(got.orphan, want.orphan);
                 prev = Some(LineCache { start: ls, end: record::line_end(&buf, ls), record: got.start, time: None, walk: got });
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The prefilter is only a shortcut: on lines made of catalog examples (positive and
+        /// negative), their fragments and noise, the matches found through it equal a plain
+        /// whole-buffer run of the automaton, whatever sample steered the literal choice.
+        #[test]
+        fn prefiltered_matches_equal_whole_buffer_matches(
+            picks in proptest::collection::vec((0usize..10_000, 0usize..200, 0usize..4), 1..300),
+            sample_from_input in proptest::bool::ANY,
+        ) {
+            use crate::catalog::Catalog;
+            let cat = Catalog::builtin().unwrap();
+            let mut texts: Vec<String> = Vec::new();
+            for sig in &cat.signatures {
+                texts.extend(sig.examples.matching.iter().cloned());
+                texts.extend(sig.examples.no_match.iter().cloned());
+            }
+            texts.push("2019-08-21 08:00:00.000 INFO 1 --- [main] c.e.Svc : request served".into());
+            let mut buf = String::new();
+            for &(t, cut, how) in &picks {
+                let line = &texts[t % texts.len()];
+                let mut end = line.len().min(cut.max(1) * 4);
+                while !line.is_char_boundary(end) { end -= 1; }
+                match how {
+                    0 => buf.push_str(line),
+                    1 => buf.push_str(&line[..end]),
+                    2 => { buf.push_str("noise "); buf.push_str(&line[end..]); }
+                    _ => { buf.push_str(line); buf.push(' '); buf.push_str(line); }
+                }
+                buf.push(if t % 7 == 0 { '\r' } else { ' ' });
+                buf.push('\n');
+            }
+            let m = cat.compile().unwrap();
+            if sample_from_input { m.prepare(buf.as_bytes()); } else { m.prepare(b""); }
+            proptest::prop_assert!(m.prefilter().is_ok());
+            let b = buf.as_bytes();
+            let mut got = Vec::new();
+            for_each_match(&m, b, 0..b.len(), |at, p| got.push((at, p)));
+            let want: Vec<(usize, usize)> = m
+                .regex
+                .find_iter(b)
+                .map(|x| (x.start(), x.pattern().as_usize()))
+                .collect();
+            proptest::prop_assert_eq!(got, want);
         }
     }
 

@@ -1,0 +1,577 @@
+//! The signature prefilter: a few rare literals that every catalog match must contain,
+//! searched with SIMD (Teddy) so the regex runs only on the lines that hold one.
+//!
+//! Input: the catalog's patterns as line-local HIR (`catalog::Matcher`). Output: a
+//! [`Prefilter`] whose [`Prefilter::find`] returns the next position in a buffer where a
+//! *candidate* line starts to be interesting, or `None` when no pattern can match further
+//! on. The scan then runs the full automaton on that one line only and skips to the next
+//! line (scan-engine.md §1 "lines only around hits", ripgrep's `find_candidate_line`).
+//!
+//! Why our own and not the regex engine's: `regex-automata`'s prefilter looks only at
+//! *prefix* literals, and our 138 patterns have ~200 distinct prefixes, more than it keeps
+//! (it gives up above 64 short prefixes), so it turned itself off and the lazy DFA read
+//! every byte: 64 % of a profile of the 2 GB bench corpus and ~0.5 GB/s per core, the same
+//! wall as `rg -f` with these patterns (bench/RESULTS.md). Prefixes are also the worst
+//! choice for log text: `Connection refused` starts with `Con` (Connection pool,
+//! Content-Type...), `java\.net\.` with `jav` (every stack frame). scan-engine.md §3 measured
+//! that rarer leading literals alone cut 18–22 % of `rg -f`'s time.
+//!
+//! How:
+//! 1. For every pattern, pick a *necessary set*: literals of which every match contains at
+//!    least one ([`necessary`]). Candidates come from each suffix of a concatenation (its
+//!    finite prefix literals, via regex-syntax's extractor), from inside captures and
+//!    `+` repetitions, and the union over an alternation's branches. A pattern with no
+//!    necessary set (`.*`, a lone class) switches the prefilter off: the scan then runs the
+//!    automaton over the whole buffer, as before. Correctness never depends on the choice.
+//! 2. Sets are scored by how often their literals occur in *the logs being scanned*: a
+//!    trigram model counted over a sample (64 KiB from the middle of up to 16 input files,
+//!    [`Model::from_sample`]); without a sample, a static byte rank (memchr's). Why: a static
+//!    rank calls `que` rare while `request` is on every access-log line.
+//! 3. Any substring of a necessary literal is necessary too: a greedy weighted set cover
+//!    ([`cover`]) picks few rare substrings that every literal contains (the three
+//!    `... probe failed: ` branches share one; fingerprints start on rare bytes), trading
+//!    Teddy's cost per literal against the expected candidate rate. On the bench corpus:
+//!    153 literals → ~45, and the prefilter alone runs at 4–8 GB/s per core.
+//! 4. Teddy (aho-corasick's packed searcher, SIMD; 4-byte fingerprints) searches for them,
+//!    [`GROUP`] literals per searcher; literals shorter than 4 bytes get their own group
+//!    (memchr's memmem when alone), since one 3-byte literal would shorten the whole
+//!    group's fingerprint. Aho-Corasick where Teddy is unavailable.
+//!
+//! Exactness: the catalog patterns never match `\n` (catalog.rs strips it), so a match lies
+//! on one line, and that line contains one of its pattern's necessary literals. Running the
+//! automaton from each such line's start to its end therefore finds exactly the matches a
+//! whole-buffer run finds (a property test in scan.rs checks both ways agree).
+
+use aho_corasick::{packed, AhoCorasick, MatchKind};
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::{Hir, HirKind};
+
+/// Literals kept at most: beyond this the prefilter would flag too many lines to pay off.
+const MAX_LITERALS: usize = 500;
+
+/// Literals per Teddy searcher.
+const GROUP: usize = 64;
+
+/// Shortest literal worth searching for: Teddy with 1–2 byte fingerprints flags most lines.
+const MIN_LITERAL: usize = 3;
+
+/// The built searcher.
+#[derive(Clone, Debug)]
+pub struct Prefilter {
+    searcher: Searcher,
+    literals: Vec<Vec<u8>>,
+}
+
+#[derive(Clone, Debug)]
+enum Group {
+    Teddy(packed::Searcher),
+    One(memchr::memmem::Finder<'static>),
+}
+
+#[derive(Clone, Debug)]
+enum Searcher {
+    /// Teddy (SIMD), one searcher per [`GROUP`] literals, or memchr's memmem for a group of
+    /// one literal.
+    Packed(Vec<Group>),
+    /// Aho-Corasick where Teddy is not available (no SSSE3/AVX2/NEON).
+    Automaton(AhoCorasick),
+}
+
+impl Prefilter {
+    /// Builds the prefilter for these patterns, or says why there is none.
+    pub fn new(hirs: &[Hir], model: &Model) -> Result<Prefilter, String> {
+        if hirs.is_empty() {
+            return Err("no patterns".into());
+        }
+        let mut lits: Vec<Vec<u8>> = Vec::new();
+        for (i, h) in hirs.iter().enumerate() {
+            let set = necessary(h, model)
+                .ok_or_else(|| format!("pattern {i} has no literal that every match contains"))?;
+            lits.extend(set);
+        }
+        lits.sort();
+        lits.dedup();
+        let mut lits = cover(&lits, model);
+        lits.sort();
+        if lits.len() > MAX_LITERALS {
+            return Err(format!("{} literals: too many to pay off", lits.len()));
+        }
+        // Teddy holds at most 64 literals well (aho-corasick refuses more by default, and
+        // 128 at all); a big catalog gets several Teddy searchers whose candidate streams
+        // are merged. On the bench corpus one Aho-Corasick automaton over the 153 literals
+        // was slower than no prefilter at all: it steps through every byte.
+        let mut groups = Vec::new();
+        // Teddy's fingerprint is as long as the group's shortest literal (up to 4 bytes), and
+        // 3-byte fingerprints let far more false candidates through: short literals get a
+        // group of their own.
+        let (short, long): (Vec<Vec<u8>>, Vec<Vec<u8>>) =
+            lits.iter().cloned().partition(|l| l.len() < FINGERPRINT);
+        for group in long.chunks(GROUP).chain(short.chunks(GROUP)) {
+            if let [one] = group {
+                groups.push(Group::One(memchr::memmem::Finder::new(one).into_owned()));
+                continue;
+            }
+            match packed::Config::new()
+                .match_kind(packed::MatchKind::LeftmostFirst)
+                .only_teddy(true)
+                .heuristic_pattern_limits(false)
+                .builder()
+                .extend(group)
+                .build()
+            {
+                Some(s) => groups.push(Group::Teddy(s)),
+                None => {
+                    groups.clear();
+                    break;
+                }
+            }
+        }
+        let searcher = if groups.is_empty() {
+            Searcher::Automaton(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(&lits)
+                    .map_err(|e| e.to_string())?,
+            )
+        } else {
+            Searcher::Packed(groups)
+        };
+        Ok(Prefilter {
+            searcher,
+            literals: lits,
+        })
+    }
+
+    /// The literals searched for (for `--debug`).
+    pub fn literals(&self) -> &[Vec<u8>] {
+        &self.literals
+    }
+
+    /// Which searcher runs: `"Teddy"` or `"Aho-Corasick"` (for `--debug`).
+    pub fn engine(&self) -> String {
+        match &self.searcher {
+            Searcher::Packed(g) => format!("Teddy ({} group(s))", g.len()),
+            Searcher::Automaton(_) => "Aho-Corasick".into(),
+        }
+    }
+
+    /// Start of the first literal occurrence in `hay[from..to]`. For a caller that walks
+    /// forward through one buffer, [`Prefilter::cursor`] avoids searching each group again.
+    pub fn find(&self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
+        self.cursor().find(hay, from, to)
+    }
+
+    /// A forward-only search state over one haystack range.
+    pub fn cursor(&self) -> Cursor<'_> {
+        let n = match &self.searcher {
+            Searcher::Packed(g) => g.len(),
+            Searcher::Automaton(_) => 1,
+        };
+        Cursor {
+            pf: self,
+            next: vec![None; n],
+        }
+    }
+}
+
+/// Forward-only search over one haystack: each group's next occurrence is remembered, so
+/// with several Teddy groups each searches the buffer once, not once per candidate line.
+pub struct Cursor<'a> {
+    pf: &'a Prefilter,
+    /// Per group: `None` before its first search, else (searched from, first occurrence at
+    /// or after that).
+    next: Vec<Option<(usize, Option<usize>)>>,
+}
+
+impl Cursor<'_> {
+    /// Start of the first literal occurrence in `hay[from..to]`; `from` must not decrease
+    /// between calls, and `hay` and `to` must stay the same.
+    #[inline]
+    pub fn find(&mut self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
+        let mut best: Option<usize> = None;
+        for (g, slot) in self.next.iter_mut().enumerate() {
+            // A remembered occurrence at or after `from` is still the first one; `None`
+            // found from an earlier start means none is left.
+            let fresh = matches!(*slot, Some((_, None)))
+                || matches!(*slot, Some((_, Some(p))) if p >= from);
+            if !fresh {
+                let found = match &self.pf.searcher {
+                    Searcher::Packed(gs) => match &gs[g] {
+                        Group::Teddy(t) => t
+                            .find_in(
+                                hay,
+                                aho_corasick::Span {
+                                    start: from,
+                                    end: to,
+                                },
+                            )
+                            .map(|m| m.start()),
+                        Group::One(f) => f.find(&hay[from..to]).map(|i| from + i),
+                    },
+                    Searcher::Automaton(a) => a
+                        .find(aho_corasick::Input::new(hay).range(from..to))
+                        .map(|m| m.start()),
+                };
+                *slot = Some((from, found));
+            }
+            if let Some((_, Some(p))) = *slot {
+                best = Some(best.map_or(p, |b| b.min(p)));
+            }
+        }
+        best
+    }
+}
+
+/// The cheapest necessary literal set of one pattern (see the module docs), or `None`.
+pub fn necessary(h: &Hir, model: &Model) -> Option<Vec<Vec<u8>>> {
+    let mut best: Option<(f64, Vec<Vec<u8>>)> = None;
+    let mut offer = |set: Vec<Vec<u8>>| {
+        if set.is_empty() || set.iter().any(|l| l.len() < MIN_LITERAL) {
+            return;
+        }
+        let c = set_cost(&set, model);
+        if best.as_ref().map_or(true, |(b, _)| c < *b) {
+            best = Some((c, set));
+        }
+    };
+    if let Some(set) = finite_prefixes(h) {
+        offer(set);
+    }
+    match h.kind() {
+        HirKind::Literal(l) => offer(vec![l.0.to_vec()]),
+        HirKind::Capture(c) => {
+            if let Some(s) = necessary(&c.sub, model) {
+                offer(s);
+            }
+        }
+        HirKind::Repetition(r) if r.min >= 1 => {
+            if let Some(s) = necessary(&r.sub, model) {
+                offer(s);
+            }
+        }
+        HirKind::Concat(subs) => {
+            for i in 1..subs.len() {
+                if let Some(set) = finite_prefixes(&Hir::concat(subs[i..].to_vec())) {
+                    offer(set);
+                }
+            }
+            for s in subs {
+                if let Some(set) = necessary(s, model) {
+                    offer(set);
+                }
+            }
+        }
+        HirKind::Alternation(subs) => {
+            let mut union = Vec::new();
+            for s in subs {
+                union.extend(necessary(s, model)?);
+            }
+            union.sort();
+            union.dedup();
+            offer(union);
+        }
+        _ => {}
+    }
+    best.map(|(_, s)| s)
+}
+
+/// The finite prefix literals of `h` (each match of `h` starts with one of them), if the
+/// extractor finds a small finite set.
+fn finite_prefixes(h: &Hir) -> Option<Vec<Vec<u8>>> {
+    let seq = Extractor::new()
+        .kind(ExtractKind::Prefix)
+        .limit_class(10)
+        .limit_repeat(4)
+        .limit_literal_len(64)
+        .limit_total(64)
+        .extract(h);
+    let lits = seq.literals()?;
+    if lits.is_empty() {
+        return None;
+    }
+    Some(lits.iter().map(|l| l.as_bytes().to_vec()).collect())
+}
+
+/// Rough probability that a byte occurs at a given position of log text, from a static
+/// frequency rank (0 rare .. 255 common).
+fn byte_p(b: u8) -> f64 {
+    // The most common byte (space) taken as ~15 % of text, halving every 12 ranks: `e` ~12 %,
+    // upper-case letters ~0.1–1 %, control bytes almost never.
+    0.15 * (2f64).powf((f64::from(RANK[usize::from(b)]) - 255.0) / 12.0)
+}
+
+/// How often byte strings occur in the logs being scanned, estimated from a sample of them
+/// (a trigram model), or, without a sample, from a static byte rank. Only speed depends on
+/// it: any choice of necessary literals finds the same matches.
+pub struct Model {
+    /// Trigram counts, hashed into [`TRI_BUCKETS`] slots.
+    tri: Vec<u32>,
+    /// Bigram counts.
+    bi: Vec<u32>,
+    /// Trigrams counted.
+    n: f64,
+}
+
+const TRI_BUCKETS: usize = 1 << 18;
+
+#[inline]
+fn tri_slot(a: u8, b: u8, c: u8) -> usize {
+    let x = (u32::from(a) << 16) | (u32::from(b) << 8) | u32::from(c);
+    (x.wrapping_mul(0x9E37_79B1) >> (32 - 18)) as usize
+}
+
+impl Model {
+    /// The static byte-rank model (no sample).
+    pub fn prior() -> Model {
+        Model {
+            tri: Vec::new(),
+            bi: Vec::new(),
+            n: 0.0,
+        }
+    }
+
+    /// Counts the trigrams of a sample of the input. Why a sample and not a fixed table:
+    /// a static byte rank calls `que` rare (`q` is rare in prose) while `request` is on
+    /// every line of an access log, and `rvice ` rare while `service` is in every logger
+    /// name; the sample knows.
+    pub fn from_sample(sample: &[u8]) -> Model {
+        if sample.len() < 4096 {
+            return Model::prior();
+        }
+        let mut tri = vec![0u32; TRI_BUCKETS];
+        let mut bi = vec![0u32; 1 << 16];
+        for w in sample.windows(3) {
+            tri[tri_slot(w[0], w[1], w[2])] += 1;
+            bi[(usize::from(w[0]) << 8) | usize::from(w[1])] += 1;
+        }
+        Model {
+            tri,
+            bi,
+            n: (sample.len() - 2) as f64,
+        }
+    }
+
+    /// Probability that `s` starts at a given position (estimated).
+    fn p(&self, s: &[u8]) -> f64 {
+        if self.n == 0.0 || s.len() < 3 {
+            // Prior: independent bytes, and words (each byte past the third only a flat
+            // factor rarer).
+            let f = s.len().min(FINGERPRINT);
+            let fp: f64 = s[..f].iter().map(|&b| byte_p(b)).product();
+            return fp * NEXT_BYTE.powi((s.len() - f) as i32);
+        }
+        // Additive smoothing: a trigram absent from the sample is rare, not impossible.
+        let mut p = (f64::from(self.tri[tri_slot(s[0], s[1], s[2])]) + 0.5) / (self.n + 1.0);
+        for w in s.windows(3).skip(1) {
+            let c3 = f64::from(self.tri[tri_slot(w[0], w[1], w[2])]);
+            let c2 = f64::from(self.bi[(usize::from(w[0]) << 8) | usize::from(w[1])]);
+            p *= (c3 + 0.1) / (c2 + 1.0);
+        }
+        p
+    }
+
+    /// Expected work per haystack byte for searching `s`: fingerprint hits (a short compare
+    /// each) plus true occurrences (each sends a line through the automaton).
+    fn rate(&self, s: &[u8]) -> f64 {
+        self.p(&s[..s.len().min(FINGERPRINT)]) + LINE_COST * self.p(s)
+    }
+}
+
+/// Teddy fingerprints the first 3 bytes of each literal.
+const FINGERPRINT: usize = 4;
+
+/// What one line that holds a literal costs beside one fingerprint hit (verification is a
+/// short compare; a candidate line runs the whole automaton over that line).
+const LINE_COST: f64 = 100.0;
+
+/// What one more literal costs Teddy, in the unit of [`rate`] (measured: 1 literal scans a
+/// service log at 10.4 GB/s, 16 at 6–8 GB/s, i.e. ~0.004 ns per byte per literal, about a
+/// fingerprint hit in every 1,000 bytes at ~5 ns per verification).
+const PER_LITERAL: f64 = 1e-3;
+
+/// How much rarer each byte past the fingerprint makes a literal.
+const NEXT_BYTE: f64 = 0.4;
+
+/// Longest substring considered as a shared literal.
+const MAX_SHARED: usize = 16;
+
+fn set_cost(set: &[Vec<u8>], model: &Model) -> f64 {
+    set.iter()
+        .map(|l| {
+            let best = substrings(l)
+                .map(|s| model.rate(s))
+                .fold(f64::INFINITY, f64::min);
+            best + PER_LITERAL
+        })
+        .sum()
+}
+
+/// The substrings of `l` [`cover`] considers: from [`FINGERPRINT`] to [`MAX_SHARED`] bytes
+/// (the whole literal when shorter).
+fn substrings(l: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let min = FINGERPRINT.min(l.len());
+    (0..=l.len() - min).flat_map(move |j| {
+        let max = (l.len() - j).min(MAX_SHARED);
+        (min..=max).map(move |n| &l[j..j + n])
+    })
+}
+
+/// Any substring of a necessary literal is necessary too. This picks few, rare substrings
+/// such that every literal contains one of them (greedy weighted set cover: the substring
+/// with the lowest (per-literal overhead + [`rate`]) per newly covered literal first), so
+/// `Connection refused` and `connection refused` share `onnection refused`, the three
+/// `... probe failed: ` alternatives share one literal, and fingerprints start on rare
+/// bytes. Deterministic: ties go to the smaller byte string.
+fn cover(lits: &[Vec<u8>], model: &Model) -> Vec<Vec<u8>> {
+    let mut by_sub: std::collections::HashMap<&[u8], Vec<u32>> = Default::default();
+    for (i, l) in lits.iter().enumerate() {
+        for s in substrings(l) {
+            let v = by_sub.entry(s).or_default();
+            if v.last() != Some(&(i as u32)) {
+                v.push(i as u32);
+            }
+        }
+    }
+    let mut cands: Vec<(&[u8], f64, Vec<u32>)> = by_sub
+        .into_iter()
+        .map(|(s, v)| (s, PER_LITERAL + model.rate(s), v))
+        .collect();
+    cands.sort_by(|a, b| a.0.cmp(b.0));
+    let mut covered = vec![false; lits.len()];
+    let mut left = lits.len();
+    let mut out = Vec::new();
+    while left > 0 {
+        let mut best: Option<(f64, usize)> = None;
+        for (k, (_, cost, v)) in cands.iter().enumerate() {
+            let n = v.iter().filter(|&&i| !covered[i as usize]).count();
+            if n == 0 {
+                continue;
+            }
+            let score = cost / n as f64;
+            if best.map_or(true, |(b, _)| score < b) {
+                best = Some((score, k));
+            }
+        }
+        let Some((_, k)) = best else { break };
+        for &i in &cands[k].2 {
+            if !covered[i as usize] {
+                covered[i as usize] = true;
+                left -= 1;
+            }
+        }
+        out.push(cands[k].0.to_vec());
+    }
+    out
+}
+
+/// Byte frequency rank for text, higher = more common. The table is memchr's
+/// `default_rank::RANK` (MIT/Unlicense), the heuristic its memmem and regex-syntax's
+/// literal optimiser use; it is crate-private there, so it is repeated here.
+#[rustfmt::skip]
+const RANK: [u8; 256] = [
+    55, 52, 51, 50, 49, 48, 47, 46, 45, 103, 242, 66, 67, 229, 44, 43,
+    42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 56, 32, 31, 30, 29, 28,
+    255, 148, 164, 149, 136, 160, 155, 173, 221, 222, 134, 122, 232, 202, 215, 224,
+    208, 220, 204, 187, 183, 179, 177, 168, 178, 200, 226, 195, 154, 184, 174, 126,
+    120, 191, 157, 194, 170, 189, 162, 161, 150, 193, 142, 137, 171, 176, 185, 167,
+    186, 112, 175, 192, 188, 156, 140, 143, 123, 133, 128, 147, 138, 146, 114, 223,
+    151, 249, 216, 238, 236, 253, 227, 218, 230, 247, 135, 180, 241, 233, 246, 244,
+    231, 139, 245, 243, 251, 235, 201, 196, 240, 214, 152, 182, 205, 181, 127, 27,
+    212, 211, 210, 213, 228, 197, 169, 159, 131, 172, 105, 80, 98, 96, 97, 81,
+    207, 145, 116, 115, 144, 130, 153, 121, 107, 132, 109, 110, 124, 111, 82, 108,
+    118, 141, 113, 129, 119, 125, 165, 117, 92, 106, 83, 72, 99, 93, 65, 79,
+    166, 237, 163, 199, 190, 225, 209, 203, 198, 217, 219, 206, 234, 248, 158, 239,
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hir(p: &str) -> Hir {
+        regex_syntax::ParserBuilder::new()
+            .utf8(false)
+            .build()
+            .parse(p)
+            .unwrap()
+    }
+
+    fn strs(set: Option<Vec<Vec<u8>>>) -> Vec<String> {
+        set.unwrap()
+            .into_iter()
+            .map(|l| String::from_utf8(l).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn inner_literals_are_found() {
+        assert_eq!(
+            strs(necessary(
+                &hir(r"Number of retries exceeded max (\d+) retries, while"),
+                &Model::prior()
+            )),
+            vec!["Number of retries exceeded max "]
+        );
+        // A literal after a leading class is still necessary.
+        let s = strs(necessary(&hir(r"[Cc]onnection refused"), &Model::prior()));
+        assert!(s.iter().all(|l| l.contains("onnection refused")), "{s:?}");
+        // Alternations: one literal per branch.
+        let s = strs(necessary(
+            &hir(r"(?:Liveness|Readiness|Startup) probe failed: "),
+            &Model::prior(),
+        ));
+        assert_eq!(s, vec![" probe failed: "]);
+        // No literal at all.
+        assert!(necessary(&hir(r"\w+"), &Model::prior()).is_none());
+        assert!(necessary(&hir(r".*"), &Model::prior()).is_none());
+    }
+
+    #[test]
+    fn cover_shares_literals_and_prefers_rare_bytes() {
+        let lits: Vec<Vec<u8>> = [
+            "Liveness probe failed: ",
+            "Readiness probe failed: ",
+            "Startup probe failed: ",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+        let c = cover(&lits, &Model::prior());
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert!(lits
+            .iter()
+            .all(|l| memchr::memmem::find(l, &c[0]).is_some()));
+        // Every literal is covered, whatever the sharing.
+        let lits: Vec<Vec<u8>> = ["abc", "xyz0", "Connection refused", "connection refused"]
+            .iter()
+            .map(|s| s.as_bytes().to_vec())
+            .collect();
+        let c = cover(&lits, &Model::prior());
+        for l in &lits {
+            assert!(
+                c.iter().any(|s| memchr::memmem::find(l, s).is_some()),
+                "{l:?}"
+            );
+        }
+        assert!(c.len() <= 3, "{c:?}");
+    }
+
+    #[test]
+    fn finds_every_literal_and_reports_no_prefilter_without_one() {
+        let pf = Prefilter::new(
+            &[hir("No buffer space available"), hir("Too many open files")],
+            &Model::prior(),
+        )
+        .unwrap();
+        let hay = b"xx Too many open files\nyy No buffer space available\n";
+        let a = pf.find(hay, 0, hay.len()).unwrap();
+        assert!((3..22).contains(&a), "{a}");
+        let b = pf.find(hay, 23, hay.len()).unwrap();
+        assert!(b >= 26);
+        assert!(pf.find(hay, hay.len() - 3, hay.len()).is_none());
+        assert!(Prefilter::new(&[hir("ok literal"), hir(r"\d+")], &Model::prior()).is_err());
+    }
+}
