@@ -15,9 +15,12 @@
 //!    [`MMAP_MIN_SIZE`]: below that `read()` costs nothing measurable) and has not been
 //!    modified for [`MMAP_STABLE_SECS`] seconds (rotated archives, copied evidence). The
 //!    live log is read with `read()`, where a concurrent truncation only shortens what we
-//!    see, unless it is at least [`MMAP_LIVE_MIN_SIZE`]: reading that much whole would cost
-//!    as much memory, so it is mapped under the guard of layer 2. `--mmap always` maps every plain file (benchmarks on frozen corpora); `--mmap
-//!    never` maps nothing.
+//!    see, unless it is at least [`MMAP_LIVE_MIN_SIZE`] (the scan's chunk size): reading it
+//!    whole would cost its size in memory, so it is mapped under the guard of layer 2.
+//!    Mapped pages are released (`MADV_DONTNEED`) as each chunk is scanned
+//!    ([`Buffer::release`]), so in `auto` resident memory is bounded by the chunks in
+//!    flight, not by file sizes. `--mmap always` maps every plain file (benchmarks on frozen
+//!    corpora); `--mmap never` maps nothing and holds each file being scanned in memory.
 //! 2. **A SIGBUS guard** for every map that is made (both `auto` and `always`; Linux). Each
 //!    map is registered in a fixed table of regions ([`sigbus`]), lock-free so a signal
 //!    handler can read it. A process-wide SIGBUS handler, installed on the first map, looks
@@ -75,8 +78,9 @@ use std::time::{Duration, SystemTime};
 /// Files smaller than this are read, not mapped.
 pub const MMAP_MIN_SIZE: u64 = 4 * 1024 * 1024;
 /// Recently modified (possibly live) files at least this large are mapped under the
-/// SIGBUS guard rather than read whole into memory.
-pub const MMAP_LIVE_MIN_SIZE: u64 = 256 * 1024 * 1024;
+/// SIGBUS guard rather than read whole into memory: the chunk size, so a read buffer is
+/// never bigger than what one chunk of a mapped file keeps resident.
+pub const MMAP_LIVE_MIN_SIZE: u64 = 16 * 1024 * 1024;
 /// Files modified within this many seconds are read, not mapped (they may be truncated).
 pub const MMAP_STABLE_SECS: u64 = 30;
 /// Default `--max-decompressed`: 4 GiB.
@@ -121,6 +125,14 @@ pub enum Buffer {
 }
 
 impl Buffer {
+    /// Tells the system that `range` has been scanned: a map drops those pages from the
+    /// resident set ([`sigbus::GuardedMap::release`]); an owned buffer is unchanged.
+    pub fn release(&self, range: std::ops::Range<usize>) {
+        if let Buffer::Mapped(m) = self {
+            m.release(range);
+        }
+    }
+
     /// True when the file was truncated while mapped and the vanished pages were replaced
     /// by zeros (see the module docs). Check it after scanning the bytes.
     pub fn truncated_during_scan(&self) -> bool {
@@ -358,23 +370,30 @@ fn read_snapshot(
 
 /// Bytes, a partial-read problem, the decoder's error, and the `--max-decompressed` note.
 type Decompressed = (
-    Vec<u8>,
+    Buffer,
     Option<FileError>,
     Option<std::io::Error>,
     Option<String>,
 );
 
+/// Decompressed streams larger than this go to an unnamed temporary file that is then
+/// mapped (and released chunk by chunk like any map), instead of a vector: a 2 GB `.gz`
+/// would otherwise cost 2 GB of memory (issue 7: memory grows with hits, not input size).
+pub const SPILL_AT: usize = 16 * 1024 * 1024;
+
 /// Reads a decompressor to its end, bounded by `--max-decompressed`, keeping what was
-/// decoded before an error.
+/// decoded before an error. Up to [`SPILL_AT`] bytes stay in memory; beyond that they go to
+/// an unnamed file in the temporary directory (never next to the logs), mapped for the
+/// scan. If no temporary file can be made, or with `--mmap never`, everything stays in
+/// memory.
 fn decompress(mut dec: impl Read, what: &str, shown: &str, opts: &InputOptions) -> Decompressed {
+    let cap = opts.max_decompressed.saturating_add(1);
     let mut out = Vec::new();
     let mut partial = None;
     let mut limit = None;
     let mut err = None;
-    if let Err(e) = (&mut dec)
-        .take(opts.max_decompressed.saturating_add(1))
-        .read_to_end(&mut out)
-    {
+    let mut spill: Option<(File, u64)> = None;
+    let mut read_err = |e: std::io::Error, got: u64, err: &mut Option<std::io::Error>| {
         let kind = if e.kind() == std::io::ErrorKind::UnexpectedEof {
             "truncated"
         } else {
@@ -383,25 +402,101 @@ fn decompress(mut dec: impl Read, what: &str, shown: &str, opts: &InputOptions) 
         partial = Some(FileError::new(
             &format!("{kind}-{what}"),
             format!(
-                "{shown}: {kind} {what} stream ({e}); scanned the first {} decompressed bytes",
-                out.len()
+                "{shown}: {kind} {what} stream ({e}); scanned the first {got} decompressed bytes"
             ),
         ));
-        err = Some(e);
-    }
-    if out.len() as u64 > opts.max_decompressed {
-        out.truncate(opts.max_decompressed as usize);
-        // Keep whole lines only.
-        if let Some(nl) = memchr::memrchr(b'\n', &out) {
-            out.truncate(nl + 1);
+        *err = Some(e);
+    };
+    let mut dec = (&mut dec).take(cap);
+    match (&mut dec).take(SPILL_AT as u64).read_to_end(&mut out) {
+        Err(e) => read_err(e, out.len() as u64, &mut err),
+        Ok(_) if out.len() == SPILL_AT => {
+            // More may follow: continue into a temporary file.
+            let file = if opts.mmap == MmapChoice::Never {
+                None
+            } else {
+                tempfile::tempfile().ok()
+            };
+            if let Some(mut f) = file {
+                use std::io::Write;
+                let mut total = 0u64;
+                let mut block = vec![0u8; 1024 * 1024];
+                let mut w = f.write_all(&out);
+                total += out.len() as u64;
+                while w.is_ok() {
+                    match dec.read(&mut block) {
+                        Ok(0) => break,
+                        Ok(n) => {
+                            w = f.write_all(&block[..n]);
+                            total += n as u64;
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => {
+                            read_err(e, total, &mut err);
+                            break;
+                        }
+                    }
+                }
+                if w.is_ok() {
+                    spill = Some((f, total));
+                    out = Vec::new();
+                } else {
+                    // The temporary directory is full or unwritable: hold it in memory.
+                    if let Err(e) = dec.read_to_end(&mut out) {
+                        read_err(e, out.len() as u64, &mut err);
+                    }
+                }
+            } else if let Err(e) = dec.read_to_end(&mut out) {
+                read_err(e, out.len() as u64, &mut err);
+            }
         }
+        Ok(_) => {}
+    }
+    let len = spill.as_ref().map_or(out.len() as u64, |s| s.1);
+    let mut keep = len;
+    if len > opts.max_decompressed {
+        keep = opts.max_decompressed;
         // A bound the user set (or the documented default), not a broken file: a warning.
         limit = Some(format!(
             "{shown}: stopped after {} decompressed bytes (--max-decompressed); the rest was not scanned",
             opts.max_decompressed
         ));
     }
-    (out, partial, err, limit)
+    let bytes = match spill {
+        Some((f, _)) => {
+            let map = sigbus::GuardedMap::new(&f, keep as usize).map(Buffer::Mapped);
+            match map {
+                Some(m) => m,
+                // No map (no guard slot, odd platform): read the spilled bytes back.
+                None => {
+                    let mut v = Vec::with_capacity(keep as usize);
+                    let mut f = f;
+                    let _ = f
+                        .seek(SeekFrom::Start(0))
+                        .and_then(|_| (&mut f).take(keep).read_to_end(&mut v));
+                    Buffer::Owned(v)
+                }
+            }
+        }
+        None => {
+            out.truncate(keep as usize);
+            Buffer::Owned(out)
+        }
+    };
+    // Keep whole lines only after the limit cut.
+    let bytes = if limit.is_some() {
+        let nl = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
+        match bytes {
+            Buffer::Owned(mut v) => {
+                v.truncate(nl);
+                Buffer::Owned(v)
+            }
+            Buffer::Mapped(m) => Buffer::Mapped(m.shortened(nl)),
+        }
+    } else {
+        bytes
+    };
+    (bytes, partial, err, limit)
 }
 
 fn unzstd(file: File, shown: &str, opts: &InputOptions) -> Result<Opened, FileError> {
@@ -440,8 +535,8 @@ fn gunzip(file: File, shown: &str, opts: &InputOptions) -> Result<Opened, FileEr
 }
 
 /// Finishes decompressed bytes: a compressed binary is reported, not scanned.
-fn decoded(out: Vec<u8>, access: Access, partial: Option<FileError>, shown: &str) -> Opened {
-    match finish(Buffer::Owned(out), access, partial, shown) {
+fn decoded(out: Buffer, access: Access, partial: Option<FileError>, shown: &str) -> Opened {
+    match finish(out, access, partial, shown) {
         Ok(o) => o,
         Err(Skip::Binary(m)) => Opened {
             bytes: Buffer::Owned(Vec::new()),
@@ -597,6 +692,8 @@ pub mod sigbus {
     pub struct GuardedMap {
         map: Mmap,
         slot: usize,
+        /// Bytes visible through `Deref` (≤ the map's length).
+        len: usize,
     }
 
     impl GuardedMap {
@@ -624,7 +721,45 @@ pub mod sigbus {
             s.state.store(ACTIVE, Ordering::Release);
             #[cfg(unix)]
             let _ = map.advise(memmap2::Advice::Sequential);
-            Some(GuardedMap { map, slot })
+            Some(GuardedMap { map, slot, len })
+        }
+
+        /// Drops this process's page-table entries for the whole pages inside `range`, so
+        /// pages already scanned stop counting in our resident set (the kernel keeps them
+        /// in its page cache; a later read faults them back in). Without it a 2 GB mapped
+        /// file showed 2.3 GB peak RSS although each byte is scanned once.
+        pub fn release(&self, range: std::ops::Range<usize>) {
+            #[cfg(unix)]
+            {
+                let page = PAGE.load(Ordering::Relaxed).max(4096);
+                let base = self.map.as_ptr() as usize;
+                // Whole pages only: round the start up and the end down (the map's start
+                // is page-aligned).
+                let start = (base + range.start).div_ceil(page) * page - base;
+                let end =
+                    ((base + range.end.min(self.map.len())) / page * page).saturating_sub(base);
+                if end > start {
+                    // SAFETY: a private, read-only file map that is never written: MADV_DONTNEED
+                    // only discards page-table entries, and the next access reads the same
+                    // file bytes back (or, after a truncation, faults into the SIGBUS guard as
+                    // any first access would). Concurrent readers just fault again.
+                    let _ = unsafe {
+                        self.map.unchecked_advise_range(
+                            memmap2::UncheckedAdvice::DontNeed,
+                            start,
+                            end - start,
+                        )
+                    };
+                }
+            }
+            #[cfg(not(unix))]
+            let _ = range;
+        }
+
+        /// The same map seen as its first `len` bytes (the rest stays mapped, unread).
+        pub fn shortened(mut self, len: usize) -> GuardedMap {
+            self.len = self.len.min(len);
+            self
         }
 
         /// True once a page of this map faulted (the file shrank) and was replaced by zeros.
@@ -636,7 +771,7 @@ pub mod sigbus {
     impl Deref for GuardedMap {
         type Target = [u8];
         fn deref(&self) -> &[u8] {
-            &self.map
+            &self.map[..self.len]
         }
     }
 
@@ -806,6 +941,53 @@ mod tests {
         assert!(o.bytes.len() <= 1000 && o.bytes.ends_with(b"\n"));
         assert!(o.partial.is_none(), "the limit is a warning, not an error");
         assert!(o.notes[0].contains("--max-decompressed"), "{:?}", o.notes);
+    }
+
+    /// A stream decompressing past [`SPILL_AT`] is spilled to a temporary file and mapped
+    /// (bounded memory), byte-identical to the in-memory result; the limit still cuts at a
+    /// line end; `--mmap never` keeps it in memory.
+    #[test]
+    fn big_gzip_spills_to_a_mapped_temporary_file() {
+        let line = b"2019-08-21 08:00:00.000 ERROR 1 --- [main] a.B : something happened here\n";
+        let text = line.repeat(SPILL_AT / line.len() + 5000);
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(&text).unwrap();
+        let gz = e.finish().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big.log.gz");
+        std::fs::write(&p, &gz).unwrap();
+        let o = open(&p, &InputOptions::default()).unwrap().ok().unwrap();
+        assert!(matches!(o.bytes, Buffer::Mapped(_)), "spilled and mapped");
+        assert_eq!(o.access, Access::Gzip);
+        assert!(*o.bytes == *text);
+        // Nothing was written next to the log.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let limit = SPILL_AT as u64 + 1000;
+        let o = open(
+            &p,
+            &InputOptions {
+                max_decompressed: limit,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .ok()
+        .unwrap();
+        assert!(o.bytes.len() as u64 <= limit && o.bytes.ends_with(b"\n"));
+        assert!(o.bytes.len() as u64 > limit - line.len() as u64);
+        assert!(o.notes.iter().any(|n| n.contains("--max-decompressed")));
+        let o = open(
+            &p,
+            &InputOptions {
+                mmap: MmapChoice::Never,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .ok()
+        .unwrap();
+        assert!(matches!(o.bytes, Buffer::Owned(_)));
+        assert!(*o.bytes == *text);
     }
 
     #[test]

@@ -301,9 +301,17 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     fs.time_detail = ft.describe();
     fs.notes.extend(ft.notes.iter().cloned());
 
+    // Mapped pages are released as soon as they are scanned, so resident memory follows
+    // the chunks in flight, not the file size (issue 7: peak RSS grows with hits, not with
+    // input). Learning may have read the whole file (year inference's pre-pass).
+    opened.bytes.release(0..buf.len());
     let outs: Vec<ChunkOut> = chunks
         .par_iter()
-        .map(|r| scan_chunk(idx, buf, r.clone(), &ft, cfg))
+        .map(|r| {
+            let out = scan_chunk(idx, buf, r.clone(), &ft, cfg);
+            opened.bytes.release(r.clone());
+            out
+        })
         .collect();
 
     // Merge chunks: line numbers become absolute, first/last come from the outer chunks.
