@@ -131,7 +131,8 @@ struct ReportArgs {
     #[arg(long = "exit-zero")]
     exit_zero: bool,
     /// Records of one unknown error template that make a burst (an incident) within --gap,
-    /// at 10x its rate in the rest of the logs.
+    /// at 10x its rate in the rest of the logs (and, for a template with 5 or more such
+    /// clumps, at 10x its median clump rate).
     #[arg(long = "burst-min", default_value_t = crate::templates::DEFAULT_BURST_MIN, value_name = "N")]
     burst_min: usize,
 }
