@@ -24,6 +24,7 @@
 
 use crate::error::FileError;
 use globset::{Glob, GlobMatcher};
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -160,48 +161,17 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+        // The walk itself stays serial (walkdir: sorted, loop-checked), but the per-file
+        // `stat` is gathered first and done on every thread afterwards: on the 100,000-file
+        // bench corpus it was more than half of discovery's 273 ms, and discovery runs
+        // before any scanning starts. Results are then taken in walk order, so problems,
+        // notes and the first-path-wins dedup are exactly those of a serial walk.
+        let mut steps: Vec<Step> = Vec::new();
         for entry in walker {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    let path = e
-                        .path()
-                        .map(Path::to_path_buf)
-                        .unwrap_or_else(|| root.clone());
-                    // With --follow: a link to an ancestor (walkdir's loop check), a link
-                    // cycle (ELOOP), or a dangling link. All are notes: the walk goes on.
-                    let loop_ = e.loop_ancestor().is_some() || e.io_error().is_some_and(is_eloop);
-                    let dangling = !loop_
-                        && e.io_error()
-                            .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
-                        && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_symlink());
-                    let msg = if loop_ {
-                        format!("{}: symlink loop, not followed", path.display())
-                    } else if dangling {
-                        format!(
-                            "{}: broken symlink (target missing), skipped",
-                            path.display()
-                        )
-                    } else {
-                        format!("{}: {e}", path.display())
-                    };
-                    let kind = if loop_ {
-                        "symlink-loop"
-                    } else if dangling {
-                        "broken-symlink"
-                    } else if e
-                        .io_error()
-                        .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
-                    {
-                        "permission-denied"
-                    } else {
-                        "io"
-                    };
-                    out.problems.push(Problem {
-                        path,
-                        error: FileError::new(kind, msg),
-                        note: loop_ || dangling,
-                    });
+                    steps.push(Step::Problem(walk_error(root, &e)));
                     continue;
                 }
             };
@@ -210,21 +180,28 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
                 continue;
             }
             if ft.is_symlink() {
-                // Not following: a note, so a user who expected the target knows why.
-                let target = std::fs::metadata(entry.path());
-                let (kind, why) = match &target {
-                    Err(e) if is_eloop(e) => ("symlink-loop", "symlink loop, not followed"),
-                    Err(_) => ("broken-symlink", "broken symlink (target missing), skipped"),
-                    Ok(_) => ("symlink-skipped", "symlink not followed (use --follow)"),
-                };
-                out.problems.push(Problem {
-                    path: entry.path().to_path_buf(),
-                    error: FileError::new(kind, format!("{}: {why}", entry.path().display())),
-                    note: true,
-                });
+                steps.push(Step::Problem(symlink_note(entry.path())));
                 continue;
             }
-            let meta = match entry.metadata() {
+            steps.push(Step::Stat(entry));
+        }
+        let stats: Vec<Option<walkdir::Result<std::fs::Metadata>>> = steps
+            .par_iter()
+            .map(|s| match s {
+                Step::Stat(entry) => Some(entry.metadata()),
+                Step::Problem(_) => None,
+            })
+            .collect();
+        for (step, stat) in steps.into_iter().zip(stats) {
+            let entry = match step {
+                Step::Problem(p) => {
+                    out.problems.push(p);
+                    continue;
+                }
+                Step::Stat(entry) => entry,
+            };
+            // `stat` is always there for a `Stat` step; reading it here is only the fallback.
+            let meta = match stat.unwrap_or_else(|| entry.metadata()) {
                 Ok(m) => m,
                 Err(e) => {
                     out.problems.push(Problem {
@@ -244,18 +221,77 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
                 .strip_prefix(root)
                 .unwrap_or(entry.path())
                 .to_path_buf();
-            push_file(
-                &mut out,
-                &mut seen,
-                entry.path().to_path_buf(),
-                rel,
-                &meta,
-                opts,
-            );
+            let path = entry.into_path();
+            push_file(&mut out, &mut seen, path, rel, &meta, opts);
         }
     }
     out.sources.sort_by(|a, b| a.path.cmp(&b.path));
     out
+}
+
+/// One item of a directory walk, in walk order: a problem already known, or a file whose
+/// metadata is still to be read.
+enum Step {
+    Problem(Problem),
+    Stat(walkdir::DirEntry),
+}
+
+/// The problem (or note) for an entry the walk could not read.
+fn walk_error(root: &Path, e: &walkdir::Error) -> Problem {
+    let path = e
+        .path()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| root.to_path_buf());
+    // With --follow: a link to an ancestor (walkdir's loop check), a link
+    // cycle (ELOOP), or a dangling link. All are notes: the walk goes on.
+    let loop_ = e.loop_ancestor().is_some() || e.io_error().is_some_and(is_eloop);
+    let dangling = !loop_
+        && e.io_error()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+        && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_symlink());
+    let msg = if loop_ {
+        format!("{}: symlink loop, not followed", path.display())
+    } else if dangling {
+        format!(
+            "{}: broken symlink (target missing), skipped",
+            path.display()
+        )
+    } else {
+        format!("{}: {e}", path.display())
+    };
+    let kind = if loop_ {
+        "symlink-loop"
+    } else if dangling {
+        "broken-symlink"
+    } else if e
+        .io_error()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
+    {
+        "permission-denied"
+    } else {
+        "io"
+    };
+    Problem {
+        path,
+        error: FileError::new(kind, msg),
+        note: loop_ || dangling,
+    }
+}
+
+/// A symlink met inside a walk without `--follow`: a note, so a user who expected the
+/// target knows why it was not scanned.
+fn symlink_note(path: &Path) -> Problem {
+    let target = std::fs::metadata(path);
+    let (kind, why) = match &target {
+        Err(e) if is_eloop(e) => ("symlink-loop", "symlink loop, not followed"),
+        Err(_) => ("broken-symlink", "broken symlink (target missing), skipped"),
+        Ok(_) => ("symlink-skipped", "symlink not followed (use --follow)"),
+    };
+    Problem {
+        path: path.to_path_buf(),
+        error: FileError::new(kind, format!("{}: {why}", path.display())),
+        note: true,
+    }
 }
 
 fn special(path: &Path) -> Problem {
