@@ -244,7 +244,9 @@ pub fn sort_hits(hits: &mut [Hit]) {
 pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit>, Option<String>) {
     let rule = cfg.zone_rule_for(&src.path, &src.relative);
     let mut fs = FileScan {
-        path: format!("{}{}", cfg.path_prefix, src.path.display()),
+        // Same text as `format!("{prefix}{}", path.display())` (both replace invalid UTF-8
+        // the same way), without the formatting machinery: this runs once per file.
+        path: [cfg.path_prefix.as_str(), &src.path.to_string_lossy()].concat(),
         service: src.service.clone(),
         zone: rule.zone.to_string(),
         zone_reason: Some(rule.reason),
