@@ -908,6 +908,9 @@ fn minute_range(i: &crate::cluster::Incident) -> (i64, i64) {
 /// (hits, first, last) of one service in one incident.
 type HitStats = (u64, DateTime<Utc>, DateTime<Utc>);
 
+/// One service's activity and its records per minute (what [`coverage`] merges per service).
+type ActivityAndMinutes = (ServiceActivity, BTreeMap<i64, u64>);
+
 fn coverage<'a>(
     scan: &ScanOutput,
     clusters: &Clusters,
@@ -995,7 +998,7 @@ fn coverage<'a>(
         };
         (*svc, Some((act, minutes)))
     };
-    let per_svc: Vec<(&'a str, Option<(ServiceActivity, BTreeMap<i64, u64>)>)> =
+    let per_svc: Vec<(&'a str, Option<ActivityAndMinutes>)> =
         svc_files.par_iter().map(activity).collect();
     for (svc, r) in per_svc {
         match r {

@@ -993,12 +993,7 @@ pub fn may_be_dump(head: &[u8]) -> bool {
     // bench corpus building 11 per file was most of this function's cost (perf: 2.9% of
     // the scan's CPU, of which the searches themselves were the small part).
     static FINDERS: OnceLock<Vec<memchr::memmem::Finder<'static>>> = OnceLock::new();
-    let finders = FINDERS.get_or_init(|| {
-        TOKENS
-            .iter()
-            .map(|t| memchr::memmem::Finder::new(t))
-            .collect()
-    });
+    let finders = FINDERS.get_or_init(|| TOKENS.iter().map(memchr::memmem::Finder::new).collect());
     let head = &head[..head.len().min(8192)];
     finders.iter().any(|f| f.find(head).is_some())
 }
