@@ -152,7 +152,8 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
         };
         if meta.is_file() {
             let rel = PathBuf::from(root.file_name().unwrap_or(root.as_os_str()));
-            push_file(&mut out, &mut seen, root.clone(), rel, &meta, opts);
+            let src = source(root.clone(), rel, &meta, opts);
+            add_source(&mut out, &mut seen, src, file_key(&meta));
             continue;
         }
         if !meta.is_dir() {
@@ -179,14 +180,16 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
                 .flatten()
                 .collect()
         };
-        let stats: Vec<Option<walkdir::Result<std::fs::Metadata>>> = steps
+        // Per file, on every thread: stat, relative path, service (globs included); the
+        // serial pass below only deduplicates.
+        let stated: Vec<Option<Stated>> = steps
             .par_iter()
             .map(|s| match s {
-                Step::Stat(entry) => Some(entry.metadata()),
+                Step::Stat(entry) => Some(stat_entry(entry, root, opts)),
                 Step::Problem(_) | Step::Walk(_) => None,
             })
             .collect();
-        for (step, stat) in steps.into_iter().zip(stats) {
+        for (step, stated) in steps.into_iter().zip(stated) {
             let entry = match step {
                 Step::Problem(p) => {
                     out.problems.push(p);
@@ -196,29 +199,16 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
                 Step::Walk(_) => continue,
                 Step::Stat(entry) => entry,
             };
-            // `stat` is always there for a `Stat` step; reading it here is only the fallback.
-            let meta = match stat.unwrap_or_else(|| entry.metadata()) {
-                Ok(m) => m,
-                Err(e) => {
-                    out.problems.push(Problem {
-                        path: entry.path().to_path_buf(),
-                        error: FileError::new("io", format!("{}: {e}", entry.path().display())),
-                        note: false,
-                    });
-                    continue;
-                }
-            };
-            if !meta.is_file() {
-                out.problems.push(special(entry.path()));
-                continue;
+            // Always there for a `Stat` step; computing it here is only the fallback.
+            match stated.unwrap_or_else(|| stat_entry(&entry, root, opts)) {
+                Stated::File(src, key) => add_source(&mut out, &mut seen, src, key),
+                Stated::Special => out.problems.push(special(entry.path())),
+                Stated::Failed(e) => out.problems.push(Problem {
+                    path: entry.path().to_path_buf(),
+                    error: FileError::new("io", format!("{}: {e}", entry.path().display())),
+                    note: false,
+                }),
             }
-            let rel = entry
-                .path()
-                .strip_prefix(root)
-                .unwrap_or(entry.path())
-                .to_path_buf();
-            let path = entry.into_path();
-            push_file(&mut out, &mut seen, path, rel, &meta, opts);
         }
     }
     out.sources.sort_by(|a, b| a.path.cmp(&b.path));
@@ -400,32 +390,69 @@ fn file_key(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
     None
 }
 
-fn push_file(
-    out: &mut Discovery,
-    seen: &mut BTreeSet<(u64, u64)>,
+/// A walked file after its `stat`: a source (with its dedup key), not a regular file, or
+/// no metadata.
+enum Stated {
+    File(Source, Option<(u64, u64)>),
+    Special,
+    Failed(walkdir::Error),
+}
+
+/// Reads a walked file's metadata and builds its source (not yet deduplicated).
+fn stat_entry(entry: &walkdir::DirEntry, root: &Path, opts: &DiscoverOptions) -> Stated {
+    let meta = match entry.metadata() {
+        Ok(m) => m,
+        Err(e) => return Stated::Failed(e),
+    };
+    if !meta.is_file() {
+        return Stated::Special;
+    }
+    let rel = entry
+        .path()
+        .strip_prefix(root)
+        .unwrap_or(entry.path())
+        .to_path_buf();
+    Stated::File(
+        source(entry.path().to_path_buf(), rel, &meta, opts),
+        file_key(&meta),
+    )
+}
+
+/// The source for a regular file.
+fn source(
     path: PathBuf,
     relative: PathBuf,
     meta: &std::fs::Metadata,
     opts: &DiscoverOptions,
-) {
-    if let Some(key) = file_key(meta) {
-        if !seen.insert(key) {
-            return;
-        }
-    }
+) -> Source {
     let service = opts
         .services
         .iter()
         .find(|r| r.matches(&path, &relative))
         .map(|r| r.name.clone())
         .unwrap_or_else(|| service_name(&relative));
-    out.sources.push(Source {
+    Source {
         path,
         relative,
         service,
         size: meta.len(),
         mtime: meta.modified().ok(),
-    });
+    }
+}
+
+/// Adds a source unless its file (device, inode) was already added through another path.
+fn add_source(
+    out: &mut Discovery,
+    seen: &mut BTreeSet<(u64, u64)>,
+    src: Source,
+    key: Option<(u64, u64)>,
+) {
+    if let Some(key) = key {
+        if !seen.insert(key) {
+            return;
+        }
+    }
+    out.sources.push(src);
 }
 
 /// Service name from a path relative to the scan root (see module docs).
