@@ -167,12 +167,12 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
         // its stats took 273 ms before any scanning could start. With `--follow` the walk
         // stays one walkdir walk: its loop check needs every ancestor in the same walk.
         let steps: Vec<Step> = if opts.follow {
-            walk_steps(root, root, true, false)
+            walk_following(root)
         } else {
-            walk_steps(root, root, false, true)
+            walk_sorted(root, root, true)
                 .into_par_iter()
                 .map(|step| match step {
-                    Step::Walk(dir) => walk_subtree(&dir, root),
+                    Step::Walk(dir) => walk_sorted(&dir, root, false),
                     other => vec![other],
                 })
                 .collect::<Vec<Vec<Step>>>()
@@ -223,28 +223,33 @@ enum Step {
     Walk(PathBuf),
 }
 
-/// Walks `start` (inside the scan root `root`) in sorted order, skipping hidden entries
-/// below `start`. With `split`, only `start`'s own entries are listed and each
-/// subdirectory among them becomes a [`Step::Walk`] (to be walked separately: the same
-/// entries, in the same order, as walking on into it). `split` is only for walks that do
-/// not follow symlinks, where a subdirectory is never a link.
-fn walk_steps(start: &Path, root: &Path, follow: bool, split: bool) -> Vec<Step> {
-    let mut walker = walkdir::WalkDir::new(start)
-        .follow_links(follow)
+/// Walks `root` with `--follow`: one walkdir walk in sorted order (its loop check needs
+/// every ancestor in the same walk), hidden entries below the root skipped.
+fn walk_following(root: &Path) -> Vec<Step> {
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
         .sort_by_file_name();
+    walk_into(walker, root, false)
+}
+
+/// Walks `start` (inside the scan root `root`) without following symlinks: the steps of
+/// a sorted walk, hidden entries below `start` skipped. With `split`, only `start`'s own
+/// entries are listed and each subdirectory among them becomes a [`Step::Walk`], to be
+/// walked separately (the same entries, in the same order, as walking on into it: no
+/// subdirectory is a link here).
+///
+/// The walk runs in directory order and the steps are sorted by path afterwards: a sorted
+/// depth-first walk visits paths in `Path` order (component by component), so the steps
+/// are those of the sorted walk. walkdir's own sort re-parses both file names at every
+/// comparison (3% of the CPU of a scan of the bench's 100,000 small files), and with a
+/// sort it reads every subdirectory it yields in full even at `max_depth`, which would
+/// read the whole tree on one thread before the split.
+fn walk_sorted(start: &Path, root: &Path, split: bool) -> Vec<Step> {
+    let mut walker = walkdir::WalkDir::new(start);
     if split {
         walker = walker.max_depth(1);
     }
-    walk_into(walker, root, split)
-}
-
-/// [`walk_steps`] for a subdirectory split off a walk without `--follow`: walked in
-/// directory order, then sorted by path. A sorted depth-first walk visits paths in `Path`
-/// order (component by component), so the steps are those of the sorted walk; walkdir's
-/// own sort re-parses both file names at every comparison, which was 3% of the CPU of a
-/// scan of the bench's 100,000 small files.
-fn walk_subtree(start: &Path, root: &Path) -> Vec<Step> {
-    let mut steps = walk_into(walkdir::WalkDir::new(start), root, false);
+    let mut steps = walk_into(walker, root, split);
     steps.sort_by(|a, b| a.path().cmp(b.path()));
     steps
 }
@@ -260,7 +265,7 @@ impl Step {
     }
 }
 
-/// The steps of one walkdir walk (see [`walk_steps`]).
+/// The steps of one walkdir walk, in its order (see [`walk_sorted`]).
 fn walk_into(walker: walkdir::WalkDir, root: &Path, split: bool) -> Vec<Step> {
     let mut steps = Vec::new();
     for entry in walker
