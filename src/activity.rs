@@ -77,6 +77,13 @@ impl MinuteCounter {
 
 /// Adds runs into a per-file map.
 pub fn merge_runs(into: &mut BTreeMap<i64, u32>, runs: &[(i64, u32)]) {
+    // The usual case (a file in one chunk, its stamps in order): build the map in one go
+    // from the sorted runs instead of one insert per minute (2% of the CPU of a scan of the
+    // bench's 100,000 small files).
+    if into.is_empty() && runs.windows(2).all(|w| w[0].0 < w[1].0) {
+        *into = runs.iter().copied().collect();
+        return;
+    }
     for &(m, n) in runs {
         *into.entry(m).or_default() += n;
     }

@@ -10,6 +10,9 @@
 //! - Directories are walked recursively. Symlinks found *inside* a walk are not followed
 //!   unless `--follow` (like ripgrep): a `current -> ..` link must not scan the tree twice or
 //!   leave the given roots. With `--follow`, loops are detected and reported.
+//! - The walk and the per-file `stat`s run on every thread (without `--follow`, the root's
+//!   subdirectories are walked separately) and are then taken in the order of one serial
+//!   sorted walk: the output does not depend on `-j`.
 //! - Roots named on the command line are followed even when they are symlinks.
 //! - The same file reached through two paths (a bind mount, a hard link, a root given twice)
 //!   is scanned once: files are keyed by (device, inode).
@@ -24,6 +27,7 @@
 
 use crate::error::FileError;
 use globset::{Glob, GlobMatcher};
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -148,114 +152,205 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
         };
         if meta.is_file() {
             let rel = PathBuf::from(root.file_name().unwrap_or(root.as_os_str()));
-            push_file(&mut out, &mut seen, root.clone(), rel, &meta, opts);
+            let src = source(root.clone(), rel, &meta, opts);
+            add_source(&mut out, &mut seen, src, file_key(&meta));
             continue;
         }
         if !meta.is_dir() {
             out.problems.push(special(root));
             continue;
         }
-        let walker = walkdir::WalkDir::new(root)
-            .follow_links(opts.follow)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
-        for entry in walker {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    let path = e
-                        .path()
-                        .map(Path::to_path_buf)
-                        .unwrap_or_else(|| root.clone());
-                    // With --follow: a link to an ancestor (walkdir's loop check), a link
-                    // cycle (ELOOP), or a dangling link. All are notes: the walk goes on.
-                    let loop_ = e.loop_ancestor().is_some() || e.io_error().is_some_and(is_eloop);
-                    let dangling = !loop_
-                        && e.io_error()
-                            .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
-                        && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_symlink());
-                    let msg = if loop_ {
-                        format!("{}: symlink loop, not followed", path.display())
-                    } else if dangling {
-                        format!(
-                            "{}: broken symlink (target missing), skipped",
-                            path.display()
-                        )
-                    } else {
-                        format!("{}: {e}", path.display())
-                    };
-                    let kind = if loop_ {
-                        "symlink-loop"
-                    } else if dangling {
-                        "broken-symlink"
-                    } else if e
-                        .io_error()
-                        .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
-                    {
-                        "permission-denied"
-                    } else {
-                        "io"
-                    };
-                    out.problems.push(Problem {
-                        path,
-                        error: FileError::new(kind, msg),
-                        note: loop_ || dangling,
-                    });
+        // The walk is split by the root's subdirectories and those are walked on every
+        // thread, then the per-file `stat`s too; results are taken in walk order, so
+        // problems, notes and the first-path-wins dedup are exactly those of one serial
+        // walk. On the 100,000-file bench corpus (100 directories) the serial walk with
+        // its stats took 273 ms before any scanning could start. With `--follow` the walk
+        // stays one walkdir walk: its loop check needs every ancestor in the same walk.
+        let steps: Vec<Step> = if opts.follow {
+            walk_following(root)
+        } else {
+            walk_sorted(root, root, true)
+                .into_par_iter()
+                .map(|step| match step {
+                    Step::Walk(dir) => walk_sorted(&dir, root, false),
+                    other => vec![other],
+                })
+                .collect::<Vec<Vec<Step>>>()
+                .into_iter()
+                .flatten()
+                .collect()
+        };
+        // Per file, on every thread: stat, relative path, service (globs included); the
+        // serial pass below only deduplicates.
+        let stated: Vec<Option<Stated>> = steps
+            .par_iter()
+            .map(|s| match s {
+                Step::Stat(entry) => Some(stat_entry(entry, root, opts)),
+                Step::Problem(_) | Step::Walk(_) => None,
+            })
+            .collect();
+        for (step, stated) in steps.into_iter().zip(stated) {
+            let entry = match step {
+                Step::Problem(p) => {
+                    out.problems.push(p);
                     continue;
                 }
+                // Expanded above; only a walk from inside a walk would leave one.
+                Step::Walk(_) => continue,
+                Step::Stat(entry) => entry,
             };
-            let ft = entry.file_type();
-            if ft.is_dir() {
-                continue;
-            }
-            if ft.is_symlink() {
-                // Not following: a note, so a user who expected the target knows why.
-                let target = std::fs::metadata(entry.path());
-                let (kind, why) = match &target {
-                    Err(e) if is_eloop(e) => ("symlink-loop", "symlink loop, not followed"),
-                    Err(_) => ("broken-symlink", "broken symlink (target missing), skipped"),
-                    Ok(_) => ("symlink-skipped", "symlink not followed (use --follow)"),
-                };
-                out.problems.push(Problem {
+            // Always there for a `Stat` step; computing it here is only the fallback.
+            match stated.unwrap_or_else(|| stat_entry(&entry, root, opts)) {
+                Stated::File(src, key) => add_source(&mut out, &mut seen, src, key),
+                Stated::Special => out.problems.push(special(entry.path())),
+                Stated::Failed(e) => out.problems.push(Problem {
                     path: entry.path().to_path_buf(),
-                    error: FileError::new(kind, format!("{}: {why}", entry.path().display())),
-                    note: true,
-                });
-                continue;
+                    error: FileError::new("io", format!("{}: {e}", entry.path().display())),
+                    note: false,
+                }),
             }
-            let meta = match entry.metadata() {
-                Ok(m) => m,
-                Err(e) => {
-                    out.problems.push(Problem {
-                        path: entry.path().to_path_buf(),
-                        error: FileError::new("io", format!("{}: {e}", entry.path().display())),
-                        note: false,
-                    });
-                    continue;
-                }
-            };
-            if !meta.is_file() {
-                out.problems.push(special(entry.path()));
-                continue;
-            }
-            let rel = entry
-                .path()
-                .strip_prefix(root)
-                .unwrap_or(entry.path())
-                .to_path_buf();
-            push_file(
-                &mut out,
-                &mut seen,
-                entry.path().to_path_buf(),
-                rel,
-                &meta,
-                opts,
-            );
         }
     }
     out.sources.sort_by(|a, b| a.path.cmp(&b.path));
     out
+}
+
+/// One item of a directory walk, in walk order: a problem already known, a file whose
+/// metadata is still to be read, or a subdirectory still to be walked.
+enum Step {
+    Problem(Problem),
+    Stat(walkdir::DirEntry),
+    Walk(PathBuf),
+}
+
+/// Walks `root` with `--follow`: one walkdir walk in sorted order (its loop check needs
+/// every ancestor in the same walk), hidden entries below the root skipped.
+fn walk_following(root: &Path) -> Vec<Step> {
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name();
+    walk_into(walker, root, false)
+}
+
+/// Walks `start` (inside the scan root `root`) without following symlinks: the steps of
+/// a sorted walk, hidden entries below `start` skipped. With `split`, only `start`'s own
+/// entries are listed and each subdirectory among them becomes a [`Step::Walk`], to be
+/// walked separately (the same entries, in the same order, as walking on into it: no
+/// subdirectory is a link here).
+///
+/// The walk runs in directory order and the steps are sorted by path afterwards: a sorted
+/// depth-first walk visits paths in `Path` order (component by component), so the steps
+/// are those of the sorted walk. walkdir's own sort re-parses both file names at every
+/// comparison (3% of the CPU of a scan of the bench's 100,000 small files), and with a
+/// sort it reads every subdirectory it yields in full even at `max_depth`, which would
+/// read the whole tree on one thread before the split.
+fn walk_sorted(start: &Path, root: &Path, split: bool) -> Vec<Step> {
+    let mut walker = walkdir::WalkDir::new(start);
+    if split {
+        walker = walker.max_depth(1);
+    }
+    let mut steps = walk_into(walker, root, split);
+    steps.sort_by(|a, b| a.path().cmp(b.path()));
+    steps
+}
+
+impl Step {
+    /// The path a step is about.
+    fn path(&self) -> &Path {
+        match self {
+            Step::Problem(p) => &p.path,
+            Step::Stat(e) => e.path(),
+            Step::Walk(p) => p,
+        }
+    }
+}
+
+/// The steps of one walkdir walk, in its order (see [`walk_sorted`]).
+fn walk_into(walker: walkdir::WalkDir, root: &Path, split: bool) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for entry in walker
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()))
+    {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                steps.push(Step::Problem(walk_error(root, &e)));
+                continue;
+            }
+        };
+        let ft = entry.file_type();
+        if ft.is_dir() {
+            if split && entry.depth() == 1 {
+                steps.push(Step::Walk(entry.into_path()));
+            }
+            continue;
+        }
+        if ft.is_symlink() {
+            steps.push(Step::Problem(symlink_note(entry.path())));
+            continue;
+        }
+        steps.push(Step::Stat(entry));
+    }
+    steps
+}
+
+/// The problem (or note) for an entry the walk could not read.
+fn walk_error(root: &Path, e: &walkdir::Error) -> Problem {
+    let path = e
+        .path()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| root.to_path_buf());
+    // With --follow: a link to an ancestor (walkdir's loop check), a link
+    // cycle (ELOOP), or a dangling link. All are notes: the walk goes on.
+    let loop_ = e.loop_ancestor().is_some() || e.io_error().is_some_and(is_eloop);
+    let dangling = !loop_
+        && e.io_error()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+        && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_symlink());
+    let msg = if loop_ {
+        format!("{}: symlink loop, not followed", path.display())
+    } else if dangling {
+        format!(
+            "{}: broken symlink (target missing), skipped",
+            path.display()
+        )
+    } else {
+        format!("{}: {e}", path.display())
+    };
+    let kind = if loop_ {
+        "symlink-loop"
+    } else if dangling {
+        "broken-symlink"
+    } else if e
+        .io_error()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
+    {
+        "permission-denied"
+    } else {
+        "io"
+    };
+    Problem {
+        path,
+        error: FileError::new(kind, msg),
+        note: loop_ || dangling,
+    }
+}
+
+/// A symlink met inside a walk without `--follow`: a note, so a user who expected the
+/// target knows why it was not scanned.
+fn symlink_note(path: &Path) -> Problem {
+    let target = std::fs::metadata(path);
+    let (kind, why) = match &target {
+        Err(e) if is_eloop(e) => ("symlink-loop", "symlink loop, not followed"),
+        Err(_) => ("broken-symlink", "broken symlink (target missing), skipped"),
+        Ok(_) => ("symlink-skipped", "symlink not followed (use --follow)"),
+    };
+    Problem {
+        path: path.to_path_buf(),
+        error: FileError::new(kind, format!("{}: {why}", path.display())),
+        note: true,
+    }
 }
 
 fn special(path: &Path) -> Problem {
@@ -300,32 +395,69 @@ fn file_key(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
     None
 }
 
-fn push_file(
-    out: &mut Discovery,
-    seen: &mut BTreeSet<(u64, u64)>,
+/// A walked file after its `stat`: a source (with its dedup key), not a regular file, or
+/// no metadata.
+enum Stated {
+    File(Source, Option<(u64, u64)>),
+    Special,
+    Failed(walkdir::Error),
+}
+
+/// Reads a walked file's metadata and builds its source (not yet deduplicated).
+fn stat_entry(entry: &walkdir::DirEntry, root: &Path, opts: &DiscoverOptions) -> Stated {
+    let meta = match entry.metadata() {
+        Ok(m) => m,
+        Err(e) => return Stated::Failed(e),
+    };
+    if !meta.is_file() {
+        return Stated::Special;
+    }
+    let rel = entry
+        .path()
+        .strip_prefix(root)
+        .unwrap_or(entry.path())
+        .to_path_buf();
+    Stated::File(
+        source(entry.path().to_path_buf(), rel, &meta, opts),
+        file_key(&meta),
+    )
+}
+
+/// The source for a regular file.
+fn source(
     path: PathBuf,
     relative: PathBuf,
     meta: &std::fs::Metadata,
     opts: &DiscoverOptions,
-) {
-    if let Some(key) = file_key(meta) {
-        if !seen.insert(key) {
-            return;
-        }
-    }
+) -> Source {
     let service = opts
         .services
         .iter()
         .find(|r| r.matches(&path, &relative))
         .map(|r| r.name.clone())
         .unwrap_or_else(|| service_name(&relative));
-    out.sources.push(Source {
+    Source {
         path,
         relative,
         service,
         size: meta.len(),
         mtime: meta.modified().ok(),
-    });
+    }
+}
+
+/// Adds a source unless its file (device, inode) was already added through another path.
+fn add_source(
+    out: &mut Discovery,
+    seen: &mut BTreeSet<(u64, u64)>,
+    src: Source,
+    key: Option<(u64, u64)>,
+) {
+    if let Some(key) = key {
+        if !seen.insert(key) {
+            return;
+        }
+    }
+    out.sources.push(src);
 }
 
 /// Service name from a path relative to the scan root (see module docs).
