@@ -296,8 +296,11 @@ fn finite_prefixes(h: &Hir) -> Option<Vec<Vec<u8>>> {
 /// frequency rank (0 rare .. 255 common).
 fn byte_p(b: u8) -> f64 {
     // The most common byte (space) taken as ~15 % of text, halving every 12 ranks: `e` ~12 %,
-    // upper-case letters ~0.1–1 %, control bytes almost never.
-    0.15 * (2f64).powf((f64::from(RANK[usize::from(b)]) - 255.0) / 12.0)
+    // upper-case letters ~0.1–1 %, control bytes almost never. Tabulated once (start-up).
+    static TABLE: std::sync::OnceLock<[f64; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        std::array::from_fn(|i| 0.15 * (2f64).powf((f64::from(RANK[i]) - 255.0) / 12.0))
+    })[usize::from(b)]
 }
 
 /// How often byte strings occur in the logs being scanned, estimated from a sample of them
@@ -351,29 +354,48 @@ impl Model {
         }
     }
 
-    /// Probability that `s` starts at a given position (estimated).
-    fn p(&self, s: &[u8]) -> f64 {
-        if self.n == 0.0 || s.len() < 3 {
-            // Prior: independent bytes, and words (each byte past the third only a flat
-            // factor rarer).
-            let f = s.len().min(FINGERPRINT);
-            let fp: f64 = s[..f].iter().map(|&b| byte_p(b)).product();
-            return fp * NEXT_BYTE.powi((s.len() - f) as i32);
+    /// Calls `f(j, n, rate)` for every substring `l[j..j + n]` that [`cover`] considers
+    /// (from [`FINGERPRINT`] to [`MAX_SHARED`] bytes, the whole literal when shorter), with
+    /// its expected work per haystack byte: fingerprint hits (a short compare each) plus true
+    /// occurrences (each sends a line through the automaton). Probabilities grow one factor
+    /// per byte, so this is linear in the substrings visited (start-up stays under a
+    /// millisecond for the catalog).
+    fn substring_rates(&self, l: &[u8], mut f: impl FnMut(usize, usize, f64)) {
+        let min = FINGERPRINT.min(l.len());
+        for j in 0..=l.len() - min {
+            let max = (l.len() - j).min(MAX_SHARED);
+            let mut p = 1.0;
+            let mut fp = 1.0;
+            for n in 1..=max {
+                let i = j + n - 1; // the byte added
+                p *= if self.n == 0.0 || n < 3 {
+                    // Prior: independent bytes for the fingerprint, then words (each byte
+                    // past it only a flat factor rarer).
+                    if n <= FINGERPRINT {
+                        byte_p(l[i])
+                    } else {
+                        NEXT_BYTE
+                    }
+                } else if n == 3 {
+                    // Trigram model: the first trigram's frequency replaces the two prior
+                    // factors taken so far; additive smoothing keeps a trigram absent from
+                    // the sample rare, not impossible.
+                    let t = f64::from(self.tri[tri_slot(l[j], l[j + 1], l[j + 2])]);
+                    (t + 0.5) / (self.n + 1.0) / (byte_p(l[j]) * byte_p(l[j + 1]))
+                } else {
+                    let t = f64::from(self.tri[tri_slot(l[i - 2], l[i - 1], l[i])]);
+                    let b =
+                        f64::from(self.bi[(usize::from(l[i - 2]) << 8) | usize::from(l[i - 1])]);
+                    (t + 0.1) / (b + 1.0)
+                };
+                if n <= FINGERPRINT {
+                    fp = p;
+                }
+                if n >= min {
+                    f(j, n, fp + LINE_COST * p);
+                }
+            }
         }
-        // Additive smoothing: a trigram absent from the sample is rare, not impossible.
-        let mut p = (f64::from(self.tri[tri_slot(s[0], s[1], s[2])]) + 0.5) / (self.n + 1.0);
-        for w in s.windows(3).skip(1) {
-            let c3 = f64::from(self.tri[tri_slot(w[0], w[1], w[2])]);
-            let c2 = f64::from(self.bi[(usize::from(w[0]) << 8) | usize::from(w[1])]);
-            p *= (c3 + 0.1) / (c2 + 1.0);
-        }
-        p
-    }
-
-    /// Expected work per haystack byte for searching `s`: fingerprint hits (a short compare
-    /// each) plus true occurrences (each sends a line through the automaton).
-    fn rate(&self, s: &[u8]) -> f64 {
-        self.p(&s[..s.len().min(FINGERPRINT)]) + LINE_COST * self.p(s)
     }
 }
 
@@ -398,68 +420,68 @@ const MAX_SHARED: usize = 16;
 fn set_cost(set: &[Vec<u8>], model: &Model) -> f64 {
     set.iter()
         .map(|l| {
-            let best = substrings(l)
-                .map(|s| model.rate(s))
-                .fold(f64::INFINITY, f64::min);
+            let mut best = f64::INFINITY;
+            model.substring_rates(l, |_, _, r| best = best.min(r));
             best + PER_LITERAL
         })
         .sum()
 }
 
-/// The substrings of `l` [`cover`] considers: from [`FINGERPRINT`] to [`MAX_SHARED`] bytes
-/// (the whole literal when shorter).
-fn substrings(l: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let min = FINGERPRINT.min(l.len());
-    (0..=l.len() - min).flat_map(move |j| {
-        let max = (l.len() - j).min(MAX_SHARED);
-        (min..=max).map(move |n| &l[j..j + n])
-    })
-}
-
 /// Any substring of a necessary literal is necessary too. This picks few, rare substrings
 /// such that every literal contains one of them (greedy weighted set cover: the substring
-/// with the lowest (per-literal overhead + [`rate`]) per newly covered literal first), so
+/// with the lowest (per-literal overhead + rate) per newly covered literal first), so
 /// `Connection refused` and `connection refused` share `onnection refused`, the three
 /// `... probe failed: ` alternatives share one literal, and fingerprints start on rare
-/// bytes. Deterministic: ties go to the smaller byte string.
+/// bytes. Deterministic: ties go to the substring met first. Lazy greedy: a candidate's
+/// score only grows as literals get covered, so a stale score is a lower bound and only
+/// the heap's top is re-scored.
 fn cover(lits: &[Vec<u8>], model: &Model) -> Vec<Vec<u8>> {
-    let mut by_sub: std::collections::HashMap<&[u8], Vec<u32>> = Default::default();
+    use std::cmp::Reverse;
+    use std::collections::{BinaryHeap, HashMap};
+    // Candidates in order of first appearance (deterministic, no sort of ~60,000 entries).
+    let mut index: HashMap<&[u8], usize> = HashMap::new();
+    let mut cands: Vec<(&[u8], f64, Vec<u32>)> = Vec::new();
     for (i, l) in lits.iter().enumerate() {
-        for s in substrings(l) {
-            let v = by_sub.entry(s).or_default();
+        model.substring_rates(l, |j, n, r| {
+            let sub = &l[j..j + n];
+            let k = *index.entry(sub).or_insert_with(|| {
+                cands.push((sub, PER_LITERAL + r, Vec::new()));
+                cands.len() - 1
+            });
+            let v = &mut cands[k].2;
             if v.last() != Some(&(i as u32)) {
                 v.push(i as u32);
             }
-        }
+        });
     }
-    let mut cands: Vec<(&[u8], f64, Vec<u32>)> = by_sub
-        .into_iter()
-        .map(|(s, v)| (s, PER_LITERAL + model.rate(s), v))
+    // Scores are positive, so their bit patterns order like the numbers.
+    let key = |score: f64, k: usize| Reverse((score.to_bits(), k));
+    let mut heap: BinaryHeap<Reverse<(u64, usize)>> = cands
+        .iter()
+        .enumerate()
+        .map(|(k, c)| key(c.1 / c.2.len() as f64, k))
         .collect();
-    cands.sort_by(|a, b| a.0.cmp(b.0));
     let mut covered = vec![false; lits.len()];
-    let mut left = lits.len();
     let mut out = Vec::new();
-    while left > 0 {
-        let mut best: Option<(f64, usize)> = None;
-        for (k, (_, cost, v)) in cands.iter().enumerate() {
-            let n = v.iter().filter(|&&i| !covered[i as usize]).count();
-            if n == 0 {
-                continue;
-            }
-            let score = cost / n as f64;
-            if best.map_or(true, |(b, _)| score < b) {
-                best = Some((score, k));
-            }
+    while let Some(Reverse((_, k))) = heap.pop() {
+        let (sub, cost, v) = &cands[k];
+        let n = v.iter().filter(|&&i| !covered[i as usize]).count();
+        if n == 0 {
+            continue;
         }
-        let Some((_, k)) = best else { break };
-        for &i in &cands[k].2 {
-            if !covered[i as usize] {
-                covered[i as usize] = true;
-                left -= 1;
-            }
+        let fresh = key(cost / n as f64, k);
+        if heap.peek().is_some_and(|top| fresh < *top) {
+            // Another candidate's (lower-bound) score is now better: re-queue.
+            heap.push(fresh);
+            continue;
         }
-        out.push(cands[k].0.to_vec());
+        for &i in v {
+            covered[i as usize] = true;
+        }
+        out.push(sub.to_vec());
+        if covered.iter().all(|&c| c) {
+            break;
+        }
     }
     out
 }

@@ -166,7 +166,9 @@ pub static SCANNED_BYTES: std::sync::atomic::AtomicU64 = std::sync::atomic::Atom
 
 /// Scans every source. Never fails as a whole: problems are per file.
 pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
-    cfg.matcher.prepare(&sample(sources));
+    if !sources.is_empty() {
+        cfg.matcher.prepare(&sample(sources));
+    }
     let mut order: Vec<usize> = (0..sources.len()).collect();
     // Largest first: the long poles start early, small files fill the gaps.
     order.sort_by(|&a, &b| sources[b].size.cmp(&sources[a].size).then(a.cmp(&b)));
