@@ -577,7 +577,7 @@ pub fn templates_out(scan: &ScanOutput, analysis: &crate::templates::Analysis) -
                 example: ExampleOut {
                     path: f.path.clone(),
                     line: ex.line,
-                    text: ex.excerpt.to_string(),
+                    text: ex.excerpt().to_string(),
                 },
                 bursts: analysis.bursts.iter().filter(|b| b.template == i).count(),
             }
@@ -607,7 +607,7 @@ fn template_incident(
                 .clone(),
             path: f.path.clone(),
             line: rec.line,
-            text: rec.excerpt.to_string(),
+            text: rec.excerpt().to_string(),
         }
     };
     // Evidence: the root's first record per service (at most two), then the other

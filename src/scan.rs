@@ -196,12 +196,16 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
     for (i, fs, dump) in results {
         slots[i] = Some((fs, dump));
     }
+    // Exact capacity for the unknown records: they are the bulk of a scan's memory on
+    // warning-heavy logs, and a doubling vector would hold up to twice their size.
+    let unknown: usize = slots.iter().flatten().map(|(fs, _)| fs.unknown.len()).sum();
     let results = slots
         .into_iter()
         .enumerate()
         .filter_map(|(i, r)| r.map(|(fs, dump)| (i, fs, dump)));
     let mut out = ScanOutput::default();
     out.files.reserve(sources.len());
+    out.unknown.reserve_exact(unknown);
     (out.hits, out.hits_dropped) = store
         .into_inner()
         .unwrap_or_else(|p| p.into_inner())
@@ -239,7 +243,9 @@ fn sample(sources: &[Source]) -> Vec<u8> {
 /// Deterministic order of unknown level records: dated by time, then file and record head;
 /// undated last.
 pub fn sort_unknown(records: &mut [crate::level::LevelRecord]) {
-    records.sort_by_key(|r| (r.time.is_none(), r.time, r.file, r.record));
+    // (file, record) is unique, so an unstable sort is as deterministic, and needs no
+    // buffer of half the records.
+    records.sort_unstable_by_key(|r| (r.time.is_none(), r.time, r.file, r.record));
 }
 
 /// Deterministic hit order: dated by time, then file, offset, signature; undated last.
@@ -339,6 +345,8 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     let mut orphans = 0u64;
     let mut dropped = 0u64;
     let mut matched: std::collections::HashSet<u64> = std::collections::HashSet::new();
+    fs.unknown
+        .reserve_exact(outs.iter().map(|c| c.levels.len()).sum::<usize>());
     for mut c in outs {
         dropped += c.dropped;
         for h in &mut c.hits {

@@ -1468,10 +1468,10 @@ pub struct Analysis {
 
 /// The message mined for a record: its message, plus `[exception class]` when the record
 /// names one that the message does not already show.
-pub fn record_message(r: &LevelRecord) -> String {
+pub fn record_message(r: &LevelRecord) -> std::borrow::Cow<'_, str> {
     match &r.exception {
-        Some(e) if !r.message.contains(&**e) => format!("{} [{}]", r.message, e),
-        _ => r.message.to_string(),
+        Some(e) if !r.message().contains(&**e) => format!("{} [{}]", r.message(), e).into(),
+        _ => std::borrow::Cow::Borrowed(r.message()),
     }
 }
 
@@ -1506,8 +1506,11 @@ pub fn analyze(
     gap: chrono::Duration,
     burst_min: usize,
 ) -> Analysis {
-    let messages: Vec<String> = records.iter().map(record_message).collect();
-    let (clustering, assign) = mine(&messages);
+    // Borrowed where the message is the record's own (most): no second copy of every
+    // message in memory (350,000 nginx warnings in the bench corpus were ~90 MB of copies).
+    let messages: Vec<std::borrow::Cow<'_, str>> = records.iter().map(record_message).collect();
+    let views: Vec<&[u8]> = messages.iter().map(|m| m.as_bytes()).collect();
+    let (clustering, assign) = mine(&views);
     // Per clustered template: its records.
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); clustering.templates.len()];
     for (i, &t) in assign.iter().enumerate() {
@@ -2147,9 +2150,9 @@ mod tests {
                 line: i as u64 + 1,
                 level: Level::Error,
                 time: Some(t0 + chrono::Duration::seconds(s)),
-                message: format!("worker {} stalled", 1000 + i).into(),
+                message: crate::level::Message::Own(format!("worker {} stalled", 1000 + i).into()),
                 exception: None,
-                excerpt: "".into(),
+                head: "".into(),
             })
             .collect()
     }
