@@ -627,14 +627,14 @@ Caused by: java.util.concurrent.TimeoutException: WARN timeout\n\
         assert_eq!(recs.len(), 2, "{recs:#?}");
         assert_eq!(recs[0].level, Level::Error);
         assert_eq!(recs[0].line, 1);
-        assert_eq!(&*recs[0].message(), "lock failed");
+        assert_eq!(recs[0].message(), "lock failed");
         assert_eq!(
             recs[0].exception.as_deref(),
             Some("java.util.concurrent.TimeoutException")
         );
         assert_eq!(recs[1].level, Level::Warning);
         assert_eq!(recs[1].line, 6);
-        assert_eq!(&*recs[1].message(), "slow commit");
+        assert_eq!(recs[1].message(), "slow commit");
     }
 
     #[test]
@@ -642,23 +642,20 @@ Caused by: java.util.concurrent.TimeoutException: WARN timeout\n\
         let nginx = "2019/08/21 08:00:00 [error] 31#31: *9 open() \"/x\" failed\n2019/08/21 08:00:01 [notice] 31#31: ok\n";
         let r = run(nginx, Some(Format::NginxError));
         assert_eq!(r.len(), 1);
-        assert_eq!(
-            &*r[0].message(),
-            "open() <*> failed".replace("<*>", "\"/x\"")
-        );
+        assert_eq!(r[0].message(), "open() <*> failed".replace("<*>", "\"/x\""));
 
         let json = "{\"@timestamp\":\"2019-08-21T00:00:00Z\",\"level\":\"ERROR\",\"message\":\"pay failed\",\"stack_trace\":\"a.b.PayException: x\\n\\tat a.b.C(C.java:1)\\n\"}\n\
 {\"@timestamp\":\"2019-08-21T00:00:01Z\",\"level\":\"INFO\",\"message\":\"ok\"}\n";
         let r = run(json, Some(Format::JsonLines));
         assert_eq!(r.len(), 1);
-        assert_eq!(&*r[0].message(), "pay failed");
+        assert_eq!(r[0].message(), "pay failed");
         assert_eq!(r[0].exception.as_deref(), Some("a.b.PayException"));
 
         let glog = "I1012 10:20:30.123456   1 main.go:1] fine\nE1012 10:20:31.123456   1 sync.go:12] sync failed: boom\nW1012 10:20:32.000000   1 x.go:2] slow\n";
         let r = run(glog, None);
         assert_eq!(r.len(), 1, "glog: E and F heads (W is read as no level)");
         assert_eq!(
-            (r[0].level, &*r[0].message()),
+            (r[0].level, r[0].message()),
             (Level::Error, "sync failed: boom")
         );
     }
