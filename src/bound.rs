@@ -37,37 +37,73 @@ pub fn key(h: &Hit) -> Key {
     (h.time.is_none(), h.time, h.file, h.offset, h.sig)
 }
 
-/// A bounded store of hits.
-#[derive(Debug, Default)]
-pub struct Bounded {
-    /// `0`: unbounded.
-    max: usize,
-    /// Stored hits, unordered.
-    pub hits: Vec<Hit>,
-    /// Hits counted but not stored.
-    pub dropped: u64,
-    /// Largest kept key once a trim happened: anything larger is never kept.
-    threshold: Option<Key>,
+/// Something a [`Bounded`] store keeps the smallest of.
+pub trait Keyed {
+    /// The order: smaller is kept first.
+    type Key: Ord + Clone;
+    /// This item's key.
+    fn key(&self) -> Self::Key;
 }
 
-impl Bounded {
-    /// A store keeping at most `max` hits (`0`: no limit).
-    pub fn new(max: usize) -> Bounded {
+impl Keyed for Hit {
+    type Key = Key;
+    fn key(&self) -> Key {
+        key(self)
+    }
+}
+
+/// Unknown error/warning records (template mining input) are bounded the same way, in the
+/// order of [`crate::scan::sort_unknown`]: on a log where every line is a warning they are
+/// the one thing a scan holds per line (issue 7).
+impl Keyed for crate::level::LevelRecord {
+    type Key = (bool, Option<DateTime<Utc>>, u32, u64);
+    fn key(&self) -> Self::Key {
+        (self.time.is_none(), self.time, self.file, self.record)
+    }
+}
+
+/// A bounded store of hits (or other [`Keyed`] items).
+#[derive(Debug)]
+pub struct Bounded<T: Keyed = Hit> {
+    /// `0`: unbounded.
+    max: usize,
+    /// Stored items, unordered.
+    pub hits: Vec<T>,
+    /// Items counted but not stored.
+    pub dropped: u64,
+    /// Largest kept key once a trim happened: anything larger is never kept.
+    threshold: Option<T::Key>,
+}
+
+impl<T: Keyed> Default for Bounded<T> {
+    fn default() -> Self {
+        Bounded {
+            max: 0,
+            hits: Vec::new(),
+            dropped: 0,
+            threshold: None,
+        }
+    }
+}
+
+impl<T: Keyed> Bounded<T> {
+    /// A store keeping at most `max` items (`0`: no limit).
+    pub fn new(max: usize) -> Bounded<T> {
         Bounded {
             max,
             ..Default::default()
         }
     }
 
-    /// Would a hit with this key be stored? (Check before building an expensive hit.)
+    /// Would an item with this key be stored? (Check before building an expensive hit.)
     #[inline]
-    pub fn admits(&self, k: &Key) -> bool {
+    pub fn admits(&self, k: &T::Key) -> bool {
         self.threshold.as_ref().map_or(true, |t| k < t)
     }
 
-    /// Offers one hit.
-    pub fn push(&mut self, h: Hit) {
-        if !self.admits(&key(&h)) {
+    /// Offers one item.
+    pub fn push(&mut self, h: T) {
+        if !self.admits(&h.key()) {
             self.dropped += 1;
             return;
         }
@@ -75,14 +111,14 @@ impl Bounded {
         self.maybe_trim();
     }
 
-    /// Offers many hits.
-    pub fn extend(&mut self, hits: Vec<Hit>) {
+    /// Offers many items.
+    pub fn extend(&mut self, hits: Vec<T>) {
         for h in hits {
             self.push(h);
         }
     }
 
-    /// Counts hits that a lower level already dropped.
+    /// Counts items that a lower level already dropped.
     pub fn add_dropped(&mut self, n: u64) {
         self.dropped += n;
     }
@@ -99,15 +135,15 @@ impl Bounded {
             return;
         }
         self.hits
-            .select_nth_unstable_by(self.max - 1, |a, b| key(a).cmp(&key(b)));
+            .select_nth_unstable_by(self.max - 1, |a, b| a.key().cmp(&b.key()));
         let removed = self.hits.len() - self.max;
         self.hits.truncate(self.max);
         self.dropped += removed as u64;
-        self.threshold = self.hits.iter().map(key).max();
+        self.threshold = self.hits.iter().map(Keyed::key).max();
     }
 
-    /// Trims to `max` and returns the stored hits and the dropped count.
-    pub fn finish(mut self) -> (Vec<Hit>, u64) {
+    /// Trims to `max` and returns the stored items and the dropped count.
+    pub fn finish(mut self) -> (Vec<T>, u64) {
         self.trim();
         (self.hits, self.dropped)
     }

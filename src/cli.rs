@@ -184,7 +184,8 @@ struct ScanArgs {
     /// Explain decisions on stderr: formats, zones, read mode, timings.
     #[arg(long)]
     debug: bool,
-    /// Store at most N hits, the earliest (more are counted, not stored; 0 = no limit).
+    /// Store at most N hits, the earliest, and at most N unknown error/warning records for
+    /// template mining (more are counted, not stored; 0 = no limit).
     #[arg(long = "max-hits", value_name = "N", default_value_t = crate::bound::DEFAULT_MAX_HITS)]
     max_hits: usize,
     /// Scan only the I-th of N shares of the discovered files (0-based, e.g. 0/4 ... 3/4),
@@ -710,6 +711,16 @@ fn report_stage(
             cfg.max_hits,
             out.hits.len(),
             out.hits_dropped
+        ));
+    }
+    if out.unknown_dropped > 0 {
+        report.warnings.push(format!(
+            "--max-hits {} reached for unknown error/warning records: kept the {} earliest for \
+             template mining, {} more were counted but not kept, so template counts are lower \
+             bounds and later bursts may be missing. Raise --max-hits (0 = no limit) to see them",
+            cfg.max_hits,
+            out.unknown.len(),
+            out.unknown_dropped
         ));
     }
     debug(format!(

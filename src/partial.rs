@@ -257,6 +257,9 @@ pub struct Partial {
     /// Error/warning records no signature matched (the unknown-error templates are mined
     /// from them at merge), `file` indexing [`Partial::files`].
     pub unknown: Vec<LevelRecord>,
+    /// Unknown records found but not kept (`--max-hits`), all levels of the scan.
+    #[serde(default)]
+    pub unknown_dropped: u64,
     /// Saved socket/process dumps found among the files (their text: the sockets stage
     /// runs at merge).
     pub dumps: Vec<DumpInput>,
@@ -299,6 +302,7 @@ impl Partial {
             hits,
             hits_dropped: out.hits_dropped,
             unknown: out.unknown,
+            unknown_dropped: out.unknown_dropped,
             dumps: out.dumps,
             problems: problems
                 .into_iter()
@@ -485,10 +489,12 @@ pub fn merge(parts: Vec<(String, Partial)>, catalog: &Catalog) -> Result<Merged,
     let mut dumps: Vec<(u32, DumpInput)> = Vec::new();
     let mut problems: Vec<(u32, usize, PartialProblem)> = Vec::new();
     let mut socket_files: Option<Vec<SocketFile>> = None;
+    let mut unknown_dropped = 0u64;
     // Partials are consumed as they are merged: excerpts and dump texts move, never copy.
     for (pi, (name, p)) in parts.into_iter().enumerate() {
         let map = &global[pi];
         store.add_dropped(p.hits_dropped);
+        unknown_dropped += p.unknown_dropped;
         for h in p.hits {
             let file = *map
                 .get(h.file as usize)
@@ -533,6 +539,11 @@ pub fn merge(parts: Vec<(String, Partial)>, catalog: &Catalog) -> Result<Merged,
         }
     }
     (out.hits, out.hits_dropped) = store.finish();
+    // Unknown records: the earliest `--max-hits` over all partials, as one scan keeps.
+    let mut kept = crate::bound::Bounded::new(options.max_hits);
+    kept.add_dropped(unknown_dropped);
+    kept.extend(std::mem::take(&mut out.unknown));
+    (out.unknown, out.unknown_dropped) = kept.finish();
     crate::scan::sort_hits(&mut out.hits);
     crate::scan::sort_unknown(&mut out.unknown);
     dumps.sort_by_key(|d| d.0);

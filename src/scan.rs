@@ -114,6 +114,10 @@ pub struct FileScan {
     pub dump: Option<crate::sockets::DumpKind>,
     /// Error- and warning-level records (src/level.rs), signature-matched or not.
     pub level_records: u64,
+    /// Unknown error/warning records not kept because of `--max-hits` (which bounds them as
+    /// it bounds hits: the earliest are kept).
+    #[serde(default)]
+    pub unknown_dropped: u64,
     /// Error- and warning-level records that no signature matched, in offset order
     /// (moved to [`ScanOutput::unknown`] by [`scan`]; a partial carries them there).
     #[serde(skip)]
@@ -132,8 +136,10 @@ pub struct ScanOutput {
     /// Hits found but not stored because of `--max-hits` (see [`crate::bound`]).
     pub hits_dropped: u64,
     /// Error- and warning-level records no signature matched (template mining input),
-    /// sorted by (time, file, offset); undated last.
+    /// sorted by (time, file, offset); undated last. At most `--max-hits` of them.
     pub unknown: Vec<crate::level::LevelRecord>,
+    /// Unknown records found but not kept (`--max-hits`).
+    pub unknown_dropped: u64,
 }
 
 /// Per-chunk result, merged per file.
@@ -156,6 +162,10 @@ struct ChunkOut {
     /// Hits not stored (`--max-hits`).
     dropped: u64,
     levels: Vec<crate::level::LevelRecord>,
+    /// Level records found in the chunk, signature-matched or not, kept or not.
+    level_count: u64,
+    /// Unknown records of the chunk not kept (`--max-hits`).
+    unknown_dropped: u64,
     /// Record heads with a signature hit, stored or dropped by `--max-hits`.
     matched: Vec<u64>,
 }
@@ -206,6 +216,7 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
     let mut out = ScanOutput::default();
     out.files.reserve(sources.len());
     out.unknown.reserve_exact(unknown);
+    let mut unknown_dropped = 0;
     (out.hits, out.hits_dropped) = store
         .into_inner()
         .unwrap_or_else(|p| p.into_inner())
@@ -220,8 +231,14 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
         }
         let mut fs = fs;
         out.unknown.append(&mut fs.unknown);
+        unknown_dropped += fs.unknown_dropped;
         out.files.push(fs);
     }
+    // Across files: the earliest `--max-hits` unknown records.
+    let mut kept = crate::bound::Bounded::new(cfg.max_hits);
+    kept.add_dropped(unknown_dropped);
+    kept.extend(std::mem::take(&mut out.unknown));
+    (out.unknown, out.unknown_dropped) = kept.finish();
     sort_hits(&mut out.hits);
     sort_unknown(&mut out.unknown);
     out
@@ -356,6 +373,8 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
             r.line += base;
         }
         fs.unknown.append(&mut c.levels);
+        fs.level_records += c.level_count;
+        fs.unknown_dropped += c.unknown_dropped;
         matched.extend(c.matched.iter().copied());
         base += c.lines;
         fs.records += c.records;
@@ -398,9 +417,14 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     // One record counts once per signature (a record may straddle a chunk boundary).
     hits.sort_by_key(|h| (h.record, h.sig, h.offset));
     hits.dedup_by_key(|h| (h.record, h.sig));
-    // Unknown errors: level records whose record no signature matched (stored or not).
-    fs.level_records = fs.unknown.len() as u64;
+    // Unknown errors: level records whose record no signature matched (stored or not),
+    // bounded again for the whole file.
     fs.unknown.retain(|r| !matched.contains(&r.record));
+    let mut kept = crate::bound::Bounded::new(cfg.max_hits);
+    kept.add_dropped(fs.unknown_dropped);
+    kept.extend(std::mem::take(&mut fs.unknown));
+    (fs.unknown, fs.unknown_dropped) = kept.finish();
+    fs.unknown.sort_unstable_by_key(|r| r.record);
     let mut bounded = crate::bound::Bounded::new(cfg.max_hits);
     bounded.add_dropped(dropped);
     bounded.extend(hits);
@@ -556,6 +580,20 @@ fn scan_chunk(
     );
     out.explicit |= lv.explicit;
     out.naive |= lv.naive;
+    // Records a signature matched in this chunk are not unknown; the rest is bounded like
+    // hits (the earliest `--max-hits` kept), so memory follows the bound even on a log where
+    // every line is a warning. Chunk boundaries depend on the chunk size, not on `-j`: the
+    // kept set is the same for every thread count. (A record whose signature hit falls in
+    // the next chunk is removed at the file merge.)
+    out.level_count = out.levels.len() as u64;
+    if !out.matched.is_empty() {
+        let matched: std::collections::HashSet<u64> = out.matched.iter().copied().collect();
+        out.levels.retain(|r| !matched.contains(&r.record));
+    }
+    let mut kept = crate::bound::Bounded::new(cfg.max_hits);
+    kept.extend(std::mem::take(&mut out.levels));
+    (out.levels, out.unknown_dropped) = kept.finish();
+    out.levels.sort_unstable_by_key(|r| r.record);
 
     // --- Per-line statistics: lines, record heads (syntactic), first/last exact times.
     out.lines = bytecount::count(hay, b'\n') as u64;

@@ -997,3 +997,49 @@ fn max_hits_bounds_storage_with_a_warning() {
         assert_eq!(rj.json, r.json, "-j{j}");
     }
 }
+
+/// A log where every line is an unknown warning: `--max-hits` bounds the records kept for
+/// template mining too (the earliest kept, a warning, the same for any `-j`), so memory
+/// follows the bound, not the number of warning lines.
+#[test]
+fn max_hits_bounds_unknown_records_too() {
+    let d = with_good();
+    let mut body = String::new();
+    for s in 0..300 {
+        body.push_str(&format!(
+            "2019-08-21 10:{:02}:{:02}.000  WARN 1 --- [main] c.e.Cache : cache shard {} is cold\n",
+            s / 60,
+            s % 60,
+            s % 7
+        ));
+    }
+    std::fs::write(d.path().join("warn.log"), &body).unwrap();
+    let count = |r: &Run| -> u64 {
+        r.json["templates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["count"].as_u64().unwrap())
+            .sum()
+    };
+    let full = scan_in(d.path(), &["."], &[]);
+    assert_eq!(count(&full), 300);
+    assert!(!full.stderr.contains("--max-hits"));
+    let r = scan_in(d.path(), &["--max-hits", "50", "."], &[]);
+    assert_good_incident(&r.json);
+    assert_eq!(count(&r), 50, "the earliest 50 kept");
+    let t = &r.json["templates"][0];
+    assert_eq!(t["first"], "2019-08-21T10:00:00Z");
+    assert_eq!(t["last"], "2019-08-21T10:00:49Z");
+    contains_all(
+        &r.stderr,
+        &[
+            "--max-hits 50 reached for unknown error/warning records: kept the 50 earliest",
+            "250 more were counted",
+        ],
+    );
+    for j in ["1", "3"] {
+        let rj = scan_in(d.path(), &["--max-hits", "50", "-j", j, "."], &[]);
+        assert_eq!(rj.json, r.json, "-j{j}");
+    }
+}
