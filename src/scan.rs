@@ -663,7 +663,8 @@ fn scan_chunk(
     out
 }
 
-/// Calls `f(start, pattern id)` for every catalog match in `buf[range]`, in order. With a
+/// Calls `f(at, pattern id)` for every catalog match in `buf[range]`, in order, where `at`
+/// lies on the match's line (its start, or the line start). With a
 /// prefilter (src/prefilter.rs) the automaton runs only on lines that hold one of the
 /// necessary literals; without one, over the whole range. Both give the same matches
 /// (patterns are line-local; a property test below compares them).
@@ -684,8 +685,21 @@ fn for_each_match(
                 };
                 let ls = record::line_start(buf, p).max(at);
                 let le = record::line_end(buf, p).min(range.end);
-                for hit in m.regex.find_iter(input(ls..le)) {
-                    f(hit.start(), hit.pattern().as_usize());
+                // Forward-only searches: the caller needs the line and the pattern, not the
+                // match start, so the reverse scan that finds a start is skipped (3 % of a
+                // profile of the dense corpus). Each search resumes at the previous match's
+                // end, as `find_iter` does, so the same matches come out.
+                let mut from = ls;
+                while from <= le {
+                    let Some(hm) = m.regex.search_half(&input(from..le)) else {
+                        break;
+                    };
+                    f(ls, hm.pattern().as_usize());
+                    from = if hm.offset() > from {
+                        hm.offset()
+                    } else {
+                        hm.offset() + 1
+                    };
                 }
                 at = le + 1;
             }
@@ -1032,11 +1046,11 @@ mod tests {
             proptest::prop_assert!(m.prefilter().is_ok());
             let b = buf.as_bytes();
             let mut got = Vec::new();
-            for_each_match(&m, b, 0..b.len(), |at, p| got.push((at, p)));
+            for_each_match(&m, b, 0..b.len(), |at, p| got.push((record::line_start(b, at), p)));
             let want: Vec<(usize, usize)> = m
                 .regex
                 .find_iter(b)
-                .map(|x| (x.start(), x.pattern().as_usize()))
+                .map(|x| (record::line_start(b, x.start()), x.pattern().as_usize()))
                 .collect();
             proptest::prop_assert_eq!(got, want);
         }
