@@ -1130,7 +1130,7 @@ pub fn strip_prefix(line: &[u8]) -> &[u8] {
 
 /// The next prefix token at or after `i`: a bracket group may hold spaces (`[client
 /// 1.2.3.4]`, `[Sun Dec 04 04:47:44 2005]`).
-#[inline]
+#[inline(always)]
 fn prefix_token(ws: &mut WsScan<'_>, i: usize) -> Option<(usize, usize)> {
     let line = ws.s;
     let mut i = ws.next_non_ws(i);
@@ -1242,7 +1242,7 @@ pub struct Distinct {
 
 /// Slots of [`Distinct`]'s raw-message memo: a direct-mapped cache, so it holds a bounded
 /// number of messages however many distinct ones pass (ids, timestamps, ...).
-const MEMO_SLOTS: usize = 4096;
+const MEMO_SLOTS: usize = 1024;
 
 /// One raw message and its key; `key == u32::MAX` for an empty slot.
 #[derive(Clone, Debug)]
@@ -1279,7 +1279,7 @@ impl Distinct {
         h.write(msg);
         let hash = h.finish();
         // The high bits: FxHash's multiply mixes upward.
-        let slot = (hash >> 52) as usize % MEMO_SLOTS;
+        let slot = (hash >> 54) as usize % MEMO_SLOTS;
         let m = &self.memo[slot];
         if m.key != u32::MAX && m.hash == hash && m.raw == msg {
             let k = m.key;
@@ -2163,6 +2163,24 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+
+        /// The raw-message memo of `Distinct::add` gives every message the key and count
+        /// that masking it gives (messages drawn from a few, so they repeat).
+        #[test]
+        fn distinct_memo_equals_masking(
+            picks in proptest::collection::vec(0usize..6, 0..200),
+            pool in proptest::collection::vec(
+                proptest::collection::vec(proptest::prelude::any::<u8>(), 0..90), 6..7)
+        ) {
+            let (mut memo, mut plain) = (Distinct::new(), Distinct::new());
+            let mut buf = Vec::new();
+            for &p in &picks {
+                mask(&pool[p], &mut buf);
+                proptest::prop_assert_eq!(memo.add(&pool[p]), plain.add_masked(&buf, 1));
+            }
+            proptest::prop_assert_eq!(&memo.keys, &plain.keys);
+            proptest::prop_assert_eq!(&memo.counts, &plain.counts);
+        }
 
         #[test]
         fn mask_equals_reference(
