@@ -12,7 +12,9 @@
 //!    pieces joined by `.`, `:`, `-`, `/`, ... collapse into one `<*>` (`10.0.0.1:8080`).
 //! 2. **Deduplicate**: identical masked messages share one key (a hash map, per thread,
 //!    merged in input order). This is the per-line cost; everything after runs once per
-//!    distinct masked message, so mining speed is the masking speed.
+//!    distinct masked message, so mining speed is the masking speed. A raw message seen
+//!    recently is not masked again (a small memo keyed by its bytes, see [`Distinct::add`]),
+//!    and token ends come from a whitespace bitmask of 64 bytes at a time (`WsScan`).
 //! 3. **Cluster** the distinct masked messages, weighted by count, in a deterministic order:
 //!    messages are grouped by token count; within a group, a token is a *constant* when it
 //!    is frequent at its position (the "longest common pattern" idea of Brain, Yu et al.
