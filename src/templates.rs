@@ -12,7 +12,9 @@
 //!    pieces joined by `.`, `:`, `-`, `/`, ... collapse into one `<*>` (`10.0.0.1:8080`).
 //! 2. **Deduplicate**: identical masked messages share one key (a hash map, per thread,
 //!    merged in input order). This is the per-line cost; everything after runs once per
-//!    distinct masked message, so mining speed is the masking speed.
+//!    distinct masked message, so mining speed is the masking speed. A raw message seen
+//!    recently is not masked again (a small memo keyed by its bytes, see [`Distinct::add`]),
+//!    and token ends come from a whitespace bitmask of 64 bytes at a time (`WsScan`).
 //! 3. **Cluster** the distinct masked messages, weighted by count, in a deterministic order:
 //!    messages are grouped by token count; within a group, a token is a *constant* when it
 //!    is frequent at its position (the "longest common pattern" idea of Brain, Yu et al.
@@ -136,6 +138,97 @@ static CLASS: [u8; 256] = byte_classes();
 #[inline]
 fn class(b: u8) -> u8 {
     CLASS[b as usize]
+}
+
+/// Whitespace bits of `s[..64]`: bit `k` is set when `s[k]` is whitespace (class `WS`);
+/// positions past the end of `s` read as whitespace. SSE2 (x86-64 baseline) 16 bytes at a
+/// time, scalar for a tail under 16 bytes and on other targets.
+#[inline]
+fn ws_bits64(s: &[u8]) -> u64 {
+    let n = s.len().min(64);
+    let mut m = 0u64;
+    let mut k = 0;
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        while k + 16 <= n {
+            // SAFETY: `k + 16 <= s.len()`: the 16 bytes read are inside `s`; SSE2 is part of
+            // the x86-64 baseline.
+            let w = unsafe {
+                let x = _mm_loadu_si128(s.as_ptr().add(k) as *const __m128i);
+                // 9..=13 (`\t \n \x0b \x0c \r`): x - 9 <= 4 unsigned.
+                let d = _mm_sub_epi8(x, _mm_set1_epi8(9));
+                let ctl = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(4)), d);
+                _mm_movemask_epi8(_mm_or_si128(
+                    ctl,
+                    _mm_cmpeq_epi8(x, _mm_set1_epi8(b' ' as i8)),
+                ))
+            };
+            m |= (w as u32 as u64) << k;
+            k += 16;
+        }
+    }
+    while k < n {
+        m |= ((class(s[k]) == WS) as u64) << k;
+        k += 1;
+    }
+    if n < 64 {
+        m |= !0u64 << n;
+    }
+    m
+}
+
+/// Finds token boundaries a 64-byte block at a time: the whitespace bitmask of the block
+/// holding the current position (see [`ws_bits64`]), so a token end or the end of a
+/// whitespace run is a shift and a count of trailing zeros instead of a byte loop.
+struct WsScan<'a> {
+    s: &'a [u8],
+    /// Start of the block `bits` describes.
+    base: usize,
+    bits: u64,
+}
+
+impl<'a> WsScan<'a> {
+    #[inline]
+    fn new(s: &'a [u8]) -> WsScan<'a> {
+        WsScan {
+            s,
+            base: 0,
+            bits: ws_bits64(s),
+        }
+    }
+
+    /// The bits of the block at `i` from `i` on, inverted when `invert`.
+    #[inline]
+    fn find(&mut self, mut i: usize, invert: bool) -> usize {
+        loop {
+            if i >= self.s.len() {
+                return self.s.len();
+            }
+            if i < self.base || i >= self.base + 64 {
+                self.base = i;
+                self.bits = ws_bits64(&self.s[i..]);
+            }
+            let b = if invert { !self.bits } else { self.bits };
+            let m = b >> (i - self.base);
+            if m != 0 {
+                return (i + m.trailing_zeros() as usize).min(self.s.len());
+            }
+            i = self.base + 64;
+        }
+    }
+
+    /// The first whitespace byte at or after `i`, or the length.
+    #[inline]
+    fn next_ws(&mut self, i: usize) -> usize {
+        self.find(i, false)
+    }
+
+    /// The first non-whitespace byte at or after `i`, or the length.
+    #[inline]
+    fn next_non_ws(&mut self, i: usize) -> usize {
+        self.find(i, true)
+    }
 }
 
 /// Punctuation that joins the pieces of one value (`10.0.0.1:8080`, `2019-08-21`,
@@ -287,12 +380,11 @@ thread_local! {
 pub fn mask(msg: &[u8], out: &mut Vec<u8>) {
     out.clear();
     let n = msg.len();
+    let mut ws = WsScan::new(msg);
     let mut i = 0;
     while i < n {
         // Skip whitespace.
-        while i < n && class(msg[i]) == WS {
-            i += 1;
-        }
+        i = ws.next_non_ws(i);
         if i >= n {
             break;
         }
@@ -300,24 +392,31 @@ pub fn mask(msg: &[u8], out: &mut Vec<u8>) {
             out.push(b' ');
         }
         // A token runs to the next whitespace, except that a double-quoted span may hold
-        // spaces (its inside adds no flags).
+        // spaces (its inside adds no flags): the flags of the bytes up to the next
+        // whitespace, and when they hold a quote, the byte loop from the start.
         let start = i;
-        let mut end = i;
-        let mut seen = 0u16;
-        while end < n {
-            let f = FLAGS[msg[end] as usize];
-            if f & (F_WS | F_QUOTE) != 0 {
-                if f & F_WS != 0 {
-                    break;
+        let mut end = ws.next_ws(i);
+        let mut seen = msg[start..end]
+            .iter()
+            .fold(0u16, |a, &c| a | FLAGS[c as usize]);
+        if seen & F_QUOTE != 0 {
+            end = start;
+            seen = 0;
+            while end < n {
+                let f = FLAGS[msg[end] as usize];
+                if f & (F_WS | F_QUOTE) != 0 {
+                    if f & F_WS != 0 {
+                        break;
+                    }
+                    seen |= f;
+                    if let Some(q) = memchr::memchr(b'"', &msg[end + 1..]) {
+                        end += q + 2;
+                        continue;
+                    }
                 }
                 seen |= f;
-                if let Some(q) = memchr::memchr(b'"', &msg[end + 1..]) {
-                    end += q + 2;
-                    continue;
-                }
+                end += 1;
             }
-            seen |= f;
-            end += 1;
         }
         let tok = &msg[start..end];
         let tok_out = out.len();
@@ -425,7 +524,41 @@ fn absorb_unit(tok: &[u8], out: &mut Vec<u8>, tok_out: usize) -> bool {
         e -= 1;
     }
     // Units are 1-7 bytes: most tokens after a value are rejected before the comparisons.
-    if e > 7 || !UNITS.iter().any(|u| &tok[..e] == *u) {
+    // `UNITS` as patterns: a length test and byte compares, no `memcmp` calls.
+    let unit = e <= 7
+        && matches!(
+            &tok[..e],
+            b"bytes"
+                | b"B"
+                | b"KB"
+                | b"MB"
+                | b"GB"
+                | b"TB"
+                | b"KiB"
+                | b"MiB"
+                | b"GiB"
+                | b"kB"
+                | b"k"
+                | b"K"
+                | b"M"
+                | b"G"
+                | b"ms"
+                | b"us"
+                | b"ns"
+                | b"s"
+                | b"sec"
+                | b"secs"
+                | b"seconds"
+                | b"min"
+                | b"mins"
+                | b"minutes"
+                | b"h"
+                | b"hours"
+                | b"days"
+                | b"%"
+        );
+    debug_assert_eq!(unit, e <= 7 && UNITS.iter().any(|u| &tok[..e] == *u));
+    if !unit {
         return false;
     }
     out.truncate(tok_out - 1);
@@ -867,7 +1000,31 @@ fn is_month_or_day(t: &[u8]) -> bool {
         return false;
     }
     let t = t.strip_prefix(b"[").unwrap_or(t);
-    MONTHS_DAYS.contains(&t)
+    // `MONTHS_DAYS` as patterns: a length test and byte compares, no `memcmp` calls.
+    let r = matches!(
+        t,
+        b"Jan"
+            | b"Feb"
+            | b"Mar"
+            | b"Apr"
+            | b"May"
+            | b"Jun"
+            | b"Jul"
+            | b"Aug"
+            | b"Sep"
+            | b"Oct"
+            | b"Nov"
+            | b"Dec"
+            | b"Mon"
+            | b"Tue"
+            | b"Wed"
+            | b"Thu"
+            | b"Fri"
+            | b"Sat"
+            | b"Sun"
+    );
+    debug_assert_eq!(r, MONTHS_DAYS.contains(&t));
+    r
 }
 
 /// A logger, class or program name: identifier characters with `.`, `$`, `_`, `-`, `/`,
@@ -896,17 +1053,18 @@ fn is_logger_token(t: &[u8]) -> bool {
 /// msg`) and glog/klog (`E1012 10:20:30.123456 1 file.go:12] msg`).
 pub fn strip_prefix(line: &[u8]) -> &[u8] {
     let line = record_trim(line);
+    let mut ws = WsScan::new(line);
     let mut k = 0;
     let mut stamp = false;
     let mut level = false;
     let mut cut = 0;
-    let mut cur = prefix_token(line, 0);
+    let mut cur = prefix_token(&mut ws, 0);
     while let Some((s, e)) = cur {
         if k >= 12 {
             break;
         }
         let t = &line[s..e];
-        let next = prefix_token(line, e);
+        let next = prefix_token(&mut ws, e);
         let bracket_stamp = k == 0
             && t.starts_with(b"[")
             && t.ends_with(b"]")
@@ -952,7 +1110,7 @@ pub fn strip_prefix(line: &[u8]) -> &[u8] {
         cut = e;
         cur = next;
     }
-    let mut rest = skip_ws(&line[cut.min(line.len())..]);
+    let mut rest = &line[ws.next_non_ws(cut.min(line.len()))..];
     // Python's `%(asctime)s - %(name)s - %(levelname)s - %(message)s`: a level after the
     // logger.
     // A level word is at most 11 bytes: look no further for the end of the first word (a
@@ -974,11 +1132,10 @@ pub fn strip_prefix(line: &[u8]) -> &[u8] {
 
 /// The next prefix token at or after `i`: a bracket group may hold spaces (`[client
 /// 1.2.3.4]`, `[Sun Dec 04 04:47:44 2005]`).
-#[inline]
-fn prefix_token(line: &[u8], mut i: usize) -> Option<(usize, usize)> {
-    while i < line.len() && class(line[i]) == WS {
-        i += 1;
-    }
+#[inline(always)]
+fn prefix_token(ws: &mut WsScan<'_>, i: usize) -> Option<(usize, usize)> {
+    let line = ws.s;
+    let mut i = ws.next_non_ws(i);
     if i >= line.len() {
         return None;
     }
@@ -988,10 +1145,7 @@ fn prefix_token(line: &[u8], mut i: usize) -> Option<(usize, usize)> {
             i += c + 1;
         }
     }
-    while i < line.len() && class(line[i]) != WS {
-        i += 1;
-    }
-    Some((s, i))
+    Some((s, ws.next_ws(i)))
 }
 
 fn skip_ws(s: &[u8]) -> &[u8] {
@@ -1083,6 +1237,21 @@ pub struct Distinct {
     /// Messages per key.
     pub counts: Vec<u64>,
     scratch: Vec<u8>,
+    /// Recently added raw messages and their keys (see [`Distinct::add`]), empty until
+    /// the first `add`.
+    memo: Vec<MemoSlot>,
+}
+
+/// Slots of [`Distinct`]'s raw-message memo: a direct-mapped cache, so it holds a bounded
+/// number of messages however many distinct ones pass (ids, timestamps, ...).
+const MEMO_SLOTS: usize = 1024;
+
+/// One raw message and its key; `key == u32::MAX` for an empty slot.
+#[derive(Clone, Debug)]
+struct MemoSlot {
+    hash: u64,
+    key: u32,
+    raw: Vec<u8>,
 }
 
 impl Distinct {
@@ -1092,12 +1261,42 @@ impl Distinct {
     }
 
     /// Masks `msg` and returns its key.
+    ///
+    /// Masking is a function of the message bytes alone, so a message seen before (many
+    /// log messages repeat verbatim: `Readiness state changed to ACCEPTING_TRAFFIC`) takes
+    /// its key from a small cache keyed by the raw bytes and is not masked again.
     #[inline]
     pub fn add(&mut self, msg: &[u8]) -> u32 {
+        if self.memo.is_empty() {
+            self.memo = vec![
+                MemoSlot {
+                    hash: 0,
+                    key: u32::MAX,
+                    raw: Vec::new(),
+                };
+                MEMO_SLOTS
+            ];
+        }
+        let mut h = FxHasher::default();
+        h.write(msg);
+        let hash = h.finish();
+        // The high bits: FxHash's multiply mixes upward.
+        let slot = (hash >> 54) as usize % MEMO_SLOTS;
+        let m = &self.memo[slot];
+        if m.key != u32::MAX && m.hash == hash && m.raw == msg {
+            let k = m.key;
+            self.counts[k as usize] += 1;
+            return k;
+        }
         let mut scratch = std::mem::take(&mut self.scratch);
         mask(msg, &mut scratch);
         let k = self.add_masked(&scratch, 1);
         self.scratch = scratch;
+        let m = &mut self.memo[slot];
+        m.hash = hash;
+        m.key = k;
+        m.raw.clear();
+        m.raw.extend_from_slice(msg);
         k
     }
 
@@ -1966,6 +2165,24 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+
+        /// The raw-message memo of `Distinct::add` gives every message the key and count
+        /// that masking it gives (messages drawn from a few, so they repeat).
+        #[test]
+        fn distinct_memo_equals_masking(
+            picks in proptest::collection::vec(0usize..6, 0..200),
+            pool in proptest::collection::vec(
+                proptest::collection::vec(proptest::prelude::any::<u8>(), 0..90), 6..7)
+        ) {
+            let (mut memo, mut plain) = (Distinct::new(), Distinct::new());
+            let mut buf = Vec::new();
+            for &p in &picks {
+                mask(&pool[p], &mut buf);
+                proptest::prop_assert_eq!(memo.add(&pool[p]), plain.add_masked(&buf, 1));
+            }
+            proptest::prop_assert_eq!(&memo.keys, &plain.keys);
+            proptest::prop_assert_eq!(&memo.counts, &plain.counts);
+        }
 
         #[test]
         fn mask_equals_reference(
