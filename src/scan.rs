@@ -347,14 +347,30 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     // the chunks in flight, not the file size (issue 7: peak RSS grows with hits, not with
     // input). Learning may have read the whole file (year inference's pre-pass).
     opened.bytes.release(0..buf.len());
+    // Unknown records go into one bounded store as each chunk finishes (tagged with their
+    // chunk, whose line base is known only after all chunks), so a file's records never
+    // all wait in memory at once beyond `--max-hits` (issue 7).
+    let unknown_store =
+        std::sync::Mutex::new(crate::bound::Bounded::<ChunkRecord>::new(cfg.max_hits));
     let outs: Vec<ChunkOut> = chunks
         .par_iter()
-        .map(|r| {
-            let out = scan_chunk(idx, buf, r.clone(), &ft, cfg);
+        .enumerate()
+        .map(|(ci, r)| {
+            let mut out = scan_chunk(idx, buf, r.clone(), &ft, cfg);
             opened.bytes.release(r.clone());
+            let levels = std::mem::take(&mut out.levels);
+            let mut st = unknown_store.lock().unwrap_or_else(|p| p.into_inner());
+            st.add_dropped(out.unknown_dropped);
+            for rec in levels {
+                st.push(ChunkRecord { chunk: ci, rec });
+            }
             out
         })
         .collect();
+    let (unknown, unknown_dropped) = unknown_store
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .finish();
 
     // Merge chunks: line numbers become absolute, first/last come from the outer chunks.
     let mut hits = Vec::new();
@@ -362,19 +378,14 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     let mut orphans = 0u64;
     let mut dropped = 0u64;
     let mut matched: std::collections::HashSet<u64> = std::collections::HashSet::new();
-    fs.unknown
-        .reserve_exact(outs.iter().map(|c| c.levels.len()).sum::<usize>());
+    let mut bases = Vec::with_capacity(outs.len());
     for mut c in outs {
         dropped += c.dropped;
         for h in &mut c.hits {
             h.line += base;
         }
-        for r in &mut c.levels {
-            r.line += base;
-        }
-        fs.unknown.append(&mut c.levels);
+        bases.push(base);
         fs.level_records += c.level_count;
-        fs.unknown_dropped += c.unknown_dropped;
         matched.extend(c.matched.iter().copied());
         base += c.lines;
         fs.records += c.records;
@@ -419,11 +430,15 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     hits.dedup_by_key(|h| (h.record, h.sig));
     // Unknown errors: level records whose record no signature matched (stored or not),
     // bounded again for the whole file.
-    fs.unknown.retain(|r| !matched.contains(&r.record));
-    let mut kept = crate::bound::Bounded::new(cfg.max_hits);
-    kept.add_dropped(fs.unknown_dropped);
-    kept.extend(std::mem::take(&mut fs.unknown));
-    (fs.unknown, fs.unknown_dropped) = kept.finish();
+    fs.unknown = unknown
+        .into_iter()
+        .map(|mut c| {
+            c.rec.line += bases[c.chunk];
+            c.rec
+        })
+        .filter(|r| !matched.contains(&r.record))
+        .collect();
+    fs.unknown_dropped = unknown_dropped;
     fs.unknown.sort_unstable_by_key(|r| r.record);
     let mut bounded = crate::bound::Bounded::new(cfg.max_hits);
     bounded.add_dropped(dropped);
@@ -433,6 +448,19 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     // Counted, stored or not.
     fs.hits = hits.len() as u64 + dropped;
     (fs, hits, None)
+}
+
+/// An unknown record and the chunk it came from (its line is chunk-relative until merged).
+struct ChunkRecord {
+    chunk: usize,
+    rec: crate::level::LevelRecord,
+}
+
+impl crate::bound::Keyed for ChunkRecord {
+    type Key = <crate::level::LevelRecord as crate::bound::Keyed>::Key;
+    fn key(&self) -> Self::Key {
+        self.rec.key()
+    }
 }
 
 /// Line-aligned chunk ranges covering `buf`.
