@@ -1190,19 +1190,31 @@ fn host_wide(
     catalog: &Catalog,
     incident_of: impl Fn(i64) -> Option<usize>,
 ) -> Vec<HostWide> {
-    let mut per: BTreeMap<(u16, i64), BTreeSet<&str>> = BTreeMap::new();
-    for h in &scan.hits {
-        let Some(t) = h.time else { continue };
-        let s = &catalog.signatures[h.sig as usize];
-        if s.noise || s.severity == Severity::Marker {
-            continue;
-        }
-        per.entry((h.sig, t.timestamp()))
-            .or_default()
-            .insert(scan.files[h.file as usize].service.as_str());
-    }
+    // (signature, second, service), sorted and deduplicated: the same order a map of sets
+    // gives, without a tree node and a set per second (a 273,537-hit scan spent 11 % of its
+    // CPU here with BTreeMap<_, BTreeSet<_>>).
+    let mut keys: Vec<(u16, i64, &str)> = scan
+        .hits
+        .iter()
+        .filter_map(|h| {
+            let t = h.time?;
+            let s = &catalog.signatures[h.sig as usize];
+            if s.noise || s.severity == Severity::Marker {
+                return None;
+            }
+            Some((
+                h.sig,
+                t.timestamp(),
+                scan.files[h.file as usize].service.as_str(),
+            ))
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
     let mut out: BTreeMap<u16, HostWide> = BTreeMap::new();
-    for ((sig, sec), services) in per {
+    for group in keys.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        let (sig, sec) = (group[0].0, group[0].1);
+        let services: Vec<&str> = group.iter().map(|k| k.2).collect();
         if services.len() < 2 {
             continue;
         }

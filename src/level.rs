@@ -327,9 +327,27 @@ pub fn level_pass(
     parse_head: HeadParser,
     resolve: Resolver,
 ) -> Vec<LevelRecord> {
+    level_pass_except(file, buf, range, format, parse_head, resolve, &|_| false).0
+}
+
+/// [`level_pass`] that only counts the records for which `known(head offset)` holds (a
+/// signature already matched them, so they are not unknown) instead of building them: on a
+/// dense log most error records are signature hits, and their message, exception and head
+/// line would be built only to be dropped. Returns the records built and the count of all
+/// error/warning records (built or only counted).
+pub fn level_pass_except(
+    file: u32,
+    buf: &[u8],
+    range: Range<usize>,
+    format: Option<Format>,
+    parse_head: HeadParser,
+    resolve: Resolver,
+    known: &dyn Fn(u64) -> bool,
+) -> (Vec<LevelRecord>, u64) {
     let mut out = Vec::new();
+    let mut count = 0u64;
     if format == Some(Format::Clf) {
-        return out;
+        return (out, 0);
     }
     let m = matcher();
     let hay = &buf[range.clone()];
@@ -371,6 +389,10 @@ pub fn level_pass(
         line_no += bytecount::count(&buf[line_cursor..ls], b'\n') as u64;
         line_cursor = ls;
         let time = stamp.and_then(|(st, _)| resolve(&st, ls, line_no + 1));
+        count += 1;
+        if known(ls as u64) {
+            continue;
+        }
         let (message, exception, hint) = if kind == Kind::Json || line.first() == Some(&b'{') {
             let (m, e) = json_message(line);
             (m, e, None)
@@ -400,7 +422,7 @@ pub fn level_pass(
             head,
         });
     }
-    out
+    (out, count)
 }
 
 fn lossy(b: &[u8], max: usize) -> Box<str> {

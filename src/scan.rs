@@ -597,27 +597,24 @@ fn scan_chunk(
     out.hits.sort_by_key(|h| h.offset);
 
     // --- Levels: a second small automaton over the same chunk (src/level.rs).
+    // Records a signature matched in this chunk are not unknown: the level pass only counts
+    // them. The rest is bounded like hits (the earliest `--max-hits` kept), so memory follows
+    // the bound even on a log where every line is a warning. Chunk boundaries depend on the
+    // chunk size, not on `-j`: the kept set is the same for every thread count. (A record
+    // whose signature hit falls in the next chunk is removed at the file merge.)
+    let matched: std::collections::HashSet<u64> = out.matched.iter().copied().collect();
     let mut lv = ChunkOut::default();
-    out.levels = crate::level::level_pass(
+    (out.levels, out.level_count) = crate::level::level_pass_except(
         file,
         buf,
         range.clone(),
         ft.format(),
         &|l| ft.parse_line(l),
         &mut |st, at, l| resolve(ft, st, at, l, &mut lv),
+        &|head| matched.contains(&head),
     );
     out.explicit |= lv.explicit;
     out.naive |= lv.naive;
-    // Records a signature matched in this chunk are not unknown; the rest is bounded like
-    // hits (the earliest `--max-hits` kept), so memory follows the bound even on a log where
-    // every line is a warning. Chunk boundaries depend on the chunk size, not on `-j`: the
-    // kept set is the same for every thread count. (A record whose signature hit falls in
-    // the next chunk is removed at the file merge.)
-    out.level_count = out.levels.len() as u64;
-    if !out.matched.is_empty() {
-        let matched: std::collections::HashSet<u64> = out.matched.iter().copied().collect();
-        out.levels.retain(|r| !matched.contains(&r.record));
-    }
     let mut kept = crate::bound::Bounded::new(cfg.max_hits);
     kept.extend(std::mem::take(&mut out.levels));
     (out.levels, out.unknown_dropped) = kept.finish();
