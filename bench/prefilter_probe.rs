@@ -1,19 +1,26 @@
 //! Catalog hygiene (scan-engine.md §4.6): how often each prefilter literal occurs in a
 //! sample log, and how many lines the prefilter sends to the automaton.
 //!
-//!   cargo run --release --example prefilter_probe -- FILE [--rules RULES]
+//!   cargo run --release --example prefilter_probe -- FILE [--rules RULES] [--all]
+//!
+//! `--all` lists every literal, not only the 20 most frequent.
 use faultscope::catalog::Catalog;
 use std::time::Instant;
 
 fn main() {
+    let usage = "usage: prefilter_probe FILE [--rules RULES] [--all]";
     let mut args = std::env::args().skip(1);
-    let path = args
-        .next()
-        .expect("usage: prefilter_probe FILE [--rules RULES]");
+    let path = args.next().expect(usage);
     let mut cat = Catalog::builtin().expect("builtin catalog");
-    if let (Some(flag), Some(rules)) = (args.next(), args.next()) {
-        assert_eq!(flag, "--rules");
-        cat.apply_rules_file(rules.as_ref()).expect("rules");
+    let mut all = false;
+    while let Some(flag) = args.next() {
+        match flag.as_str() {
+            "--rules" => cat
+                .apply_rules_file(args.next().expect(usage).as_ref())
+                .expect("rules"),
+            "--all" => all = true,
+            _ => panic!("{usage}"),
+        }
     }
     let buf = std::fs::read(&path).expect("read FILE");
     let m = cat.compile().expect("catalog compiles");
@@ -35,36 +42,8 @@ fn main() {
         .collect();
     v.sort_by(|a, b| b.cmp(a));
     println!("{} literals, {}; most frequent:", v.len(), pf.engine());
-    for (n, l) in v.iter().take(if std::env::var("FS_ALL").is_ok() {
-        usize::MAX
-    } else {
-        20
-    }) {
+    for (n, l) in v.iter().take(if all { usize::MAX } else { 20 }) {
         println!("{n:>10}  {l:?}");
-    }
-    if std::env::var("FS_PROBE").is_ok() {
-        let all: Vec<&[u8]> = pf.literals().iter().map(|l| l.as_slice()).collect();
-        teddy_rate(&buf, &[b"ZuulException: Forwarding error"]);
-        teddy_rate(
-            &buf,
-            &[
-                b"ZuulException: Forwarding error",
-                b"Connection refused",
-                b"Read timed out",
-                b"HystrixRuntimeException: ",
-            ],
-        );
-        for c in all.chunks(16) {
-            let r = teddy_rate(&buf, c);
-            if r < 3.0 {
-                eprintln!(
-                    "   slow: {:?}",
-                    c.iter()
-                        .map(|l| String::from_utf8_lossy(l))
-                        .collect::<Vec<_>>()
-                );
-            }
-        }
     }
     let lines = bytecount::count(&buf, b'\n');
     // Best of 5: the machine may be shared.
@@ -84,20 +63,4 @@ fn main() {
         el.as_secs_f64(),
         buf.len() as f64 / el.as_secs_f64() / 1e9
     );
-}
-
-#[allow(dead_code)]
-fn teddy_rate(buf: &[u8], lits: &[&[u8]]) -> f64 {
-    let s = aho_corasick::packed::Config::new()
-        .only_teddy(true)
-        .heuristic_pattern_limits(false)
-        .builder()
-        .extend(lits)
-        .build()
-        .unwrap();
-    let t = Instant::now();
-    let n = s.find_iter(buf).count();
-    let r = buf.len() as f64 / t.elapsed().as_secs_f64() / 1e9;
-    eprintln!("{} lits: {n} matches {r:.2} GB/s", lits.len());
-    r
 }
