@@ -23,10 +23,12 @@
 //!    `+` repetitions, and the union over an alternation's branches. A pattern with no
 //!    necessary set (`.*`, a lone class) switches the prefilter off: the scan then runs the
 //!    automaton over the whole buffer, as before. Correctness never depends on the choice.
-//! 2. Sets are scored by how often their literals occur in *the logs being scanned*: a
-//!    trigram model counted over a sample (64 KiB from the middle of up to 16 input files,
-//!    [`Model::from_sample`]); without a sample, a static byte rank (memchr's). Why: a static
-//!    rank calls `que` rare while `request` is on every access-log line.
+//! 2. Sets are scored by how often their literals occur in *the logs being scanned*:
+//!    trigram and 4-gram counts over a sample (64 KiB from the middle of up to 16 input
+//!    files, [`Model::from_sample`]), a literal rated as often as its rarest 4-gram (an upper
+//!    bound: underestimates flood the automaton with candidate lines); without a sample, a
+//!    static byte rank (memchr's). Why: a static rank calls `que` rare while `request` is on
+//!    every access-log line.
 //! 3. Any substring of a necessary literal is necessary too: a greedy weighted set cover
 //!    ([`cover`]) picks few rare substrings that every literal contains (the three
 //!    `... probe failed: ` branches share one; fingerprints start on rare bytes), trading
@@ -304,18 +306,26 @@ fn byte_p(b: u8) -> f64 {
 }
 
 /// How often byte strings occur in the logs being scanned, estimated from a sample of them
-/// (a trigram model), or, without a sample, from a static byte rank. Only speed depends on
-/// it: any choice of necessary literals finds the same matches.
+/// (trigram and 4-gram counts), or, without a sample, from a static byte rank. Only speed
+/// depends on it: any choice of necessary literals finds the same matches.
 pub struct Model {
     /// Trigram counts, hashed into [`TRI_BUCKETS`] slots.
     tri: Vec<u32>,
-    /// Bigram counts.
-    bi: Vec<u32>,
+    /// 4-gram counts, hashed into [`QUAD_BUCKETS`] slots.
+    quad: Vec<u32>,
     /// Trigrams counted.
     n: f64,
 }
 
 const TRI_BUCKETS: usize = 1 << 18;
+
+const QUAD_BUCKETS: usize = 1 << 19;
+
+#[inline]
+fn quad_slot(w: &[u8]) -> usize {
+    let x = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
+    (x.wrapping_mul(0x9E37_79B1) >> (32 - 19)) as usize
+}
 
 #[inline]
 fn tri_slot(a: u8, b: u8, c: u8) -> usize {
@@ -328,7 +338,7 @@ impl Model {
     pub fn prior() -> Model {
         Model {
             tri: Vec::new(),
-            bi: Vec::new(),
+            quad: Vec::new(),
             n: 0.0,
         }
     }
@@ -342,14 +352,16 @@ impl Model {
             return Model::prior();
         }
         let mut tri = vec![0u32; TRI_BUCKETS];
-        let mut bi = vec![0u32; 1 << 16];
+        let mut quad = vec![0u32; QUAD_BUCKETS];
         for w in sample.windows(3) {
             tri[tri_slot(w[0], w[1], w[2])] += 1;
-            bi[(usize::from(w[0]) << 8) | usize::from(w[1])] += 1;
+        }
+        for w in sample.windows(4) {
+            quad[quad_slot(w)] += 1;
         }
         Model {
             tri,
-            bi,
+            quad,
             n: (sample.len() - 2) as f64,
         }
     }
@@ -383,10 +395,20 @@ impl Model {
                     let t = f64::from(self.tri[tri_slot(l[j], l[j + 1], l[j + 2])]);
                     (t + 0.5) / (self.n + 1.0) / (byte_p(l[j]) * byte_p(l[j + 1]))
                 } else {
-                    let t = f64::from(self.tri[tri_slot(l[i - 2], l[i - 1], l[i])]);
-                    let b =
-                        f64::from(self.bi[(usize::from(l[i - 2]) << 8) | usize::from(l[i - 1])]);
-                    (t + 0.1) / (b + 1.0)
+                    // Past 3 bytes: no more frequent than the substring one byte shorter,
+                    // nor than its last 4-gram. This bounds from above; the chain of
+                    // conditional trigram rates it replaced (P(c | ab) per byte) went far
+                    // below the truth for long literals of common pieces: `"message"` is on
+                    // every JSON line, yet `"me`, `mes`, `ess`... are common elsewhere too,
+                    // and the chain called it 1 in 20,000 bytes, so it was chosen over the
+                    // Zuul body pattern's eight rare enum names and every JSON line became a
+                    // candidate (25 % of a profile of the bench .gz corpus). Too high an
+                    // estimate costs a longer literal; too low a flood of candidate lines.
+                    // A 4-gram the sample lacks makes a long literal a little rarer still
+                    // (prefer `terminated unexpectedly` to `terminated` when both are unseen).
+                    let c = self.quad[quad_slot(&l[i - 3..=i])];
+                    let q = (f64::from(c) + 0.5) / (self.n + 1.0);
+                    (q / p).min(1.0) * if c == 0 { UNSEEN_BYTE } else { 1.0 }
                 };
                 if n <= FINGERPRINT {
                     fp = p;
@@ -413,6 +435,9 @@ const PER_LITERAL: f64 = 1e-3;
 
 /// How much rarer each byte past the fingerprint makes a literal.
 const NEXT_BYTE: f64 = 0.4;
+
+/// How much rarer each further 4-gram absent from the sample makes a literal.
+const UNSEEN_BYTE: f64 = 0.7;
 
 /// Longest substring considered as a shared literal.
 const MAX_SHARED: usize = 16;
@@ -579,6 +604,59 @@ mod tests {
             );
         }
         assert!(c.len() <= 3, "{c:?}");
+    }
+
+    #[test]
+    fn a_long_literal_on_every_line_is_not_called_rare() {
+        // JSON lines with `"message"` on each, and the pieces of `"message"` common elsewhere
+        // too (time, name, messages...): the Zuul body pattern must be found through its
+        // rare enum names, not through `"message"` (bench .gz corpus, 25 % of a profile).
+        let mut sample = String::new();
+        for i in 0..400 {
+            sample.push_str(&format!(
+                "{{\"@timestamp\":\"2019-08-21T00:00:{:02}Z\",\"level\":\"INFO\",\"message\":\"Readiness state changed\"}}\n",
+                i % 60
+            ));
+            // The pieces of `"message"` are common in other lines: "me", "es", "ss", "sa"...
+            sample.push_str(&format!(
+                "2019-08-21 00:00:{:02}.123 INFO 1 --- [main] c.e.Some : times lessen passes, usage of pages by agents, some messages sent {i}\n",
+                i % 60
+            ));
+        }
+        let model = Model::from_sample(sample.as_bytes());
+        // The estimate never undercuts the truth: every substring the cover may pick is
+        // rated at least as often as it occurs in the sample.
+        for lit in [&b"\"message\""[..], b"Readiness state", b"lessen passes"] {
+            let true_rate = |sub: &[u8]| {
+                let n = sample
+                    .as_bytes()
+                    .windows(sub.len())
+                    .filter(|w| *w == sub)
+                    .count();
+                n as f64 / (sample.len() - 2) as f64
+            };
+            model.substring_rates(lit, |j, n, r| {
+                let sub = &lit[j..j + n];
+                assert!(
+                    r >= LINE_COST * true_rate(sub),
+                    "{:?}: {r} < {}",
+                    String::from_utf8_lossy(sub),
+                    LINE_COST * true_rate(sub)
+                );
+            });
+        }
+        let set = strs(necessary(
+            &hir(r#""message" *: *"(GENERAL|TIMEOUT|SHORTCIRCUIT|REJECTED_\w+|SERVER_THROTTLED)""#),
+            &model,
+        ));
+        assert!(!set.iter().any(|l| l.contains("message")), "{set:?}");
+        assert!(set.iter().any(|l| l.contains("SHORTCIRCUIT")), "{set:?}");
+        // Without the sample's evidence the single literal is the cheaper set.
+        let prior = strs(necessary(
+            &hir(r#""message" *: *"(GENERAL|TIMEOUT|SHORTCIRCUIT|REJECTED_\w+|SERVER_THROTTLED)""#),
+            &Model::prior(),
+        ));
+        assert_eq!(prior, vec!["\"message\""]);
     }
 
     #[test]
