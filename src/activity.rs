@@ -165,7 +165,7 @@ fn minute_key(line: &[u8], format: Option<Format>, key_at: usize) -> Option<&[u8
         // `... [21/Aug/2019:08:47`
         Format::Clf => {
             let head = &line[..line.len().min(512)];
-            let i = memchr::memmem::find(head, b" [")?;
+            let i = crate::time::space_bracket(head)?;
             at(i + 2, 17)
         }
         Format::JsonLines => at(key_at, 16),

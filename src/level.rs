@@ -452,23 +452,27 @@ fn lossy(b: &[u8], max: usize) -> Box<str> {
     while cut < b.len() && cut > 0 && (b[cut] & 0xC0) == 0x80 {
         cut -= 1;
     }
-    String::from_utf8_lossy(&b[..cut]).into()
+    crate::scan::lossy_box(&b[..cut])
 }
 
 /// Another level word before the match (`INFO ... ERROR`): the line's level is that one.
 fn other_level_before(prefix: &[u8]) -> bool {
-    const OTHERS: [&[u8]; 7] = [
-        b"INFO",
-        b"DEBUG",
-        b"TRACE",
-        b"NOTICE",
-        b"[info]",
-        b"[debug]",
-        b"[notice]",
-    ];
-    OTHERS
-        .iter()
-        .any(|w| memchr::memmem::find(prefix, w).is_some())
+    // Searchers built once: `memmem::find` builds one per call, and this runs per level
+    // match (a warning-flooded nginx log has one per line).
+    static OTHERS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 7]> =
+        std::sync::LazyLock::new(|| {
+            [
+                &b"INFO"[..],
+                b"DEBUG",
+                b"TRACE",
+                b"NOTICE",
+                b"[info]",
+                b"[debug]",
+                b"[notice]",
+            ]
+            .map(memchr::memmem::Finder::new)
+        });
+    OTHERS.iter().any(|f| f.find(prefix).is_some())
 }
 
 /// The exception class of a record from its continuation lines: the deepest `Caused by:`,

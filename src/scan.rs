@@ -244,6 +244,16 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
     out
 }
 
+/// `String::from_utf8_lossy(b).into()`, with valid UTF-8 (nearly every log line) checked by
+/// `str::from_utf8`, whose ASCII fast path reads words at a time; the lossy decoder steps
+/// byte by byte (3.5 % of a profile of a warning-flooded log).
+pub fn lossy_box(b: &[u8]) -> Box<str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => s.into(),
+        Err(_) => String::from_utf8_lossy(b).into(),
+    }
+}
+
 /// A sample of the input for the prefilter's statistics: 64 KiB from the middle of up to 16
 /// files spread over the list (which is in path order: the same sample for any `-j`).
 fn sample(sources: &[Source]) -> Vec<u8> {
@@ -589,7 +599,7 @@ fn scan_chunk(
             line: line_no + 1,
             record: rec_start as u64,
             time,
-            excerpt: String::from_utf8_lossy(&line[..cut]).into(),
+            excerpt: lossy_box(&line[..cut]),
         });
     });
     (out.hits, out.dropped) = bounded.finish();

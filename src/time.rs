@@ -1606,6 +1606,15 @@ pub fn parse_any(line: &[u8]) -> Option<(RawStamp, Format)> {
     }
 }
 
+/// Where ` [` first occurs (an access log's `[21/Aug/2019:...` stamp). Per line, so not
+/// `memmem::find`, which builds a searcher per call (1.5 % of a profile of access logs).
+#[inline]
+pub fn space_bracket(b: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b'[', b)
+        .find(|&i| i > 0 && b[i - 1] == b' ')
+        .map(|i| i - 1)
+}
+
 /// Syntactic header check for one format (no calendar math): runs on every line of a file.
 /// `b` starts where the stamp should start.
 #[inline]
@@ -1619,7 +1628,7 @@ pub fn quick_shape(format: Format, b: &[u8]) -> bool {
         Format::JsonLines | Format::JsonEpoch | Format::DockerJson => {
             b.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'{')
         }
-        Format::Clf => memchr::memmem::find(&b[..b.len().min(512)], b" [").is_some(),
+        Format::Clf => space_bracket(&b[..b.len().min(512)]).is_some(),
         Format::ApacheError => is(0, b'[') && is_weekday(b, 1) && is(4, b' '),
         Format::JavaDate => is_weekday(b, 0) && is(3, b' ') && is(7, b' '),
         Format::TomcatJuli => d(0) && is(2, b'-') && is(6, b'-') && is(14, b':'),
