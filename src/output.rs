@@ -152,6 +152,16 @@ pub fn write_all(
     color: ColorWhen,
 ) -> anyhow::Result<()> {
     for (f, dest) in dests {
+        if *f == ReportFormat::Json {
+            // Streamed, not rendered to a string first (see `report::write_json`).
+            match dest {
+                Some(p) => std::fs::File::create(p)
+                    .and_then(|file| report::write_json(input.report, file))
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
+                None => report::write_json(input.report, std::io::stdout().lock())?,
+            }
+            continue;
+        }
         let mut text = render(*f, input);
         let styled = *f == ReportFormat::Text && color != ColorWhen::Never;
         if styled {

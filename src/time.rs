@@ -2279,11 +2279,41 @@ impl ZoneRule {
 /// Formats an instant as RFC 3339 UTC with second precision (`2019-08-21T00:47:10Z`);
 /// fractions are kept when present so ordering stays visible.
 pub fn rfc3339(t: DateTime<Utc>) -> String {
-    if t.timestamp_subsec_nanos() == 0 {
-        t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-    } else {
-        t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    use chrono::{Datelike, Timelike};
+    let nanos = t.timestamp_subsec_nanos();
+    let year = t.year();
+    // Digits written directly: chrono's strftime interpreter took 3 % of the CPU on the
+    // 100,000-file bench corpus (two stamps per file in the files table). Years chrono
+    // writes with a sign (outside 0..=9999) and leap seconds keep the formatter.
+    if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
+        return if nanos == 0 {
+            t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+        } else {
+            t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+        };
     }
+    let mut b = *b"0000-00-00T00:00:00.000Z";
+    let mut put = |at: usize, width: usize, mut v: u32| {
+        for i in (at..at + width).rev() {
+            b[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, year as u32);
+    put(5, 2, t.month());
+    put(8, 2, t.day());
+    put(11, 2, t.hour());
+    put(14, 2, t.minute());
+    put(17, 2, t.second());
+    let s = if nanos == 0 {
+        b[19] = b'Z';
+        &b[..20]
+    } else {
+        put(20, 3, nanos / 1_000_000);
+        &b[..]
+    };
+    // Only ASCII digits and separators were written.
+    String::from_utf8_lossy(s).into_owned()
 }
 
 /// Parses durations like `90s`, `2m`, `1h30m`, `500ms`, or a bare number of seconds.
@@ -2554,6 +2584,23 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The hand-written RFC 3339 digits equal chrono's strftime, over years with and
+        /// without a sign, whole seconds, milliseconds and leap seconds.
+        #[test]
+        fn rfc3339_equals_chrono_format(
+            secs in -100_000_000_000i64..300_000_000_000i64,
+            nanos in proptest::prop_oneof![proptest::strategy::Just(0u32), 0u32..2_000_000_000],
+        ) {
+            if let Some(t) = DateTime::<Utc>::from_timestamp(secs, nanos) {
+                let want = if t.timestamp_subsec_nanos() == 0 {
+                    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+                } else {
+                    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+                };
+                proptest::prop_assert_eq!(rfc3339(t), want);
+            }
+        }
+
         #[test]
         fn random_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
             let _ = parse_any(&bytes);
