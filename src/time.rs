@@ -1781,10 +1781,25 @@ pub struct Detected {
 
 /// Lines of a sample, `\r` and a BOM stripped, empty lines skipped.
 fn sample_lines(sample: &[u8]) -> impl Iterator<Item = &[u8]> {
-    sample
-        .split(|&c| c == b'\n')
-        .map(|l| strip_line(l.strip_suffix(b"\r").unwrap_or(l)))
-        .filter(|l| !l.is_empty())
+    // memchr, not `slice::split`, whose byte-at-a-time predicate loop was 70 % of format
+    // detection on the 100,000-file bench corpus (detection reads every line of a small
+    // file). Same pieces as `split(b'\n')`, the last one included.
+    let mut rest = Some(sample);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        Some(match memchr::memchr(b'\n', r) {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                &r[..i]
+            }
+            None => {
+                rest = None;
+                r
+            }
+        })
+    })
+    .map(|l| strip_line(l.strip_suffix(b"\r").unwrap_or(l)))
+    .filter(|l| !l.is_empty())
 }
 
 /// Detects how a file's stamps are written from a sample of its first lines.
