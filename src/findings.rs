@@ -931,12 +931,26 @@ fn coverage<'a>(
     // 100,000-file bench corpus this merge of per-file minutes (1.3 million entries) was
     // most of `findings::compute`, which runs on one thread after the scan.
     let activity = |(svc, files): (&&'a str, &Vec<usize>)| {
-        let mut minutes: BTreeMap<i64, u64> = BTreeMap::new();
-        for &i in files {
-            for (&m, &n) in &scan.files[i].minutes {
-                *minutes.entry(m).or_default() += n as u64;
+        // Gathered, sorted and summed, then built in one go: one map insert per (file,
+        // minute) was half of this on 1,000 files of 14 minutes each per service.
+        let mut pairs: Vec<(i64, u64)> = files
+            .iter()
+            .flat_map(|&i| {
+                scan.files[i]
+                    .minutes
+                    .iter()
+                    .map(|(&m, &n)| (m, u64::from(n)))
+            })
+            .collect();
+        pairs.sort_unstable_by_key(|p| p.0);
+        let mut summed: Vec<(i64, u64)> = Vec::with_capacity(pairs.len());
+        for (m, n) in pairs {
+            match summed.last_mut() {
+                Some(last) if last.0 == m => last.1 += n,
+                _ => summed.push((m, n)),
             }
         }
+        let minutes: BTreeMap<i64, u64> = summed.into_iter().collect();
         let records: u64 = minutes.values().sum();
         if records == 0 {
             return (*svc, None);

@@ -186,6 +186,20 @@ pub enum Access {
     Utf16,
 }
 
+impl Access {
+    /// The serde name (`mmap`, `read`, `gzip`, `zstd`, `utf16`), without going through serde:
+    /// the files table writes one per file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Mmap => "mmap",
+            Access::Read => "read",
+            Access::Gzip => "gzip",
+            Access::Zstd => "zstd",
+            Access::Utf16 => "utf16",
+        }
+    }
+}
+
 /// An opened input.
 pub struct Opened {
     /// The bytes (possibly decoded).
@@ -1154,6 +1168,19 @@ mod tests {
         assert!(o.partial.is_none());
         let o = open_bytes(&z[..z.len() / 2 + 10]).unwrap().ok().unwrap();
         assert!(o.partial.unwrap().kind.ends_with("zstd"));
+    }
+
+    #[test]
+    fn access_names_are_the_serde_names() {
+        for a in [
+            Access::Mmap,
+            Access::Read,
+            Access::Gzip,
+            Access::Zstd,
+            Access::Utf16,
+        ] {
+            assert_eq!(serde_json::to_value(a).unwrap(), a.as_str());
+        }
     }
 
     #[test]

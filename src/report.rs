@@ -487,12 +487,7 @@ pub fn build(
             } else {
                 f.zone_reason.map(|r| reason_id(r).to_string())
             },
-            access: f.access.map(|a| {
-                serde_json::to_value(a)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default()
-            }),
+            access: f.access.map(|a| a.as_str().to_string()),
             sha256: None,
             bytes: f.bytes,
             lines: f.lines,
