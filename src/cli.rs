@@ -496,7 +496,7 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     };
     let t_scan = Instant::now();
     let progress = crate::output::Progress::start(
-        sources.iter().map(|s| s.size).sum(),
+        sources.iter().map(|s| s.size).sum::<Option<u64>>(),
         crate::output::Progress::allowed() && !cfg.debug,
     );
     let out = scan::scan(&sources, &cfg);

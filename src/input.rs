@@ -210,6 +210,11 @@ pub struct Opened {
     pub partial: Option<FileError>,
     /// Notes worth a line under `--debug` / in warnings (NUL runs, transcoding).
     pub notes: Vec<String>,
+    /// The file's modification time (from the `fstat` of the opened descriptor: discovery
+    /// does not `stat` most files, see `discover`).
+    pub mtime: Option<SystemTime>,
+    /// The file's size as stored (compressed for `.gz`), from the same `fstat`.
+    pub stored_size: u64,
 }
 
 /// Why a file was not scanned at all although it could be opened.
@@ -249,7 +254,7 @@ pub fn open(path: &Path, opts: &InputOptions) -> Result<Result<Opened, Skip>, Fi
     if let Some(e) = injected_open_error(&shown) {
         return Err(FileError::io(&shown, &e));
     }
-    let mut file = open_nonblocking(path).map_err(|e| FileError::io(&shown, &e))?;
+    let file = open_nonblocking(path).map_err(|e| FileError::io(&shown, &e))?;
     // fstat on the opened descriptor, never a second lookup by name: what we check is what
     // we read.
     let meta = file.metadata().map_err(|e| FileError::io(&shown, &e))?;
@@ -259,6 +264,25 @@ pub fn open(path: &Path, opts: &InputOptions) -> Result<Result<Opened, Skip>, Fi
             format!("{shown}: not a regular file (FIFO, socket or device), skipped"),
         ));
     }
+    let mtime = meta.modified().ok();
+    let stored_size = meta.len();
+    open_regular(file, &meta, &shown, opts).map(|r| {
+        r.map(|mut o| {
+            o.mtime = mtime;
+            o.stored_size = stored_size;
+            o
+        })
+    })
+}
+
+/// [`open`] once the descriptor is known to be a regular file.
+fn open_regular(
+    mut file: File,
+    meta: &std::fs::Metadata,
+    shown: &str,
+    opts: &InputOptions,
+) -> Result<Result<Opened, Skip>, FileError> {
+    let shown = shown.to_string();
     if meta.len() > 0 && meta.len() < SMALL_READ_FIRST && opts.mmap != MmapChoice::Always {
         // A small file is read whole before its magic number is looked at, and a compressed
         // one is decoded from that buffer: no 4-byte read and `lseek` back per file. On the
@@ -318,13 +342,14 @@ pub fn open(path: &Path, opts: &InputOptions) -> Result<Result<Opened, Skip>, Fi
 /// Up to `len` bytes from the middle of a regular file (from the start of a gzip or zstd
 /// stream, decompressed), for the prefilter's byte statistics (src/prefilter.rs). Anything
 /// odd (not a regular file, an error) gives nothing: the sample only steers speed.
-pub fn sample(path: &Path, size: u64, len: usize) -> Vec<u8> {
+pub fn sample(path: &Path, len: usize) -> Vec<u8> {
     let Ok(mut f) = open_nonblocking(path) else {
         return Vec::new();
     };
-    if !f.metadata().is_ok_and(|m| m.is_file()) {
-        return Vec::new();
-    }
+    let size = match f.metadata() {
+        Ok(m) if m.is_file() => m.len(),
+        _ => return Vec::new(),
+    };
     let mut magic = [0u8; 4];
     let n = read_up_to(&mut f, &mut magic).unwrap_or(0);
     let mut buf = vec![0u8; len];
@@ -591,6 +616,8 @@ fn decoded(out: Buffer, access: Access, partial: Option<FileError>, shown: &str)
             access,
             partial: Some(FileError::new("binary", m)),
             notes: vec![],
+            mtime: None,
+            stored_size: 0,
         },
     }
 }
@@ -644,6 +671,8 @@ fn finish(
             access: Access::Utf16,
             partial,
             notes,
+            mtime: None,
+            stored_size: 0,
         });
     }
     if BINARY_MAGIC.iter().any(|m| bytes.starts_with(m)) {
@@ -696,6 +725,8 @@ fn finish(
         access,
         partial,
         notes,
+        mtime: None,
+        stored_size: 0,
     })
 }
 
@@ -1046,7 +1077,7 @@ mod tests {
         let text = b"2019-08-21 08:00:00.000 ERROR x : sample me\n".repeat(5000);
         let p = dir.path().join("a.log");
         std::fs::write(&p, &text).unwrap();
-        let s = sample(&p, text.len() as u64, 4096);
+        let s = sample(&p, 4096);
         assert_eq!(s.len(), 4096);
         assert!(memchr::memmem::find(&s, b"sample me").is_some());
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -1054,15 +1085,15 @@ mod tests {
         let gz = e.finish().unwrap();
         let q = dir.path().join("rotated.1");
         std::fs::write(&q, &gz).unwrap();
-        assert_eq!(sample(&q, gz.len() as u64, 4096), &text[..4096]);
-        assert!(sample(&dir.path().join("missing"), 0, 4096).is_empty());
+        assert_eq!(sample(&q, 4096), &text[..4096]);
+        assert!(sample(&dir.path().join("missing"), 4096).is_empty());
         #[cfg(unix)]
         {
             let fifo = dir.path().join("fifo");
             let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
             // SAFETY: a valid NUL-terminated path.
             assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-            assert!(sample(&fifo, 0, 4096).is_empty(), "never blocks on a FIFO");
+            assert!(sample(&fifo, 4096).is_empty(), "never blocks on a FIFO");
         }
     }
 

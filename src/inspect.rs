@@ -313,7 +313,7 @@ pub fn inspect_file(src: &Source, cfg: &ScanConfig, opts: &InspectOptions) -> Fi
         &FileTimeInput {
             path: &fi.path,
             name: &name,
-            mtime: src.mtime,
+            mtime: opened.mtime.or(src.mtime),
             year: cfg.year,
         },
         rule,

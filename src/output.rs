@@ -213,8 +213,9 @@ impl Progress {
             && std::env::var("TERM").map_or(true, |t| t != "dumb")
     }
 
-    /// Starts watching [`crate::scan::SCANNED_BYTES`] against `total` bytes.
-    pub fn start(total: u64, enabled: bool) -> Progress {
+    /// Starts watching [`crate::scan::SCANNED_BYTES`] against `total` bytes (`None`: not
+    /// known, discovery did not read every file's size; then bytes and rate only).
+    pub fn start(total: Option<u64>, enabled: bool) -> Progress {
         let stop = Arc::new(AtomicBool::new(false));
         if !enabled {
             return Progress { stop, thread: None };
@@ -230,12 +231,14 @@ impl Progress {
                 std::thread::sleep(Duration::from_millis(25));
             }
             let bar = indicatif::ProgressBar::with_draw_target(
-                Some(total.max(1)),
+                total.map(|t| t.max(1)),
                 indicatif::ProgressDrawTarget::stderr(),
             );
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "scanning {bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-            ) {
+            if let Ok(style) = indicatif::ProgressStyle::with_template(if total.is_some() {
+                "scanning {bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}"
+            } else {
+                "scanning {spinner} {bytes} {bytes_per_sec}"
+            }) {
                 bar.set_style(style);
             }
             while !flag.load(Ordering::Relaxed) {
@@ -243,7 +246,7 @@ impl Progress {
                     .load(Ordering::Relaxed)
                     .saturating_sub(base);
                 // Decompressed .gz content can exceed the on-disk total.
-                if done > total {
+                if total.is_some_and(|t| done > t) {
                     bar.set_length(done);
                 }
                 bar.set_position(done);
