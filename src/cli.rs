@@ -495,9 +495,19 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
             .map_err(|e| flag_err("--format", e))?,
     };
     let t_scan = Instant::now();
+    let bar = crate::output::Progress::allowed() && !cfg.debug;
     let progress = crate::output::Progress::start(
-        sources.iter().map(|s| s.size).sum::<Option<u64>>(),
-        crate::output::Progress::allowed() && !cfg.debug,
+        sources.iter().filter_map(|s| s.size).sum(),
+        if bar {
+            sources
+                .iter()
+                .filter(|s| s.size.is_none())
+                .map(|s| s.path.clone())
+                .collect()
+        } else {
+            Vec::new()
+        },
+        bar,
     );
     let out = scan::scan(&sources, &cfg);
     progress.finish();

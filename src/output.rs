@@ -213,9 +213,11 @@ impl Progress {
             && std::env::var("TERM").map_or(true, |t| t != "dumb")
     }
 
-    /// Starts watching [`crate::scan::SCANNED_BYTES`] against `total` bytes (`None`: not
-    /// known, discovery did not read every file's size; then bytes and rate only).
-    pub fn start(total: Option<u64>, enabled: bool) -> Progress {
+    /// Starts watching [`crate::scan::SCANNED_BYTES`] against the total size: `known`
+    /// bytes plus the sizes of `unstated` files, which discovery did not `stat` (see
+    /// `discover`); those are read on the bar's own thread once the bar is due, so a scan
+    /// that ends sooner, or runs without a terminal, never pays for them.
+    pub fn start(known: u64, unstated: Vec<std::path::PathBuf>, enabled: bool) -> Progress {
         let stop = Arc::new(AtomicBool::new(false));
         if !enabled {
             return Progress { stop, thread: None };
@@ -230,15 +232,20 @@ impl Progress {
                 }
                 std::thread::sleep(Duration::from_millis(25));
             }
+            let mut total = known;
+            for (i, p) in unstated.iter().enumerate() {
+                if i % 1024 == 0 && flag.load(Ordering::Relaxed) {
+                    return;
+                }
+                total += std::fs::metadata(p).map_or(0, |m| m.len());
+            }
             let bar = indicatif::ProgressBar::with_draw_target(
-                total.map(|t| t.max(1)),
+                Some(total.max(1)),
                 indicatif::ProgressDrawTarget::stderr(),
             );
-            if let Ok(style) = indicatif::ProgressStyle::with_template(if total.is_some() {
-                "scanning {bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}"
-            } else {
-                "scanning {spinner} {bytes} {bytes_per_sec}"
-            }) {
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "scanning {bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            ) {
                 bar.set_style(style);
             }
             while !flag.load(Ordering::Relaxed) {
@@ -246,7 +253,7 @@ impl Progress {
                     .load(Ordering::Relaxed)
                     .saturating_sub(base);
                 // Decompressed .gz content can exceed the on-disk total.
-                if total.is_some_and(|t| done > t) {
+                if done > total {
                     bar.set_length(done);
                 }
                 bar.set_position(done);
