@@ -1343,7 +1343,7 @@ pub fn exception_class(line: &[u8]) -> Option<&str> {
 // Deduplication of masked messages.
 
 /// Distinct masked messages in first-seen order, with counts.
-#[derive(Default, Clone, Debug)]
+#[derive(Debug)]
 pub struct Distinct {
     index: FxHashMap<Box<[u8]>, u32>,
     /// Masked text per key, first-seen order.
@@ -1351,21 +1351,59 @@ pub struct Distinct {
     /// Messages per key.
     pub counts: Vec<u64>,
     scratch: Vec<u8>,
-    /// Recently added raw messages and their keys (see [`Distinct::add`]), empty until
-    /// the first `add`.
-    memo: Vec<MemoSlot>,
+    /// Tells this set's entries in the thread's raw-message memo from other sets' (see
+    /// [`Distinct::add`]): unique per set, clones included.
+    id: u64,
 }
 
-/// Slots of [`Distinct`]'s raw-message memo: a direct-mapped cache, so it holds a bounded
-/// number of messages however many distinct ones pass (ids, timestamps, ...).
+/// Ids of [`Distinct`] sets (0 marks an empty memo slot).
+static NEXT_DISTINCT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+impl Default for Distinct {
+    fn default() -> Distinct {
+        Distinct {
+            index: FxHashMap::default(),
+            keys: Vec::new(),
+            counts: Vec::new(),
+            scratch: Vec::new(),
+            id: NEXT_DISTINCT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+}
+
+impl Clone for Distinct {
+    /// A clone is a new set: its keys may diverge from the original's, so it must not
+    /// take the original's memo entries.
+    fn clone(&self) -> Distinct {
+        Distinct {
+            index: self.index.clone(),
+            keys: self.keys.clone(),
+            counts: self.counts.clone(),
+            ..Distinct::default()
+        }
+    }
+}
+
+/// Slots of the raw-message memo: a direct-mapped cache, so it holds a bounded number of
+/// messages however many distinct ones pass (ids, timestamps, ...).
 const MEMO_SLOTS: usize = 1024;
 
-/// One raw message and its key; `key == u32::MAX` for an empty slot.
+/// One raw message and its key in the set `owner`; `owner == 0` for an empty slot.
 #[derive(Clone, Debug)]
 struct MemoSlot {
+    owner: u64,
     hash: u64,
     key: u32,
     raw: Vec<u8>,
+}
+
+thread_local! {
+    /// The raw-message memo of [`Distinct::add`], one per thread rather than one per set:
+    /// the miner makes a set per chunk of 16 K messages, and a memo per set meant
+    /// allocating and faulting in up to 1024 message buffers per chunk (about 100 MB over
+    /// the 2 GB bench corpus, with the two threads contending in the kernel's page-fault
+    /// path). A thread's memo serves one set at a time; an entry of another set is a miss.
+    static MEMO: std::cell::RefCell<Vec<MemoSlot>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl Distinct {
@@ -1378,40 +1416,45 @@ impl Distinct {
     ///
     /// Masking is a function of the message bytes alone, so a message seen before (many
     /// log messages repeat verbatim: `Readiness state changed to ACCEPTING_TRAFFIC`) takes
-    /// its key from a small cache keyed by the raw bytes and is not masked again.
+    /// its key from a small cache keyed by the raw bytes (the thread's [`MEMO`]) and is not
+    /// masked again.
     #[inline]
     pub fn add(&mut self, msg: &[u8]) -> u32 {
-        if self.memo.is_empty() {
-            self.memo = vec![
-                MemoSlot {
-                    hash: 0,
-                    key: u32::MAX,
-                    raw: Vec::new(),
-                };
-                MEMO_SLOTS
-            ];
-        }
         let mut h = FxHasher::default();
         h.write(msg);
         let hash = h.finish();
         // The high bits: FxHash's multiply mixes upward.
         let slot = (hash >> 54) as usize % MEMO_SLOTS;
-        let m = &self.memo[slot];
-        if m.key != u32::MAX && m.hash == hash && m.raw == msg {
-            let k = m.key;
-            self.counts[k as usize] += 1;
-            return k;
-        }
-        let mut scratch = std::mem::take(&mut self.scratch);
-        mask(msg, &mut scratch);
-        let k = self.add_masked(&scratch, 1);
-        self.scratch = scratch;
-        let m = &mut self.memo[slot];
-        m.hash = hash;
-        m.key = k;
-        m.raw.clear();
-        m.raw.extend_from_slice(msg);
-        k
+        MEMO.with(|memo| {
+            let mut memo = memo.borrow_mut();
+            if memo.is_empty() {
+                *memo = vec![
+                    MemoSlot {
+                        owner: 0,
+                        hash: 0,
+                        key: 0,
+                        raw: Vec::new(),
+                    };
+                    MEMO_SLOTS
+                ];
+            }
+            let m = &mut memo[slot];
+            if m.owner == self.id && m.hash == hash && m.raw == msg {
+                let k = m.key;
+                self.counts[k as usize] += 1;
+                return k;
+            }
+            let mut scratch = std::mem::take(&mut self.scratch);
+            mask(msg, &mut scratch);
+            let k = self.add_masked(&scratch, 1);
+            self.scratch = scratch;
+            m.owner = self.id;
+            m.hash = hash;
+            m.key = k;
+            m.raw.clear();
+            m.raw.extend_from_slice(msg);
+            k
+        })
     }
 
     /// Adds an already masked message `n` times.
@@ -2379,6 +2422,32 @@ mod tests {
             }
             proptest::prop_assert_eq!(&memo.keys, &plain.keys);
             proptest::prop_assert_eq!(&memo.counts, &plain.counts);
+        }
+
+        /// The thread's memo serves several sets at once without mixing their keys: sets
+        /// (and a clone made midway) fed interleaved messages each equal masking alone.
+        #[test]
+        fn distinct_memo_keeps_sets_apart(
+            picks in proptest::collection::vec((0usize..3, 0usize..4), 0..200),
+            pool in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(&b"a1 "[..]), 0..6), 4..5)
+        ) {
+            let mut memo = [Distinct::new(), Distinct::new(), Distinct::new()];
+            let mut plain = [Distinct::new(), Distinct::new(), Distinct::new()];
+            let mut buf = Vec::new();
+            for (i, &(set, p)) in picks.iter().enumerate() {
+                if i == picks.len() / 2 {
+                    // Set 2 restarts as a copy of set 0.
+                    memo[2] = memo[0].clone();
+                    plain[2] = plain[0].clone();
+                }
+                mask(&pool[p], &mut buf);
+                proptest::prop_assert_eq!(memo[set].add(&pool[p]), plain[set].add_masked(&buf, 1));
+            }
+            for (m, p) in memo.iter().zip(&plain) {
+                proptest::prop_assert_eq!(&m.keys, &p.keys);
+                proptest::prop_assert_eq!(&m.counts, &p.counts);
+            }
         }
 
         #[test]
