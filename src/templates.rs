@@ -1109,6 +1109,17 @@ impl<'a> PrefixToken<'a> {
     /// `t` is not empty (a token holds at least one non-whitespace byte).
     #[inline(always)]
     fn new(t: &'a [u8]) -> PrefixToken<'a> {
+        // Every test that reads the flags first asks for a digit, `[` or a letter at the
+        // start: other tokens (`{"@timestamp":...`, a JSON line's first word of hundreds
+        // of bytes) are not read.
+        if !(t[0].is_ascii_alphanumeric() || t[0] == b'[') {
+            return PrefixToken {
+                t,
+                any: 0,
+                all: 0,
+                all_but_last: 0,
+            };
+        }
         let (head, last) = t.split_at(t.len() - 1);
         let (mut any, mut all) = (0u8, !0u8);
         for &c in head {
@@ -1388,23 +1399,24 @@ impl Clone for Distinct {
 /// messages however many distinct ones pass (ids, timestamps, ...).
 const MEMO_SLOTS: usize = 1024;
 
-/// One memo entry: a message's bytes and its key in the set `owner`; `owner == 0` for an
-/// empty slot.
+/// One memo entry: a message's digit form (see [`Distinct::add`]), the digits it keeps,
+/// and its key in the set `owner`; `owner == 0` for an empty slot.
 #[derive(Clone, Debug)]
 struct MemoSlot {
     owner: u64,
     hash: u64,
     key: u32,
-    /// `bytes` is the message itself, not its digit form (see [`Distinct::add`]).
-    exact: bool,
-    bytes: Vec<u8>,
+    form: Vec<u8>,
+    /// The message's [`word_digit_runs`] (start, length), and their digits, concatenated.
+    runs: Vec<(u32, u32)>,
+    run_digits: Vec<u8>,
 }
 
 /// The message memo of one thread: its slots, and a buffer for a message's digit form.
 #[derive(Default)]
 struct Memo {
     slots: Vec<MemoSlot>,
-    digits: Vec<u8>,
+    form: Vec<u8>,
 }
 
 thread_local! {
@@ -1428,6 +1440,34 @@ fn digit_form(msg: &[u8], out: &mut Vec<u8>) {
     );
 }
 
+/// The runs of digits (start, length) inside words that start with an ASCII letter
+/// (`Win64`, `SOCKS5`, `ab1c2`), into `out` (cleared first). A word here is a maximal run
+/// of letters and digits (class `ALPHA` or `DIGIT`): the runs [`mask_pieces`] judges,
+/// which only keeps digits of a run that starts with two letters (a name like `eth0`).
+fn word_digit_runs(msg: &[u8], out: &mut Vec<(u32, u32)>) {
+    out.clear();
+    let alnum = |c: u8| matches!(class(c), DIGIT | ALPHA);
+    let mut i = 0;
+    while i < msg.len() {
+        if !alnum(msg[i]) {
+            i += 1;
+            continue;
+        }
+        let word = msg[i].is_ascii_alphabetic();
+        while i < msg.len() && alnum(msg[i]) {
+            if word && msg[i].is_ascii_digit() {
+                let s = i;
+                while i < msg.len() && msg[i].is_ascii_digit() {
+                    i += 1;
+                }
+                out.push((s as u32, (i - s) as u32));
+            } else {
+                i += 1;
+            }
+        }
+    }
+}
+
 impl Distinct {
     /// An empty set.
     pub fn new() -> Distinct {
@@ -1436,16 +1476,15 @@ impl Distinct {
 
     /// Masks `msg` and returns its key.
     ///
-    /// Most messages are not masked: a small cache (the thread's [`MEMO`]) keyed by the
-    /// message's *digit form* (every digit replaced by `0`, [`digit_form`]) gives the key.
-    /// Masking never looks at which digit a byte is, only that it is one (byte classes,
-    /// hex tests, lengths and counts of digit runs), so two messages with the same digit
-    /// form are masked alike, except for digits masking copies to its output (`eth0`,
-    /// `SOCKS5`). So a masked message without digits is the masking of every message
-    /// with its digit form, and is cached under that form: `Order 488079 created` and
-    /// `Order 512345 created` share an entry, as do nginx access lines that differ in
-    /// addresses, sizes and times. A masked message with digits is cached under the
-    /// message itself. `tests::mask_commutes_with_digit_form` checks the premise.
+    /// Most messages are not masked: a small cache (the thread's [`MEMO`]) gives the key of
+    /// a message masked before *up to digits masking drops*. Masking never looks at which
+    /// digit a byte is, only that it is one (byte classes, hex tests, lengths and counts of
+    /// digit runs), and the only digits it copies to its output are in words that start
+    /// with letters (`eth0`, `Win64`). So two messages with the same *digit form* (every
+    /// digit replaced by `0`, [`digit_form`]) and the same digits in such words
+    /// ([`word_digit_runs`]) are masked alike: `Order 488079 created` and `Order 512345
+    /// created` share an entry, as do nginx access lines that differ in addresses, sizes
+    /// and times. `tests::mask_ignores_digits_outside_words` checks this premise.
     #[inline]
     pub fn add(&mut self, msg: &[u8]) -> u32 {
         MEMO.with(|memo| {
@@ -1456,23 +1495,29 @@ impl Distinct {
                         owner: 0,
                         hash: 0,
                         key: 0,
-                        exact: false,
-                        bytes: Vec::new(),
+                        form: Vec::new(),
+                        runs: Vec::new(),
+                        run_digits: Vec::new(),
                     };
                     MEMO_SLOTS
                 ];
             }
-            digit_form(msg, &mut memo.digits);
+            digit_form(msg, &mut memo.form);
             let mut h = FxHasher::default();
-            h.write(&memo.digits);
+            h.write(&memo.form);
             let hash = h.finish();
             // The high bits: FxHash's multiply mixes upward.
             let slot = (hash >> 54) as usize % MEMO_SLOTS;
             let m = &mut memo.slots[slot];
-            if m.owner == self.id
-                && m.hash == hash
-                && m.bytes == if m.exact { msg } else { &memo.digits[..] }
-            {
+            // Same digit form: the same words, so `m.runs` are where `msg`'s kept digits are.
+            if m.owner == self.id && m.hash == hash && m.form == memo.form && {
+                let mut d = &m.run_digits[..];
+                m.runs.iter().all(|&(s, n)| {
+                    let (kept, rest) = d.split_at(n as usize);
+                    d = rest;
+                    msg[s as usize..(s + n) as usize] == *kept
+                })
+            } {
                 let k = m.key;
                 self.counts[k as usize] += 1;
                 return k;
@@ -1480,15 +1525,17 @@ impl Distinct {
             let mut scratch = std::mem::take(&mut self.scratch);
             mask(msg, &mut scratch);
             let k = self.add_masked(&scratch, 1);
-            let exact = scratch.iter().any(u8::is_ascii_digit);
             self.scratch = scratch;
             m.owner = self.id;
             m.hash = hash;
             m.key = k;
-            m.exact = exact;
-            m.bytes.clear();
-            m.bytes
-                .extend_from_slice(if exact { msg } else { &memo.digits[..] });
+            std::mem::swap(&mut m.form, &mut memo.form);
+            word_digit_runs(msg, &mut m.runs);
+            m.run_digits.clear();
+            for &(s, n) in &m.runs {
+                m.run_digits
+                    .extend_from_slice(&msg[s as usize..(s + n) as usize]);
+            }
             k
         })
     }
@@ -2534,6 +2581,86 @@ mod tests {
             mask(&form, &mut masked_form);
             digit_form(&masked, &mut form_masked);
             proptest::prop_assert_eq!(masked_form, form_masked);
+        }
+
+        /// The memo gives every message the key masking gives it when messages share
+        /// their digit forms but differ in digits, kept (`SOCKS5`, `SOCKS4`) or not (`42`,
+        /// `17`): a few messages of `PIECES`, each added with its digits replaced by one
+        /// of a few digit strings.
+        #[test]
+        fn distinct_memo_equals_masking_across_digits(
+            bases in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(&PIECES[..]), 1..8), 1..4),
+            picks in proptest::collection::vec((0usize..3, 0usize..3), 0..100),
+            digits in proptest::collection::vec(
+                proptest::collection::vec(0u8..3, 1..4), 3..4)
+        ) {
+            let (mut memo, mut plain) = (Distinct::new(), Distinct::new());
+            let mut buf = Vec::new();
+            for &(b, d) in &picks {
+                let mut ds = digits[d].iter().cycle();
+                let msg: Vec<u8> = bases[b % bases.len()]
+                    .concat()
+                    .bytes()
+                    .map(|c| if c.is_ascii_digit() { b'0' + ds.next().unwrap() } else { c })
+                    .collect();
+                mask(&msg, &mut buf);
+                proptest::prop_assert_eq!(memo.add(&msg), plain.add_masked(&buf, 1));
+            }
+            proptest::prop_assert_eq!(&memo.keys, &plain.keys);
+            proptest::prop_assert_eq!(&memo.counts, &plain.counts);
+        }
+
+        /// The premise of the memo of [`Distinct::add`]: messages that differ only in
+        /// digits outside [`word_digit_runs`] are masked alike.
+        #[test]
+        fn mask_ignores_digits_outside_words(
+            tokens in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(&PIECES[..]), 1..4),
+                0..12,
+            ),
+            digits in proptest::collection::vec(0u8..10, 1..16)
+        ) {
+            let msg = tokens.iter().map(|t| t.concat()).collect::<Vec<_>>().join(" ");
+            let mut other = msg.clone().into_bytes();
+            let mut runs = Vec::new();
+            word_digit_runs(msg.as_bytes(), &mut runs);
+            let kept = |i: usize| runs.iter().any(|&(s, n)| (s as usize..(s + n) as usize).contains(&i));
+            for (i, d) in (0..other.len()).zip(digits.iter().cycle()) {
+                if other[i].is_ascii_digit() && !kept(i) {
+                    other[i] = b'0' + d;
+                }
+            }
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            mask(msg.as_bytes(), &mut a);
+            mask(&other, &mut b);
+            proptest::prop_assert_eq!(
+                String::from_utf8_lossy(&a),
+                String::from_utf8_lossy(&b),
+                "{:?} / {:?}",
+                msg,
+                String::from_utf8_lossy(&other)
+            );
+        }
+
+        #[test]
+        fn mask_ignores_digits_outside_words_on_any_bytes(
+            msg in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+            digits in proptest::collection::vec(0u8..10, 1..16)
+        ) {
+            let mut other = msg.clone();
+            let mut runs = Vec::new();
+            word_digit_runs(&msg, &mut runs);
+            let kept = |i: usize| runs.iter().any(|&(s, n)| (s as usize..(s + n) as usize).contains(&i));
+            for (i, d) in (0..other.len()).zip(digits.iter().cycle()) {
+                if other[i].is_ascii_digit() && !kept(i) {
+                    other[i] = b'0' + d;
+                }
+            }
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            mask(&msg, &mut a);
+            mask(&other, &mut b);
+            proptest::prop_assert_eq!(a, b);
         }
 
         #[test]
