@@ -1395,7 +1395,7 @@ impl Clone for Distinct {
     }
 }
 
-/// Slots of the message memo: a direct-mapped cache, so it holds a bounded number of
+/// Slots of the message memo: a cache of sets of two, so it holds a bounded number of
 /// messages however many distinct ones pass (ids, timestamps, ...).
 const MEMO_SLOTS: usize = 1024;
 
@@ -1438,6 +1438,35 @@ fn digit_form(msg: &[u8], out: &mut Vec<u8>) {
         msg.iter()
             .map(|&c| if c.is_ascii_digit() { b'0' } else { c }),
     );
+}
+
+/// The memo's hash of a digit form: FxHash's step in four independent lanes, 32 bytes a
+/// round, the last round over the last 32 bytes (overlapping the one before). A message of
+/// 200 bytes waits on 8 multiplies in a row instead of 26.
+#[inline]
+fn memo_hash(b: &[u8]) -> u64 {
+    if b.len() < 32 {
+        let mut h = FxHasher::default();
+        h.write(b);
+        return h.finish();
+    }
+    let mut lanes = [1u64, 2, 3, 4];
+    let mut round = |c: &[u8]| {
+        for (l, w) in lanes.iter_mut().zip(c.chunks_exact(8)) {
+            let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+            *l = (l.rotate_left(5) ^ w).wrapping_mul(FX_SEED);
+        }
+    };
+    let mut chunks = b.chunks_exact(32);
+    for c in &mut chunks {
+        round(c);
+    }
+    if !chunks.remainder().is_empty() {
+        round(&b[b.len() - 32..]);
+    }
+    let [a, c, d, e] = lanes;
+    (a ^ c.rotate_left(16) ^ d.rotate_left(32) ^ e.rotate_left(48) ^ b.len() as u64)
+        .wrapping_mul(FX_SEED)
 }
 
 /// The runs of digits (start, length) inside words that start with an ASCII letter
@@ -1503,22 +1532,32 @@ impl Distinct {
                 ];
             }
             digit_form(msg, &mut memo.form);
-            let mut h = FxHasher::default();
-            h.write(&memo.form);
-            let hash = h.finish();
-            // The high bits: FxHash's multiply mixes upward.
-            let slot = (hash >> 54) as usize % MEMO_SLOTS;
-            let m = &mut memo.slots[slot];
+            let hash = memo_hash(&memo.form);
+            // Two ways per set, the more recently used first: two frequent messages whose
+            // hashes share a set do not evict each other on every line.
+            let set = 2 * ((hash >> 54) as usize % (MEMO_SLOTS / 2));
+            let id = self.id;
+            let form = &memo.form;
             // Same digit form: the same words, so `m.runs` are where `msg`'s kept digits are.
-            if m.owner == self.id && m.hash == hash && m.form == memo.form && {
-                let mut d = &m.run_digits[..];
-                m.runs.iter().all(|&(s, n)| {
-                    let (kept, rest) = d.split_at(n as usize);
-                    d = rest;
-                    msg[s as usize..(s + n) as usize] == *kept
-                })
-            } {
-                let k = m.key;
+            let matches = |m: &MemoSlot| {
+                m.owner == id && m.hash == hash && m.form == *form && {
+                    let mut d = &m.run_digits[..];
+                    m.runs.iter().all(|&(s, n)| {
+                        let (kept, rest) = d.split_at(n as usize);
+                        d = rest;
+                        msg[s as usize..(s + n) as usize] == *kept
+                    })
+                }
+            };
+            let ways = &mut memo.slots[set..set + 2];
+            if matches(&ways[0]) {
+                let k = ways[0].key;
+                self.counts[k as usize] += 1;
+                return k;
+            }
+            if matches(&ways[1]) {
+                ways.swap(0, 1);
+                let k = ways[0].key;
                 self.counts[k as usize] += 1;
                 return k;
             }
@@ -1526,7 +1565,10 @@ impl Distinct {
             mask(msg, &mut scratch);
             let k = self.add_masked(&scratch, 1);
             self.scratch = scratch;
-            m.owner = self.id;
+            // The new entry goes first; the least recently used one is dropped.
+            ways.swap(0, 1);
+            let m = &mut ways[0];
+            m.owner = id;
             m.hash = hash;
             m.key = k;
             std::mem::swap(&mut m.form, &mut memo.form);
