@@ -10,11 +10,14 @@
 //!    punctuation (`blk_-6330812010936261924` → `blk_<*>`, `taskID[2019352994]` →
 //!    `taskID[<*>]`), so exception class names and identifiers survive. Runs of masked
 //!    pieces joined by `.`, `:`, `-`, `/`, ... collapse into one `<*>` (`10.0.0.1:8080`).
-//! 2. **Deduplicate**: identical masked messages share one key (a hash map, per thread,
-//!    merged in input order). This is the per-line cost; everything after runs once per
-//!    distinct masked message, so mining speed is the masking speed. A raw message seen
-//!    recently is not masked again (a small memo keyed by its bytes, see [`Distinct::add`]),
-//!    and token ends come from a whitespace bitmask of 64 bytes at a time (`WsScan`).
+//! 2. **Deduplicate**: identical masked messages share one key (a hash map, per chunk of
+//!    messages, merged in input order). This is the per-line cost; everything after runs
+//!    once per distinct masked message. Most messages are not masked at all: masking does
+//!    not depend on which digit a byte is, so a message that differs from one masked
+//!    recently only in digits masking drops (ids, addresses, sizes, times) takes that
+//!    one's key from a small per-thread memo (see [`Distinct::add`]). What is left per
+//!    line is prefix stripping, the memo's hash and compare, and masking the rest; token
+//!    ends come from a whitespace bitmask of 64 bytes at a time (`WsScan`).
 //! 3. **Cluster** the distinct masked messages, weighted by count, in a deterministic order:
 //!    messages are grouped by token count; within a group, a token is a *constant* when it
 //!    is frequent at its position (the "longest common pattern" idea of Brain, Yu et al.
@@ -1173,7 +1176,7 @@ impl<'a> PrefixToken<'a> {
 /// msg`) and glog/klog (`E1012 10:20:30.123456 1 file.go:12] msg`).
 ///
 /// The miner's per-line cost besides masking: each token's bytes are read once, into
-/// [`PrefixToken`]'s flags (`tests::strip_prefix_equals_reference` checks the result
+/// `PrefixToken`'s flags (`tests::strip_prefix_equals_reference` checks the result
 /// equals the token-by-token version, `tests::reference::strip_prefix`).
 pub fn strip_prefix(line: &[u8]) -> &[u8] {
     let line = record_trim(line);
@@ -1505,13 +1508,13 @@ impl Distinct {
 
     /// Masks `msg` and returns its key.
     ///
-    /// Most messages are not masked: a small cache (the thread's [`MEMO`]) gives the key of
+    /// Most messages are not masked: a small cache (the thread's `MEMO`) gives the key of
     /// a message masked before *up to digits masking drops*. Masking never looks at which
     /// digit a byte is, only that it is one (byte classes, hex tests, lengths and counts of
     /// digit runs), and the only digits it copies to its output are in words that start
     /// with letters (`eth0`, `Win64`). So two messages with the same *digit form* (every
-    /// digit replaced by `0`, [`digit_form`]) and the same digits in such words
-    /// ([`word_digit_runs`]) are masked alike: `Order 488079 created` and `Order 512345
+    /// digit replaced by `0`, `digit_form`) and the same digits in such words
+    /// (`word_digit_runs`) are masked alike: `Order 488079 created` and `Order 512345
     /// created` share an entry, as do nginx access lines that differ in addresses, sizes
     /// and times. `tests::mask_ignores_digits_outside_words` checks this premise.
     #[inline]
