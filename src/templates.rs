@@ -10,11 +10,14 @@
 //!    punctuation (`blk_-6330812010936261924` → `blk_<*>`, `taskID[2019352994]` →
 //!    `taskID[<*>]`), so exception class names and identifiers survive. Runs of masked
 //!    pieces joined by `.`, `:`, `-`, `/`, ... collapse into one `<*>` (`10.0.0.1:8080`).
-//! 2. **Deduplicate**: identical masked messages share one key (a hash map, per thread,
-//!    merged in input order). This is the per-line cost; everything after runs once per
-//!    distinct masked message, so mining speed is the masking speed. A raw message seen
-//!    recently is not masked again (a small memo keyed by its bytes, see [`Distinct::add`]),
-//!    and token ends come from a whitespace bitmask of 64 bytes at a time (`WsScan`).
+//! 2. **Deduplicate**: identical masked messages share one key (a hash map, per chunk of
+//!    messages, merged in input order). This is the per-line cost; everything after runs
+//!    once per distinct masked message. Most messages are not masked at all: masking does
+//!    not depend on which digit a byte is, so a message that differs from one masked
+//!    recently only in digits masking drops (ids, addresses, sizes, times) takes that
+//!    one's key from a small per-thread memo (see [`Distinct::add`]). What is left per
+//!    line is prefix stripping, the memo's hash and compare, and masking the rest; token
+//!    ends come from a whitespace bitmask of 64 bytes at a time (`WsScan`).
 //! 3. **Cluster** the distinct masked messages, weighted by count, in a deterministic order:
 //!    messages are grouped by token count; within a group, a token is a *constant* when it
 //!    is frequent at its position (the "longest common pattern" idea of Brain, Yu et al.
@@ -1042,6 +1045,126 @@ fn is_logger_token(t: &[u8]) -> bool {
         })
 }
 
+/// Byte flags for the prefix tokens of [`strip_prefix`]. One pass over a token folds them
+/// twice, OR (which kinds of bytes it holds) and AND (which sets all its bytes are in), so
+/// the token tests below are bit tests instead of a byte loop each: a prefix has half a
+/// dozen tokens, and every loop that ends at a data-dependent length costs a mispredicted
+/// branch.
+const P_DIGIT: u8 = 1 << 0;
+/// Digits, `[`, `]` and the punctuation [`is_stamp_token`] accepts.
+const P_STAMP: u8 = 1 << 1;
+/// `[` or `]`.
+const P_BRACKET: u8 = 1 << 2;
+/// What [`is_logger_token`] accepts: ASCII letters and digits, `. $ _ - / [ ] ( ) @`.
+const P_LOGGER: u8 = 1 << 3;
+/// `:`.
+const P_COLON: u8 = 1 << 4;
+
+const fn prefix_flags() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let mut f = 0;
+        if c.is_ascii_digit() {
+            f |= P_DIGIT | P_STAMP;
+        }
+        if matches!(
+            c,
+            b':' | b'.' | b',' | b'/' | b'-' | b'+' | b'T' | b'Z' | b'#' | b'_' | b'[' | b']'
+        ) {
+            f |= P_STAMP;
+        }
+        if c == b'[' || c == b']' {
+            f |= P_BRACKET;
+        }
+        if c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'.' | b'$' | b'_' | b'-' | b'/' | b'[' | b']' | b'(' | b')' | b'@'
+            )
+        {
+            f |= P_LOGGER;
+        }
+        if c == b':' {
+            f |= P_COLON;
+        }
+        t[i] = f;
+        i += 1;
+    }
+    t
+}
+
+static PREFIX_FLAGS: [u8; 256] = prefix_flags();
+
+/// A prefix token and the fold of its [`PREFIX_FLAGS`].
+struct PrefixToken<'a> {
+    t: &'a [u8],
+    /// OR over all bytes.
+    any: u8,
+    /// AND over all bytes.
+    all: u8,
+    /// AND over all bytes but the last (all bits set for a one-byte token).
+    all_but_last: u8,
+}
+
+impl<'a> PrefixToken<'a> {
+    /// `t` is not empty (a token holds at least one non-whitespace byte).
+    #[inline(always)]
+    fn new(t: &'a [u8]) -> PrefixToken<'a> {
+        // Every test that reads the flags first asks for a digit, `[` or a letter at the
+        // start: other tokens (`{"@timestamp":...`, a JSON line's first word of hundreds
+        // of bytes) are not read.
+        if !(t[0].is_ascii_alphanumeric() || t[0] == b'[') {
+            return PrefixToken {
+                t,
+                any: 0,
+                all: 0,
+                all_but_last: 0,
+            };
+        }
+        let (head, last) = t.split_at(t.len() - 1);
+        let (mut any, mut all) = (0u8, !0u8);
+        for &c in head {
+            let f = PREFIX_FLAGS[c as usize];
+            any |= f;
+            all &= f;
+        }
+        let fl = PREFIX_FLAGS[last[0] as usize];
+        PrefixToken {
+            t,
+            any: any | fl,
+            all: all & fl,
+            all_but_last: all,
+        }
+    }
+
+    /// [`is_stamp_token`], from the flags when the token holds no bracket.
+    #[inline(always)]
+    fn is_stamp(&self) -> bool {
+        // A byte outside the stamp set or no digit: no stamp whatever brackets and commas
+        // are stripped (stripping removes only those, never a digit). Without brackets,
+        // stripping changes nothing else `is_stamp_token` looks at.
+        (self.t[0].is_ascii_digit() || self.t[0] == b'[')
+            && self.all & P_STAMP != 0
+            && self.any & P_DIGIT != 0
+            && (self.any & P_BRACKET == 0 || is_stamp_token(self.t))
+    }
+
+    /// [`is_logger_token`] from the flags.
+    #[inline(always)]
+    fn is_logger(&self) -> bool {
+        let n = self.t.len();
+        self.t[0].is_ascii_alphabetic()
+            && if self.t[n - 1] == b':' {
+                // The closing `:` is not part of the name.
+                n > 1 && self.all_but_last & P_LOGGER != 0
+            } else {
+                self.all & P_LOGGER != 0
+            }
+    }
+}
+
 /// The message of a record's head line: the text after a generic timestamp / level / pid
 /// / `[thread]` / logger prefix. Stops at the first token that is none of those, so an
 /// unknown layout keeps more text (still masked) rather than losing the message.
@@ -1051,6 +1174,10 @@ fn is_logger_token(t: &[u8]) -> bool {
 /// msg`), nginx (`2019/08/21 08:00:00 [error] 31#31: *9 msg`), Apache (`[Sun Dec 04
 /// 04:47:44 2005] [error] [client 1.2.3.4] msg`), syslog (`Jun 14 15:16:02 host prog[1]:
 /// msg`) and glog/klog (`E1012 10:20:30.123456 1 file.go:12] msg`).
+///
+/// The miner's per-line cost besides masking: each token's bytes are read once, into
+/// `PrefixToken`'s flags (`tests::strip_prefix_equals_reference` checks the result
+/// equals the token-by-token version, `tests::reference::strip_prefix`).
 pub fn strip_prefix(line: &[u8]) -> &[u8] {
     let line = record_trim(line);
     let mut ws = WsScan::new(line);
@@ -1063,27 +1190,28 @@ pub fn strip_prefix(line: &[u8]) -> &[u8] {
         if k >= 12 {
             break;
         }
-        let t = &line[s..e];
+        let tok = PrefixToken::new(&line[s..e]);
+        let t = tok.t;
         let next = prefix_token(&mut ws, e);
         let bracket_stamp = k == 0
-            && t.starts_with(b"[")
-            && t.ends_with(b"]")
-            && t.contains(&b':')
-            && t.iter().any(u8::is_ascii_digit);
-        if bracket_stamp || is_stamp_token(t) || is_month_or_day(t) || glog_head(t) {
+            && t[0] == b'['
+            && t[t.len() - 1] == b']'
+            && tok.any & P_COLON != 0
+            && tok.any & P_DIGIT != 0;
+        if bracket_stamp || tok.is_stamp() || is_month_or_day(t) || glog_head(t) {
             stamp = true;
         } else if is_level_word(t) {
             level = true;
         } else if matches!(t, b"-" | b"---" | b"|" | b":" | b"--") {
-        } else if t.starts_with(b"[") && t.ends_with(b"]") && (stamp || level) {
+        } else if t[0] == b'[' && t[t.len() - 1] == b']' && (stamp || level) {
             // `[thread]`, `[client ...]`, `[pid 12:tid 34]`: prefix furniture.
-        } else if t.starts_with(b"*") && t[1..].iter().all(u8::is_ascii_digit) && stamp {
+        } else if t[0] == b'*' && t[1..].iter().all(u8::is_ascii_digit) && stamp {
             // nginx connection number `*9`.
-        } else if stamp && t.ends_with(b"]") && t.len() > 1 && !t.starts_with(b"[") {
+        } else if stamp && t[t.len() - 1] == b']' && t.len() > 1 && t[0] != b'[' {
             // glog/klog `file.go:123]` closes the prefix.
             cut = e;
             break;
-        } else if (stamp || level) && is_logger_token(t) {
+        } else if (stamp || level) && tok.is_logger() {
             // `logger:` or `logger :` / `logger -` closes the prefix; a bare word is the
             // message itself unless a separator follows.
             if t.ends_with(b":") || t.ends_with(b"]") && next.is_some() && t.contains(&b'.') {
@@ -1229,7 +1357,7 @@ pub fn exception_class(line: &[u8]) -> Option<&str> {
 // Deduplication of masked messages.
 
 /// Distinct masked messages in first-seen order, with counts.
-#[derive(Default, Clone, Debug)]
+#[derive(Debug)]
 pub struct Distinct {
     index: FxHashMap<Box<[u8]>, u32>,
     /// Masked text per key, first-seen order.
@@ -1237,21 +1365,139 @@ pub struct Distinct {
     /// Messages per key.
     pub counts: Vec<u64>,
     scratch: Vec<u8>,
-    /// Recently added raw messages and their keys (see [`Distinct::add`]), empty until
-    /// the first `add`.
-    memo: Vec<MemoSlot>,
+    /// Tells this set's entries in the thread's raw-message memo from other sets' (see
+    /// [`Distinct::add`]): unique per set, clones included.
+    id: u64,
 }
 
-/// Slots of [`Distinct`]'s raw-message memo: a direct-mapped cache, so it holds a bounded
-/// number of messages however many distinct ones pass (ids, timestamps, ...).
+/// Ids of [`Distinct`] sets (0 marks an empty memo slot).
+static NEXT_DISTINCT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+impl Default for Distinct {
+    fn default() -> Distinct {
+        Distinct {
+            index: FxHashMap::default(),
+            keys: Vec::new(),
+            counts: Vec::new(),
+            scratch: Vec::new(),
+            id: NEXT_DISTINCT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+}
+
+impl Clone for Distinct {
+    /// A clone is a new set: its keys may diverge from the original's, so it must not
+    /// take the original's memo entries.
+    fn clone(&self) -> Distinct {
+        Distinct {
+            index: self.index.clone(),
+            keys: self.keys.clone(),
+            counts: self.counts.clone(),
+            ..Distinct::default()
+        }
+    }
+}
+
+/// Slots of the message memo: a cache of sets of two, so it holds a bounded number of
+/// messages however many distinct ones pass (ids, timestamps, ...).
 const MEMO_SLOTS: usize = 1024;
 
-/// One raw message and its key; `key == u32::MAX` for an empty slot.
+/// One memo entry: a message's digit form (see [`Distinct::add`]), the digits it keeps,
+/// and its key in the set `owner`; `owner == 0` for an empty slot.
 #[derive(Clone, Debug)]
 struct MemoSlot {
+    owner: u64,
     hash: u64,
     key: u32,
-    raw: Vec<u8>,
+    form: Vec<u8>,
+    /// The message's [`word_digit_runs`] (start, length), and their digits, concatenated.
+    runs: Vec<(u32, u32)>,
+    run_digits: Vec<u8>,
+}
+
+/// The message memo of one thread: its slots, and a buffer for a message's digit form.
+#[derive(Default)]
+struct Memo {
+    slots: Vec<MemoSlot>,
+    form: Vec<u8>,
+}
+
+thread_local! {
+    /// The message memo of [`Distinct::add`], one per thread rather than one per set: the
+    /// miner makes a set per chunk of 16 K messages, and a memo per set meant allocating
+    /// and faulting in up to 1024 message buffers per chunk (about 100 MB over the 2 GB
+    /// bench corpus, with the two threads contending in the kernel's page-fault path). A
+    /// thread's memo serves one set at a time; an entry of another set is a miss.
+    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(Memo::default());
+}
+
+/// `msg` with every ASCII digit replaced by `0`, into `out` (cleared first): its *digit
+/// form*. Masking treats all digits alike (see [`Distinct::add`]).
+#[inline]
+fn digit_form(msg: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    // A plain map over the bytes: the compiler vectorises it.
+    out.extend(
+        msg.iter()
+            .map(|&c| if c.is_ascii_digit() { b'0' } else { c }),
+    );
+}
+
+/// The memo's hash of a digit form: FxHash's step in four independent lanes, 32 bytes a
+/// round, the last round over the last 32 bytes (overlapping the one before). A message of
+/// 200 bytes waits on 8 multiplies in a row instead of 26.
+#[inline]
+fn memo_hash(b: &[u8]) -> u64 {
+    if b.len() < 32 {
+        let mut h = FxHasher::default();
+        h.write(b);
+        return h.finish();
+    }
+    let mut lanes = [1u64, 2, 3, 4];
+    let mut round = |c: &[u8]| {
+        for (l, w) in lanes.iter_mut().zip(c.chunks_exact(8)) {
+            let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+            *l = (l.rotate_left(5) ^ w).wrapping_mul(FX_SEED);
+        }
+    };
+    let mut chunks = b.chunks_exact(32);
+    for c in &mut chunks {
+        round(c);
+    }
+    if !chunks.remainder().is_empty() {
+        round(&b[b.len() - 32..]);
+    }
+    let [a, c, d, e] = lanes;
+    (a ^ c.rotate_left(16) ^ d.rotate_left(32) ^ e.rotate_left(48) ^ b.len() as u64)
+        .wrapping_mul(FX_SEED)
+}
+
+/// The runs of digits (start, length) inside words that start with an ASCII letter
+/// (`Win64`, `SOCKS5`, `ab1c2`), into `out` (cleared first). A word here is a maximal run
+/// of letters and digits (class `ALPHA` or `DIGIT`): the runs [`mask_pieces`] judges,
+/// which only keeps digits of a run that starts with two letters (a name like `eth0`).
+fn word_digit_runs(msg: &[u8], out: &mut Vec<(u32, u32)>) {
+    out.clear();
+    let alnum = |c: u8| matches!(class(c), DIGIT | ALPHA);
+    let mut i = 0;
+    while i < msg.len() {
+        if !alnum(msg[i]) {
+            i += 1;
+            continue;
+        }
+        let word = msg[i].is_ascii_alphabetic();
+        while i < msg.len() && alnum(msg[i]) {
+            if word && msg[i].is_ascii_digit() {
+                let s = i;
+                while i < msg.len() && msg[i].is_ascii_digit() {
+                    i += 1;
+                }
+                out.push((s as u32, (i - s) as u32));
+            } else {
+                i += 1;
+            }
+        }
+    }
 }
 
 impl Distinct {
@@ -1262,42 +1508,81 @@ impl Distinct {
 
     /// Masks `msg` and returns its key.
     ///
-    /// Masking is a function of the message bytes alone, so a message seen before (many
-    /// log messages repeat verbatim: `Readiness state changed to ACCEPTING_TRAFFIC`) takes
-    /// its key from a small cache keyed by the raw bytes and is not masked again.
+    /// Most messages are not masked: a small cache (the thread's `MEMO`) gives the key of
+    /// a message masked before *up to digits masking drops*. Masking never looks at which
+    /// digit a byte is, only that it is one (byte classes, hex tests, lengths and counts of
+    /// digit runs), and the only digits it copies to its output are in words that start
+    /// with letters (`eth0`, `Win64`). So two messages with the same *digit form* (every
+    /// digit replaced by `0`, `digit_form`) and the same digits in such words
+    /// (`word_digit_runs`) are masked alike: `Order 488079 created` and `Order 512345
+    /// created` share an entry, as do nginx access lines that differ in addresses, sizes
+    /// and times. `tests::mask_ignores_digits_outside_words` checks this premise.
     #[inline]
     pub fn add(&mut self, msg: &[u8]) -> u32 {
-        if self.memo.is_empty() {
-            self.memo = vec![
-                MemoSlot {
-                    hash: 0,
-                    key: u32::MAX,
-                    raw: Vec::new(),
-                };
-                MEMO_SLOTS
-            ];
-        }
-        let mut h = FxHasher::default();
-        h.write(msg);
-        let hash = h.finish();
-        // The high bits: FxHash's multiply mixes upward.
-        let slot = (hash >> 54) as usize % MEMO_SLOTS;
-        let m = &self.memo[slot];
-        if m.key != u32::MAX && m.hash == hash && m.raw == msg {
-            let k = m.key;
-            self.counts[k as usize] += 1;
-            return k;
-        }
-        let mut scratch = std::mem::take(&mut self.scratch);
-        mask(msg, &mut scratch);
-        let k = self.add_masked(&scratch, 1);
-        self.scratch = scratch;
-        let m = &mut self.memo[slot];
-        m.hash = hash;
-        m.key = k;
-        m.raw.clear();
-        m.raw.extend_from_slice(msg);
-        k
+        MEMO.with(|memo| {
+            let memo = &mut *memo.borrow_mut();
+            if memo.slots.is_empty() {
+                memo.slots = vec![
+                    MemoSlot {
+                        owner: 0,
+                        hash: 0,
+                        key: 0,
+                        form: Vec::new(),
+                        runs: Vec::new(),
+                        run_digits: Vec::new(),
+                    };
+                    MEMO_SLOTS
+                ];
+            }
+            digit_form(msg, &mut memo.form);
+            let hash = memo_hash(&memo.form);
+            // Two ways per set, the more recently used first: two frequent messages whose
+            // hashes share a set do not evict each other on every line.
+            let set = 2 * ((hash >> 54) as usize % (MEMO_SLOTS / 2));
+            let id = self.id;
+            let form = &memo.form;
+            // Same digit form: the same words, so `m.runs` are where `msg`'s kept digits are.
+            let matches = |m: &MemoSlot| {
+                m.owner == id && m.hash == hash && m.form == *form && {
+                    let mut d = &m.run_digits[..];
+                    m.runs.iter().all(|&(s, n)| {
+                        let (kept, rest) = d.split_at(n as usize);
+                        d = rest;
+                        msg[s as usize..(s + n) as usize] == *kept
+                    })
+                }
+            };
+            let ways = &mut memo.slots[set..set + 2];
+            if matches(&ways[0]) {
+                let k = ways[0].key;
+                self.counts[k as usize] += 1;
+                return k;
+            }
+            if matches(&ways[1]) {
+                ways.swap(0, 1);
+                let k = ways[0].key;
+                self.counts[k as usize] += 1;
+                return k;
+            }
+            let mut scratch = std::mem::take(&mut self.scratch);
+            mask(msg, &mut scratch);
+            let k = self.add_masked(&scratch, 1);
+            self.scratch = scratch;
+            // The new entry goes first; the least recently used one is dropped.
+            ways.swap(0, 1);
+            let m = &mut ways[0];
+            m.owner = id;
+            m.hash = hash;
+            m.key = k;
+            std::mem::swap(&mut m.form, &mut memo.form);
+            word_digit_runs(msg, &mut m.runs);
+            m.run_digits.clear();
+            for &(s, n) in &m.runs {
+                m.run_digits
+                    .extend_from_slice(&msg[s as usize..(s + n) as usize]);
+            }
+            k
+        })
     }
 
     /// Adds an already masked message `n` times.
@@ -1863,9 +2148,10 @@ mod tests {
     /// table, no fast paths beyond plain words and numbers): what [`mask`] must equal.
     mod reference {
         use super::super::{
-            absorb_unit, class, collapse_annotation, date_context, emit_var, ipv6_end, is_hex,
-            is_hostname, is_joiner, is_word_byte, prev_token_is_value, whole_token_variable, ALPHA,
-            DATE_WORDS, DIGIT, PUNCT, WILDCARD, WS,
+            absorb_unit, class, collapse_annotation, date_context, emit_var, glog_head, ipv6_end,
+            is_hex, is_hostname, is_joiner, is_level_word, is_logger_token, is_month_or_day,
+            is_stamp_token, is_word_byte, prefix_token, prev_token_is_value, record_trim, skip_ws,
+            whole_token_variable, WsScan, ALPHA, DATE_WORDS, DIGIT, PUNCT, WILDCARD, WS,
         };
 
         pub fn mask(msg: &[u8], out: &mut Vec<u8>) {
@@ -1932,6 +2218,88 @@ mod tests {
                 }
                 i = end;
             }
+        }
+
+        /// [`strip_prefix`](super::super::strip_prefix) as first written: each token test
+        /// loops over the token's bytes itself.
+        pub fn strip_prefix(line: &[u8]) -> &[u8] {
+            let line = record_trim(line);
+            let mut ws = WsScan::new(line);
+            let mut k = 0;
+            let mut stamp = false;
+            let mut level = false;
+            let mut cut = 0;
+            let mut cur = prefix_token(&mut ws, 0);
+            while let Some((s, e)) = cur {
+                if k >= 12 {
+                    break;
+                }
+                let t = &line[s..e];
+                let next = prefix_token(&mut ws, e);
+                let bracket_stamp = k == 0
+                    && t.starts_with(b"[")
+                    && t.ends_with(b"]")
+                    && t.contains(&b':')
+                    && t.iter().any(u8::is_ascii_digit);
+                if bracket_stamp || is_stamp_token(t) || is_month_or_day(t) || glog_head(t) {
+                    stamp = true;
+                } else if is_level_word(t) {
+                    level = true;
+                } else if matches!(t, b"-" | b"---" | b"|" | b":" | b"--") {
+                } else if t.starts_with(b"[") && t.ends_with(b"]") && (stamp || level) {
+                    // `[thread]`, `[client ...]`, `[pid 12:tid 34]`: prefix furniture.
+                } else if t.starts_with(b"*") && t[1..].iter().all(u8::is_ascii_digit) && stamp {
+                    // nginx connection number `*9`.
+                } else if stamp && t.ends_with(b"]") && t.len() > 1 && !t.starts_with(b"[") {
+                    // glog/klog `file.go:123]` closes the prefix.
+                    cut = e;
+                    break;
+                } else if (stamp || level) && is_logger_token(t) {
+                    // `logger:` or `logger :` / `logger -` closes the prefix; a bare word is the
+                    // message itself unless a separator follows.
+                    if t.ends_with(b":") || t.ends_with(b"]") && next.is_some() && t.contains(&b'.')
+                    {
+                        cut = e;
+                        break;
+                    }
+                    if let Some((s2, e2)) = next {
+                        let n2 = &line[s2..e2];
+                        if matches!(n2, b":" | b"-" | b"|") {
+                            cut = e2;
+                            break;
+                        }
+                        // syslog host before `prog[pid]:`.
+                        if !level && n2.ends_with(b":") && is_logger_token(n2) {
+                            cut = e2;
+                            break;
+                        }
+                    }
+                    break;
+                } else {
+                    break;
+                }
+                k += 1;
+                cut = e;
+                cur = next;
+            }
+            let mut rest = &line[ws.next_non_ws(cut.min(line.len()))..];
+            // Python's `%(asctime)s - %(name)s - %(levelname)s - %(message)s`: a level after the
+            // logger.
+            // A level word is at most 11 bytes: look no further for the end of the first word (a
+            // JSON line's first "word" runs for hundreds of bytes).
+            let word_end = rest
+                .iter()
+                .take(12)
+                .position(|&c| class(c) == WS)
+                .unwrap_or(usize::MAX);
+            if word_end < rest.len() && is_level_word(&rest[..word_end]) {
+                let after = skip_ws(&rest[word_end..]);
+                rest = match after {
+                    [b'-' | b':' | b'|', b' ', ..] => skip_ws(&after[1..]),
+                    _ => after,
+                };
+            }
+            rest
         }
 
         pub fn is_date_word(t: &[u8]) -> bool {
@@ -2184,6 +2552,162 @@ mod tests {
             proptest::prop_assert_eq!(&memo.counts, &plain.counts);
         }
 
+        /// The thread's memo serves several sets at once without mixing their keys: sets
+        /// (and a clone made midway) fed interleaved messages each equal masking alone.
+        /// Messages of a few bytes, so that many share a digit form (`a1`, `a9`), with and
+        /// without digits in their masking (`aaa1` is a name).
+        #[test]
+        fn distinct_memo_keeps_sets_apart(
+            picks in proptest::collection::vec((0usize..3, 0usize..4), 0..200),
+            pool in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(&b"a19 ."[..]), 0..8), 4..5)
+        ) {
+            let mut memo = [Distinct::new(), Distinct::new(), Distinct::new()];
+            let mut plain = [Distinct::new(), Distinct::new(), Distinct::new()];
+            let mut buf = Vec::new();
+            for (i, &(set, p)) in picks.iter().enumerate() {
+                if i == picks.len() / 2 {
+                    // Set 2 restarts as a copy of set 0.
+                    memo[2] = memo[0].clone();
+                    plain[2] = plain[0].clone();
+                }
+                mask(&pool[p], &mut buf);
+                proptest::prop_assert_eq!(memo[set].add(&pool[p]), plain[set].add_masked(&buf, 1));
+            }
+            for (m, p) in memo.iter().zip(&plain) {
+                proptest::prop_assert_eq!(&m.keys, &p.keys);
+                proptest::prop_assert_eq!(&m.counts, &p.counts);
+            }
+        }
+
+        /// The premise of the digit-form memo of [`Distinct::add`]: masking a message's
+        /// digit form gives the digit form of its masking (masking does not depend on which
+        /// digit a byte is, and copies digits unchanged).
+        #[test]
+        fn mask_commutes_with_digit_form(
+            tokens in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(&PIECES[..]), 1..4),
+                0..12,
+            ),
+            digits in proptest::collection::vec(0u8..10, 0..16)
+        ) {
+            // PIECES's digits replaced by varied digits, so runs of unequal digits meet.
+            let mut d = digits.iter().cycle();
+            let msg: Vec<u8> = tokens
+                .iter()
+                .map(|t| t.concat())
+                .collect::<Vec<_>>()
+                .join(" ")
+                .bytes()
+                .map(|c| if c.is_ascii_digit() { b'0' + d.next().copied().unwrap_or(7) } else { c })
+                .collect();
+            let (mut masked, mut form, mut masked_form, mut form_masked) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            mask(&msg, &mut masked);
+            digit_form(&msg, &mut form);
+            mask(&form, &mut masked_form);
+            digit_form(&masked, &mut form_masked);
+            proptest::prop_assert_eq!(
+                String::from_utf8_lossy(&masked_form),
+                String::from_utf8_lossy(&form_masked),
+                "{:?}",
+                String::from_utf8_lossy(&msg)
+            );
+        }
+
+        #[test]
+        fn mask_commutes_with_digit_form_on_any_bytes(
+            msg in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80)
+        ) {
+            let (mut masked, mut form, mut masked_form, mut form_masked) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            mask(&msg, &mut masked);
+            digit_form(&msg, &mut form);
+            mask(&form, &mut masked_form);
+            digit_form(&masked, &mut form_masked);
+            proptest::prop_assert_eq!(masked_form, form_masked);
+        }
+
+        /// The memo gives every message the key masking gives it when messages share
+        /// their digit forms but differ in digits, kept (`SOCKS5`, `SOCKS4`) or not (`42`,
+        /// `17`): a few messages of `PIECES`, each added with its digits replaced by one
+        /// of a few digit strings.
+        #[test]
+        fn distinct_memo_equals_masking_across_digits(
+            bases in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(&PIECES[..]), 1..8), 1..4),
+            picks in proptest::collection::vec((0usize..3, 0usize..3), 0..100),
+            digits in proptest::collection::vec(
+                proptest::collection::vec(0u8..3, 1..4), 3..4)
+        ) {
+            let (mut memo, mut plain) = (Distinct::new(), Distinct::new());
+            let mut buf = Vec::new();
+            for &(b, d) in &picks {
+                let mut ds = digits[d].iter().cycle();
+                let msg: Vec<u8> = bases[b % bases.len()]
+                    .concat()
+                    .bytes()
+                    .map(|c| if c.is_ascii_digit() { b'0' + ds.next().unwrap() } else { c })
+                    .collect();
+                mask(&msg, &mut buf);
+                proptest::prop_assert_eq!(memo.add(&msg), plain.add_masked(&buf, 1));
+            }
+            proptest::prop_assert_eq!(&memo.keys, &plain.keys);
+            proptest::prop_assert_eq!(&memo.counts, &plain.counts);
+        }
+
+        /// The premise of the memo of [`Distinct::add`]: messages that differ only in
+        /// digits outside [`word_digit_runs`] are masked alike.
+        #[test]
+        fn mask_ignores_digits_outside_words(
+            tokens in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(&PIECES[..]), 1..4),
+                0..12,
+            ),
+            digits in proptest::collection::vec(0u8..10, 1..16)
+        ) {
+            let msg = tokens.iter().map(|t| t.concat()).collect::<Vec<_>>().join(" ");
+            let mut other = msg.clone().into_bytes();
+            let mut runs = Vec::new();
+            word_digit_runs(msg.as_bytes(), &mut runs);
+            let kept = |i: usize| runs.iter().any(|&(s, n)| (s as usize..(s + n) as usize).contains(&i));
+            for (i, d) in (0..other.len()).zip(digits.iter().cycle()) {
+                if other[i].is_ascii_digit() && !kept(i) {
+                    other[i] = b'0' + d;
+                }
+            }
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            mask(msg.as_bytes(), &mut a);
+            mask(&other, &mut b);
+            proptest::prop_assert_eq!(
+                String::from_utf8_lossy(&a),
+                String::from_utf8_lossy(&b),
+                "{:?} / {:?}",
+                msg,
+                String::from_utf8_lossy(&other)
+            );
+        }
+
+        #[test]
+        fn mask_ignores_digits_outside_words_on_any_bytes(
+            msg in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+            digits in proptest::collection::vec(0u8..10, 1..16)
+        ) {
+            let mut other = msg.clone();
+            let mut runs = Vec::new();
+            word_digit_runs(&msg, &mut runs);
+            let kept = |i: usize| runs.iter().any(|&(s, n)| (s as usize..(s + n) as usize).contains(&i));
+            for (i, d) in (0..other.len()).zip(digits.iter().cycle()) {
+                if other[i].is_ascii_digit() && !kept(i) {
+                    other[i] = b'0' + d;
+                }
+            }
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            mask(&msg, &mut a);
+            mask(&other, &mut b);
+            proptest::prop_assert_eq!(a, b);
+        }
+
         #[test]
         fn mask_equals_reference(
             tokens in proptest::collection::vec(
@@ -2213,6 +2737,89 @@ mod tests {
             mask(&msg, &mut fast);
             reference::mask(&msg, &mut slow);
             proptest::prop_assert_eq!(fast, slow);
+        }
+    }
+
+    /// Tokens of log-line prefixes for [`strip_prefix`]: stamps (with brackets and commas
+    /// where `is_stamp_token` strips them), month and day names, levels, separators,
+    /// thread brackets, loggers with and without their `:`, glog heads and closers, nginx
+    /// connection numbers, and message words.
+    const PREFIX_PIECES: [&str; 48] = [
+        "2019-08-21",
+        "08:47:10.412",
+        "08:47:10,412",
+        "[21/Aug/2019:00:00:00",
+        "+0000]",
+        "[2019-08-21T08:47:10Z]",
+        "[08:47:10]",
+        "[1.5],",
+        "1,]",
+        "[[1]",
+        "12]",
+        "10.0.0.1",
+        "5120",
+        "31#31:",
+        "*9",
+        "*",
+        "Jun",
+        "[Sun",
+        "Dec",
+        "ERROR",
+        "INFO",
+        "[error]",
+        "<warn>",
+        "WARN:",
+        "info",
+        "-",
+        "---",
+        "|",
+        ":",
+        "--",
+        "[main]",
+        "[client 1.2.3.4]",
+        "[io-8080-exec-7]",
+        "c.e.order.web.OrderController",
+        "org.apache.Foo:",
+        "sshd(pam_unix)[19937]:",
+        "combo",
+        "a:",
+        "a::",
+        "E1012",
+        "controller.go:123]",
+        "[x.y]",
+        "request",
+        "failed",
+        "{\"@timestamp\":1}",
+        "é",
+        "\t",
+        "  ",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+
+        #[test]
+        fn strip_prefix_equals_reference(
+            tokens in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(&PREFIX_PIECES[..]), 1..3),
+                0..12,
+            )
+        ) {
+            // Tokens of 1-2 pieces, so that pieces also meet inside a token.
+            let line = tokens.iter().map(|t| t.concat()).collect::<Vec<_>>().join(" ");
+            proptest::prop_assert_eq!(
+                strip_prefix(line.as_bytes()),
+                reference::strip_prefix(line.as_bytes()),
+                "{:?}",
+                line
+            );
+        }
+
+        #[test]
+        fn strip_prefix_equals_reference_on_any_bytes(
+            line in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80)
+        ) {
+            proptest::prop_assert_eq!(strip_prefix(&line), reference::strip_prefix(&line));
         }
     }
 
