@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 /// A file to scan.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Source {
     /// Path as shown to the user (root joined with the relative path).
     pub path: PathBuf,
@@ -186,8 +186,8 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
                 .flatten()
                 .collect()
         };
-        // Per file, on every thread: relative path, service (globs included), and, with
-        // `--follow` (walkdir has read the target's metadata anyway), the key.
+        // Per file, on every thread: relative path, service (globs included), and the inode
+        // number of its directory entry (a followed symlink, `--follow`: its target's key).
         let items: Vec<Found> = steps
             .into_par_iter()
             .filter_map(|s| match s {
@@ -243,7 +243,8 @@ enum Found {
 }
 
 /// A walked entry without `stat` when the directory entry says enough (a regular file, its
-/// inode number); with `--follow`, or where the entry carries no inode number, its metadata.
+/// inode number); a symlink followed by `--follow` (the entry describes the link, not its
+/// target), or any entry where directory entries carry no inode number, by its metadata.
 fn listed(entry: &walkdir::DirEntry, root: &Path, opts: &DiscoverOptions) -> Found {
     #[cfg(unix)]
     if !entry.path_is_symlink() {
@@ -275,7 +276,7 @@ fn listed(entry: &walkdir::DirEntry, root: &Path, opts: &DiscoverOptions) -> Fou
 fn stat_listed(src: &mut Source) -> Found {
     match std::fs::symlink_metadata(&src.path) {
         Ok(m) if m.is_file() => {
-            let mut src = std::mem::replace(src, empty_source());
+            let mut src = std::mem::take(src);
             src.size = Some(m.len());
             src.mtime = m.modified().ok();
             Found::Keyed(src, file_key(&m))
@@ -286,16 +287,6 @@ fn stat_listed(src: &mut Source) -> Found {
             error: FileError::new("io", format!("{}: {e}", src.path.display())),
             note: false,
         }),
-    }
-}
-
-fn empty_source() -> Source {
-    Source {
-        path: PathBuf::new(),
-        relative: PathBuf::new(),
-        service: String::new(),
-        size: None,
-        mtime: None,
     }
 }
 

@@ -213,8 +213,6 @@ pub struct Opened {
     /// The file's modification time (from the `fstat` of the opened descriptor: discovery
     /// does not `stat` most files, see `discover`).
     pub mtime: Option<SystemTime>,
-    /// The file's size as stored (compressed for `.gz`), from the same `fstat`.
-    pub stored_size: u64,
 }
 
 /// Why a file was not scanned at all although it could be opened.
@@ -265,11 +263,9 @@ pub fn open(path: &Path, opts: &InputOptions) -> Result<Result<Opened, Skip>, Fi
         ));
     }
     let mtime = meta.modified().ok();
-    let stored_size = meta.len();
     open_regular(file, &meta, &shown, opts).map(|r| {
         r.map(|mut o| {
             o.mtime = mtime;
-            o.stored_size = stored_size;
             o
         })
     })
@@ -704,7 +700,6 @@ fn decoded(out: Buffer, access: Access, partial: Option<FileError>, shown: &str)
             partial: Some(FileError::new("binary", m)),
             notes: vec![],
             mtime: None,
-            stored_size: 0,
         },
     }
 }
@@ -759,7 +754,6 @@ fn finish(
             partial,
             notes,
             mtime: None,
-            stored_size: 0,
         });
     }
     if BINARY_MAGIC.iter().any(|m| bytes.starts_with(m)) {
@@ -813,7 +807,6 @@ fn finish(
         partial,
         notes,
         mtime: None,
-        stored_size: 0,
     })
 }
 
