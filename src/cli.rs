@@ -699,6 +699,8 @@ fn report_stage(
             ));
         }
     }
+    let cluster_time = t_cl.elapsed();
+    let t_build = Instant::now();
     let last_log = out.files.iter().filter_map(|f| f.last).max();
     let (sockets, socket_problems) =
         cfg.analyze_sockets_with(&out.dumps, &s.socket_files, last_log);
@@ -733,12 +735,7 @@ fn report_stage(
             out.unknown_dropped
         ));
     }
-    debug(format!(
-        "timings: scan {}, cluster {:.1?}, total {:.1?}",
-        scan_time.map_or("-".into(), |t| format!("{t:.1?}")),
-        t_cl.elapsed(),
-        t0.elapsed()
-    ));
+    let build_time = t_build.elapsed();
     for w in &report.warnings {
         eprintln!("faultscope: warning: {}", report::escape_control(w));
     }
@@ -753,6 +750,7 @@ fn report_stage(
     if o.now {
         report.generated_at = Some(chrono::Utc::now());
     }
+    let t_write = Instant::now();
     crate::output::write_all(
         &o.dests,
         &crate::output::RenderInput {
@@ -764,6 +762,14 @@ fn report_stage(
         },
         o.color,
     )?;
+    debug(format!(
+        "timings: scan {}, cluster {:.1?}, report {:.1?}, write {:.1?}, total {:.1?}",
+        scan_time.map_or("-".into(), |t| format!("{t:.1?}")),
+        cluster_time,
+        build_time,
+        t_write.elapsed(),
+        t0.elapsed()
+    ));
     let read_any = out.files.iter().any(|f| f.access.is_some());
     let had_errors = report.files.iter().any(|f| f.error.is_some());
     let code = if !read_any && had_errors {

@@ -788,7 +788,7 @@ pub fn to_html(r: &Report, display: &Zone) -> String {
         .map(|fl| FileRow {
             path: t(&fl.path),
             service: t(&fl.service),
-            format: fl.format.clone().unwrap_or_else(|| "–".into()),
+            format: fl.format.unwrap_or("–").into(),
             zone: if fl.zone.is_empty() {
                 "–".into()
             } else {

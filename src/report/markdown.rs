@@ -702,7 +702,7 @@ pub fn to_markdown(r: &Report, display: &Zone) -> String {
             "| {} | {} | {} | {} | {} | {} | {} |",
             md(&fl.path),
             md(&fl.service),
-            fl.format.as_deref().unwrap_or("–"),
+            fl.format.unwrap_or("–"),
             if fl.zone.is_empty() {
                 "–".to_string()
             } else {
