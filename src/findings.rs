@@ -935,12 +935,7 @@ fn coverage<'a>(
         // minute) was half of this on 1,000 files of 14 minutes each per service.
         let mut pairs: Vec<(i64, u64)> = files
             .iter()
-            .flat_map(|&i| {
-                scan.files[i]
-                    .minutes
-                    .iter()
-                    .map(|(&m, &n)| (m, u64::from(n)))
-            })
+            .flat_map(|&i| scan.files[i].minutes.iter().map(|(m, n)| (m, u64::from(n))))
             .collect();
         pairs.sort_unstable_by_key(|p| p.0);
         let mut summed: Vec<(i64, u64)> = Vec::with_capacity(pairs.len());
@@ -1096,7 +1091,7 @@ fn traffic(scan: &ScanOutput, clusters: &Clusters, catalog: &Catalog) -> Option<
     let sig5 = catalog.index_of(HTTP_5XX).map(|i| i as u16);
     let mut req: BTreeMap<i64, u64> = BTreeMap::new();
     for &i in &access {
-        for (&m, &n) in &scan.files[i].minutes {
+        for (m, n) in scan.files[i].minutes.iter() {
             *req.entry(m).or_default() += n as u64;
         }
     }

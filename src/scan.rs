@@ -91,7 +91,7 @@ pub struct FileScan {
     pub hits: u64,
     /// Dated records per UTC minute (unix seconds / 60): coverage and traffic findings.
     #[serde(with = "crate::activity::minutes_serde")]
-    pub minutes: BTreeMap<i64, u32>,
+    pub minutes: crate::activity::Minutes,
     /// Distinct lines with at least one match, before record de-duplication: the number
     /// `rg -c -f <(faultscope signatures --export-patterns)` reports (the bench checks it).
     pub matched_lines: u64,
@@ -422,7 +422,7 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
             *fs.offsets.entry(*o).or_default() += n;
         }
         orphans += c.orphans;
-        crate::activity::merge_runs(&mut fs.minutes, &c.minutes);
+        fs.minutes.merge_runs(&c.minutes);
         fs.naive_stamps |= c.naive;
         fs.matched_lines += c.matched_lines;
         if fs.first.is_none() {
