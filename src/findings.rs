@@ -97,13 +97,13 @@ fn round(x: f64, digits: i32) -> f64 {
 
 /// Everything found beyond the incident list.
 #[derive(Serialize, Debug, Clone, Default)]
-pub struct Findings {
+pub struct Findings<'a> {
     /// Regular repetition of incidents; `null` when there is no regular pattern.
     pub recurrence: Option<Recurrence>,
     /// Per-signature scores against the incident windows (red-herring scoring).
     pub red_herrings: Vec<SignatureScore>,
     /// Which services logged during each incident.
-    pub coverage: Coverage,
+    pub coverage: Coverage<'a>,
     /// Requests and 5xx from access logs; `null` without an access log.
     pub traffic: Option<Traffic>,
     /// Signatures seen in several services within the same second.
@@ -551,11 +551,11 @@ pub fn classify(
 
 /// Logging activity of one service over the scanned span.
 #[derive(Serialize, Debug, Clone)]
-pub struct ServiceActivity {
+pub struct ServiceActivity<'a> {
     /// Service.
     pub service: String,
-    /// Its files.
-    pub files: Vec<String>,
+    /// Its files (borrowed from the scan output: one per file of the scan).
+    pub files: Vec<&'a str>,
     /// Dated records.
     pub records: u64,
     /// First dated record.
@@ -647,9 +647,9 @@ impl IncidentCoverage {
 
 /// Coverage and silence.
 #[derive(Serialize, Debug, Clone, Default)]
-pub struct Coverage {
+pub struct Coverage<'a> {
     /// Per service activity.
-    pub services: Vec<ServiceActivity>,
+    pub services: Vec<ServiceActivity<'a>>,
     /// Per incident presence.
     pub incidents: Vec<IncidentCoverage>,
     /// Services with no dated record at all (nothing to compare: coverage unknown).
@@ -767,7 +767,12 @@ pub struct HostWideSecond {
 // ---------------------------------------------------------------------------------------
 
 /// Computes every finding. `tz` is the assumed zone (for the phase).
-pub fn compute(scan: &ScanOutput, clusters: &Clusters, catalog: &Catalog, tz: &Zone) -> Findings {
+pub fn compute<'a>(
+    scan: &'a ScanOutput,
+    clusters: &Clusters,
+    catalog: &Catalog,
+    tz: &Zone,
+) -> Findings<'a> {
     let incs = &clusters.incidents;
     let windows: Spans = union(
         incs.iter()
@@ -781,11 +786,25 @@ pub fn compute(scan: &ScanOutput, clusters: &Clusters, catalog: &Catalog, tz: &Z
     };
     // Per service: files, seconds spans, per-minute counts.
     let mut svc_files: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    // Files come in path order, so a service's files mostly follow each other: they are
+    // gathered in runs and the map is searched once per run, not once per file.
+    let mut run: Option<(&str, Vec<usize>)> = None;
     for (i, f) in scan.files.iter().enumerate() {
         // Host dumps (netstat, tasklist) are evidence, not logs: no coverage to speak of.
-        if f.dump.is_none() {
-            svc_files.entry(f.service.as_str()).or_default().push(i);
+        if f.dump.is_some() {
+            continue;
         }
+        match &mut run {
+            Some((svc, v)) if *svc == f.service => v.push(i),
+            _ => {
+                if let Some((svc, v)) = run.replace((f.service.as_str(), vec![i])) {
+                    svc_files.entry(svc).or_default().extend(v);
+                }
+            }
+        }
+    }
+    if let Some((svc, v)) = run {
+        svc_files.entry(svc).or_default().extend(v);
     }
     let file_span = |i: usize| {
         let f = &scan.files[i];
@@ -798,8 +817,10 @@ pub fn compute(scan: &ScanOutput, clusters: &Clusters, catalog: &Catalog, tz: &Z
         }
     };
     let svc_span: BTreeMap<&str, Spans> = svc_files
-        .iter()
+        .par_iter()
         .map(|(s, fs)| (*s, union(fs.iter().filter_map(|&i| file_span(i)).collect())))
+        .collect::<Vec<_>>()
+        .into_iter()
         .collect();
     let logs_end = scan.files.iter().filter_map(|f| f.last).max();
 
@@ -909,14 +930,14 @@ fn minute_range(i: &crate::cluster::Incident) -> (i64, i64) {
 type HitStats = (u64, DateTime<Utc>, DateTime<Utc>);
 
 /// One service's activity and its records per minute (what [`coverage`] merges per service).
-type ActivityAndMinutes = (ServiceActivity, BTreeMap<i64, u64>);
+type ActivityAndMinutes<'a> = (ServiceActivity<'a>, BTreeMap<i64, u64>);
 
 fn coverage<'a>(
-    scan: &ScanOutput,
+    scan: &'a ScanOutput,
     clusters: &Clusters,
     svc_files: &BTreeMap<&'a str, Vec<usize>>,
     catalog: &Catalog,
-) -> Coverage {
+) -> Coverage<'a> {
     let incs = &clusters.incidents;
     let inc_minutes: BTreeSet<i64> = incs
         .iter()
@@ -992,9 +1013,9 @@ fn coverage<'a>(
                 }
             }
         }
-        let mut files_shown: Vec<String> =
-            files.iter().map(|&i| scan.files[i].path.clone()).collect();
-        files_shown.sort();
+        let mut files_shown: Vec<&str> =
+            files.iter().map(|&i| scan.files[i].path.as_str()).collect();
+        files_shown.sort_unstable();
         let act = ServiceActivity {
             service: svc.to_string(),
             files: files_shown,

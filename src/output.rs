@@ -107,7 +107,7 @@ pub fn destinations(
 /// Everything a renderer may need.
 pub struct RenderInput<'a> {
     /// The report.
-    pub report: &'a Report,
+    pub report: &'a Report<'a>,
     /// Display zone.
     pub display: &'a Zone,
     /// Configuration (catalog).

@@ -787,12 +787,12 @@ pub fn to_html(r: &Report, display: &Zone) -> String {
         .iter()
         .map(|fl| FileRow {
             path: t(&fl.path),
-            service: t(&fl.service),
+            service: t(fl.service),
             format: fl.format.unwrap_or("–").into(),
             zone: if fl.zone.is_empty() {
                 "–".into()
             } else {
-                fl.zone.clone()
+                fl.zone.to_string()
             },
             bytes: fl.bytes,
             records: fl.records,

@@ -701,12 +701,12 @@ pub fn to_markdown(r: &Report, display: &Zone) -> String {
             o,
             "| {} | {} | {} | {} | {} | {} | {} |",
             md(&fl.path),
-            md(&fl.service),
+            md(fl.service),
             fl.format.unwrap_or("–"),
             if fl.zone.is_empty() {
                 "–".to_string()
             } else {
-                md(&fl.zone)
+                md(fl.zone)
             },
             fl.bytes,
             fl.records,
