@@ -36,6 +36,7 @@ use chrono::{
 };
 use chrono_tz::Tz;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -880,23 +881,59 @@ fn parse_juli(b: &[u8]) -> Option<RawStamp> {
 }
 
 /// The time fields a JSON log line may carry, most specific first. Only top-level keys are
-/// read (a real parser: keys may be reordered or escaped; nested objects are skipped).
+/// read (a real parser: keys may be reordered or escaped; nested objects are skipped). The
+/// values are borrowed as raw JSON text and read only for the field that is used: parsed
+/// into `serde_json::Value`s, each line cost a string allocation per time field (JSON
+/// lines are parsed at every minute change, and per line during format detection).
 #[derive(Deserialize, Default)]
-struct JsonTimeFields {
-    #[serde(rename = "@timestamp")]
-    at_timestamp: Option<serde_json::Value>,
-    timestamp: Option<serde_json::Value>,
-    time: Option<serde_json::Value>,
-    ts: Option<serde_json::Value>,
-    datetime: Option<serde_json::Value>,
-    date: Option<serde_json::Value>,
-    #[serde(rename = "eventTime")]
-    event_time: Option<serde_json::Value>,
-    #[serde(rename = "__REALTIME_TIMESTAMP")]
-    realtime: Option<serde_json::Value>,
-    t: Option<serde_json::Value>,
+struct JsonTimeFields<'a> {
+    #[serde(rename = "@timestamp", borrow)]
+    at_timestamp: Option<&'a RawValue>,
+    #[serde(borrow)]
+    timestamp: Option<&'a RawValue>,
+    #[serde(borrow)]
+    time: Option<&'a RawValue>,
+    #[serde(borrow)]
+    ts: Option<&'a RawValue>,
+    #[serde(borrow)]
+    datetime: Option<&'a RawValue>,
+    #[serde(borrow)]
+    date: Option<&'a RawValue>,
+    #[serde(rename = "eventTime", borrow)]
+    event_time: Option<&'a RawValue>,
+    #[serde(rename = "__REALTIME_TIMESTAMP", borrow)]
+    realtime: Option<&'a RawValue>,
+    #[serde(borrow)]
+    t: Option<&'a RawValue>,
     /// Docker json-file: the message field (presence only).
     log: Option<serde::de::IgnoredAny>,
+}
+
+/// A time field's value as the stamp readers take it.
+enum JsonTime<'a> {
+    /// A number, as `serde_json::Number` prints it (`1.5e3` reads as `1500.0`).
+    Number(String),
+    /// A string's text (unescaped).
+    Text(std::borrow::Cow<'a, str>),
+}
+
+/// Reads a raw JSON value (already validated by the parser) as a [`JsonTime`]; other JSON
+/// types (`true`, objects, arrays) are no time.
+fn json_time(raw: &RawValue) -> Option<JsonTime<'_>> {
+    let text = raw.get();
+    match text.as_bytes().first()? {
+        // Without a backslash the text between the quotes is the string (the parser
+        // rejected raw control characters).
+        b'"' if !text.contains('\\') => Some(JsonTime::Text(text[1..text.len() - 1].into())),
+        b'"' => serde_json::from_str::<String>(text)
+            .ok()
+            .map(|s| JsonTime::Text(s.into())),
+        b'-' | b'0'..=b'9' => match serde_json::from_str::<serde_json::Value>(text).ok()? {
+            serde_json::Value::Number(n) => Some(JsonTime::Number(n.to_string())),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Epoch number → UTC instant, unit told by magnitude (timestamps.md §6): seconds
@@ -948,10 +985,10 @@ fn epoch_stamp(s: &str) -> Option<RawStamp> {
     ))
 }
 
-fn json_value_stamp(v: &serde_json::Value) -> Option<RawStamp> {
+fn json_value_stamp(v: &JsonTime<'_>) -> Option<RawStamp> {
     match v {
-        serde_json::Value::Number(n) => epoch_stamp(&n.to_string()),
-        serde_json::Value::String(s) => {
+        JsonTime::Number(n) => epoch_stamp(n),
+        JsonTime::Text(s) => {
             let b = s.as_bytes();
             if let Some((st, _, end)) = parse_iso_like(b, 0) {
                 return (end == b.len() || !b[end].is_ascii_alphanumeric()).then_some(st);
@@ -963,7 +1000,6 @@ fn json_value_stamp(v: &serde_json::Value) -> Option<RawStamp> {
                 .map(|(st, _, _)| st)
                 .or_else(|| parse_clf_body(b, 0))
         }
-        _ => None,
     }
 }
 
@@ -998,11 +1034,11 @@ pub fn parse_json_kind(line: &[u8]) -> Option<(RawStamp, Format)> {
     ]
     .into_iter()
     .flatten()
+    .filter_map(json_time)
     .find_map(|v| json_value_stamp(&v).map(|st| (st, v)))?;
     let epoch = match &v {
-        serde_json::Value::Number(_) => true,
-        serde_json::Value::String(s) => s.bytes().all(|c| c.is_ascii_digit() || c == b'.'),
-        _ => false,
+        JsonTime::Number(_) => true,
+        JsonTime::Text(s) => s.bytes().all(|c| c.is_ascii_digit() || c == b'.'),
     };
     let format = if epoch {
         Format::JsonEpoch
@@ -2392,6 +2428,119 @@ pub fn parse_duration(s: &str) -> Result<chrono::Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The JSON time reader before raw values: every time field parsed into a `Value`.
+    fn parse_json_kind_via_values(line: &[u8]) -> Option<(RawStamp, Format)> {
+        #[derive(Deserialize)]
+        struct Fields {
+            #[serde(rename = "@timestamp")]
+            at_timestamp: Option<serde_json::Value>,
+            timestamp: Option<serde_json::Value>,
+            time: Option<serde_json::Value>,
+            ts: Option<serde_json::Value>,
+            datetime: Option<serde_json::Value>,
+            date: Option<serde_json::Value>,
+            #[serde(rename = "eventTime")]
+            event_time: Option<serde_json::Value>,
+            #[serde(rename = "__REALTIME_TIMESTAMP")]
+            realtime: Option<serde_json::Value>,
+            t: Option<serde_json::Value>,
+            log: Option<serde::de::IgnoredAny>,
+        }
+        let text = std::str::from_utf8(line).ok()?.trim();
+        if !text.starts_with('{') {
+            return None;
+        }
+        let f: Fields = serde_json::from_str(text).ok()?;
+        let docker = f.log.is_some() && f.time.is_some();
+        let (st, v) = [
+            f.at_timestamp,
+            f.timestamp,
+            f.time,
+            f.ts,
+            f.datetime,
+            f.event_time,
+            f.date,
+            f.realtime,
+            f.t,
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|v| {
+            let jt = match &v {
+                serde_json::Value::Number(n) => JsonTime::Number(n.to_string()),
+                serde_json::Value::String(s) => JsonTime::Text(s.as_str().into()),
+                _ => return None,
+            };
+            json_value_stamp(&jt).map(|st| (st, v.clone()))
+        })?;
+        let epoch = match &v {
+            serde_json::Value::Number(_) => true,
+            serde_json::Value::String(s) => s.bytes().all(|c| c.is_ascii_digit() || c == b'.'),
+            _ => false,
+        };
+        Some((
+            st,
+            if epoch {
+                Format::JsonEpoch
+            } else if docker {
+                Format::DockerJson
+            } else {
+                Format::JsonLines
+            },
+        ))
+    }
+
+    proptest::proptest! {
+        /// Raw time values read as the parsed values did: strings plain and escaped
+        /// (`\u0032` is a digit), numbers with fractions and exponents, null, booleans,
+        /// nested objects, duplicate and reordered keys, broken JSON.
+        #[test]
+        fn json_time_fields_read_as_parsed_values(
+            fields in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec!["time", "ts", "@timestamp", "timestamp", "date", "t", "log", "msg", "eventTime"]),
+                    proptest::sample::select(vec![
+                        "\"2019-08-21T08:47:10.123+08:00\"",
+                        "\"2019-08-21 08:47:10\"",
+                        "\"2019-08-21T08:47:10Z junk\"",
+                        "\"\\u0032019-08-21T08:47:10Z\"",
+                        "\"2019\\/08\\/21 08:47:10\"",
+                        "\"21/Aug/2019:08:47:10 +0800\"",
+                        "\"1566348430\"",
+                        "\"1566348430.5\"",
+                        "1566348430",
+                        "1566348430123",
+                        "1.56634843e9",
+                        "-1566348430",
+                        "1566348430.250",
+                        "null",
+                        "true",
+                        "{\"time\": \"2019-08-21T08:47:10Z\"}",
+                        "[1566348430]",
+                        "\"not a time\"",
+                        "\"tab\\there\"",
+                    ]),
+                ),
+                0..5,
+            ),
+            broken in proptest::bool::weighted(0.1),
+        ) {
+            let body: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\": {v}")).collect();
+            let mut line = format!("  {{{}}} ", body.join(", "));
+            if broken {
+                line.pop();
+                line.pop();
+            }
+            let got = parse_json_kind(line.as_bytes());
+            let want = parse_json_kind_via_values(line.as_bytes());
+            proptest::prop_assert_eq!(
+                got.map(|(st, f)| (st.naive, format!("{:?}", st.zone), f)),
+                want.map(|(st, f)| (st.naive, format!("{:?}", st.zone), f)),
+                "{}", line
+            );
+        }
+    }
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
