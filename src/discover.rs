@@ -180,7 +180,7 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
             Step::Problem(p) => Some(Found::Problem(p)),
             // Expanded below; only a walk from inside a walk would leave one.
             Step::Walk(_) => None,
-            Step::Stat(entry) => Some(listed(&entry, root, opts)),
+            Step::Stat(entry) => Some(listed(entry, root, opts)),
         };
         if opts.follow {
             let items: Vec<Found> = walk_following(root)
@@ -264,22 +264,18 @@ enum Found {
 /// A walked entry without `stat` when the directory entry says enough (a regular file, its
 /// inode number); a symlink followed by `--follow` (the entry describes the link, not its
 /// target), or any entry where directory entries carry no inode number, by its metadata.
-fn listed(entry: &walkdir::DirEntry, root: &Path, opts: &DiscoverOptions) -> Found {
+fn listed(entry: walkdir::DirEntry, root: &Path, opts: &DiscoverOptions) -> Found {
     #[cfg(unix)]
     if !entry.path_is_symlink() {
         use walkdir::DirEntryExt;
         if !entry.file_type().is_file() {
             return Found::Problem(special(entry.path()));
         }
-        let src = source(
-            entry.path().to_path_buf(),
-            relative(entry, root),
-            None,
-            opts,
-        );
-        return Found::Listed(src, entry.ino());
+        let (rel, ino) = (relative(&entry, root), entry.ino());
+        // The entry's own path becomes the source's (no copy per walked file).
+        return Found::Listed(source(entry.into_path(), rel, None, opts), ino);
     }
-    match stat_entry(entry, root, opts) {
+    match stat_entry(&entry, root, opts) {
         Stated::File(src, key) => Found::Keyed(src, key),
         Stated::Special => Found::Problem(special(entry.path())),
         Stated::Failed(e) => Found::Problem(Problem {
