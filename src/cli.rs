@@ -571,7 +571,11 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         exit_zero: a.report.exit_zero,
         display,
     };
-    report_stage(&cfg, scanned, &opts, &debug, Some(scan_time), t0)
+    let code = report_stage(&cfg, scanned, &opts, &debug, Some(scan_time), t0);
+    // The discovered sources (a path, a relative path and a service per file): freed on the
+    // main thread they took 35 ms of the 100,000-file bench corpus's wall time.
+    free_in_background(sources, "the file list", &debug);
+    code
 }
 
 /// `scan --emit partial`: the scan output of this share, for `faultscope merge`.
@@ -785,14 +789,18 @@ fn report_stage(
     // thread after the last byte was written. The report borrows its per-file texts from
     // the scan output, so it ends here (what it owns is a few large vectors).
     drop(report);
-    let garbage = (s, clusters);
+    free_in_background((s, clusters), "the scan output", debug);
+    Ok(code)
+}
+
+/// Drops `garbage` on another thread, which the process does not wait for at exit: what a
+/// scan of many files leaves is hundreds of thousands of small allocations, most of them made
+/// on the worker threads, and freeing them on the main thread only delays the exit.
+fn free_in_background<T: Send + 'static>(garbage: T, what: &str, debug: &dyn Fn(String)) {
     if let Err(e) = std::thread::Builder::new().spawn(move || drop(garbage)) {
         // No thread (resource limits): the closure, and what it holds, is freed right here.
-        debug(format!(
-            "could not free the scan output in the background: {e}"
-        ));
+        debug(format!("could not free {what} in the background: {e}"));
     }
-    Ok(code)
 }
 
 /// `faultscope merge`: partial results → the report one scan over all their files prints.
