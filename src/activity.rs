@@ -1,8 +1,8 @@
 //! Per-minute record counts: how much each file logged, minute by minute.
 //!
 //! Input: the record heads the scan's per-line pass already finds (`scan::quick_header`).
-//! Output: for each file, a map UTC minute (unix seconds / 60) → records, used by the
-//! coverage/silence and traffic findings (`findings`).
+//! Output: for each file, [`Minutes`]: UTC minute (unix seconds / 60) → records, a sorted
+//! vector, used by the coverage/silence and traffic findings (`findings`).
 //!
 //! Cost: this runs on every record head of every file, so it never parses a timestamp per
 //! line. It keeps the bytes of the previous head's stamp up to the minute (`2019-08-21
@@ -131,7 +131,7 @@ impl FromIterator<(i64, u32)> for Minutes {
     }
 }
 
-/// Compact serde form of a per-file minute map (partial results, `crate::partial`): one flat
+/// Compact serde form of a file's [`Minutes`] (partial results, `crate::partial`): one flat
 /// array `[m0, n0, d1, n1, d2, n2, ...]` where `m0` is the first minute, `d` the distance
 /// in minutes from the previous entry and `n` the records. A day of steady logging is about
 /// five bytes a minute instead of twenty for a JSON object.

@@ -95,7 +95,8 @@ pub struct Report<'a> {
 /// every key and value (2.5 million short strings), took 50 of the 70 ms one thread spent
 /// writing them after the scan. Rows go in batches (memory stays a batch's text) and are
 /// emitted verbatim as raw JSON; `rows_are_written_as_serde_writes_them` compares the
-/// bytes with the derived form.
+/// bytes with the derived form. The report is only written pretty ([`to_json`],
+/// [`write_json`]); a compact writer would get these rows pretty (still the same JSON).
 fn ser_files<S: Serializer>(files: &[FileOut<'_>], s: S) -> Result<S::Ok, S::Error> {
     use rayon::prelude::*;
     use serde::ser::SerializeSeq;
