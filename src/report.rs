@@ -127,69 +127,49 @@ fn ser_files<S: Serializer>(files: &[FileOut<'_>], s: S) -> Result<S::Ok, S::Err
 /// (fields in declaration order, `sha256` only when set), without the indentation before
 /// its opening brace.
 fn write_file_row(out: &mut String, f: &FileOut<'_>) {
-    const FIELD: &str = ",\n      ";
-    let opt_str = |out: &mut String, v: Option<&str>| match v {
-        Some(v) => push_json_str(out, v),
-        None => out.push_str("null"),
-    };
-    let opt_time = |out: &mut String, t: Option<DateTime<Utc>>| match t {
-        // RFC 3339 text needs no escaping.
-        Some(t) => {
-            out.push('"');
-            crate::time::push_rfc3339(out, t);
-            out.push('"');
-        }
-        None => out.push_str("null"),
-    };
-    let num = |out: &mut String, name: &str, v: u64| {
-        out.push_str(FIELD);
-        out.push('"');
+    /// A field's value, as the derived serialization writes it.
+    enum V<'v> {
+        Str(&'v str),
+        OptStr(Option<&'v str>),
+        Num(u64),
+        Time(Option<DateTime<Utc>>),
+    }
+    let fields: [Option<(&str, V)>; 17] = [
+        Some(("path", V::Str(&f.path))),
+        Some(("service", V::Str(f.service))),
+        Some(("format", V::OptStr(f.format))),
+        Some(("zone", V::Str(f.zone))),
+        Some(("zone_reason", V::OptStr(f.zone_reason))),
+        Some(("access", V::OptStr(f.access))),
+        f.sha256.as_deref().map(|h| ("sha256", V::Str(h))),
+        Some(("bytes", V::Num(f.bytes))),
+        Some(("lines", V::Num(f.lines))),
+        Some(("records", V::Num(f.records))),
+        Some(("dated_records", V::Num(f.dated_records))),
+        Some(("first", V::Time(f.first))),
+        Some(("last", V::Time(f.last))),
+        Some(("hits", V::Num(f.hits))),
+        Some(("error", V::OptStr(f.error.as_deref()))),
+        Some(("skipped", V::OptStr(f.skipped.as_deref()))),
+        Some(("kind", V::Str(f.kind))),
+    ];
+    out.push('{');
+    for (i, (name, value)) in fields.into_iter().flatten().enumerate() {
+        out.push_str(if i == 0 { "\n      \"" } else { ",\n      \"" });
         out.push_str(name);
         out.push_str("\": ");
-        out.push_str(itoa::Buffer::new().format(v));
-    };
-    out.push_str("{\n      \"path\": ");
-    push_json_str(out, &f.path);
-    out.push_str(FIELD);
-    out.push_str("\"service\": ");
-    push_json_str(out, f.service);
-    out.push_str(FIELD);
-    out.push_str("\"format\": ");
-    opt_str(out, f.format);
-    out.push_str(FIELD);
-    out.push_str("\"zone\": ");
-    push_json_str(out, f.zone);
-    out.push_str(FIELD);
-    out.push_str("\"zone_reason\": ");
-    opt_str(out, f.zone_reason);
-    out.push_str(FIELD);
-    out.push_str("\"access\": ");
-    opt_str(out, f.access);
-    if let Some(h) = &f.sha256 {
-        out.push_str(FIELD);
-        out.push_str("\"sha256\": ");
-        push_json_str(out, h);
+        match value {
+            V::Str(s) | V::OptStr(Some(s)) => push_json_str(out, s),
+            V::Num(n) => out.push_str(itoa::Buffer::new().format(n)),
+            // RFC 3339 text needs no escaping.
+            V::Time(Some(t)) => {
+                out.push('"');
+                crate::time::push_rfc3339(out, t);
+                out.push('"');
+            }
+            V::OptStr(None) | V::Time(None) => out.push_str("null"),
+        }
     }
-    num(out, "bytes", f.bytes);
-    num(out, "lines", f.lines);
-    num(out, "records", f.records);
-    num(out, "dated_records", f.dated_records);
-    out.push_str(FIELD);
-    out.push_str("\"first\": ");
-    opt_time(out, f.first);
-    out.push_str(FIELD);
-    out.push_str("\"last\": ");
-    opt_time(out, f.last);
-    num(out, "hits", f.hits);
-    out.push_str(FIELD);
-    out.push_str("\"error\": ");
-    opt_str(out, f.error.as_deref());
-    out.push_str(FIELD);
-    out.push_str("\"skipped\": ");
-    opt_str(out, f.skipped.as_deref());
-    out.push_str(FIELD);
-    out.push_str("\"kind\": ");
-    push_json_str(out, f.kind);
     out.push_str("\n    }");
 }
 
