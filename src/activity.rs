@@ -33,6 +33,14 @@ pub struct MinuteCounter {
 }
 
 impl MinuteCounter {
+    /// A counter with room for `runs` runs.
+    pub fn with_capacity(runs: usize) -> MinuteCounter {
+        MinuteCounter {
+            runs: Vec::with_capacity(runs),
+            ..MinuteCounter::default()
+        }
+    }
+
     /// Counts one stamped record head. `parse` reads and resolves the head's stamp; it
     /// runs only when the minute text differs from the previous head's.
     #[inline]
@@ -106,6 +114,21 @@ impl Minutes {
             self.0 = runs.to_vec();
             return;
         }
+        self.merge_sorted(runs);
+    }
+
+    /// [`Minutes::merge_runs`] taking the runs by value: in the usual case they become the
+    /// result without a copy (one allocation per file fewer, on 100,000 small files).
+    pub fn merge_runs_owned(&mut self, mut runs: Vec<(i64, u32)>) {
+        if self.0.is_empty() && runs.windows(2).all(|w| w[0].0 < w[1].0) {
+            runs.shrink_to_fit();
+            self.0 = runs;
+            return;
+        }
+        self.merge_sorted(&runs);
+    }
+
+    fn merge_sorted(&mut self, runs: &[(i64, u32)]) {
         let mut all: Vec<(i64, u32)> = Vec::with_capacity(self.0.len() + runs.len());
         all.extend_from_slice(&self.0);
         all.extend_from_slice(runs);

@@ -667,7 +667,7 @@ fn report_stage(
     let t_cl = Instant::now();
     let files = &out.files;
     let mut clusters = cluster::cluster(&out.hits, &cfg.catalog, cfg.gap, &|f| {
-        files[f as usize].service.clone()
+        files[f as usize].service.to_string()
     });
     let t_tpl = Instant::now();
     let analysis = mine_unknown(out, cfg, o.burst_min);
@@ -679,7 +679,7 @@ fn report_stage(
         t_tpl.elapsed()
     ));
     cluster::merge_templates(&mut clusters, analysis, &out.unknown, cfg.gap, &|f| {
-        files[f as usize].service.clone()
+        files[f as usize].service.to_string()
     });
     if cfg.debug {
         for inc in &clusters.incidents {
@@ -890,7 +890,7 @@ fn mine_unknown(
     let last = files.iter().filter_map(|f| f.last).max();
     crate::templates::analyze(
         &out.unknown,
-        &|f| files[f as usize].service.clone(),
+        &|f| files[f as usize].service.to_string(),
         first.zip(last),
         cfg.gap,
         burst_min.max(1),

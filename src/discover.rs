@@ -42,8 +42,8 @@ pub struct Source {
     pub path: PathBuf,
     /// Path relative to its scan root (the file name for a root that is a file).
     pub relative: PathBuf,
-    /// The service this file belongs to.
-    pub service: String,
+    /// The service this file belongs to (one string shared by the files of a directory).
+    pub service: std::sync::Arc<str>,
     /// Size in bytes at discovery time, when discovery read the file's metadata (roots,
     /// `--follow` walks, entries whose inode number two paths share); the scan takes the
     /// size and the modification time from the opened descriptor anyway.
@@ -348,7 +348,8 @@ fn walk_sorted(start: &Path, root: &Path, split: bool) -> Vec<Step> {
         walker = walker.max_depth(1);
     }
     let mut steps = walk_into(walker, root, split);
-    steps.sort_by(|a, b| walk_order(a.path(), b.path()));
+    // Paths of one walk are distinct: an unstable sort gives the same order.
+    steps.sort_unstable_by(|a, b| walk_order(a.path(), b.path()));
     steps
 }
 
@@ -362,12 +363,34 @@ fn walk_sorted(start: &Path, root: &Path, split: bool) -> Vec<Step> {
 fn walk_order(a: &Path, b: &Path) -> std::cmp::Ordering {
     use std::os::unix::ffi::OsStrExt;
     let (x, y) = (a.as_os_str().as_bytes(), b.as_os_str().as_bytes());
-    let common = x.iter().zip(y).take_while(|(p, q)| p == q).count();
+    let common = common_prefix(x, y);
     let rank = |s: &[u8]| {
         s.get(common)
             .map(|&c| if c == b'/' { 0 } else { u16::from(c) + 1 })
     };
     rank(x).cmp(&rank(y))
+}
+
+/// Length of the common prefix of `x` and `y`, eight bytes at a time: the paths of one walk
+/// share their directory (`bench/corpus-small/host-042/app-0`, 33 bytes), and a byte loop
+/// over it made this sort 2.5% of the CPU of a scan of the bench's 100,000 small files.
+#[cfg(unix)]
+fn common_prefix(x: &[u8], y: &[u8]) -> usize {
+    let n = x.len().min(y.len());
+    let mut i = 0;
+    while i + 8 <= n {
+        let word = |s: &[u8]| u64::from_le_bytes(s[i..i + 8].try_into().unwrap_or_default());
+        let diff = word(x) ^ word(y);
+        if diff != 0 {
+            return i + (diff.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + x[i..n]
+        .iter()
+        .zip(&y[i..n])
+        .take_while(|(p, q)| p == q)
+        .count()
 }
 
 #[cfg(not(unix))]
@@ -551,12 +574,10 @@ fn source(
     meta: Option<&std::fs::Metadata>,
     opts: &DiscoverOptions,
 ) -> Source {
-    let service = opts
-        .services
-        .iter()
-        .find(|r| r.matches(&path, &relative))
-        .map(|r| r.name.clone())
-        .unwrap_or_else(|| service_name(&relative));
+    let service = match opts.services.iter().find(|r| r.matches(&path, &relative)) {
+        Some(r) => shared_service(&r.name),
+        None => shared_service(&service_of(&relative)),
+    };
     Source {
         path,
         relative,
@@ -583,15 +604,38 @@ fn add_source(
 
 /// Service name from a path relative to the scan root (see module docs).
 pub fn service_name(relative: &Path) -> String {
+    service_of(relative).into_owned()
+}
+
+/// [`service_name`], borrowed from the path when it is a directory name.
+fn service_of(relative: &Path) -> std::borrow::Cow<'_, str> {
     let mut comps = relative.components();
     if let (Some(first), Some(_)) = (comps.next(), comps.next()) {
-        return first.as_os_str().to_string_lossy().into_owned();
+        return first.as_os_str().to_string_lossy();
     }
     let name = relative
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    clean_stem(&name)
+    clean_stem(&name).into()
+}
+
+/// The service name as a shared string: the files a thread walks one after another mostly
+/// belong to one service (a directory), and they share its string instead of holding a
+/// copy each (an allocation per file, and another per file when the scan copied it).
+fn shared_service(name: &str) -> std::sync::Arc<str> {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<std::sync::Arc<str>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| match last {
+        Some(s) if **s == *name => s.clone(),
+        _ => {
+            let s: std::sync::Arc<str> = name.into();
+            *last = Some(s.clone());
+            s
+        }
+    })
 }
 
 /// Strips compression, rotation and date suffixes: `gateway.2019-08-21.0.log.gz` →
@@ -662,8 +706,8 @@ mod tests {
         /// names with bytes below and above `/` included (`a.b`, `a-b`, `a0`).
         #[test]
         fn walk_order_is_path_order(
-            a in proptest::collection::vec("[-.a0/]{1,3}", 1..4),
-            b in proptest::collection::vec("[-.a0/]{1,3}", 1..4),
+            a in proptest::collection::vec("[-.a0/]{1,3}|[-.a0]{8,20}", 1..4),
+            b in proptest::collection::vec("[-.a0/]{1,3}|[-.a0]{8,20}", 1..4),
         ) {
             let join = |parts: &[String]| {
                 let mut p = PathBuf::from("logs");
@@ -678,6 +722,21 @@ mod tests {
             };
             let (x, y) = (join(&a), join(&b));
             proptest::prop_assert_eq!(walk_order(&x, &y), x.cmp(&y), "{:?} vs {:?}", x, y);
+        }
+
+        #[cfg(unix)]
+        /// The word-at-a-time common prefix is the byte loop's, wherever the first difference
+        /// falls (inside a word, at a word edge, in the tail, none).
+        #[test]
+        fn common_prefix_is_bytewise(
+            x in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+            cut in 0usize..41,
+            y_tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..20),
+        ) {
+            let mut y = x[..cut.min(x.len())].to_vec();
+            y.extend(y_tail);
+            let naive = x.iter().zip(&y).take_while(|(p, q)| p == q).count();
+            proptest::prop_assert_eq!(common_prefix(&x, &y), naive);
         }
     }
 
@@ -739,7 +798,7 @@ mod tests {
         let names: Vec<_> = got
             .sources
             .iter()
-            .map(|s| (s.relative.clone(), s.service.clone()))
+            .map(|s| (s.relative.clone(), s.service.to_string()))
             .collect();
         assert_eq!(
             names,

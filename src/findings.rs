@@ -795,9 +795,9 @@ pub fn compute<'a>(
             continue;
         }
         match &mut run {
-            Some((svc, v)) if *svc == f.service => v.push(i),
+            Some((svc, v)) if *svc == &*f.service => v.push(i),
             _ => {
-                if let Some((svc, v)) = run.replace((f.service.as_str(), vec![i])) {
+                if let Some((svc, v)) = run.replace((&*f.service, vec![i])) {
                     svc_files.entry(svc).or_default().extend(v);
                 }
             }
@@ -877,7 +877,7 @@ fn red_herrings(
         } else {
             e.1 += 1;
         }
-        e.2.insert(scan.files[h.file as usize].service.as_str());
+        e.2.insert(scan.files[h.file as usize].service.as_ref());
     }
     let mut out: Vec<SignatureScore> = per
         .into_iter()
@@ -1049,7 +1049,7 @@ fn coverage<'a>(
             if s.noise || s.severity == Severity::Marker {
                 continue;
             }
-            let svc = scan.files[h.file as usize].service.as_str();
+            let svc = scan.files[h.file as usize].service.as_ref();
             let e = hit_stats.entry((inc.id, svc)).or_insert((0, t, t));
             e.0 += 1;
             e.1 = e.1.min(t);
@@ -1235,7 +1235,7 @@ fn host_wide(
             Some((
                 h.sig,
                 t.timestamp(),
-                scan.files[h.file as usize].service.as_str(),
+                scan.files[h.file as usize].service.as_ref(),
             ))
         })
         .collect();

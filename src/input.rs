@@ -248,14 +248,17 @@ fn injected_open_error(shown: &str) -> Option<std::io::Error> {
 
 /// Opens a file. `Err` means nothing of the file can be scanned.
 pub fn open(path: &Path, opts: &InputOptions) -> Result<Result<Opened, Skip>, FileError> {
-    let shown = path.display().to_string();
-    if let Some(e) = injected_open_error(&shown) {
-        return Err(FileError::io(&shown, &e));
+    // The same text as `path.display()`, borrowed when the path is UTF-8: a string per file
+    // only for messages cost two allocations per file (here and in `open_regular`).
+    let shown = path.to_string_lossy();
+    let shown: &str = &shown;
+    if let Some(e) = injected_open_error(shown) {
+        return Err(FileError::io(shown, &e));
     }
-    let file = open_nonblocking(path).map_err(|e| FileError::io(&shown, &e))?;
+    let file = open_nonblocking(path).map_err(|e| FileError::io(shown, &e))?;
     // fstat on the opened descriptor, never a second lookup by name: what we check is what
     // we read.
-    let meta = file.metadata().map_err(|e| FileError::io(&shown, &e))?;
+    let meta = file.metadata().map_err(|e| FileError::io(shown, &e))?;
     if !meta.is_file() {
         return Err(FileError::new(
             "special-file",
@@ -263,7 +266,7 @@ pub fn open(path: &Path, opts: &InputOptions) -> Result<Result<Opened, Skip>, Fi
         ));
     }
     let mtime = meta.modified().ok();
-    open_regular(file, &meta, &shown, opts).map(|r| {
+    open_regular(file, &meta, shown, opts).map(|r| {
         r.map(|mut o| {
             o.mtime = mtime;
             o
@@ -278,36 +281,35 @@ fn open_regular(
     shown: &str,
     opts: &InputOptions,
 ) -> Result<Result<Opened, Skip>, FileError> {
-    let shown = shown.to_string();
     if meta.len() > 0 && meta.len() < SMALL_READ_FIRST && opts.mmap != MmapChoice::Always {
         // A small file is read whole before its magic number is looked at, and a compressed
         // one is decoded from that buffer: no 4-byte read and `lseek` back per file. On the
         // 100,000-file bench corpus those were two of the six system calls per file.
-        let (v, partial) = read_snapshot(&mut file, meta.len(), opts, &shown)?;
+        let (v, partial) = read_snapshot(&mut file, meta.len(), opts, shown)?;
         if v.starts_with(&[0x1f, 0x8b]) {
             return Ok(Ok(gunzip(
                 &v[..],
-                &shown,
+                shown,
                 opts,
                 gzip_size(&v[v.len().saturating_sub(4)..]),
             )?));
         }
         if v.starts_with(&ZSTD_MAGIC) {
-            return Ok(Ok(unzstd(&v[..], &shown, opts)?));
+            return Ok(Ok(unzstd(&v[..], shown, opts)?));
         }
-        return Ok(finish(Buffer::Owned(v), Access::Read, partial, &shown));
+        return Ok(finish(Buffer::Owned(v), Access::Read, partial, shown));
     }
     let mut head = [0u8; 4];
-    let n = read_up_to(&mut file, &mut head).map_err(|e| FileError::io(&shown, &e))?;
+    let n = read_up_to(&mut file, &mut head).map_err(|e| FileError::io(shown, &e))?;
     let head = &head[..n];
     file.seek(SeekFrom::Start(0))
-        .map_err(|e| FileError::io(&shown, &e))?;
+        .map_err(|e| FileError::io(shown, &e))?;
     if head.starts_with(&[0x1f, 0x8b]) {
         let hint = trailer(&file, meta.len()).and_then(|t| gzip_size(&t));
-        return Ok(Ok(gunzip(file, &shown, opts, hint)?));
+        return Ok(Ok(gunzip(file, shown, opts, hint)?));
     }
     if head.starts_with(&ZSTD_MAGIC) {
-        return Ok(Ok(unzstd(file, &shown, opts)?));
+        return Ok(Ok(unzstd(file, shown, opts)?));
     }
     let stable = meta
         .modified()
@@ -334,11 +336,11 @@ fn open_regular(
         // Not mapped, mapping failed (ENOMEM, odd filesystems: fall back like ripgrep), or no
         // guard slot free: read.
         None => {
-            let (v, partial) = read_snapshot(&mut file, meta.len(), opts, &shown)?;
+            let (v, partial) = read_snapshot(&mut file, meta.len(), opts, shown)?;
             (Buffer::Owned(v), Access::Read, partial)
         }
     };
-    Ok(finish(bytes, access, partial, &shown))
+    Ok(finish(bytes, access, partial, shown))
 }
 
 /// Up to `len` bytes from the middle of a regular file (from the start of a gzip or zstd

@@ -453,7 +453,7 @@ pub fn build<'a>(
     let cat: &Catalog = &cfg.catalog;
     let hit_out = |h: &Hit| HitOut {
         time: h.time.expect("dated"),
-        service: scan.files[h.file as usize].service.clone(),
+        service: scan.files[h.file as usize].service.to_string(),
         signature: cat.signatures[h.sig as usize].id.clone(),
         path: scan.files[h.file as usize].path.clone(),
         line: h.line,
@@ -702,7 +702,7 @@ fn template_incident(
         let f = &scan.files[rec.file as usize];
         HitOut {
             time: rec.time.expect("dated"),
-            service: f.service.clone(),
+            service: f.service.to_string(),
             signature: analysis.templates[analysis.of_record[r] as usize]
                 .id
                 .clone(),
@@ -716,7 +716,7 @@ fn template_incident(
     let mut evidence: Vec<HitOut> = Vec::new();
     for &r in &root_burst.records {
         let svc = &scan.files[scan.unknown[r].file as usize].service;
-        if evidence.len() < 2 && !evidence.iter().any(|e| &e.service == svc) {
+        if evidence.len() < 2 && !evidence.iter().any(|e| *e.service == **svc) {
             evidence.push(rec_out(r));
         }
     }

@@ -1848,7 +1848,9 @@ fn sample_lines(sample: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// IIS directives (`#Software: Microsoft Internet Information Services`, `#Fields: date
 /// time`) make `date time` rows UTC.
 pub fn detect_file(sample: &[u8], max_lines: usize) -> Detected {
-    let mut votes: BTreeMap<Layout, usize> = BTreeMap::new();
+    // (layout, votes): a file has one to three layouts, so a vector searched in place (one
+    // allocation) rather than a map (a node per file, and a second collection to rank).
+    let mut votes: Vec<(Layout, usize)> = Vec::new();
     let mut heads = 0usize; // non-continuation lines seen
     let mut hdfs = 0usize;
     let mut consumed = 0usize; // sample lines looked at (the second pass reads the same)
@@ -1911,12 +1913,16 @@ pub fn detect_file(sample: &[u8], max_lines: usize) -> Detected {
             }
         }
         if let Some(l) = found {
-            *votes.entry(l).or_default() += 1;
+            match votes.iter_mut().find(|(v, _)| *v == l) {
+                Some((_, n)) => *n += 1,
+                None => votes.push((l, 1)),
+            }
             voted += 1;
         }
     }
-    let mut ranked: Vec<(Layout, usize)> = votes.into_iter().collect();
-    // Most votes first; ties go to the more specific format (enum order), then fewer skips.
+    let mut ranked = votes;
+    // Most votes first; ties go to the more specific format (enum order), then fewer skips
+    // (layouts are distinct: a total order, whatever order they were met in).
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let top = ranked.first().map_or(0, |r| r.1);
     if heads > 0 && hdfs == heads {

@@ -122,7 +122,8 @@ impl FileTime {
         rule: ZoneRule,
     ) -> FileTime {
         let det = detect_file(&buf[..buf.len().min(SAMPLE_BYTES)], SAMPLE_LINES);
-        let mut layouts = det.layouts.clone();
+        let utc_adjustment = det.utc_adjustment;
+        let mut layouts = det.layouts;
         let mut extra = |det: Detected| {
             for l in det.layouts {
                 if !layouts.contains(&l) && layouts.len() < 4 {
@@ -152,7 +153,7 @@ impl FileTime {
         let mut ft = FileTime::with_layouts(layouts, rule);
         ft.year_flag = input.year;
         if ft.rule.reason == ZoneReason::DefaultLocal {
-            ft.utc_adjustment = det.utc_adjustment;
+            ft.utc_adjustment = utc_adjustment;
         }
         ft.reference = input.mtime.map(|m| ft.local(m));
         let name_date = date_in_name(input.name);
