@@ -611,11 +611,11 @@ pub fn service_name(relative: &Path) -> String {
 fn service_of(relative: &Path) -> std::borrow::Cow<'_, str> {
     let mut comps = relative.components();
     if let (Some(first), Some(_)) = (comps.next(), comps.next()) {
-        return first.as_os_str().to_string_lossy();
+        return crate::input::lossy(first.as_os_str());
     }
     let name = relative
         .file_name()
-        .map(|n| n.to_string_lossy())
+        .map(crate::input::lossy)
         .unwrap_or_default();
     clean_stem(&name).into()
 }

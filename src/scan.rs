@@ -308,7 +308,11 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     let mut fs = FileScan {
         // Same text as `format!("{prefix}{}", path.display())` (both replace invalid UTF-8
         // the same way), without the formatting machinery: this runs once per file.
-        path: [cfg.path_prefix.as_str(), &src.path.to_string_lossy()].concat(),
+        path: [
+            cfg.path_prefix.as_str(),
+            &input::lossy(src.path.as_os_str()),
+        ]
+        .concat(),
         service: src.service.clone(),
         zone: zone_name(&rule.zone),
         zone_reason: Some(rule.reason),
@@ -349,17 +353,31 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
         );
     }
     let chunks = split_chunks(buf, cfg.chunk_size);
-    let name = src
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
+    // The file name, as text: the end of the shown path (already text) when that is where
+    // the name is, converted again otherwise.
+    let lossy_name;
+    let name: &str = match src.path.file_name() {
+        Some(n) => match fs
+            .path
+            .len()
+            .checked_sub(n.len())
+            .and_then(|i| fs.path.get(i..))
+            .filter(|t| t.as_bytes() == n.as_encoded_bytes())
+        {
+            Some(t) => t,
+            None => {
+                lossy_name = input::lossy(n);
+                &lossy_name
+            }
+        },
+        None => "",
+    };
     let ft = FileTime::learn(
         buf,
         &chunks,
         &FileTimeInput {
             path: &fs.path,
-            name: &name,
+            name,
             mtime: opened.mtime.or(src.mtime),
             year: cfg.year,
         },
@@ -708,7 +726,7 @@ fn scan_chunk(
                         None => (None, line),
                     };
                     minutes.count(mline, mformat, |_| {
-                        let (st, _) = ft.parse_line(line)?;
+                        let (st, _) = ft.parse_line_at(pos, line)?;
                         let t = resolve(ft, &st, pos, 0, &mut minute_scratch)?;
                         Some((st, t))
                     });
@@ -723,7 +741,7 @@ fn scan_chunk(
     for (slot, at) in [(0, first_head), (1, last_head)] {
         if let Some(at) = at {
             let le = record::line_end(buf, at);
-            if let Some((st, _)) = ft.parse_line(&buf[at..le]) {
+            if let Some((st, _)) = ft.parse_line_at(at, &buf[at..le]) {
                 let t = resolve(ft, &st, at, 0, &mut scratch);
                 if slot == 0 {
                     out.first = t;
