@@ -555,6 +555,7 @@ pub struct ServiceActivity<'a> {
     /// Service.
     pub service: String,
     /// Its files (borrowed from the scan output: one per file of the scan).
+    #[serde(serialize_with = "ser_service_files")]
     pub files: Vec<&'a str>,
     /// Dated records.
     pub records: u64,
@@ -570,6 +571,36 @@ pub struct ServiceActivity<'a> {
     pub occupancy: f64,
     /// Stretches with no record in a service that normally logs most minutes.
     pub gaps: Vec<Gap>,
+}
+
+/// A service's file list as serde_json's pretty printer writes it where it stands in the
+/// report (`findings.coverage.services[].files`: items at depth 6), emitted as raw JSON.
+/// These lists repeat every path of the files table, and serde's escaper took 14 ms on one
+/// thread for the 100,000 paths of the bench's small-files corpus (a fifth of the writing);
+/// `service_files_are_written_as_serde_writes_them` compares the bytes with the derived
+/// form at that depth. Written elsewhere (a compact writer), the list keeps this layout:
+/// the same JSON.
+fn ser_service_files<S: Serializer>(files: &[&str], s: S) -> Result<S::Ok, S::Error> {
+    if files.is_empty() {
+        return files.serialize(s);
+    }
+    let mut text = String::with_capacity(files.iter().map(|f| f.len() + 16).sum::<usize>() + 16);
+    text.push('[');
+    for (i, f) in files.iter().enumerate() {
+        text.push_str(if i == 0 {
+            "\n            "
+        } else {
+            ",\n            "
+        });
+        crate::report::push_json_str(&mut text, f);
+    }
+    text.push_str("\n          ]");
+    debug_assert!(serde_json::from_str::<Vec<String>>(&text).is_ok_and(|v| v == files));
+    // SAFETY: `text` is one JSON array of strings, each written by `push_json_str`
+    // (serde_json's escaping), without leading or trailing whitespace (debug builds parse
+    // it back above).
+    let raw = unsafe { serde_json::value::RawValue::from_string_unchecked(text) };
+    raw.serialize(s)
 }
 
 /// A stretch of minutes without records.
@@ -932,6 +963,51 @@ type HitStats = (u64, DateTime<Utc>, DateTime<Utc>);
 /// One service's activity and its records per minute (what [`coverage`] merges per service).
 type ActivityAndMinutes<'a> = (ServiceActivity<'a>, BTreeMap<i64, u64>);
 
+/// The per-minute records of several files, summed. Most services span far fewer minutes
+/// than their files hold entries (a day is 1,440 minutes; the bench's 1,000 files of a
+/// service hold 14,000): the sums then go into one counter per minute of the span, without
+/// sorting the entries (sorting 1.4 million entries was a third of `findings::compute` on
+/// the bench's small-files corpus).
+fn sum_minutes<'m>(
+    files: impl Iterator<Item = &'m crate::activity::Minutes> + Clone,
+) -> BTreeMap<i64, u64> {
+    let entries: usize = files.clone().map(|m| m.len()).sum();
+    let span = files
+        .clone()
+        .filter_map(|m| Some((m.iter().next()?.0, m.iter().last()?.0)))
+        .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
+    let Some((lo, hi)) = span else {
+        return BTreeMap::new();
+    };
+    let width = hi.checked_sub(lo).and_then(|w| usize::try_from(w).ok());
+    if let Some(width) = width.filter(|&w| w <= entries.saturating_mul(4).max(1 << 12)) {
+        // One more than the sum for a minute that has an entry (even of 0 records).
+        let mut counts = vec![0u64; width + 1];
+        for (m, n) in files.flat_map(|m| m.iter()) {
+            let c = &mut counts[(m - lo) as usize];
+            *c = (*c).max(1) + u64::from(n);
+        }
+        return counts
+            .into_iter()
+            .zip(lo..)
+            .filter(|&(c, _)| c > 0)
+            .map(|(c, m)| (m, c - 1))
+            .collect();
+    }
+    let mut pairs: Vec<(i64, u64)> = files
+        .flat_map(|m| m.iter().map(|(m, n)| (m, u64::from(n))))
+        .collect();
+    pairs.sort_unstable_by_key(|p| p.0);
+    let mut summed: Vec<(i64, u64)> = Vec::with_capacity(pairs.len());
+    for (m, n) in pairs {
+        match summed.last_mut() {
+            Some(last) if last.0 == m => last.1 += n,
+            _ => summed.push((m, n)),
+        }
+    }
+    summed.into_iter().collect()
+}
+
 fn coverage<'a>(
     scan: &'a ScanOutput,
     clusters: &Clusters,
@@ -954,19 +1030,8 @@ fn coverage<'a>(
     let activity = |(svc, files): (&&'a str, &Vec<usize>)| {
         // Gathered, sorted and summed, then built in one go: one map insert per (file,
         // minute) was half of this on 1,000 files of 14 minutes each per service.
-        let mut pairs: Vec<(i64, u64)> = files
-            .iter()
-            .flat_map(|&i| scan.files[i].minutes.iter().map(|(m, n)| (m, u64::from(n))))
-            .collect();
-        pairs.sort_unstable_by_key(|p| p.0);
-        let mut summed: Vec<(i64, u64)> = Vec::with_capacity(pairs.len());
-        for (m, n) in pairs {
-            match summed.last_mut() {
-                Some(last) if last.0 == m => last.1 += n,
-                _ => summed.push((m, n)),
-            }
-        }
-        let minutes: BTreeMap<i64, u64> = summed.into_iter().collect();
+        let minutes: BTreeMap<i64, u64> =
+            sum_minutes(files.iter().map(|&i| &scan.files[i].minutes));
         let records: u64 = minutes.values().sum();
         if records == 0 {
             return (*svc, None);
@@ -1294,6 +1359,100 @@ fn host_wide(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Summing per-minute counts over a dense span or by sorting gives the map of sums.
+        #[test]
+        fn sum_minutes_is_the_sum_per_minute(
+            files in proptest::collection::vec(
+                proptest::collection::vec((-3i64..3, 0u32..5), 0..6), 0..6),
+            scale in proptest::prop_oneof![proptest::strategy::Just(1i64), proptest::strategy::Just(1_000_000)],
+        ) {
+            let minutes: Vec<crate::activity::Minutes> = files
+                .iter()
+                .map(|f| f.iter().map(|&(m, n)| (m * scale, n)).collect())
+                .collect();
+            let mut want: BTreeMap<i64, u64> = BTreeMap::new();
+            for m in &minutes {
+                for (k, n) in m.iter() {
+                    *want.entry(k).or_default() += u64::from(n);
+                }
+            }
+            proptest::prop_assert_eq!(sum_minutes(minutes.iter()), want);
+        }
+    }
+
+    /// The hand-written file lists are the derived ones, byte for byte, at their depth in the
+    /// report (`findings.coverage.services[].files`), names that need escaping included.
+    #[test]
+    fn service_files_are_written_as_serde_writes_them() {
+        #[derive(Serialize)]
+        struct Derived<'a> {
+            service: &'a str,
+            files: Vec<&'a str>,
+        }
+        #[derive(Serialize)]
+        struct Fast<'a> {
+            service: &'a str,
+            #[serde(serialize_with = "ser_service_files")]
+            files: Vec<&'a str>,
+        }
+        #[derive(Serialize)]
+        struct Report<T> {
+            schema: u32,
+            findings: Findings<T>,
+        }
+        #[derive(Serialize)]
+        struct Findings<T> {
+            coverage: Coverage<T>,
+        }
+        #[derive(Serialize)]
+        struct Coverage<T> {
+            services: Vec<T>,
+        }
+        fn at_depth<T>(services: Vec<T>) -> Report<T> {
+            Report {
+                schema: 1,
+                findings: Findings {
+                    coverage: Coverage { services },
+                },
+            }
+        }
+        for files in [
+            vec![],
+            vec!["a.log"],
+            vec![
+                "logs/a b/x.log",
+                "q\"uote\\back\tslash\u{1}.log",
+                "ünï/cödé.log",
+            ],
+        ] {
+            let fast = at_depth(vec![
+                Fast {
+                    service: "s",
+                    files: files.clone(),
+                },
+                Fast {
+                    service: "t",
+                    files: files.clone(),
+                },
+            ]);
+            let derived = at_depth(vec![
+                Derived {
+                    service: "s",
+                    files: files.clone(),
+                },
+                Derived {
+                    service: "t",
+                    files: files.clone(),
+                },
+            ]);
+            assert_eq!(
+                serde_json::to_string_pretty(&fast).unwrap(),
+                serde_json::to_string_pretty(&derived).unwrap()
+            );
+        }
+    }
 
     fn grid(period: f64, n: usize, jitter: &[f64]) -> Vec<f64> {
         (0..n)

@@ -175,8 +175,16 @@ fn write_file_row(out: &mut String, f: &FileOut<'_>) {
 
 /// Appends `s` as a JSON string: copied as is when it holds nothing JSON escapes (control
 /// characters, `"` and `\\`: nearly every path and name), else through serde_json.
-fn push_json_str(out: &mut String, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+pub(crate) fn push_json_str(out: &mut String, s: &str) {
+    // Checked 32 bytes at a time without an early exit inside a block, which the compiler
+    // turns into vector compares: a byte loop that stops at the first special byte ran at
+    // serde's escaping speed (the 100,000 paths of the coverage lists took 14 ms).
+    let plain = |b: &[u8]| {
+        b.iter().fold(false, |any, &c| {
+            any | (c < 0x20) | (c == b'"') | (c == b'\\')
+        })
+    };
+    if !s.as_bytes().chunks(32).any(plain) {
         out.push('"');
         out.push_str(s);
         out.push('"');
