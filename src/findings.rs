@@ -555,8 +555,12 @@ pub struct ServiceActivity<'a> {
     /// Service.
     pub service: String,
     /// Its files (borrowed from the scan output: one per file of the scan).
-    #[serde(serialize_with = "ser_service_files")]
+    #[serde(skip)]
     pub files: Vec<&'a str>,
+    /// The same list as the JSON report writes it ([`service_files_json`]), written on the
+    /// thread that built this service's activity.
+    #[serde(rename = "files")]
+    pub files_json: Box<serde_json::value::RawValue>,
     /// Dated records.
     pub records: u64,
     /// First dated record.
@@ -574,15 +578,18 @@ pub struct ServiceActivity<'a> {
 }
 
 /// A service's file list as serde_json's pretty printer writes it where it stands in the
-/// report (`findings.coverage.services[].files`: items at depth 6), emitted as raw JSON.
-/// These lists repeat every path of the files table, and serde's escaper took 14 ms on one
-/// thread for the 100,000 paths of the bench's small-files corpus (a fifth of the writing);
+/// report (`findings.coverage.services[].files`: items at depth 6), as raw JSON. These lists
+/// repeat every path of the files table: serde's escaper took 14 ms on one thread for the
+/// 100,000 paths of the bench's small-files corpus, and written at serialization they were
+/// still 9 ms of reading scattered path strings on the writing thread, so every service's
+/// list is written in parallel beside its activity;
 /// `service_files_are_written_as_serde_writes_them` compares the bytes with the derived
 /// form at that depth. Written elsewhere (a compact writer), the list keeps this layout:
 /// the same JSON.
-fn ser_service_files<S: Serializer>(files: &[&str], s: S) -> Result<S::Ok, S::Error> {
+pub fn service_files_json(files: &[&str]) -> Box<serde_json::value::RawValue> {
     if files.is_empty() {
-        return files.serialize(s);
+        // SAFETY: an empty JSON array.
+        return unsafe { serde_json::value::RawValue::from_string_unchecked("[]".into()) };
     }
     let mut text = String::with_capacity(files.iter().map(|f| f.len() + 16).sum::<usize>() + 16);
     text.push('[');
@@ -599,8 +606,7 @@ fn ser_service_files<S: Serializer>(files: &[&str], s: S) -> Result<S::Ok, S::Er
     // SAFETY: `text` is one JSON array of strings, each written by `push_json_str`
     // (serde_json's escaping), without leading or trailing whitespace (debug builds parse
     // it back above).
-    let raw = unsafe { serde_json::value::RawValue::from_string_unchecked(text) };
-    raw.serialize(s)
+    unsafe { serde_json::value::RawValue::from_string_unchecked(text) }
 }
 
 /// A stretch of minutes without records.
@@ -1083,6 +1089,7 @@ fn coverage<'a>(
         files_shown.sort_unstable();
         let act = ServiceActivity {
             service: svc.to_string(),
+            files_json: service_files_json(&files_shown),
             files: files_shown,
             records,
             first,
@@ -1394,8 +1401,7 @@ mod tests {
         #[derive(Serialize)]
         struct Fast<'a> {
             service: &'a str,
-            #[serde(serialize_with = "ser_service_files")]
-            files: Vec<&'a str>,
+            files: Box<serde_json::value::RawValue>,
         }
         #[derive(Serialize)]
         struct Report<T> {
@@ -1430,11 +1436,11 @@ mod tests {
             let fast = at_depth(vec![
                 Fast {
                     service: "s",
-                    files: files.clone(),
+                    files: service_files_json(&files),
                 },
                 Fast {
                     service: "t",
-                    files: files.clone(),
+                    files: service_files_json(&files),
                 },
             ]);
             let derived = at_depth(vec![
