@@ -547,14 +547,17 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
             f.hits
         ));
     }
-    debug(format!(
-        "totals: files={} bytes={} lines={} matched_lines={} hits={}",
-        out.files.len(),
-        out.files.iter().map(|f| f.bytes).sum::<u64>(),
-        out.files.iter().map(|f| f.lines).sum::<u64>(),
-        out.files.iter().map(|f| f.matched_lines).sum::<u64>(),
-        out.hits.len()
-    ));
+    if cfg.debug {
+        // Three passes over every file's result: only when shown.
+        debug(format!(
+            "totals: files={} bytes={} lines={} matched_lines={} hits={}",
+            out.files.len(),
+            out.files.iter().map(|f| f.bytes).sum::<u64>(),
+            out.files.iter().map(|f| f.lines).sum::<u64>(),
+            out.files.iter().map(|f| f.matched_lines).sum::<u64>(),
+            out.hits.len()
+        ));
+    }
     if a.emit == Some(Emit::Partial) {
         return emit_partial(&a, &cfg, shard, out, problems, &debug, scan_time, t0);
     }
@@ -890,7 +893,7 @@ fn mine_unknown(
     let last = files.iter().filter_map(|f| f.last).max();
     crate::templates::analyze(
         &out.unknown,
-        &|f| files[f as usize].service.to_string(),
+        &|f| &files[f as usize].service,
         first.zip(last),
         cfg.gap,
         burst_min.max(1),

@@ -190,6 +190,7 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
     let dumps = std::sync::Mutex::new(Vec::new());
     let mut files: Vec<FileScan> = order
         .par_iter()
+        .with_max_len(256)
         .map(|&i| {
             let (fs, hits, dump) = scan_file(i as u32, &sources[i], cfg);
             // Most files of a large tree have no hit: they need not take the lock.

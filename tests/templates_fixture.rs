@@ -210,7 +210,7 @@ fn mine_with(dir: &Path, threads: usize) -> (Vec<(String, String, u64)>, Vec<Str
         let last = out.files.iter().filter_map(|f| f.last).max();
         let a = faultscope::templates::analyze(
             &out.unknown,
-            &|f| out.files[f as usize].service.to_string(),
+            &|f| &out.files[f as usize].service,
             first.zip(last),
             cfg.gap,
             5,
