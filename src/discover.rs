@@ -199,6 +199,9 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
                     other => found_of(other).into_iter().collect(),
                 })
                 .collect();
+            // Sized once: 100,000 entries of ~150 bytes grown by doubling were copies and
+            // page faults on the main thread before the scan could start.
+            found.reserve(parts.iter().map(Vec::len).sum());
             found.extend(parts.into_iter().flatten());
         }
     }
@@ -234,6 +237,7 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
         });
     }
     let mut out = Discovery::default();
+    out.sources.reserve(found.len());
     let mut seen = BTreeSet::new();
     for f in found {
         match f {

@@ -306,12 +306,14 @@ const SAMPLE_SMALL_FILES: usize = 256;
 pub fn sort_unknown(records: &mut [crate::level::LevelRecord]) {
     // (file, record) is unique, so an unstable sort is as deterministic, and needs no
     // buffer of half the records.
-    records.sort_unstable_by_key(|r| (r.time.is_none(), r.time, r.file, r.record));
+    // On every thread: 35,000 warnings of the bench's small files took 2 ms on one thread
+    // after the scan.
+    records.par_sort_unstable_by_key(|r| (r.time.is_none(), r.time, r.file, r.record));
 }
 
 /// Deterministic hit order: dated by time, then file, offset, signature; undated last.
 pub fn sort_hits(hits: &mut [Hit]) {
-    hits.sort_by(|a, b| {
+    hits.par_sort_by(|a, b| {
         (a.time.is_none(), a.time, a.file, a.offset, a.sig).cmp(&(
             b.time.is_none(),
             b.time,
