@@ -106,20 +106,9 @@ impl Minutes {
     }
 
     /// Adds a chunk's runs (minutes in line order; a minute may repeat when stamps go
-    /// back).
-    pub fn merge_runs(&mut self, runs: &[(i64, u32)]) {
-        // The usual case (a file in one chunk, its stamps in order): the runs are the
-        // result, copied at their exact size.
-        if self.0.is_empty() && runs.windows(2).all(|w| w[0].0 < w[1].0) {
-            self.0 = runs.to_vec();
-            return;
-        }
-        self.merge_sorted(runs);
-    }
-
-    /// [`Minutes::merge_runs`] taking the runs by value: in the usual case they become the
-    /// result without a copy (one allocation per file fewer, on 100,000 small files).
-    pub fn merge_runs_owned(&mut self, mut runs: Vec<(i64, u32)>) {
+    /// back). In the usual case (a file in one chunk, its stamps in order) the runs become
+    /// the result without a copy (one allocation per file fewer, on 100,000 small files).
+    pub fn merge_runs(&mut self, mut runs: Vec<(i64, u32)>) {
         if self.0.is_empty() && runs.windows(2).all(|w| w[0].0 < w[1].0) {
             runs.shrink_to_fit();
             self.0 = runs;
@@ -149,7 +138,7 @@ impl FromIterator<(i64, u32)> for Minutes {
     /// Any (minute, records) pairs: sorted and summed per minute.
     fn from_iter<I: IntoIterator<Item = (i64, u32)>>(it: I) -> Self {
         let mut m = Minutes::default();
-        m.merge_runs(&it.into_iter().collect::<Vec<_>>());
+        m.merge_runs(it.into_iter().collect());
         m
     }
 }

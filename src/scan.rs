@@ -466,7 +466,7 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
             *fs.offsets.entry(*o).or_default() += n;
         }
         orphans += c.orphans;
-        fs.minutes.merge_runs_owned(std::mem::take(&mut c.minutes));
+        fs.minutes.merge_runs(std::mem::take(&mut c.minutes));
         fs.naive_stamps |= c.naive;
         fs.matched_lines += c.matched_lines;
         if fs.first.is_none() {
