@@ -43,7 +43,7 @@ use std::fmt;
 mod context;
 pub mod hints;
 
-pub use context::{FileTime, FileTimeInput, Inference};
+pub use context::{FileTime, FileTimeInput, Inference, SAMPLE_BYTES};
 
 /// A timestamp format faultscope can read. The names are the ids of timestamps.md §1, plus
 /// the loghub oddities (§8). Declaration order is the detection tie-break order (most
@@ -1813,6 +1813,8 @@ pub struct Detected {
     pub layouts: Vec<Layout>,
     /// SQL Server `UTC adjustment: 5:30` seen: the file's offset.
     pub utc_adjustment: Option<FixedOffset>,
+    /// Non-empty sample lines looked at (continuation and `#` lines included).
+    pub lines: usize,
 }
 
 /// Lines of a sample, `\r` and a BOM stripped, empty lines skipped.
@@ -2000,6 +2002,7 @@ pub(crate) fn detect_file_keeping<'s>(
     Detected {
         layouts,
         utc_adjustment: adjustment,
+        lines: consumed,
     }
 }
 

@@ -97,6 +97,8 @@ pub struct FileTime {
     year_flag: Option<i32>,
     /// Stamps detection read in the first layout, by line offset ([`FileTime::parse_line_at`]).
     head: Vec<(usize, Layout, RawStamp)>,
+    /// Lines detection looked at in the head sample ([`FileTime::reads_as_log`]).
+    sampled_lines: usize,
 }
 
 impl FileTime {
@@ -113,6 +115,7 @@ impl FileTime {
             reference: None,
             year_flag: None,
             head: Vec::new(),
+            sampled_lines: 0,
         }
     }
 
@@ -139,6 +142,7 @@ impl FileTime {
             }
         });
         let utc_adjustment = det.utc_adjustment;
+        let sampled_lines = det.lines;
         let mut layouts = det.layouts;
         let mut extra = |det: Detected| {
             for l in det.layouts {
@@ -173,6 +177,7 @@ impl FileTime {
             ft.head = head;
         }
         ft.year_flag = input.year;
+        ft.sampled_lines = sampled_lines;
         if ft.rule.reason == ZoneReason::DefaultLocal {
             ft.utc_adjustment = utc_adjustment;
         }
@@ -190,6 +195,16 @@ impl FileTime {
             ft.reference = name_date.and_then(|d| d.and_hms_opt(23, 59, 59));
         }
         ft
+    }
+
+    /// Does the file read as a log: the detected layout's stamp starts the line (no fields
+    /// before it) and at least half the lines detection looked at carry it? Saved `netstat`/`ss`/`tasklist`/`ps` output never does (its rows start
+    /// with a protocol, a state, an image or a user name; a `date` line heading each dump is
+    /// one line among many), so the scan looks for dumps only among files that do not.
+    pub fn reads_as_log(&self) -> bool {
+        self.layouts.first().is_some_and(|l| l.skip == 0)
+            && !self.head.is_empty()
+            && self.head.len() * 2 >= self.sampled_lines
     }
 
     /// The detected format (of the first layout).
@@ -844,6 +859,47 @@ mod tests {
             },
             utc_rule(),
         )
+    }
+
+    /// Logs whose lines start with their stamps read as logs; host dumps never do, even with
+    /// a `date` line on top (the founding case's `netstat -ano`), nor do files whose stamps
+    /// sit after other fields or are outnumbered by other lines (the dump check then runs).
+    #[test]
+    fn reads_as_log_only_when_most_lines_start_with_the_stamp() {
+        let log: String = (0..14)
+            .map(|i| {
+                format!("2019-08-21 10:00:{i:02}.123  INFO 42 --- [main] c.e.App : step {i}\n")
+            })
+            .collect();
+        assert!(learn(&log, "app.log", None, None).reads_as_log());
+        let crlf = log.replace('\n', "\r\n");
+        assert!(learn(&crlf, "app.log", None, None).reads_as_log());
+        let mut netstat = String::from(
+            "2019/08/21 11:47:20.15\r\n\r\nActive Connections\r\n\r\n  Proto  Local Address          Foreign Address        State           PID\r\n",
+        );
+        for p in 0..300 {
+            netstat.push_str(&format!(
+                "  TCP    10.0.0.5:{}        10.0.0.9:1433          TIME_WAIT       0\r\n",
+                50000 + p
+            ));
+        }
+        assert!(!learn(&netstat, "netstat-ano.txt", None, None).reads_as_log());
+        let ps = "UID          PID    PPID  C STIME TTY          TIME CMD\n\
+root           1       0  0 Aug21 ?        00:00:05 /sbin/init\n\
+root         812       1  0 10:00 ?        00:01:10 /usr/sbin/sqlservr\n";
+        assert!(!learn(ps, "ps-ef.txt", None, None).reads_as_log());
+        // Stamps after a field: not taken as a log (the check runs, as before).
+        let fielded: String = (0..14)
+            .map(|i| format!("node-7 2019-08-21 10:00:{i:02} INFO step {i}\n"))
+            .collect();
+        assert!(!learn(&fielded, "app.log", None, None).reads_as_log());
+        // One head among a long stack trace: outnumbered.
+        let mut trace =
+            String::from("2019-08-21 10:00:00.123 ERROR 42 --- [main] c.e.App : boom\n");
+        for i in 0..40 {
+            trace.push_str(&format!("\tat com.example.Frame{i}.call(Frame.java:{i})\n"));
+        }
+        assert!(!learn(&trace, "app.log", None, None).reads_as_log());
     }
 
     /// The stamps kept from detection are what `parse_line` reads on the same lines: every
