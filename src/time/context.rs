@@ -198,9 +198,10 @@ impl FileTime {
     }
 
     /// Does the file read as a log: the detected layout's stamp starts the line (no fields
-    /// before it) and at least half the lines detection looked at carry it? Saved `netstat`/`ss`/`tasklist`/`ps` output never does (its rows start
-    /// with a protocol, a state, an image or a user name; a `date` line heading each dump is
-    /// one line among many), so the scan looks for dumps only among files that do not.
+    /// before it) and at least half the lines detection looked at carry it? Saved
+    /// `netstat`/`ss`/`tasklist`/`ps` output never does (its rows start with a protocol, a
+    /// state, an image or a user name; a `date` line heading a dump is one line among many),
+    /// so the scan looks for dumps only among files that do not.
     pub fn reads_as_log(&self) -> bool {
         self.layouts.first().is_some_and(|l| l.skip == 0)
             && !self.head.is_empty()
