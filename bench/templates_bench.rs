@@ -18,7 +18,7 @@
 //!
 //! Files are read into memory first; times exclude I/O.
 
-use faultscope::templates::{self, Distinct};
+use faultscope::analysis::templates::{self, Distinct};
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -143,7 +143,7 @@ fn main() {
                 .par_iter()
                 .map(|(b, r)| {
                     let format = faultscope::time::detect(&b[..b.len().min(64 * 1024)], 50);
-                    faultscope::level::level_pass(
+                    faultscope::record::level::level_pass(
                         0,
                         b,
                         r.clone(),

@@ -5,9 +5,10 @@
 //! per-hit work so a regression shows up with its cause.
 
 use chrono::{DateTime, Duration};
+use faultscope::analysis::incidents as cluster;
 use faultscope::catalog::Catalog;
 use faultscope::scan::Hit;
-use faultscope::{cluster, record, time};
+use faultscope::{record, time};
 
 fn main() {
     divan::main();

@@ -6,7 +6,7 @@
 //! configuration without a command line.
 
 use crate::catalog::{Catalog, Matcher};
-use crate::discover::DiscoverOptions;
+use crate::input::discover::DiscoverOptions;
 use crate::input::InputOptions;
 use crate::time::{Zone, ZoneReason, ZoneRule};
 use globset::GlobMatcher;
@@ -17,6 +17,10 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_GAP_SECS: i64 = 120;
 /// Files larger than this are split into line-aligned chunks scanned in parallel.
 pub const DEFAULT_CHUNK: usize = 16 * 1024 * 1024;
+
+/// Default `--max-hits`: one million stored hits (a few hundred MB at worst: excerpts are
+/// capped at 300 bytes); the scan's bound module keeps at most this many.
+pub const DEFAULT_MAX_HITS: usize = 1_000_000;
 
 /// A `--tz-for GLOB=ZONE` rule.
 #[derive(Clone, Debug)]
@@ -34,7 +38,7 @@ pub struct SocketFile {
     pub path: String,
     /// The dump.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dump: Option<crate::sockets::DumpInput>,
+    pub dump: Option<crate::evidence::sockets::DumpInput>,
     /// Why it is not used (a warning of the report).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
@@ -75,7 +79,7 @@ pub struct ScanConfig {
     pub sockets: Vec<PathBuf>,
     /// `--ephemeral-range LO-HI` override.
     pub ephemeral_range: Option<(u16, u16)>,
-    /// `--max-hits`: hits stored at most (0: no limit); see [`crate::bound`].
+    /// `--max-hits`: hits stored at most (0: no limit); the scan keeps the first in report order.
     pub max_hits: usize,
     /// `--path-prefix`: put in front of every path shown (`web-01:`), so the partial results
     /// of hosts with the same layout merge side by side.
@@ -104,7 +108,7 @@ impl ScanConfig {
             year: None,
             sockets: Vec::new(),
             ephemeral_range: None,
-            max_hits: crate::bound::DEFAULT_MAX_HITS,
+            max_hits: DEFAULT_MAX_HITS,
             path_prefix: String::new(),
         })
     }
@@ -113,9 +117,9 @@ impl ScanConfig {
     /// Naive times inside dumps are read in the assumed zone.
     pub fn analyze_sockets(
         &self,
-        found: &[crate::sockets::DumpInput],
+        found: &[crate::evidence::sockets::DumpInput],
         reference: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> (crate::sockets::SocketsReport, Vec<String>) {
+    ) -> (crate::evidence::sockets::SocketsReport, Vec<String>) {
         self.analyze_sockets_with(found, &self.read_socket_files(), reference)
     }
 
@@ -136,7 +140,7 @@ impl ScanConfig {
                 let (dump, problem) = match read {
                     Ok(bytes) => {
                         let text = String::from_utf8_lossy(&bytes).into_owned();
-                        if crate::sockets::sniff(&text).is_none() {
+                        if crate::evidence::sockets::sniff(&text).is_none() {
                             let why = format!(
                                 "{shown}: not a recognised netstat/ss/tasklist/ps dump (--sockets)"
                             );
@@ -147,7 +151,10 @@ impl ScanConfig {
                                 .ok()
                                 .map(chrono::DateTime::<chrono::Utc>::from);
                             let path = shown.clone();
-                            (Some(crate::sockets::DumpInput { path, text, mtime }), None)
+                            (
+                                Some(crate::evidence::sockets::DumpInput { path, text, mtime }),
+                                None,
+                            )
                         }
                     }
                     Err(e) => (None, Some(format!("{e} (--sockets)"))),
@@ -164,11 +171,11 @@ impl ScanConfig {
     /// [`ScanConfig::analyze_sockets`] with the `--sockets` files already read.
     pub fn analyze_sockets_with(
         &self,
-        found: &[crate::sockets::DumpInput],
+        found: &[crate::evidence::sockets::DumpInput],
         files: &[SocketFile],
         reference: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> (crate::sockets::SocketsReport, Vec<String>) {
-        let mut inputs: Vec<crate::sockets::DumpInput> = found.to_vec();
+    ) -> (crate::evidence::sockets::SocketsReport, Vec<String>) {
+        let mut inputs: Vec<crate::evidence::sockets::DumpInput> = found.to_vec();
         let mut problems = Vec::new();
         for f in files {
             // A file also found among the scanned paths counts once.
@@ -187,9 +194,9 @@ impl ScanConfig {
         let offset = self
             .tz
             .offset_at(reference.unwrap_or(chrono::DateTime::UNIX_EPOCH));
-        let report = crate::sockets::analyze(
+        let report = crate::evidence::sockets::analyze(
             &inputs,
-            &crate::sockets::SocketConfig {
+            &crate::evidence::sockets::SocketConfig {
                 ephemeral_range: self.ephemeral_range,
             },
             offset,

@@ -99,7 +99,9 @@ pub fn record_time(data: &[u8]) {
 /// The socket-dump parser: sniffing, parsing and analysis of one dump (text decoded lossily,
 /// as the scan does), its text rendering and culprit sentences.
 pub fn socket_dump(data: &[u8]) {
-    use crate::sockets::{analyze, culprit_sentence, render_text, sniff, DumpInput, SocketConfig};
+    use crate::evidence::sockets::{
+        analyze, culprit_sentence, render_text, sniff, DumpInput, SocketConfig,
+    };
     let text = String::from_utf8_lossy(data).into_owned();
     if sniff(&text).is_none() {
         return;

@@ -13,7 +13,7 @@
 //! (syntactic), inspect parses every record head fully; it is a diagnostic, not the hot path.
 
 use crate::config::ScanConfig;
-use crate::discover::Source;
+use crate::input::discover::Source;
 use crate::input::{self, Skip};
 use crate::scan::split_chunks;
 use crate::time::{rfc3339, FileTime, FileTimeInput, Inference, Resolved, StampZone, ZoneReason};

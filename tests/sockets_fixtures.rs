@@ -1,8 +1,8 @@
 //! The socket-snapshot fixtures (fixtures/hosts/, made by gen_hosts.py) through the public
-//! `faultscope::sockets` API: the founding Windows/SQL Server case and a Linux PostgreSQL one.
+//! `faultscope::evidence::sockets` API: the founding Windows/SQL Server case and a Linux PostgreSQL one.
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
-use faultscope::sockets::{
+use faultscope::evidence::sockets::{
     analyze, culprit_sentence, render_text, sniff, DumpInput, DumpKind, ProcessSource, Side,
     SocketConfig, SocketsReport, TimeSource,
 };

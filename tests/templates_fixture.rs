@@ -204,11 +204,11 @@ fn mine_with(dir: &Path, threads: usize) -> (Vec<(String, String, u64)>, Vec<Str
         let mut cfg = faultscope::config::ScanConfig::new(vec![dir.to_path_buf()]).unwrap();
         cfg.tz = faultscope::time::Zone::parse("UTC").unwrap();
         cfg.chunk_size = 64 * 1024;
-        let disc = faultscope::discover::discover(&cfg.roots, &cfg.discover);
+        let disc = faultscope::input::discover::discover(&cfg.roots, &cfg.discover);
         let out = faultscope::scan::scan(&disc.sources, &cfg);
         let first = out.files.iter().filter_map(|f| f.first).min();
         let last = out.files.iter().filter_map(|f| f.last).max();
-        let a = faultscope::templates::analyze(
+        let a = faultscope::analysis::templates::analyze(
             &out.unknown,
             &|f| &out.files[f as usize].service,
             first.zip(last),

@@ -77,7 +77,7 @@ fn grouping_accuracy_on_loghub_2k() {
         let rows = load(dir, sys);
         let msgs: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
         let truth: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
-        let (c, assign) = faultscope::templates::mine(&msgs);
+        let (c, assign) = faultscope::analysis::templates::mine(&msgs);
         let ga = grouping_accuracy(&assign, &truth);
         let events = truth.iter().collect::<std::collections::HashSet<_>>().len();
         println!(
@@ -106,7 +106,11 @@ fn grouping_accuracy_on_loghub_2k() {
 }
 
 /// Prints the wrongly grouped messages of one system (FAULTSCOPE_LOGHUB_DEBUG=<system>).
-fn debug_groups(rows: &[(String, String)], c: &faultscope::templates::Clustering, assign: &[u32]) {
+fn debug_groups(
+    rows: &[(String, String)],
+    c: &faultscope::analysis::templates::Clustering,
+    assign: &[u32],
+) {
     let mut by_truth: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
         by_truth.entry(r.1.as_str()).or_default().push(i);

@@ -9,7 +9,7 @@
 
 use super::text::{phase_text, recurrence_sentence, verdict_sentence};
 use super::{clip, escape_control, human_duration, Report};
-use crate::findings::Presence;
+use crate::analysis::findings::Presence;
 use crate::time::Zone;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -664,8 +664,8 @@ pub fn to_html(r: &Report, display: &Zone) -> String {
             lift: s.lift.map_or("∞".into(), |l| format!("{l:.2}")),
             verdict: verdict_sentence(s.verdict),
             class: match s.verdict {
-                crate::findings::Verdict::Correlated => "err",
-                crate::findings::Verdict::UnrelatedNoise => "muted",
+                crate::analysis::findings::Verdict::Correlated => "err",
+                crate::analysis::findings::Verdict::UnrelatedNoise => "muted",
                 _ => "",
             },
         })
@@ -827,7 +827,7 @@ pub fn to_html(r: &Report, display: &Zone) -> String {
         host_evidence: if r.sockets.snapshots.is_empty() && r.sockets.process_tables.is_empty() {
             String::new()
         } else {
-            crate::sockets::render_text(&r.sockets)
+            crate::evidence::sockets::render_text(&r.sockets)
                 .lines()
                 .map(t)
                 .collect::<Vec<_>>()

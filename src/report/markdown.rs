@@ -10,7 +10,7 @@
 
 use super::text::{phase_text, recurrence_sentence, verdict_sentence};
 use super::{clip, escape_control, human_duration, Report};
-use crate::findings::Presence;
+use crate::analysis::findings::Presence;
 use crate::time::Zone;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -171,7 +171,7 @@ pub fn to_markdown(r: &Report, display: &Zone) -> String {
             let noise: Vec<&str> = f
                 .red_herrings
                 .iter()
-                .filter(|s| s.verdict == crate::findings::Verdict::UnrelatedNoise)
+                .filter(|s| s.verdict == crate::analysis::findings::Verdict::UnrelatedNoise)
                 .map(|s| s.signature.as_str())
                 .collect();
             if !noise.is_empty() {
@@ -600,7 +600,7 @@ pub fn to_markdown(r: &Report, display: &Zone) -> String {
         );
         let _ = writeln!(o);
         let _ = writeln!(o, "~~~~~~~~ text");
-        for line in crate::sockets::render_text(&r.sockets).lines() {
+        for line in crate::evidence::sockets::render_text(&r.sockets).lines() {
             let line = escape_control(line);
             // A line cannot close the fence: it would need eight tildes at its start.
             let _ = writeln!(o, "{}", line.trim_start_matches('~'));

@@ -9,9 +9,9 @@
 //! `faultscope.undated: true`. Fields outside ECS live under `faultscope.`.
 
 use super::Report;
+use crate::analysis::findings::request_path;
+use crate::analysis::incidents::Clusters;
 use crate::catalog::{Catalog, Severity};
-use crate::cluster::Clusters;
-use crate::findings::request_path;
 use crate::scan::ScanOutput;
 use crate::time::rfc3339;
 use serde_json::{json, Map, Value};

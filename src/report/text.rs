@@ -5,7 +5,7 @@
 //! [`super::escape_control`]: no escape byte survives) is never styled or interpreted.
 
 use super::{clip, escape_control, human_duration, Report};
-use crate::findings::{Presence, Verdict};
+use crate::analysis::findings::{Presence, Verdict};
 use crate::time::Zone;
 use anstyle::{AnsiColor, Style};
 use chrono::{DateTime, Utc};

@@ -71,6 +71,8 @@
 //!   with a note, like ripgrep. NUL runs inside text (left by copy-truncate rotation) are
 //!   tolerated: the text around them is scanned.
 
+pub mod discover;
+
 use crate::error::FileError;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};

@@ -41,7 +41,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 mod context;
-pub mod hints;
 
 pub use context::{FileTime, FileTimeInput, Inference, SAMPLE_BYTES};
 

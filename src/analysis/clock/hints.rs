@@ -9,8 +9,8 @@
 //! matching `--tz-alias`. `Z`/`+00:00` stamps are no witness: UTC is a convention, not a
 //! host's zone.
 
-use super::{ambiguous_candidates, Zone, ZoneReason};
 use crate::scan::FileScan;
+use crate::time::{ambiguous_candidates, Zone, ZoneReason};
 use chrono::{FixedOffset, Utc};
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -143,7 +143,7 @@ impl FromIterator<(i64, u32)> for Minutes {
     }
 }
 
-/// Compact serde form of a file's [`Minutes`] (partial results, `crate::partial`): one flat
+/// Compact serde form of a file's [`Minutes`] (partial results): one flat
 /// array `[m0, n0, d1, n1, d2, n2, ...]` where `m0` is the first minute, `d` the distance
 /// in minutes from the previous entry and `n` the records. A day of steady logging is about
 /// five bytes a minute instead of twenty for a JSON object.

@@ -24,10 +24,6 @@
 use crate::scan::Hit;
 use chrono::{DateTime, Utc};
 
-/// Default `--max-hits`: one million stored hits (a few hundred MB at worst: excerpts are
-/// capped at 300 bytes).
-pub const DEFAULT_MAX_HITS: usize = 1_000_000;
-
 /// Sort key of a hit: report order.
 pub type Key = (bool, Option<DateTime<Utc>>, u32, u64, u16);
 
@@ -55,7 +51,7 @@ impl Keyed for Hit {
 /// Unknown error/warning records (template mining input) are bounded the same way, in the
 /// order of [`crate::scan::sort_unknown`]: on a log where every line is a warning they are
 /// the one thing a scan holds per line (issue 7).
-impl Keyed for crate::level::LevelRecord {
+impl Keyed for crate::record::level::LevelRecord {
     type Key = (bool, Option<DateTime<Utc>>, u32, u64);
     fn key(&self) -> Self::Key {
         (self.time.is_none(), self.time, self.file, self.record)

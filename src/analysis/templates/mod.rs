@@ -28,7 +28,7 @@
 //! 4. **Ids**: a template's id is a 64-bit FNV-1a hash of its text, printed as 16 hex
 //!    digits: the same text gets the same id on every run, for `-j1` and `-j8`.
 
-use crate::level::{Level, LevelRecord};
+use crate::record::level::{Level, LevelRecord};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -2977,7 +2977,9 @@ mod tests {
                 line: i as u64 + 1,
                 level: Level::Error,
                 time: Some(t0 + chrono::Duration::seconds(s)),
-                message: crate::level::Message::Own(format!("worker {} stalled", 1000 + i).into()),
+                message: crate::record::level::Message::Own(
+                    format!("worker {} stalled", 1000 + i).into(),
+                ),
                 exception: None,
                 head: "".into(),
             })

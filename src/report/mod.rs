@@ -12,10 +12,11 @@
 //! Log text is hostile input: excerpts are escaped for the terminal (control characters and
 //! ANSI escape sequences are shown as `\x1b`-style escapes, never emitted).
 
+use crate::analysis::incidents::Clusters;
 use crate::catalog::{Catalog, Severity};
-use crate::cluster::Clusters;
 use crate::config::ScanConfig;
-use crate::discover::Problem;
+use crate::input::discover::Problem;
+use crate::json::push_json_str;
 use crate::scan::{Hit, ScanOutput};
 use crate::time::{rfc3339, Zone};
 use chrono::{DateTime, Utc};
@@ -66,7 +67,7 @@ pub struct Report<'a> {
     /// Timeline markers (restarts, starts) in time order.
     pub markers: Vec<MarkerOut>,
     /// Recurrence, red-herring scores, coverage, traffic, host-wide events.
-    pub findings: crate::findings::Findings<'a>,
+    pub findings: crate::analysis::findings::Findings<'a>,
     /// When the report was made: only with `--now` (reports carry no wall-clock time
     /// otherwise, so they are byte-identical across runs).
     #[serde(
@@ -80,7 +81,7 @@ pub struct Report<'a> {
     #[serde(serialize_with = "ser_files")]
     pub files: Vec<FileOut<'a>>,
     /// Host evidence: saved netstat/ss dumps and process tables, with culprits.
-    pub sockets: crate::sockets::SocketsReport,
+    pub sockets: crate::evidence::sockets::SocketsReport,
     /// Hits whose record has no usable time.
     pub undated_hits: u64,
     /// Templates of the error/warning records no signature matched (src/templates.rs),
@@ -171,27 +172,6 @@ fn write_file_row(out: &mut String, f: &FileOut<'_>) {
         }
     }
     out.push_str("\n    }");
-}
-
-/// Appends `s` as a JSON string: copied as is when it holds nothing JSON escapes (control
-/// characters, `"` and `\\`: nearly every path and name), else through serde_json.
-pub(crate) fn push_json_str(out: &mut String, s: &str) {
-    // Checked 32 bytes at a time without an early exit inside a block, which the compiler
-    // turns into vector compares: a byte loop that stops at the first special byte ran at
-    // serde's escaping speed (the 100,000 paths of the coverage lists took 14 ms).
-    let plain = |b: &[u8]| {
-        b.iter().fold(false, |any, &c| {
-            any | (c < 0x20) | (c == b'"') | (c == b'\\')
-        })
-    };
-    if !s.as_bytes().chunks(32).any(plain) {
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
-    } else {
-        // Serializing a string cannot fail.
-        out.push_str(&serde_json::to_string(s).unwrap_or_default());
-    }
 }
 
 /// Tool identity.
@@ -289,7 +269,7 @@ pub struct TemplateOut {
     /// Masked message (`<*>` for values), `[exception class]` last.
     pub text: String,
     /// error | warning (the most severe of its records).
-    pub level: crate::level::Level,
+    pub level: crate::record::level::Level,
     /// Exception class its records name.
     pub exception: Option<String>,
     /// Records.
@@ -395,7 +375,7 @@ pub struct CulpritOut {
     pub snapshot_time: Option<DateTime<Utc>>,
     /// The culprit as analysed.
     #[serde(flatten)]
-    pub culprit: crate::sockets::Culprit,
+    pub culprit: crate::evidence::sockets::Culprit,
 }
 
 /// Background noise counts.
@@ -456,7 +436,7 @@ pub fn build<'a>(
     clusters: &Clusters,
     cfg: &ScanConfig,
     problems: &[Problem],
-    sockets: crate::sockets::SocketsReport,
+    sockets: crate::evidence::sockets::SocketsReport,
 ) -> Report<'a> {
     let cat: &Catalog = &cfg.catalog;
     let hit_out = |h: &Hit| HitOut {
@@ -485,7 +465,7 @@ pub fn build<'a>(
         .incidents
         .iter()
         .map(|inc| {
-            if inc.kind == crate::cluster::RootKind::Template {
+            if inc.kind == crate::analysis::incidents::RootKind::Template {
                 return template_incident(scan, inc, analysis, &template_ref);
             }
             let root = &cat.signatures[inc.root as usize];
@@ -614,7 +594,7 @@ pub fn build<'a>(
         files
     };
     let (files, findings) = rayon::join(file_rows, || {
-        crate::findings::compute(scan, clusters, cat, &cfg.tz)
+        crate::analysis::findings::compute(scan, clusters, cat, &cfg.tz)
     });
     let markers = clusters
         .markers
@@ -666,7 +646,10 @@ pub fn build<'a>(
 }
 
 /// The templates list: by count (most first), then id.
-pub fn templates_out(scan: &ScanOutput, analysis: &crate::templates::Analysis) -> Vec<TemplateOut> {
+pub fn templates_out(
+    scan: &ScanOutput,
+    analysis: &crate::analysis::templates::Analysis,
+) -> Vec<TemplateOut> {
     let mut out: Vec<TemplateOut> = analysis
         .templates
         .iter()
@@ -699,8 +682,8 @@ pub fn templates_out(scan: &ScanOutput, analysis: &crate::templates::Analysis) -
 /// An incident opened by an unknown template's burst.
 fn template_incident(
     scan: &ScanOutput,
-    inc: &crate::cluster::Incident,
-    analysis: &crate::templates::Analysis,
+    inc: &crate::analysis::incidents::Incident,
+    analysis: &crate::analysis::templates::Analysis,
     template_ref: &dyn Fn(usize) -> TemplateRef,
 ) -> IncidentOut {
     let root_burst = &analysis.bursts[inc.bursts[0]];
@@ -790,9 +773,9 @@ fn template_incident(
 /// the top culprit of the snapshot closest in time names who holds the ports (the step
 /// the founding case's engineer never got to).
 fn culprit_for(
-    inc: &crate::cluster::Incident,
+    inc: &crate::analysis::incidents::Incident,
     cat: &Catalog,
-    sockets: &crate::sockets::SocketsReport,
+    sockets: &crate::evidence::sockets::SocketsReport,
 ) -> Option<CulpritOut> {
     let exhaustion = inc
         .chain
@@ -816,7 +799,7 @@ fn culprit_for(
         .min_by_key(|s| (distance(s.time), s.path.clone()))?;
     let top = snap.culprits.first()?;
     Some(CulpritOut {
-        sentence: crate::sockets::culprit_sentence(top, snap.ephemeral_range),
+        sentence: crate::evidence::sockets::culprit_sentence(top, snap.ephemeral_range),
         snapshot: snap.path.clone(),
         snapshot_time: snap.time,
         culprit: top.clone(),
@@ -1106,7 +1089,7 @@ pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
     if !r.sockets.snapshots.is_empty() || !r.sockets.process_tables.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "host evidence");
-        for line in crate::sockets::render_text(&r.sockets).lines() {
+        for line in crate::evidence::sockets::render_text(&r.sockets).lines() {
             let _ = writeln!(o, "    {}", escape_control(line));
         }
     }

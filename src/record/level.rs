@@ -3,7 +3,7 @@
 //!
 //! Input: a chunk of a file buffer (the same one the signature automaton just ran over) and
 //! the file's timestamp format. Output: one [`LevelRecord`] per error- or warning-level
-//! record head, with its message (prefix stripped, see [`crate::templates::strip_prefix`])
+//! record head, with its message (prefix stripped, see [`crate::analysis::templates::strip_prefix`])
 //! and the exception class named by its continuation lines.
 //!
 //! How: a second, small `regex_automata::meta::Regex` holds the level literals (never a
@@ -168,7 +168,7 @@ pub fn matcher() -> &'static LevelMatcher {
     })
 }
 
-/// An error- or warning-level record. Partial results carry them (`crate::partial`), with
+/// An error- or warning-level record. Partial results carry them, with
 /// `file` indexing the partial's own files; see [`LevelRecord`]'s serde form there.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LevelRecord {
@@ -187,7 +187,7 @@ pub struct LevelRecord {
     pub message: Message,
     /// The exception class named in the record (deepest `Caused by:` first).
     pub exception: Option<Box<str>>,
-    /// The head line (lossy UTF-8), cut at [`crate::scan::EXCERPT_MAX`] bytes or where the
+    /// The head line (lossy UTF-8), cut at [`crate::record::excerpt::EXCERPT_MAX`] bytes or where the
     /// message ends, whichever is later; shown as [`LevelRecord::excerpt`].
     pub head: Box<str>,
 }
@@ -228,9 +228,9 @@ impl LevelRecord {
         }
     }
 
-    /// The head line cut at [`crate::scan::EXCERPT_MAX`] bytes (never inside a character).
+    /// The head line cut at [`crate::record::excerpt::EXCERPT_MAX`] bytes (never inside a character).
     pub fn excerpt(&self) -> &str {
-        let mut cut = self.head.len().min(crate::scan::EXCERPT_MAX);
+        let mut cut = self.head.len().min(crate::record::excerpt::EXCERPT_MAX);
         while !self.head.is_char_boundary(cut) {
             cut -= 1;
         }
@@ -419,7 +419,7 @@ pub fn level_pass_except(
             let (m, e) = json_message(line);
             (m, e, None)
         } else {
-            let msg = crate::templates::strip_prefix(line);
+            let msg = crate::analysis::templates::strip_prefix(line);
             (
                 lossy(msg, MESSAGE_MAX),
                 trace_exception(buf, le, format, parse_head).map(Into::into),
@@ -431,7 +431,7 @@ pub fn level_pass_except(
         // so the message is a tail of it.
         let head = lossy(
             line,
-            crate::scan::EXCERPT_MAX.max(hint.map_or(0, |h| h + MESSAGE_MAX)),
+            crate::record::excerpt::EXCERPT_MAX.max(hint.map_or(0, |h| h + MESSAGE_MAX)),
         );
         out.push(LevelRecord {
             file,
@@ -452,7 +452,7 @@ fn lossy(b: &[u8], max: usize) -> Box<str> {
     while cut < b.len() && cut > 0 && (b[cut] & 0xC0) == 0x80 {
         cut -= 1;
     }
-    crate::scan::lossy_box(&b[..cut])
+    crate::record::excerpt::lossy_box(&b[..cut])
 }
 
 /// Another level word before the match (`INFO ... ERROR`): the line's level is that one.
@@ -496,13 +496,13 @@ fn trace_exception(
             None => {
                 line.first().is_some_and(|c| *c == b'\t' || *c == b' ')
                     || line.starts_with(b"Caused by:")
-                    || crate::templates::exception_class(line).is_some()
+                    || crate::analysis::templates::exception_class(line).is_some()
             }
         };
         if !continuation || line.is_empty() && format.is_none() {
             break;
         }
-        if let Some(c) = crate::templates::exception_class(line) {
+        if let Some(c) = crate::analysis::templates::exception_class(line) {
             if line.starts_with(b"Caused by:") {
                 deepest = Some(c);
             } else if first.is_none() {
@@ -549,7 +549,7 @@ fn json_message(line: &[u8]) -> (Box<str>, Option<Box<str>>) {
         let mut first = None;
         let mut deepest = None;
         for l in t.lines() {
-            if let Some(c) = crate::templates::exception_class(l.as_bytes()) {
+            if let Some(c) = crate::analysis::templates::exception_class(l.as_bytes()) {
                 if l.trim_start().starts_with("Caused by:") {
                     deepest = Some(c.to_string());
                 } else if first.is_none() {

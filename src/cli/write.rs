@@ -9,7 +9,7 @@
 //! - Progress: an indicatif bar on stderr, only when stderr is a terminal, `CI` is unset,
 //!   and the scan has run for more than [`PROGRESS_DELAY`]; cleared before the report.
 
-use crate::cluster::Clusters;
+use crate::analysis::incidents::Clusters;
 use crate::config::ScanConfig;
 use crate::report::{self, Report};
 use crate::scan::ScanOutput;

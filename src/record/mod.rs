@@ -20,6 +20,9 @@
 //! - Where the stamp sits and what it lacks (year, date) is the file's [`FileTime`]: use
 //!   [`find_head_in`]; [`find_head`] is the same walk with a bare format.
 
+pub mod excerpt;
+pub mod level;
+
 use crate::time::{self, FileTime, Format, RawStamp};
 
 /// Longest record, in lines, that the walk-back follows.

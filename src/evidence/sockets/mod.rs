@@ -129,7 +129,7 @@ pub struct SocketConfig {
     pub ephemeral_range: Option<(u16, u16)>,
 }
 
-/// One file handed to [`analyze`] (also carried by partial results, `crate::partial`).
+/// One file handed to [`analyze`] (also carried by partial results).
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct DumpInput {
     /// Path as shown to the user.

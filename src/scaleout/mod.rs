@@ -20,11 +20,11 @@
 
 use crate::catalog::Catalog;
 use crate::config::{ScanConfig, SocketFile};
-use crate::discover::Problem;
 use crate::error::FileError;
-use crate::level::LevelRecord;
+use crate::evidence::sockets::DumpInput;
+use crate::input::discover::Problem;
+use crate::record::level::LevelRecord;
 use crate::scan::{FileScan, Hit, ScanOutput};
-use crate::sockets::DumpInput;
 use crate::time::{Zone, ZoneReason};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -210,7 +210,7 @@ pub struct PartialHit {
     pub offset: u64,
     /// Byte offset of the record head.
     pub record: u64,
-    /// The matched line (at most [`crate::scan::EXCERPT_MAX`] bytes).
+    /// The matched line (at most [`crate::record::excerpt::EXCERPT_MAX`] bytes).
     pub excerpt: String,
 }
 
@@ -483,8 +483,8 @@ pub fn merge(parts: Vec<(String, Partial)>, catalog: &Catalog) -> Result<Merged,
         .collect();
     let mut out = ScanOutput::default();
     // `--max-hits`: every share kept its earliest hits; the earliest of their union are the
-    // earliest of all (crate::bound), whatever the split.
-    let mut store = crate::bound::Bounded::new(options.max_hits);
+    // earliest of all (crate::scan::bound), whatever the split.
+    let mut store = crate::scan::bound::Bounded::new(options.max_hits);
     let mut files: Vec<Option<FileScan>> = vec![None; order.len()];
     let mut dumps: Vec<(u32, DumpInput)> = Vec::new();
     let mut problems: Vec<(u32, usize, PartialProblem)> = Vec::new();
@@ -540,7 +540,7 @@ pub fn merge(parts: Vec<(String, Partial)>, catalog: &Catalog) -> Result<Merged,
     }
     (out.hits, out.hits_dropped) = store.finish();
     // Unknown records: the earliest `--max-hits` over all partials, as one scan keeps.
-    let mut kept = crate::bound::Bounded::new(options.max_hits);
+    let mut kept = crate::scan::bound::Bounded::new(options.max_hits);
     kept.add_dropped(unknown_dropped);
     kept.extend(std::mem::take(&mut out.unknown));
     (out.unknown, out.unknown_dropped) = kept.finish();

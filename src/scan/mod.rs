@@ -21,11 +21,15 @@
 //!
 //! Per-file problems never stop the scan: they land in [`FileScan::error`].
 
+pub mod activity;
+pub mod bound;
+
 use crate::config::ScanConfig;
-use crate::discover::Source;
 use crate::error::FileError;
+use crate::input::discover::Source;
 use crate::input::{self, Access, Skip};
 use crate::record;
+use crate::record::excerpt::{floor_char, lossy_box, EXCERPT_MAX};
 use crate::time::{self, FileTime, FileTimeInput, Format, Resolved, ZoneReason};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
@@ -51,10 +55,7 @@ pub struct Hit {
     pub excerpt: Box<str>,
 }
 
-/// Longest excerpt kept per hit.
-pub const EXCERPT_MAX: usize = 300;
-
-/// Result for one file. Serialized whole into partial results (`crate::partial`): a field
+/// Result for one file. Serialized whole into partial results: a field
 /// added here travels from `scan --emit partial` to `merge` without further work.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileScan {
@@ -90,8 +91,8 @@ pub struct FileScan {
     /// Hits (after de-duplication).
     pub hits: u64,
     /// Dated records per UTC minute (unix seconds / 60): coverage and traffic findings.
-    #[serde(with = "crate::activity::minutes_serde")]
-    pub minutes: crate::activity::Minutes,
+    #[serde(with = "crate::scan::activity::minutes_serde")]
+    pub minutes: crate::scan::activity::Minutes,
     /// Distinct lines with at least one match, before record de-duplication: the number
     /// `rg -c -f <(faultscope signatures --export-patterns)` reports (the bench checks it).
     pub matched_lines: u64,
@@ -111,7 +112,7 @@ pub struct FileScan {
     pub time_detail: String,
     /// Set when the file is a saved netstat/ss/tasklist/ps dump (detected by content):
     /// host evidence for `sockets`, not a log.
-    pub dump: Option<crate::sockets::DumpKind>,
+    pub dump: Option<crate::evidence::sockets::DumpKind>,
     /// Error- and warning-level records (src/level.rs), signature-matched or not.
     pub level_records: u64,
     /// Unknown error/warning records not kept because of `--max-hits` (which bounds them as
@@ -121,7 +122,7 @@ pub struct FileScan {
     /// Error- and warning-level records that no signature matched, in offset order
     /// (moved to [`ScanOutput::unknown`] by [`scan`]; a partial carries them there).
     #[serde(skip)]
-    pub unknown: Vec<crate::level::LevelRecord>,
+    pub unknown: Vec<crate::record::level::LevelRecord>,
 }
 
 /// What a scan produced.
@@ -130,14 +131,14 @@ pub struct ScanOutput {
     /// Files in path order.
     pub files: Vec<FileScan>,
     /// Saved socket/process dumps found among the files, in path order.
-    pub dumps: Vec<crate::sockets::DumpInput>,
+    pub dumps: Vec<crate::evidence::sockets::DumpInput>,
     /// Hits sorted by (time, file, offset, signature); undated hits last.
     pub hits: Vec<Hit>,
-    /// Hits found but not stored because of `--max-hits` (see [`crate::bound`]).
+    /// Hits found but not stored because of `--max-hits` (see [`crate::scan::bound`]).
     pub hits_dropped: u64,
     /// Error- and warning-level records no signature matched (template mining input),
     /// sorted by (time, file, offset); undated last. At most `--max-hits` of them.
-    pub unknown: Vec<crate::level::LevelRecord>,
+    pub unknown: Vec<crate::record::level::LevelRecord>,
     /// Unknown records found but not kept (`--max-hits`).
     pub unknown_dropped: u64,
 }
@@ -161,7 +162,7 @@ struct ChunkOut {
     matched_lines: u64,
     /// Hits not stored (`--max-hits`).
     dropped: u64,
-    levels: Vec<crate::level::LevelRecord>,
+    levels: Vec<crate::record::level::LevelRecord>,
     /// Level records found in the chunk, signature-matched or not, kept or not.
     level_count: u64,
     /// Unknown records of the chunk not kept (`--max-hits`).
@@ -184,7 +185,7 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
     order.sort_by(|&a, &b| sources[b].size.cmp(&sources[a].size).then(a.cmp(&b)));
     // Hits go straight into one bounded store (`--max-hits`): memory follows the bound, and
     // the kept set does not depend on which file finishes first.
-    let store = std::sync::Mutex::new(crate::bound::Bounded::new(cfg.max_hits));
+    let store = std::sync::Mutex::new(crate::scan::bound::Bounded::new(cfg.max_hits));
     // Saved host dumps are rare: they go aside with their index, so the result per file is
     // the `FileScan` alone and rayon's indexed collect writes each straight into `files`.
     let dumps = std::sync::Mutex::new(Vec::new());
@@ -215,7 +216,7 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
     dumps.sort_unstable_by_key(|(i, _)| *i);
     out.dumps = dumps
         .into_iter()
-        .map(|(i, dump)| crate::sockets::DumpInput {
+        .map(|(i, dump)| crate::evidence::sockets::DumpInput {
             path: files[i].path.clone(),
             text: dump.text,
             mtime: dump.mtime.map(DateTime::<Utc>::from),
@@ -236,7 +237,7 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
     }
     out.files = files;
     // Across files: the earliest `--max-hits` unknown records.
-    let mut kept = crate::bound::Bounded::new(cfg.max_hits);
+    let mut kept = crate::scan::bound::Bounded::new(cfg.max_hits);
     kept.add_dropped(unknown_dropped);
     kept.extend(std::mem::take(&mut out.unknown));
     (out.unknown, out.unknown_dropped) = kept.finish();
@@ -255,16 +256,6 @@ fn permute_into_place<T>(items: &mut [T], order: &mut [usize]) {
             items.swap(k, j);
             order.swap(k, j);
         }
-    }
-}
-
-/// `String::from_utf8_lossy(b).into()`, with valid UTF-8 (nearly every log line) checked by
-/// `str::from_utf8`, whose ASCII fast path reads words at a time; the lossy decoder steps
-/// byte by byte (3.5 % of a profile of a warning-flooded log).
-pub fn lossy_box(b: &[u8]) -> Box<str> {
-    match std::str::from_utf8(b) {
-        Ok(s) => s.into(),
-        Err(_) => String::from_utf8_lossy(b).into(),
     }
 }
 
@@ -303,7 +294,7 @@ const SAMPLE_SMALL_FILES: usize = 256;
 
 /// Deterministic order of unknown level records: dated by time, then file and record head;
 /// undated last.
-pub fn sort_unknown(records: &mut [crate::level::LevelRecord]) {
+pub fn sort_unknown(records: &mut [crate::record::level::LevelRecord]) {
     // (file, record) is unique, so an unstable sort is as deterministic, and needs no
     // buffer of half the records.
     // On every thread: 35,000 warnings of the bench's small files took 2 ms on one thread
@@ -325,17 +316,17 @@ pub fn sort_hits(hits: &mut [Hit]) {
 }
 
 /// The kind of socket/process dump `buf` holds, if it is one (see `sockets::sniff`).
-fn dump_kind(buf: &[u8]) -> Option<crate::sockets::DumpKind> {
+fn dump_kind(buf: &[u8]) -> Option<crate::evidence::sockets::DumpKind> {
     let head = &buf[..buf.len().min(64 * 1024)];
-    crate::sockets::may_be_dump(head)
-        .then(|| crate::sockets::sniff(&String::from_utf8_lossy(head)))
+    crate::evidence::sockets::may_be_dump(head)
+        .then(|| crate::evidence::sockets::sniff(&String::from_utf8_lossy(head)))
         .flatten()
 }
 
 /// [`scan_file`]'s result for a dump: its lines counted, its text kept for the sockets stage.
 fn dump_scan(
     mut fs: FileScan,
-    kind: crate::sockets::DumpKind,
+    kind: crate::evidence::sockets::DumpKind,
     buf: &[u8],
     mtime: Option<std::time::SystemTime>,
 ) -> (FileScan, Vec<Hit>, Option<Dump>) {
@@ -441,8 +432,9 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     // Unknown records go into one bounded store as each chunk finishes (tagged with their
     // chunk, whose line base is known only after all chunks), so a file's records never
     // all wait in memory at once beyond `--max-hits` (issue 7).
-    let unknown_store =
-        std::sync::Mutex::new(crate::bound::Bounded::<ChunkRecord>::new(cfg.max_hits));
+    let unknown_store = std::sync::Mutex::new(crate::scan::bound::Bounded::<ChunkRecord>::new(
+        cfg.max_hits,
+    ));
     let outs: Vec<ChunkOut> = chunks
         .par_iter()
         .enumerate()
@@ -531,7 +523,7 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
         .collect();
     fs.unknown_dropped = unknown_dropped;
     fs.unknown.sort_unstable_by_key(|r| r.record);
-    let mut bounded = crate::bound::Bounded::new(cfg.max_hits);
+    let mut bounded = crate::scan::bound::Bounded::new(cfg.max_hits);
     bounded.add_dropped(dropped);
     bounded.extend(hits);
     let (mut hits, dropped) = bounded.finish();
@@ -569,11 +561,11 @@ pub struct Dump {
 /// An unknown record and the chunk it came from (its line is chunk-relative until merged).
 struct ChunkRecord {
     chunk: usize,
-    rec: crate::level::LevelRecord,
+    rec: crate::record::level::LevelRecord,
 }
 
-impl crate::bound::Keyed for ChunkRecord {
-    type Key = <crate::level::LevelRecord as crate::bound::Keyed>::Key;
+impl crate::scan::bound::Keyed for ChunkRecord {
+    type Key = <crate::record::level::LevelRecord as crate::scan::bound::Keyed>::Key;
     fn key(&self) -> Self::Key {
         self.rec.key()
     }
@@ -650,7 +642,7 @@ fn scan_chunk(
     let mut line_no = 0u64; // newlines seen in range.start..line_cursor
                             // The last hit's line and record: several hits on one line share the walk-back.
     let mut last_line: Option<LineCache> = None;
-    let mut bounded = crate::bound::Bounded::new(cfg.max_hits);
+    let mut bounded = crate::scan::bound::Bounded::new(cfg.max_hits);
     // One record counts once per signature: drop repeats here already (hits of a record are
     // contiguous), so `--max-hits` bounds distinct hits; the merge dedups across chunks.
     let mut dedup: (usize, Vec<u16>) = (usize::MAX, Vec::new());
@@ -720,7 +712,7 @@ fn scan_chunk(
     // whose signature hit falls in the next chunk is removed at the file merge.)
     let matched: std::collections::HashSet<u64> = out.matched.iter().copied().collect();
     let mut lv = ChunkOut::default();
-    (out.levels, out.level_count) = crate::level::level_pass_except(
+    (out.levels, out.level_count) = crate::record::level::level_pass_except(
         file,
         buf,
         range.clone(),
@@ -731,7 +723,7 @@ fn scan_chunk(
     );
     out.explicit |= lv.explicit;
     out.naive |= lv.naive;
-    let mut kept = crate::bound::Bounded::new(cfg.max_hits);
+    let mut kept = crate::scan::bound::Bounded::new(cfg.max_hits);
     kept.extend(std::mem::take(&mut out.levels));
     (out.levels, out.unknown_dropped) = kept.finish();
     out.levels.sort_unstable_by_key(|r| r.record);
@@ -745,7 +737,8 @@ fn scan_chunk(
     let mut last_head: Option<usize> = None;
     // Room for a run per line up front (at most 1,024): growing from empty took three
     // allocations for a file of 14 lines in 14 minutes.
-    let mut minutes = crate::activity::MinuteCounter::with_capacity(out.lines.min(1024) as usize);
+    let mut minutes =
+        crate::scan::activity::MinuteCounter::with_capacity(out.lines.min(1024) as usize);
     let mut minute_scratch = ChunkOut::default();
     let mut pos = range.start;
     while pos < range.end {
@@ -1016,18 +1009,6 @@ fn quick_header(line: &[u8], ft: &FileTime) -> HeaderKind {
     }
     // In a stamped file every other line continues the record above (timestamps.md §12).
     HeaderKind::Continuation
-}
-
-/// Largest index <= max that does not split a UTF-8 sequence.
-fn floor_char(line: &[u8], max: usize) -> usize {
-    if line.len() <= max {
-        return line.len();
-    }
-    let mut i = max;
-    while i > 0 && (line[i] & 0xC0) == 0x80 {
-        i -= 1;
-    }
-    i
 }
 
 #[cfg(test)]

@@ -92,7 +92,7 @@ pub struct Clusters {
     /// Noise hits per signature outside any incident (background rate).
     pub background: BTreeMap<u16, u64>,
     /// Unknown error templates and their bursts (see [`merge_templates`]).
-    pub templates: crate::templates::Analysis,
+    pub templates: crate::analysis::templates::Analysis,
 }
 
 /// Clusters hits. `service_of(file)` names the service of a hit's file.
@@ -236,8 +236,8 @@ pub fn cluster(
 /// renumbered in time order. `records` are the records the analysis indexes.
 pub fn merge_templates(
     c: &mut Clusters,
-    analysis: crate::templates::Analysis,
-    records: &[crate::level::LevelRecord],
+    analysis: crate::analysis::templates::Analysis,
+    records: &[crate::record::level::LevelRecord],
     gap: Duration,
     service_of: &dyn Fn(u32) -> String,
 ) {

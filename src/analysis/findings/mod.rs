@@ -19,8 +19,8 @@
 //! is computed from sorted data and rounded before it is shown, so output is identical for
 //! any thread count.
 
+use crate::analysis::incidents::Clusters;
 use crate::catalog::{Catalog, Severity};
-use crate::cluster::Clusters;
 use crate::scan::{Hit, ScanOutput};
 use crate::time::{rfc3339, Format, Zone};
 use chrono::{DateTime, Utc};
@@ -599,7 +599,7 @@ pub fn service_files_json(files: &[&str]) -> Box<serde_json::value::RawValue> {
         } else {
             ",\n            "
         });
-        crate::report::push_json_str(&mut text, f);
+        crate::json::push_json_str(&mut text, f);
     }
     text.push_str("\n          ]");
     debug_assert!(serde_json::from_str::<Vec<String>>(&text).is_ok_and(|v| v == files));
@@ -956,7 +956,7 @@ fn red_herrings(
     out
 }
 
-fn minute_range(i: &crate::cluster::Incident) -> (i64, i64) {
+fn minute_range(i: &crate::analysis::incidents::Incident) -> (i64, i64) {
     (
         i.start.timestamp().div_euclid(60),
         i.end.timestamp().div_euclid(60),
@@ -975,7 +975,7 @@ type ActivityAndMinutes<'a> = (ServiceActivity<'a>, BTreeMap<i64, u64>);
 /// sorting the entries (sorting 1.4 million entries was a third of `findings::compute` on
 /// the bench's small-files corpus).
 fn sum_minutes<'m>(
-    files: impl Iterator<Item = &'m crate::activity::Minutes> + Clone,
+    files: impl Iterator<Item = &'m crate::scan::activity::Minutes> + Clone,
 ) -> BTreeMap<i64, u64> {
     let entries: usize = files.clone().map(|m| m.len()).sum();
     let span = files
@@ -1375,7 +1375,7 @@ mod tests {
                 proptest::collection::vec((-3i64..3, 0u32..5), 0..6), 0..6),
             scale in proptest::prop_oneof![proptest::strategy::Just(1i64), proptest::strategy::Just(1_000_000)],
         ) {
-            let minutes: Vec<crate::activity::Minutes> = files
+            let minutes: Vec<crate::scan::activity::Minutes> = files
                 .iter()
                 .map(|f| f.iter().map(|&(m, n)| (m * scale, n)).collect())
                 .collect();

@@ -18,6 +18,8 @@
 //! - Regexes are compiled over bytes (`utf8(false)`): invalid UTF-8 in a log never stops a
 //!   scan; Unicode classes simply do not match it.
 
+pub mod prefilter;
+
 use crate::error::{Error, Result};
 use regex_automata::meta;
 use regex_syntax::hir::{
@@ -28,7 +30,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The embedded catalog.
-pub const BUILTIN_JSON: &str = include_str!("../catalog/signatures.json");
+pub const BUILTIN_JSON: &str = include_str!("../../catalog/signatures.json");
 
 /// How bad a signature is. Order matters: the most severe sorts first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -169,7 +171,8 @@ pub struct Matcher {
     /// Necessary literals of every pattern (src/prefilter.rs), or why there are none (then
     /// the automaton reads the whole buffer). Built once, from a sample of the input when
     /// [`Matcher::prepare`] runs first.
-    prefilter: std::sync::OnceLock<std::result::Result<crate::prefilter::Prefilter, String>>,
+    prefilter:
+        std::sync::OnceLock<std::result::Result<crate::catalog::prefilter::Prefilter, String>>,
 }
 
 impl Matcher {
@@ -177,18 +180,21 @@ impl Matcher {
     /// statistics pick rare literals); a no-op once it is built.
     pub fn prepare(&self, sample: &[u8]) {
         self.prefilter.get_or_init(|| {
-            crate::prefilter::Prefilter::new(
+            crate::catalog::prefilter::Prefilter::new(
                 &self.hirs,
-                &crate::prefilter::Model::from_sample(sample),
+                &crate::catalog::prefilter::Model::from_sample(sample),
             )
         });
     }
 
     /// The prefilter (built without a sample if [`Matcher::prepare`] did not run), or why
     /// there is none.
-    pub fn prefilter(&self) -> &std::result::Result<crate::prefilter::Prefilter, String> {
+    pub fn prefilter(&self) -> &std::result::Result<crate::catalog::prefilter::Prefilter, String> {
         self.prefilter.get_or_init(|| {
-            crate::prefilter::Prefilter::new(&self.hirs, &crate::prefilter::Model::prior())
+            crate::catalog::prefilter::Prefilter::new(
+                &self.hirs,
+                &crate::catalog::prefilter::Model::prior(),
+            )
         })
     }
 }

@@ -8,13 +8,16 @@
 //! read). `--exit-zero` turns 1 into 0 for pipelines. A broken pipe (`| head`) is not an
 //! error.
 
+pub mod write;
+
+use crate::analysis::incidents as cluster;
 use crate::catalog::Catalog;
 use crate::config::{ScanConfig, ZoneFor};
-use crate::discover::{self, DiscoverOptions, ServiceRule};
+use crate::input::discover::{self, DiscoverOptions, ServiceRule};
 use crate::input::{InputOptions, MmapChoice, DEFAULT_MAX_DECOMPRESSED};
-use crate::partial::{Partial, Shard};
+use crate::scaleout::{Partial, Shard};
 use crate::time::{parse_duration, Zone, ZoneReason};
-use crate::{cluster, report, scan};
+use crate::{report, scan};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use globset::Glob;
 use std::collections::BTreeMap;
@@ -110,14 +113,14 @@ struct ReportArgs {
     /// Output format: text, json, markdown, html, ndjson. Repeat or comma-separate for
     /// several at once (then -o is a prefix).
     #[arg(long, value_enum, value_delimiter = ',', default_value = "text")]
-    format: Vec<crate::output::ReportFormat>,
+    format: Vec<crate::cli::write::ReportFormat>,
     /// Write the report to FILE instead of stdout; with several --format, FILE is a prefix
     /// (FILE.txt, FILE.json, FILE.md, FILE.html, FILE.ndjson).
     #[arg(short = 'o', long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Colors in text output: auto (on a terminal; off in pipes and with NO_COLOR), always, never.
     #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
-    color: crate::output::ColorWhen,
+    color: crate::cli::write::ColorWhen,
     /// Write the time of this run into the report (off by default: reports are reproducible).
     #[arg(long)]
     now: bool,
@@ -133,7 +136,7 @@ struct ReportArgs {
     /// Records of one unknown error template that make a burst (an incident) within --gap,
     /// at 10x its rate in the rest of the logs (and, for a template with 5 or more such
     /// clumps, at 10x its median clump rate).
-    #[arg(long = "burst-min", default_value_t = crate::templates::DEFAULT_BURST_MIN, value_name = "N")]
+    #[arg(long = "burst-min", default_value_t = crate::analysis::templates::DEFAULT_BURST_MIN, value_name = "N")]
     burst_min: usize,
 }
 
@@ -186,7 +189,7 @@ struct ScanArgs {
     debug: bool,
     /// Store at most N hits, the earliest, and at most N unknown error/warning records for
     /// template mining (more are counted, not stored; 0 = no limit).
-    #[arg(long = "max-hits", value_name = "N", default_value_t = crate::bound::DEFAULT_MAX_HITS)]
+    #[arg(long = "max-hits", value_name = "N", default_value_t = crate::config::DEFAULT_MAX_HITS)]
     max_hits: usize,
     /// Scan only the I-th of N shares of the discovered files (0-based, e.g. 0/4 ... 3/4),
     /// chosen by a stable hash of each path: N workers given the same paths split them
@@ -491,12 +494,12 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     }
     let dests = match a.emit {
         Some(Emit::Partial) => Vec::new(),
-        None => crate::output::destinations(&a.report.format, a.report.output.as_deref())
+        None => crate::cli::write::destinations(&a.report.format, a.report.output.as_deref())
             .map_err(|e| flag_err("--format", e))?,
     };
     let t_scan = Instant::now();
-    let bar = crate::output::Progress::allowed() && !cfg.debug;
-    let progress = crate::output::Progress::start(
+    let bar = crate::cli::write::Progress::allowed() && !cfg.debug;
+    let progress = crate::cli::write::Progress::start(
         sources.iter().filter_map(|s| s.size).sum(),
         if bar {
             sources
@@ -648,9 +651,9 @@ struct Scanned {
 
 /// Report-time choices.
 struct ReportOpts {
-    dests: Vec<(crate::output::ReportFormat, Option<PathBuf>)>,
+    dests: Vec<(crate::cli::write::ReportFormat, Option<PathBuf>)>,
     burst_min: usize,
-    color: crate::output::ColorWhen,
+    color: crate::cli::write::ColorWhen,
     now: bool,
     exit_zero: bool,
     display: Zone,
@@ -715,7 +718,7 @@ fn report_stage(
     // over 100,000 files is ~1.5 ms that otherwise kept a core idle after the scan).
     let (mut report, zone_warnings) = rayon::join(
         || report::build(out, &clusters, cfg, &s.problems, sockets),
-        || crate::time::hints::likely_zone_warnings(&out.files),
+        || crate::analysis::clock::hints::likely_zone_warnings(&out.files),
     );
     report.warnings.extend(socket_problems);
     report.warnings.extend(zone_warnings);
@@ -761,9 +764,9 @@ fn report_stage(
         report.generated_at = Some(chrono::Utc::now());
     }
     let t_write = Instant::now();
-    crate::output::write_all(
+    crate::cli::write::write_all(
         &o.dests,
-        &crate::output::RenderInput {
+        &crate::cli::write::RenderInput {
             report: &report,
             display: &o.display,
             cfg,
@@ -829,7 +832,7 @@ fn run_merge(a: MergeArgs) -> anyhow::Result<i32> {
         Some(z) => Some(Zone::parse(z).map_err(|e| flag_err("--display-tz", e))?),
         None => None,
     };
-    let dests = crate::output::destinations(&a.report.format, a.report.output.as_deref())
+    let dests = crate::cli::write::destinations(&a.report.format, a.report.output.as_deref())
         .map_err(|e| flag_err("--format", e))?;
     let t_read = Instant::now();
     let parts = {
@@ -849,7 +852,7 @@ fn run_merge(a: MergeArgs) -> anyhow::Result<i32> {
         t_read.elapsed()
     ));
     let t_merge = Instant::now();
-    let merged = crate::partial::merge(parts, &cfg.catalog).map_err(anyhow::Error::msg)?;
+    let merged = crate::scaleout::merge(parts, &cfg.catalog).map_err(anyhow::Error::msg)?;
     cfg.tz = merged
         .options
         .zone()
@@ -890,11 +893,11 @@ fn mine_unknown(
     out: &scan::ScanOutput,
     cfg: &ScanConfig,
     burst_min: usize,
-) -> crate::templates::Analysis {
+) -> crate::analysis::templates::Analysis {
     let files = &out.files;
     let first = files.iter().filter_map(|f| f.first).min();
     let last = files.iter().filter_map(|f| f.last).max();
-    crate::templates::analyze(
+    crate::analysis::templates::analyze(
         &out.unknown,
         &|f| &files[f as usize].service,
         first.zip(last),
@@ -944,7 +947,7 @@ fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
         .report
         .format
         .iter()
-        .any(|f| matches!(f, crate::output::ReportFormat::Json));
+        .any(|f| matches!(f, crate::cli::write::ReportFormat::Json));
     let rendered = match if json {
         OutputFormat::Json
     } else {
@@ -1071,8 +1074,8 @@ fn run_sockets(a: SocketsArgs) -> anyhow::Result<i32> {
         match crate::input::open(&src.path, &InputOptions::default()) {
             Ok(Ok(opened)) => {
                 let text = String::from_utf8_lossy(&opened.bytes).into_owned();
-                if crate::sockets::sniff(&text).is_some() {
-                    inputs.push(crate::sockets::DumpInput {
+                if crate::evidence::sockets::sniff(&text).is_some() {
+                    inputs.push(crate::evidence::sockets::DumpInput {
                         path: shown,
                         text,
                         mtime: src.mtime.map(chrono::DateTime::<chrono::Utc>::from),
@@ -1091,9 +1094,9 @@ fn run_sockets(a: SocketsArgs) -> anyhow::Result<i32> {
         }
     }
     let reference = inputs.iter().filter_map(|d| d.mtime).max();
-    let report = crate::sockets::analyze(
+    let report = crate::evidence::sockets::analyze(
         &inputs,
-        &crate::sockets::SocketConfig {
+        &crate::evidence::sockets::SocketConfig {
             ephemeral_range: range,
         },
         tz.offset_at(reference.unwrap_or(chrono::DateTime::UNIX_EPOCH)),
@@ -1106,7 +1109,7 @@ fn run_sockets(a: SocketsArgs) -> anyhow::Result<i32> {
         }
         OutputFormat::Text => {
             // Dump text is untrusted input (process names): escape per line.
-            for line in crate::sockets::render_text(&report).lines() {
+            for line in crate::evidence::sockets::render_text(&report).lines() {
                 writeln!(stdout, "{}", report::escape_control(line))?;
             }
         }
