@@ -16,11 +16,12 @@
 //! The year/day boundaries come from one syntactic pre-pass over the record heads (no
 //! calendar math, chunks in parallel), so resolving a stamp later is a binary search.
 
-use super::{
-    detect_file, detect_file_keeping, hms, may_start_stamp, month_abbr, parse_any, quick_any,
-    skip_fields, strip_line, syslog_pri, Detected, Format, Layout, Partial, RawStamp, Resolved,
-    StampZone, ZoneReason, ZoneRule,
-};
+use super::bytes::{digits, month_abbr, utc_offset, var_digits};
+use super::detect::{detect_file, detect_file_keeping, Detected, Layout};
+use super::format::{epoch_base, Format, Partial, RawStamp, StampZone};
+use super::parse::syslog::{hms, syslog_pri};
+use super::parse::{may_start_stamp, parse_any, quick_any, skip_fields, strip_line};
+use super::zone::{Resolved, ZoneReason, ZoneRule};
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, Timelike, Utc};
 use rayon::prelude::*;
 use std::ops::Range;
@@ -304,8 +305,8 @@ impl FileTime {
                 let Base::Anchor(a) = self.base else {
                     return None;
                 };
-                st.naive = a + (st.naive - super::epoch_base());
-                st.zone = StampZone::Offset(super::utc_offset());
+                st.naive = a + (st.naive - epoch_base());
+                st.zone = StampZone::Offset(utc_offset());
             }
         }
         st.partial = Partial::Full;
@@ -499,7 +500,7 @@ impl FileTime {
             let start = memchr::memrchr(b'\n', &buf[..end.saturating_sub(1)]).map_or(0, |i| i + 1);
             if let Some((st, _)) = self.parse_line(&buf[start..end]) {
                 if st.partial == Partial::Uptime {
-                    last = Some(st.naive - super::epoch_base());
+                    last = Some(st.naive - epoch_base());
                     break;
                 }
                 if st.partial == Partial::Full {
@@ -695,7 +696,7 @@ fn head_key(layout: Layout, line: &[u8], kind: Kind) -> Option<(u32, u32)> {
         return None;
     }
     let b = skip_fields(strip_line(line), layout.skip)?;
-    let d2 = |i: usize| super::digits(b, i, 2);
+    let d2 = |i: usize| digits(b, i, 2);
     match kind {
         Kind::Day => {
             let (h, m, s) = hms(b, 0)?;
@@ -707,9 +708,9 @@ fn head_key(layout: Layout, line: &[u8], kind: Kind) -> Option<(u32, u32)> {
                     let p = syslog_pri(b, 0).unwrap_or(0);
                     let m = month_abbr(b, p)?;
                     let d = if b.get(p + 4) == Some(&b' ') {
-                        super::digits(b, p + 5, 1)?
+                        digits(b, p + 5, 1)?
                     } else {
-                        super::var_digits(b, p + 4, 2)?.0
+                        var_digits(b, p + 4, 2)?.0
                     };
                     (m, d)
                 }
