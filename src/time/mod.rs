@@ -38,7 +38,7 @@
 //! - `parse`: [`parse_with`], the per-line fallback [`parse_any`] and the per-line shape
 //!   checks; the readers in `parse/iso.rs`, `parse/fields.rs` and `parse/syslog.rs`.
 //! - `detect`: [`Layout`], [`detect_file`].
-//! - `context`: [`FileTime`], the year, date and clock of one file.
+//! - `prepass` and `context`: [`FileTime`], the year, date and clock of one file.
 //! - `zone`: [`Zone`], [`ZoneRule`], [`ZoneReason`], [`Resolved`], the abbreviation tables.
 //! - `fmt`: [`rfc3339`], [`push_rfc3339`], [`parse_duration`].
 
@@ -48,6 +48,7 @@ mod detect;
 mod fmt;
 mod format;
 mod parse;
+mod prepass;
 mod zone;
 
 pub use context::{FileTime, FileTimeInput, Inference, SAMPLE_BYTES};
