@@ -200,6 +200,26 @@ pub(super) fn detect_file_keeping<'s>(
             keep(line, l, st);
         }
     }
+    let ranked = rank_votes(votes, heads, hdfs, sample, consumed);
+    let layouts = pick_layouts(ranked, iis);
+    Detected {
+        layouts,
+        utc_adjustment: adjustment,
+        lines: consumed,
+    }
+}
+
+/// Detection's ranking step: the votes of [`detect_file_keeping`], most votes first, with the
+/// per-file formats decided: HDFS when every head read as HDFS, else, when the votes are
+/// weak, an epoch column or time-only stamps. `heads`: non-continuation lines seen;
+/// `consumed`: sample lines looked at.
+fn rank_votes(
+    votes: Vec<(Layout, usize)>,
+    heads: usize,
+    hdfs: usize,
+    sample: &[u8],
+    consumed: usize,
+) -> Vec<(Layout, usize)> {
     let mut ranked = votes;
     // Most votes first; ties go to the more specific format (enum order), then fewer skips
     // (layouts are distinct: a total order, whatever order they were met in).
@@ -246,6 +266,12 @@ pub(super) fn detect_file_keeping<'s>(
             ranked.insert(0, (Layout::at0(Format::TimeOnly), time_only));
         }
     }
+    ranked
+}
+
+/// Detection's last step: the ranked layouts with at least a fifth of the top votes (at most
+/// three), `date time` rows made UTC when the file has IIS directives.
+fn pick_layouts(ranked: Vec<(Layout, usize)>, iis: bool) -> Vec<Layout> {
     let top = ranked.first().map_or(0, |r| r.1);
     let mut layouts: Vec<Layout> = ranked
         .into_iter()
@@ -261,11 +287,7 @@ pub(super) fn detect_file_keeping<'s>(
         }
         layouts.dedup();
     }
-    Detected {
-        layouts,
-        utc_adjustment: adjustment,
-        lines: consumed,
-    }
+    layouts
 }
 
 /// The words of SQL Server's `UTC adjustment:` line. A finder built once, not per call
