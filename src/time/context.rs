@@ -13,16 +13,16 @@
 //!   mtime (last record); the day advances when the clock goes back by more than 2 hours.
 //! - **Clock** (JVM unified logging with uptime only): uptime 0 = mtime − last uptime.
 //!
-//! The year/day boundaries come from one syntactic pre-pass over the record heads (no
-//! calendar math, chunks in parallel), so resolving a stamp later is a binary search.
+//! The year/day boundaries come from one syntactic pre-pass over the record heads (`prepass`:
+//! no calendar math, chunks in parallel), so resolving a stamp later is a binary search.
 
-use super::{
-    detect_file, detect_file_keeping, hms, may_start_stamp, month_abbr, parse_any, quick_any,
-    skip_fields, strip_line, syslog_pri, Detected, Format, Layout, Partial, RawStamp, Resolved,
-    StampZone, ZoneReason, ZoneRule,
-};
+use super::bytes::utc_offset;
+use super::detect::{detect_file, detect_file_keeping, Detected, Layout};
+use super::format::{epoch_base, Format, Partial, RawStamp, StampZone};
+use super::parse::{may_start_stamp, parse_any, quick_any};
+use super::prepass::{prepass, Kind};
+use super::zone::{Resolved, ZoneReason, ZoneRule};
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, Timelike, Utc};
-use rayon::prelude::*;
 use std::ops::Range;
 use std::time::SystemTime;
 
@@ -32,11 +32,6 @@ pub const SAMPLE_BYTES: usize = 64 * 1024;
 pub const TAIL_BYTES: usize = 8 * 1024;
 /// Stamped lines that vote in one detection sample.
 pub const SAMPLE_LINES: usize = 50;
-/// A backward jump in a time-only file larger than this starts a new day.
-const DAY_ROLL_SECS: u32 = 2 * 3600;
-/// A jump back followed within this many records by a jump forward is an out-of-order run,
-/// not a New Year / new day.
-const STRAY_RECORDS: usize = 16;
 
 /// What the caller knows about a file besides its bytes.
 #[derive(Clone, Debug, Default)]
@@ -304,8 +299,8 @@ impl FileTime {
                 let Base::Anchor(a) = self.base else {
                     return None;
                 };
-                st.naive = a + (st.naive - super::epoch_base());
-                st.zone = StampZone::Offset(super::utc_offset());
+                st.naive = a + (st.naive - epoch_base());
+                st.zone = StampZone::Offset(utc_offset());
             }
         }
         st.partial = Partial::Full;
@@ -499,7 +494,7 @@ impl FileTime {
             let start = memchr::memrchr(b'\n', &buf[..end.saturating_sub(1)]).map_or(0, |i| i + 1);
             if let Some((st, _)) = self.parse_line(&buf[start..end]) {
                 if st.partial == Partial::Uptime {
-                    last = Some(st.naive - super::epoch_base());
+                    last = Some(st.naive - epoch_base());
                     break;
                 }
                 if st.partial == Partial::Full {
@@ -582,247 +577,6 @@ pub fn date_in_name(name: &str) -> Option<NaiveDate> {
         }
     }
     None
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// Key = month (1-12); a New Year when it goes down.
-    Year,
-    /// Key = seconds of the day; a new day when it goes down by more than 2 h.
-    Day,
-}
-
-impl Kind {
-    fn drop(self, prev: u32, key: u32) -> bool {
-        match self {
-            Kind::Year => key < prev,
-            Kind::Day => key + DAY_ROLL_SECS < prev,
-        }
-    }
-    fn rise(self, prev: u32, key: u32) -> bool {
-        match self {
-            Kind::Year => key > prev,
-            Kind::Day => key > prev + DAY_ROLL_SECS,
-        }
-    }
-}
-
-/// A head whose key jumped relative to the head before it.
-#[derive(Clone, Copy, Debug)]
-struct Mark {
-    /// Index of the head (in its chunk, then global).
-    idx: usize,
-    offset: usize,
-    prev: u32,
-    key: u32,
-}
-
-#[derive(Default)]
-struct ChunkPass {
-    marks: Vec<Mark>,
-    heads: usize,
-    first: Option<(usize, u32)>,
-    last: Option<(usize, u32, u32)>,
-    feb29: Vec<usize>,
-}
-
-/// Sampling stride of the pre-pass on large files.
-const STRIDE: usize = 1 << 20;
-
-/// Line start at or after `pos`.
-fn next_line(buf: &[u8], pos: usize) -> usize {
-    if pos == 0 {
-        return 0;
-    }
-    memchr::memchr(b'\n', &buf[pos - 1..]).map_or(buf.len(), |i| pos + i)
-}
-
-/// The stretches of a large file the pre-pass must read line by line: around every pair of
-/// samples whose keys jumped, and the last line.
-fn refine_ranges(buf: &[u8], layout: Layout, kind: Kind) -> Vec<Range<usize>> {
-    let line_end = |p: usize| memchr::memchr(b'\n', &buf[p..]).map_or(buf.len(), |i| p + i);
-    let mut samples: Vec<(usize, u32)> = Vec::new();
-    let mut pos = 0;
-    while pos < buf.len() {
-        let mut p = next_line(buf, pos);
-        for _ in 0..64 {
-            if p >= buf.len() {
-                break;
-            }
-            let le = line_end(p);
-            if let Some((k, _)) = head_key(layout, &buf[p..le], kind) {
-                samples.push((p, k));
-                break;
-            }
-            p = le + 1;
-        }
-        pos += STRIDE;
-    }
-    let mut ranges: Vec<Range<usize>> = Vec::new();
-    let mut push = |r: Range<usize>| match ranges.last_mut() {
-        Some(l) if r.start <= l.end => l.end = l.end.max(r.end),
-        _ => ranges.push(r),
-    };
-    if let Some(&(p, _)) = samples.first() {
-        push(p..(line_end(p) + 1).min(buf.len()));
-    }
-    for w in samples.windows(2) {
-        let ((a, ka), (b, kb)) = (w[0], w[1]);
-        if kind.drop(ka, kb) || kind.rise(ka, kb) {
-            push(a..(line_end(b) + 1).min(buf.len()));
-        }
-    }
-    // The tail: the last head anchors the years/dates.
-    let tail = next_line(buf, buf.len().saturating_sub(64 * 1024));
-    push(tail..buf.len());
-    ranges
-}
-
-/// Result of the pre-pass over a whole file.
-struct Pass {
-    /// Offsets where a new period starts.
-    boundaries: Vec<usize>,
-    /// Last head: (offset, key, day-of-month).
-    last: Option<(usize, u32, u32)>,
-    /// Offsets of `Feb 29` heads (at most 16).
-    feb29: Vec<usize>,
-}
-
-/// (key, day-of-month) of a head line in `layout`, syntactically.
-#[inline]
-fn head_key(layout: Layout, line: &[u8], kind: Kind) -> Option<(u32, u32)> {
-    if !layout.quick(line) {
-        return None;
-    }
-    let b = skip_fields(strip_line(line), layout.skip)?;
-    let d2 = |i: usize| super::digits(b, i, 2);
-    match kind {
-        Kind::Day => {
-            let (h, m, s) = hms(b, 0)?;
-            Some((h * 3600 + m * 60 + s, 0))
-        }
-        Kind::Year => {
-            let (m, d) = match layout.format {
-                Format::Syslog3164 => {
-                    let p = syslog_pri(b, 0).unwrap_or(0);
-                    let m = month_abbr(b, p)?;
-                    let d = if b.get(p + 4) == Some(&b' ') {
-                        super::digits(b, p + 5, 1)?
-                    } else {
-                        super::var_digits(b, p + 4, 2)?.0
-                    };
-                    (m, d)
-                }
-                Format::Klog => (d2(1)?, d2(3)?),
-                Format::Logcat => (d2(0)?, d2(3)?),
-                Format::Proxifier => (d2(1)?, d2(4)?),
-                _ => return None,
-            };
-            ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some((m, d))
-        }
-    }
-}
-
-fn chunk_pass(buf: &[u8], range: Range<usize>, layout: Layout, kind: Kind) -> ChunkPass {
-    let mut out = ChunkPass::default();
-    let mut pos = range.start;
-    let mut prev: Option<u32> = None;
-    while pos < range.end {
-        let le = memchr::memchr(b'\n', &buf[pos..range.end]).map_or(range.end, |i| pos + i);
-        if let Some((key, day)) = head_key(layout, &buf[pos..le], kind) {
-            match prev {
-                None => out.first = Some((pos, key)),
-                Some(p) if kind.drop(p, key) || kind.rise(p, key) => out.marks.push(Mark {
-                    idx: out.heads,
-                    offset: pos,
-                    prev: p,
-                    key,
-                }),
-                _ => {}
-            }
-            if kind == Kind::Year && key == 2 && day == 29 && out.feb29.len() < 16 {
-                out.feb29.push(pos);
-            }
-            prev = Some(key);
-            out.last = Some((pos, key, day));
-            out.heads += 1;
-        }
-        pos = le + 1;
-    }
-    out
-}
-
-/// The syntactic pre-pass: period boundaries (New Years or midnights) of a whole file.
-///
-/// Small files are read whole (chunks in parallel). Large files are sampled every
-/// [`STRIDE`] bytes first: months (or clock hours) change rarely, so only the stretches
-/// between two samples whose keys jumped are read line by line (plus the last line), which
-/// keeps the pass far below the cost of the scan itself.
-fn prepass(buf: &[u8], chunks: &[Range<usize>], layout: Layout, kind: Kind) -> Pass {
-    let ranges = if buf.len() <= 8 * STRIDE {
-        chunks.to_vec()
-    } else {
-        refine_ranges(buf, layout, kind)
-    };
-    let parts: Vec<(Range<usize>, ChunkPass)> = ranges
-        .par_iter()
-        .map(|r| (r.clone(), chunk_pass(buf, r.clone(), layout, kind)))
-        .collect();
-    let mut marks: Vec<Mark> = Vec::new();
-    let mut base = 0usize;
-    let mut last: Option<(usize, u32, u32)> = None;
-    let mut feb29 = Vec::new();
-    let mut prev_end = 0usize;
-    for (r, p) in parts {
-        if r.start != prev_end {
-            // Stretches not read line by line: no stray run spans them.
-            base += 1 << 30;
-        }
-        prev_end = r.end;
-        if let (Some((_, lk, _)), Some((off, fk))) = (last, p.first) {
-            if kind.drop(lk, fk) || kind.rise(lk, fk) {
-                marks.push(Mark {
-                    idx: base,
-                    offset: off,
-                    prev: lk,
-                    key: fk,
-                });
-            }
-        }
-        marks.extend(p.marks.iter().map(|m| Mark {
-            idx: m.idx + base,
-            ..*m
-        }));
-        base += p.heads;
-        if p.last.is_some() {
-            last = p.last;
-        }
-        feb29.extend(p.feb29);
-    }
-    feb29.truncate(16);
-    let mut boundaries = Vec::new();
-    let mut i = 0;
-    while i < marks.len() {
-        let m = marks[i];
-        if kind.drop(m.prev, m.key) {
-            let stray = marks.get(i + 1).is_some_and(|n| {
-                kind.rise(n.prev, n.key)
-                    && n.idx - m.idx <= STRAY_RECORDS
-                    && !kind.drop(m.prev, n.key)
-            });
-            if stray {
-                i += 2;
-                continue;
-            }
-            boundaries.push(m.offset);
-        }
-        i += 1;
-    }
-    Pass {
-        boundaries,
-        last,
-        feb29,
-    }
 }
 
 #[cfg(test)]
@@ -1012,10 +766,13 @@ root         812       1  0 10:00 ?        00:01:10 /usr/sbin/sqlservr\n";
             push(&mut text, "Jan", 2);
         }
         let buf = text.as_bytes();
-        let chunks = crate::scan::split_chunks(buf, 16 << 20);
+        // One chunk: the scan's 16 MiB chunks cut this 10 MiB file nowhere (built here so
+        // that `time` names nothing else of the crate, even in tests).
+        assert!(buf.len() < 16 << 20);
+        let whole = 0..buf.len();
         let ft = FileTime::learn(
             buf,
-            &chunks,
+            std::slice::from_ref(&whole),
             &FileTimeInput {
                 path: "m",
                 name: "m",
