@@ -78,6 +78,14 @@ fn is_restart_marker(sig: &crate::catalog::Signature) -> bool {
     sig.category == "lifecycle" && sig.severity == Severity::Marker
 }
 
+/// The first and last minute (Unix minutes) an incident touches.
+pub(crate) fn minute_range(i: &Incident) -> (i64, i64) {
+    (
+        i.start.timestamp().div_euclid(60),
+        i.end.timestamp().div_euclid(60),
+    )
+}
+
 /// Output of clustering.
 #[derive(Clone, Debug, Default)]
 pub struct Clusters {
