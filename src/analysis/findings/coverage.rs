@@ -16,7 +16,7 @@
 //! with serde's output.
 
 use super::{ser_opt_time, ser_time};
-use crate::analysis::incidents::{minute_range, Clusters};
+use crate::analysis::incidents::{minute_range, Clusters, Incident};
 use crate::analysis::rates::round;
 use crate::catalog::{Catalog, Severity};
 use crate::scan::{Hit, ScanOutput};
@@ -249,71 +249,7 @@ pub(super) fn coverage<'a>(
     // 100,000-file bench corpus this merge of per-file minutes (1.3 million entries) was
     // most of `findings::compute`, which runs on one thread after the scan.
     let activity = |(svc, files): (&&'a str, &Vec<usize>)| {
-        // Gathered, sorted and summed, then built in one go: one map insert per (file,
-        // minute) was half of this on 1,000 files of 14 minutes each per service.
-        let minutes: BTreeMap<i64, u64> =
-            sum_minutes(files.iter().map(|&i| &scan.files[i].minutes));
-        let records: u64 = minutes.values().sum();
-        if records == 0 {
-            return (*svc, None);
-        }
-        let first = files.iter().filter_map(|&i| scan.files[i].first).min();
-        let last = files.iter().filter_map(|&i| scan.files[i].last).max();
-        let m0 = *minutes.keys().next().expect("non-empty");
-        let m1 = *minutes.keys().next_back().expect("non-empty");
-        let span_minutes = m1 - m0 + 1;
-        // Counted from the incident minutes, not by walking the span: stamps years apart
-        // (a clock reset) would mean billions of minutes.
-        let base_minutes = span_minutes - inc_minutes.range(m0..=m1).count() as i64;
-        let base_records: u64 = minutes
-            .iter()
-            .filter(|(m, _)| !inc_minutes.contains(m))
-            .map(|(_, n)| n)
-            .sum();
-        let baseline = if base_minutes > 0 {
-            base_records as f64 / base_minutes as f64
-        } else {
-            0.0
-        };
-        let occupancy = minutes.len() as f64 / span_minutes as f64;
-        let mut gaps = Vec::new();
-        if occupancy >= GAP_MIN_OCCUPANCY {
-            let keys: Vec<i64> = minutes.keys().copied().collect();
-            for w in keys.windows(2) {
-                let empty = w[1] - w[0] - 1;
-                if empty >= GAP_MIN_MINUTES {
-                    let (a, b) = (w[0] + 1, w[1]);
-                    gaps.push(Gap {
-                        from: DateTime::from_timestamp(a * 60, 0).unwrap_or_default(),
-                        to: DateTime::from_timestamp(b * 60, 0).unwrap_or_default(),
-                        minutes: empty,
-                        incidents: incs
-                            .iter()
-                            .filter(|i| {
-                                let (x, y) = minute_range(i);
-                                x < b && y >= a
-                            })
-                            .map(|i| i.id)
-                            .collect(),
-                    });
-                }
-            }
-        }
-        let mut files_shown: Vec<&str> =
-            files.iter().map(|&i| scan.files[i].path.as_str()).collect();
-        files_shown.sort_unstable();
-        let act = ServiceActivity {
-            service: svc.to_string(),
-            files_json: service_files_json(&files_shown),
-            files: files_shown,
-            records,
-            first,
-            last,
-            baseline_per_minute: round(baseline, 2),
-            occupancy: round(occupancy, 3),
-            gaps,
-        };
-        (*svc, Some((act, minutes)))
+        (*svc, service_activity(scan, incs, &inc_minutes, svc, files))
     };
     let per_svc: Vec<(&'a str, Option<ActivityAndMinutes>)> =
         svc_files.par_iter().map(activity).collect();
@@ -326,7 +262,98 @@ pub(super) fn coverage<'a>(
             }
         }
     }
-    // Hits per (incident, service).
+    let hit_stats = hit_stats(scan, incs, catalog);
+    for inc in incs {
+        cov.incidents.push(incident_coverage(
+            inc,
+            &cov.services,
+            &per_svc_minutes,
+            &hit_stats,
+        ));
+    }
+    cov
+}
+
+/// One service's activity over the scanned span (records, first and last, baseline,
+/// occupancy, log gaps) and its records per minute; `None` when it has no dated record.
+fn service_activity<'a>(
+    scan: &'a ScanOutput,
+    incs: &[Incident],
+    inc_minutes: &BTreeSet<i64>,
+    svc: &str,
+    files: &[usize],
+) -> Option<ActivityAndMinutes<'a>> {
+    // Gathered, sorted and summed, then built in one go: one map insert per (file,
+    // minute) was half of this on 1,000 files of 14 minutes each per service.
+    let minutes: BTreeMap<i64, u64> = sum_minutes(files.iter().map(|&i| &scan.files[i].minutes));
+    let records: u64 = minutes.values().sum();
+    if records == 0 {
+        return None;
+    }
+    let first = files.iter().filter_map(|&i| scan.files[i].first).min();
+    let last = files.iter().filter_map(|&i| scan.files[i].last).max();
+    let m0 = *minutes.keys().next().expect("non-empty");
+    let m1 = *minutes.keys().next_back().expect("non-empty");
+    let span_minutes = m1 - m0 + 1;
+    // Counted from the incident minutes, not by walking the span: stamps years apart
+    // (a clock reset) would mean billions of minutes.
+    let base_minutes = span_minutes - inc_minutes.range(m0..=m1).count() as i64;
+    let base_records: u64 = minutes
+        .iter()
+        .filter(|(m, _)| !inc_minutes.contains(m))
+        .map(|(_, n)| n)
+        .sum();
+    let baseline = if base_minutes > 0 {
+        base_records as f64 / base_minutes as f64
+    } else {
+        0.0
+    };
+    let occupancy = minutes.len() as f64 / span_minutes as f64;
+    let mut gaps = Vec::new();
+    if occupancy >= GAP_MIN_OCCUPANCY {
+        let keys: Vec<i64> = minutes.keys().copied().collect();
+        for w in keys.windows(2) {
+            let empty = w[1] - w[0] - 1;
+            if empty >= GAP_MIN_MINUTES {
+                let (a, b) = (w[0] + 1, w[1]);
+                gaps.push(Gap {
+                    from: DateTime::from_timestamp(a * 60, 0).unwrap_or_default(),
+                    to: DateTime::from_timestamp(b * 60, 0).unwrap_or_default(),
+                    minutes: empty,
+                    incidents: incs
+                        .iter()
+                        .filter(|i| {
+                            let (x, y) = minute_range(i);
+                            x < b && y >= a
+                        })
+                        .map(|i| i.id)
+                        .collect(),
+                });
+            }
+        }
+    }
+    let mut files_shown: Vec<&str> = files.iter().map(|&i| scan.files[i].path.as_str()).collect();
+    files_shown.sort_unstable();
+    let act = ServiceActivity {
+        service: svc.to_string(),
+        files_json: service_files_json(&files_shown),
+        files: files_shown,
+        records,
+        first,
+        last,
+        baseline_per_minute: round(baseline, 2),
+        occupancy: round(occupancy, 3),
+        gaps,
+    };
+    Some((act, minutes))
+}
+
+/// Hits per (incident, service): count, first and last (noise and markers not counted).
+fn hit_stats<'a>(
+    scan: &'a ScanOutput,
+    incs: &[Incident],
+    catalog: &Catalog,
+) -> BTreeMap<(usize, &'a str), HitStats> {
     let mut hit_stats: BTreeMap<(usize, &str), HitStats> = BTreeMap::new();
     for inc in incs {
         for &hi in &inc.hits {
@@ -343,46 +370,53 @@ pub(super) fn coverage<'a>(
             e.2 = e.2.max(t);
         }
     }
-    for inc in incs {
-        let (a, b) = minute_range(inc);
-        let mut services = Vec::new();
-        for act in &cov.services {
-            let minutes = &per_svc_minutes[act.service.as_str()];
-            let records: u64 = minutes.range(a..=b).map(|(_, n)| n).sum();
-            let expected = act.baseline_per_minute * (b - a + 1) as f64;
-            let covered = match (act.first, act.last) {
-                (Some(f), Some(l)) => {
-                    f.timestamp().div_euclid(60) <= b && l.timestamp().div_euclid(60) >= a
-                }
-                _ => false,
-            };
-            let status = if records > 0 {
-                Presence::Logging
-            } else if !covered {
-                Presence::NotCovered
-            } else if expected >= SILENT_MIN_EXPECTED {
-                Presence::Silent
-            } else {
-                Presence::Quiet
-            };
-            let hs = hit_stats.get(&(inc.id, act.service.as_str()));
-            services.push(ServicePresence {
-                service: act.service.clone(),
-                status,
-                records,
-                expected: round(expected, 1),
-                hits: hs.map_or(0, |h| h.0),
-                first_hit: hs.map(|h| h.1),
-                last_hit: hs.map(|h| h.2),
-            });
-        }
-        cov.incidents.push(IncidentCoverage {
-            id: inc.id,
-            minutes: b - a + 1,
-            services,
+    hit_stats
+}
+
+/// How every service with dated records looked during one incident.
+fn incident_coverage(
+    inc: &Incident,
+    activity: &[ServiceActivity],
+    per_svc_minutes: &BTreeMap<&str, BTreeMap<i64, u64>>,
+    hit_stats: &BTreeMap<(usize, &str), HitStats>,
+) -> IncidentCoverage {
+    let (a, b) = minute_range(inc);
+    let mut services = Vec::new();
+    for act in activity {
+        let minutes = &per_svc_minutes[act.service.as_str()];
+        let records: u64 = minutes.range(a..=b).map(|(_, n)| n).sum();
+        let expected = act.baseline_per_minute * (b - a + 1) as f64;
+        let covered = match (act.first, act.last) {
+            (Some(f), Some(l)) => {
+                f.timestamp().div_euclid(60) <= b && l.timestamp().div_euclid(60) >= a
+            }
+            _ => false,
+        };
+        let status = if records > 0 {
+            Presence::Logging
+        } else if !covered {
+            Presence::NotCovered
+        } else if expected >= SILENT_MIN_EXPECTED {
+            Presence::Silent
+        } else {
+            Presence::Quiet
+        };
+        let hs = hit_stats.get(&(inc.id, act.service.as_str()));
+        services.push(ServicePresence {
+            service: act.service.clone(),
+            status,
+            records,
+            expected: round(expected, 1),
+            hits: hs.map_or(0, |h| h.0),
+            first_hit: hs.map(|h| h.1),
+            last_hit: hs.map(|h| h.2),
         });
     }
-    cov
+    IncidentCoverage {
+        id: inc.id,
+        minutes: b - a + 1,
+        services,
+    }
 }
 
 #[cfg(test)]
