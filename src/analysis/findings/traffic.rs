@@ -128,35 +128,6 @@ pub(super) fn traffic(
         *err.entry(h.time.expect("dated").timestamp().div_euclid(60))
             .or_default() += 1;
     }
-    let rate = |minutes: i64, requests: u64, errors: u64| Rate {
-        minutes,
-        requests,
-        errors,
-        requests_per_minute: if minutes > 0 {
-            round(requests as f64 / minutes as f64, 2)
-        } else {
-            0.0
-        },
-        errors_per_minute: if minutes > 0 {
-            round(errors as f64 / minutes as f64, 2)
-        } else {
-            0.0
-        },
-        error_rate: if requests > 0 {
-            round(errors as f64 / requests as f64, 3)
-        } else {
-            0.0
-        },
-    };
-    let top = |paths: BTreeMap<String, u64>| {
-        let mut v: Vec<PathCount> = paths
-            .into_iter()
-            .map(|(path, count)| PathCount { path, count })
-            .collect();
-        v.sort_by(|a, b| b.count.cmp(&a.count).then(a.path.cmp(&b.path)));
-        v.truncate(TOP_PATHS);
-        v
-    };
     let mut inc_minutes: BTreeSet<i64> = BTreeSet::new();
     let mut incidents = Vec::new();
     let mut all_paths: BTreeMap<String, u64> = BTreeMap::new();
@@ -179,7 +150,7 @@ pub(super) fn traffic(
         incidents.push(IncidentTraffic {
             id: inc.id,
             rate: rate(b - a + 1, requests, n5),
-            top_paths: top(paths),
+            top_paths: top_paths(paths),
         });
     }
     let (m0, m1) = match (req.keys().next(), req.keys().next_back()) {
@@ -212,8 +183,43 @@ pub(super) fn traffic(
         baseline: rate(base_minutes, base_req, base_err),
         incidents,
         failed_requests: failed,
-        top_paths: top(all_paths),
+        top_paths: top_paths(all_paths),
     })
+}
+
+/// Requests, 5xx and their rates over some minutes (0 where a divisor is 0).
+fn rate(minutes: i64, requests: u64, errors: u64) -> Rate {
+    Rate {
+        minutes,
+        requests,
+        errors,
+        requests_per_minute: if minutes > 0 {
+            round(requests as f64 / minutes as f64, 2)
+        } else {
+            0.0
+        },
+        errors_per_minute: if minutes > 0 {
+            round(errors as f64 / minutes as f64, 2)
+        } else {
+            0.0
+        },
+        error_rate: if requests > 0 {
+            round(errors as f64 / requests as f64, 3)
+        } else {
+            0.0
+        },
+    }
+}
+
+/// The [`TOP_PATHS`] paths with the most 5xx, ties by path.
+fn top_paths(paths: BTreeMap<String, u64>) -> Vec<PathCount> {
+    let mut v: Vec<PathCount> = paths
+        .into_iter()
+        .map(|(path, count)| PathCount { path, count })
+        .collect();
+    v.sort_by(|a, b| b.count.cmp(&a.count).then(a.path.cmp(&b.path)));
+    v.truncate(TOP_PATHS);
+    v
 }
 
 #[cfg(test)]
