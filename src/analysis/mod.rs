@@ -11,4 +11,5 @@
 pub mod clock;
 pub mod findings;
 pub mod incidents;
+pub mod rates;
 pub mod templates;
