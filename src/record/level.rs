@@ -3,7 +3,7 @@
 //!
 //! Input: a chunk of a file buffer (the same one the signature automaton just ran over) and
 //! the file's timestamp format. Output: one [`LevelRecord`] per error- or warning-level
-//! record head, with its message (prefix stripped, see [`crate::analysis::templates::strip_prefix`])
+//! record head, with its message (prefix stripped, see [`crate::record::strip_prefix`])
 //! and the exception class named by its continuation lines.
 //!
 //! How: a second, small `regex_automata::meta::Regex` holds the level literals (never a
@@ -174,7 +174,7 @@ pub fn matcher() -> &'static LevelMatcher {
 pub struct LevelRecord {
     /// Index into the scan's files.
     pub file: u32,
-    /// Byte offset of the record head (the same key as [`crate::scan::Hit::record`]).
+    /// Byte offset of the record head (the same key as the scan's `Hit::record`).
     pub record: u64,
     /// 1-based line of the head.
     pub line: u64,
@@ -419,7 +419,7 @@ pub fn level_pass_except(
             let (m, e) = json_message(line);
             (m, e, None)
         } else {
-            let msg = crate::analysis::templates::strip_prefix(line);
+            let msg = record::strip_prefix(line);
             (
                 lossy(msg, MESSAGE_MAX),
                 trace_exception(buf, le, format, parse_head).map(Into::into),
@@ -496,13 +496,13 @@ fn trace_exception(
             None => {
                 line.first().is_some_and(|c| *c == b'\t' || *c == b' ')
                     || line.starts_with(b"Caused by:")
-                    || crate::analysis::templates::exception_class(line).is_some()
+                    || record::exception_class(line).is_some()
             }
         };
         if !continuation || line.is_empty() && format.is_none() {
             break;
         }
-        if let Some(c) = crate::analysis::templates::exception_class(line) {
+        if let Some(c) = record::exception_class(line) {
             if line.starts_with(b"Caused by:") {
                 deepest = Some(c);
             } else if first.is_none() {
@@ -549,7 +549,7 @@ fn json_message(line: &[u8]) -> (Box<str>, Option<Box<str>>) {
         let mut first = None;
         let mut deepest = None;
         for l in t.lines() {
-            if let Some(c) = crate::analysis::templates::exception_class(l.as_bytes()) {
+            if let Some(c) = record::exception_class(l.as_bytes()) {
                 if l.trim_start().starts_with("Caused by:") {
                     deepest = Some(c.to_string());
                 } else if first.is_none() {

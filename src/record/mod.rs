@@ -22,6 +22,10 @@
 
 pub mod excerpt;
 pub mod level;
+mod message;
+pub(crate) mod tokens;
+
+pub use message::{exception_class, strip_prefix};
 
 use crate::time::{self, FileTime, Format, RawStamp};
 
