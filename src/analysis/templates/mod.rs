@@ -163,6 +163,36 @@ pub fn analyze<'s>(
     let messages: Vec<std::borrow::Cow<'_, str>> = records.iter().map(record_message).collect();
     let views: Vec<&[u8]> = messages.iter().map(|m| m.as_bytes()).collect();
     let (clustering, assign) = mine(&views);
+    let templates = templates_of(records, service_of, &clustering, &assign);
+    let mut of_record = vec![0u32; records.len()];
+    for (t, tpl) in templates.iter().enumerate() {
+        for &i in &tpl.records {
+            of_record[i] = t as u32;
+        }
+    }
+    let mut bursts = Vec::new();
+    if let Some((s0, s1)) = span {
+        let span_len = (s1 - s0).max(chrono::Duration::zero());
+        for (t, tpl) in templates.iter().enumerate() {
+            template_bursts(records, t, tpl, span_len, gap, burst_min, &mut bursts);
+        }
+    }
+    bursts.sort_by_key(|b| (b.start, b.template));
+    Analysis {
+        templates,
+        of_record,
+        bursts,
+    }
+}
+
+/// The templates of `records` from their clustering (`assign`: each record's template),
+/// with their statistics, ordered by first time (undated last), then id.
+fn templates_of<'s>(
+    records: &[LevelRecord],
+    service_of: &dyn Fn(u32) -> &'s str,
+    clustering: &Clustering,
+    assign: &[u32],
+) -> Vec<Template> {
     // Per clustered template: its records.
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); clustering.templates.len()];
     for (i, &t) in assign.iter().enumerate() {
@@ -208,89 +238,85 @@ pub fn analyze<'s>(
     templates.sort_by(|a, b| {
         (a.first.is_none(), a.first, &a.id).cmp(&(b.first.is_none(), b.first, &b.id))
     });
-    let mut of_record = vec![0u32; records.len()];
-    for (t, tpl) in templates.iter().enumerate() {
-        for &i in &tpl.records {
-            of_record[i] = t as u32;
-        }
+    templates
+}
+
+/// Pushes the bursts of template `t` (`tpl`) to `bursts`: the rules are in [`analyze`];
+/// `span_len` is the length of the scanned span.
+fn template_bursts(
+    records: &[LevelRecord],
+    t: usize,
+    tpl: &Template,
+    span_len: chrono::Duration,
+    gap: chrono::Duration,
+    burst_min: usize,
+    bursts: &mut Vec<Burst>,
+) {
+    if tpl.level != Level::Error {
+        return;
     }
-    let mut bursts = Vec::new();
-    if let Some((s0, s1)) = span {
-        let span_len = (s1 - s0).max(chrono::Duration::zero());
-        for (t, tpl) in templates.iter().enumerate() {
-            if tpl.level != Level::Error {
-                continue;
-            }
-            let errs: Vec<usize> = tpl
-                .records
-                .iter()
-                .copied()
-                .filter(|&i| records[i].level == Level::Error && records[i].time.is_some())
-                .collect();
-            if errs.len() < burst_min {
-                continue;
-            }
-            let time = |i: usize| records[errs[i]].time.expect("dated");
-            // Windows: maximal runs of records less than `gap` apart, as (first, end) index
-            // ranges into `errs`.
-            let mut windows: Vec<(usize, usize)> = Vec::new();
-            let mut w0 = 0;
-            while w0 < errs.len() {
-                let mut w1 = w0 + 1;
-                while w1 < errs.len() && time(w1) - time(w1 - 1) < gap {
-                    w1 += 1;
-                }
-                windows.push((w0, w1));
-                w0 = w1;
-            }
-            // records / max(window length, gap), per millisecond.
-            let rate = |&(w0, w1): &(usize, usize)| {
-                let window = (time(w1 - 1) - time(w0)).max(gap);
-                (w1 - w0) as f64 / window.num_milliseconds().max(1) as f64
-            };
-            let mut clump_rates: Vec<f64> = windows
-                .iter()
-                .filter(|(w0, w1)| w1 - w0 >= burst_min)
-                .map(rate)
-                .collect();
-            // Rule 4: the median clump rate a burst must stand out against (0: the template
-            // clumps too rarely for its clumps to be its usual behaviour).
-            let usual_clump_rate = if clump_rates.len() >= CHRONIC_CLUMPS {
-                clump_rates.sort_by(f64::total_cmp);
-                clump_rates[(clump_rates.len() - 1) / 2]
-            } else {
-                0.0
-            };
-            for &(w0, w1) in &windows {
-                let k = w1 - w0;
-                let start = time(w0);
-                let end = time(w1 - 1);
-                let window = (end - start).max(gap);
-                let rest = span_len - window;
-                let background = (errs.len() - k) as u64;
-                if k >= burst_min && rest >= window {
-                    let rate_in = rate(&(w0, w1));
-                    let rate_out = background as f64 / rest.num_milliseconds().max(1) as f64;
-                    if rate_in >= BURST_RATE_FACTOR * rate_out
-                        && rate_in >= BURST_RATE_FACTOR * usual_clump_rate
-                    {
-                        bursts.push(Burst {
-                            template: t,
-                            start,
-                            end,
-                            records: errs[w0..w1].to_vec(),
-                            background,
-                        });
-                    }
-                }
+    let errs: Vec<usize> = tpl
+        .records
+        .iter()
+        .copied()
+        .filter(|&i| records[i].level == Level::Error && records[i].time.is_some())
+        .collect();
+    if errs.len() < burst_min {
+        return;
+    }
+    let time = |i: usize| records[errs[i]].time.expect("dated");
+    // Windows: maximal runs of records less than `gap` apart, as (first, end) index
+    // ranges into `errs`.
+    let mut windows: Vec<(usize, usize)> = Vec::new();
+    let mut w0 = 0;
+    while w0 < errs.len() {
+        let mut w1 = w0 + 1;
+        while w1 < errs.len() && time(w1) - time(w1 - 1) < gap {
+            w1 += 1;
+        }
+        windows.push((w0, w1));
+        w0 = w1;
+    }
+    // records / max(window length, gap), per millisecond.
+    let rate = |&(w0, w1): &(usize, usize)| {
+        let window = (time(w1 - 1) - time(w0)).max(gap);
+        (w1 - w0) as f64 / window.num_milliseconds().max(1) as f64
+    };
+    let mut clump_rates: Vec<f64> = windows
+        .iter()
+        .filter(|(w0, w1)| w1 - w0 >= burst_min)
+        .map(rate)
+        .collect();
+    // Rule 4: the median clump rate a burst must stand out against (0: the template
+    // clumps too rarely for its clumps to be its usual behaviour).
+    let usual_clump_rate = if clump_rates.len() >= CHRONIC_CLUMPS {
+        clump_rates.sort_by(f64::total_cmp);
+        clump_rates[(clump_rates.len() - 1) / 2]
+    } else {
+        0.0
+    };
+    for &(w0, w1) in &windows {
+        let k = w1 - w0;
+        let start = time(w0);
+        let end = time(w1 - 1);
+        let window = (end - start).max(gap);
+        let rest = span_len - window;
+        let background = (errs.len() - k) as u64;
+        if k >= burst_min && rest >= window {
+            let rate_in = rate(&(w0, w1));
+            let rate_out = background as f64 / rest.num_milliseconds().max(1) as f64;
+            if rate_in >= BURST_RATE_FACTOR * rate_out
+                && rate_in >= BURST_RATE_FACTOR * usual_clump_rate
+            {
+                bursts.push(Burst {
+                    template: t,
+                    start,
+                    end,
+                    records: errs[w0..w1].to_vec(),
+                    background,
+                });
             }
         }
-    }
-    bursts.sort_by_key(|b| (b.start, b.template));
-    Analysis {
-        templates,
-        of_record,
-        bursts,
     }
 }
 
