@@ -387,21 +387,7 @@ pub fn level_pass_except(
         let le = record::line_end(buf, ls);
         let line = record::trim_cr(&buf[ls..le]);
         let at = pos - ls;
-        let ok = match kind {
-            Kind::Word | Kind::Bracket => at < LEVEL_WINDOW && !other_level_before(&line[..at]),
-            Kind::Json => {
-                line.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'{')
-                    && json_level_key(line, at)
-            }
-            // `E1012 10:20:30.123456 ...`: the rest of the head is checked here.
-            Kind::Glog => {
-                line.len() > 9
-                    && line[3..5].iter().all(u8::is_ascii_digit)
-                    && line[5] == b' '
-                    && line[8] == b':'
-            }
-        };
-        if !ok {
+        if !level_counts(kind, line, at) {
             continue;
         }
         let stamp = parse_head(line);
@@ -415,18 +401,7 @@ pub fn level_pass_except(
         if known(ls as u64) {
             continue;
         }
-        let (message, exception, hint) = if kind == Kind::Json || line.first() == Some(&b'{') {
-            let (m, e) = json_message(line);
-            (m, e, None)
-        } else {
-            let msg = record::strip_prefix(line);
-            (
-                lossy(msg, MESSAGE_MAX),
-                trace_exception(buf, le, format, parse_head).map(Into::into),
-                // `msg` is a tail of `line`: where it starts, if the excerpt kept the bytes.
-                Some(line.len() - msg.len()),
-            )
-        };
+        let (message, exception, hint) = message_of(buf, line, le, kind, format, parse_head);
         // The head line as far as the excerpt or the message reaches, whichever is later,
         // so the message is a tail of it.
         let head = lossy(
@@ -445,6 +420,50 @@ pub fn level_pass_except(
         });
     }
     (out, count)
+}
+
+/// Does a level match of `kind` at `at` in `line` count as the line's level (see the
+/// module docs: the window, no other level before it, a JSON object, a whole glog head)?
+fn level_counts(kind: Kind, line: &[u8], at: usize) -> bool {
+    match kind {
+        Kind::Word | Kind::Bracket => at < LEVEL_WINDOW && !other_level_before(&line[..at]),
+        Kind::Json => {
+            line.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'{')
+                && json_level_key(line, at)
+        }
+        // `E1012 10:20:30.123456 ...`: the rest of the head is checked here.
+        Kind::Glog => {
+            line.len() > 9
+                && line[3..5].iter().all(u8::is_ascii_digit)
+                && line[5] == b' '
+                && line[8] == b':'
+        }
+    }
+}
+
+/// The message, exception class and message start (in `line`, when the message is a tail
+/// of it) of the record whose head `line` ends at `le`: a JSON record's fields, else the
+/// line after its prefix and the class its continuation lines name.
+fn message_of(
+    buf: &[u8],
+    line: &[u8],
+    le: usize,
+    kind: Kind,
+    format: Option<Format>,
+    parse_head: HeadParser,
+) -> (Box<str>, Option<Box<str>>, Option<usize>) {
+    if kind == Kind::Json || line.first() == Some(&b'{') {
+        let (m, e) = json_message(line);
+        (m, e, None)
+    } else {
+        let msg = record::strip_prefix(line);
+        (
+            lossy(msg, MESSAGE_MAX),
+            trace_exception(buf, le, format, parse_head).map(Into::into),
+            // `msg` is a tail of `line`: where it starts, if the excerpt kept the bytes.
+            Some(line.len() - msg.len()),
+        )
+    }
 }
 
 fn lossy(b: &[u8], max: usize) -> Box<str> {
