@@ -3,7 +3,7 @@
 //!
 //! Input: a chunk of a file buffer (the same one the signature automaton just ran over) and
 //! the file's timestamp format. Output: one [`LevelRecord`] per error- or warning-level
-//! record head, with its message (prefix stripped, see [`crate::analysis::templates::strip_prefix`])
+//! record head, with its message (prefix stripped, see [`crate::record::strip_prefix`])
 //! and the exception class named by its continuation lines.
 //!
 //! How: a second, small `regex_automata::meta::Regex` holds the level literals (never a
@@ -174,7 +174,7 @@ pub fn matcher() -> &'static LevelMatcher {
 pub struct LevelRecord {
     /// Index into the scan's files.
     pub file: u32,
-    /// Byte offset of the record head (the same key as [`crate::scan::Hit::record`]).
+    /// Byte offset of the record head (the same key as the scan's `Hit::record`).
     pub record: u64,
     /// 1-based line of the head.
     pub line: u64,
@@ -387,21 +387,7 @@ pub fn level_pass_except(
         let le = record::line_end(buf, ls);
         let line = record::trim_cr(&buf[ls..le]);
         let at = pos - ls;
-        let ok = match kind {
-            Kind::Word | Kind::Bracket => at < LEVEL_WINDOW && !other_level_before(&line[..at]),
-            Kind::Json => {
-                line.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'{')
-                    && json_level_key(line, at)
-            }
-            // `E1012 10:20:30.123456 ...`: the rest of the head is checked here.
-            Kind::Glog => {
-                line.len() > 9
-                    && line[3..5].iter().all(u8::is_ascii_digit)
-                    && line[5] == b' '
-                    && line[8] == b':'
-            }
-        };
-        if !ok {
+        if !level_counts(kind, line, at) {
             continue;
         }
         let stamp = parse_head(line);
@@ -415,18 +401,7 @@ pub fn level_pass_except(
         if known(ls as u64) {
             continue;
         }
-        let (message, exception, hint) = if kind == Kind::Json || line.first() == Some(&b'{') {
-            let (m, e) = json_message(line);
-            (m, e, None)
-        } else {
-            let msg = crate::analysis::templates::strip_prefix(line);
-            (
-                lossy(msg, MESSAGE_MAX),
-                trace_exception(buf, le, format, parse_head).map(Into::into),
-                // `msg` is a tail of `line`: where it starts, if the excerpt kept the bytes.
-                Some(line.len() - msg.len()),
-            )
-        };
+        let (message, exception, hint) = message_of(buf, line, le, kind, format, parse_head);
         // The head line as far as the excerpt or the message reaches, whichever is later,
         // so the message is a tail of it.
         let head = lossy(
@@ -445,6 +420,50 @@ pub fn level_pass_except(
         });
     }
     (out, count)
+}
+
+/// Does a level match of `kind` at `at` in `line` count as the line's level (see the
+/// module docs: the window, no other level before it, a JSON object, a whole glog head)?
+fn level_counts(kind: Kind, line: &[u8], at: usize) -> bool {
+    match kind {
+        Kind::Word | Kind::Bracket => at < LEVEL_WINDOW && !other_level_before(&line[..at]),
+        Kind::Json => {
+            line.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'{')
+                && json_level_key(line, at)
+        }
+        // `E1012 10:20:30.123456 ...`: the rest of the head is checked here.
+        Kind::Glog => {
+            line.len() > 9
+                && line[3..5].iter().all(u8::is_ascii_digit)
+                && line[5] == b' '
+                && line[8] == b':'
+        }
+    }
+}
+
+/// The message, exception class and message start (in `line`, when the message is a tail
+/// of it) of the record whose head `line` ends at `le`: a JSON record's fields, else the
+/// line after its prefix and the class its continuation lines name.
+fn message_of(
+    buf: &[u8],
+    line: &[u8],
+    le: usize,
+    kind: Kind,
+    format: Option<Format>,
+    parse_head: HeadParser,
+) -> (Box<str>, Option<Box<str>>, Option<usize>) {
+    if kind == Kind::Json || line.first() == Some(&b'{') {
+        let (m, e) = json_message(line);
+        (m, e, None)
+    } else {
+        let msg = record::strip_prefix(line);
+        (
+            lossy(msg, MESSAGE_MAX),
+            trace_exception(buf, le, format, parse_head).map(Into::into),
+            // `msg` is a tail of `line`: where it starts, if the excerpt kept the bytes.
+            Some(line.len() - msg.len()),
+        )
+    }
 }
 
 fn lossy(b: &[u8], max: usize) -> Box<str> {
@@ -496,13 +515,13 @@ fn trace_exception(
             None => {
                 line.first().is_some_and(|c| *c == b'\t' || *c == b' ')
                     || line.starts_with(b"Caused by:")
-                    || crate::analysis::templates::exception_class(line).is_some()
+                    || record::exception_class(line).is_some()
             }
         };
         if !continuation || line.is_empty() && format.is_none() {
             break;
         }
-        if let Some(c) = crate::analysis::templates::exception_class(line) {
+        if let Some(c) = record::exception_class(line) {
             if line.starts_with(b"Caused by:") {
                 deepest = Some(c);
             } else if first.is_none() {
@@ -549,7 +568,7 @@ fn json_message(line: &[u8]) -> (Box<str>, Option<Box<str>>) {
         let mut first = None;
         let mut deepest = None;
         for l in t.lines() {
-            if let Some(c) = crate::analysis::templates::exception_class(l.as_bytes()) {
+            if let Some(c) = record::exception_class(l.as_bytes()) {
                 if l.trim_start().starts_with("Caused by:") {
                     deepest = Some(c.to_string());
                 } else if first.is_none() {
