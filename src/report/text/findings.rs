@@ -1,108 +1,20 @@
-//! Text output helpers: the findings section and terminal colors.
+//! The `findings` section of the text report: recurrence, red herrings, coverage, traffic
+//! and host-wide events, one labelled row each.
 //!
-//! Colors are added after rendering, by line shape (incident headers, labels, headings),
-//! so the plain text stays the single source and log text (already escaped by
-//! [`super::escape_control`]: no escape byte survives) is never styled or interpreted.
+//! Input: a [`Report`] and the display zone. Output: the section's text (empty when there
+//! is nothing to say). Its labels sit in the label column of the incident blocks, so
+//! [`super::colorize`] styles them alike.
 
-use super::{clip, escape_control, human_duration, Report};
-use crate::analysis::findings::{Presence, Verdict};
+use super::LABEL;
+use crate::analysis::findings::Presence;
+use crate::report::escape::{clip, escape_control};
+use crate::report::prose::{
+    join_or_none, lift_text, percent, recurrence_sentence, verdict_sentence,
+};
+use crate::report::Report;
 use crate::time::Zone;
-use anstyle::{AnsiColor, Style};
 use chrono::{DateTime, Utc};
 use std::fmt::Write as _;
-
-/// Label column width (matches the incident blocks: `    root cause  `).
-const LABEL: usize = 14;
-
-fn percent(x: f64) -> String {
-    let p = x * 100.0;
-    if p == 0.0 || p >= 10.0 {
-        format!("{p:.0} %")
-    } else {
-        format!("{p:.1} %")
-    }
-}
-
-/// `:47` or `:47:09`.
-pub(crate) fn phase_text(secs: u32) -> String {
-    if secs % 60 == 0 {
-        format!(":{:02}", secs / 60)
-    } else {
-        format!(":{:02}:{:02}", secs / 60, secs % 60)
-    }
-}
-
-/// The recurrence in one sentence (shared by every format).
-pub(crate) fn recurrence_sentence(r: &Report, display: &Zone) -> Option<String> {
-    let rec = r.findings.recurrence.as_ref()?;
-    let mut s = format!(
-        "{} incidents repeat every {} (±{})",
-        rec.count,
-        human_duration(rec.period_seconds),
-        human_duration(rec.jitter_seconds)
-    );
-    if let Some(p) = rec.phase_seconds {
-        let _ = write!(s, ", at about {} past the hour", phase_text(p));
-    }
-    if !rec.extra.is_empty() {
-        let _ = write!(
-            s,
-            "; off the pattern: {}",
-            rec.extra
-                .iter()
-                .map(|i| format!("#{i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    if !rec.missed.is_empty() {
-        let _ = write!(
-            s,
-            "; missed cycle{} at {}",
-            if rec.missed.len() == 1 { "" } else { "s" },
-            rec.missed
-                .iter()
-                .map(|t| display.format(*t, "%H:%M:%S"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    let _ = write!(
-        s,
-        "; next expected {}{}",
-        display.format(rec.next_expected, "%Y-%m-%d %H:%M:%S"),
-        if rec.next_expected_in_logs {
-            " (the logs cover it: did it happen?)"
-        } else {
-            " (after the logs end)"
-        }
-    );
-    Some(s)
-}
-
-fn lift_text(l: Option<f64>) -> String {
-    l.map_or("∞".to_string(), |l| format!("{l:.2}"))
-}
-
-/// One sentence per scored signature.
-pub(crate) fn verdict_sentence(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Correlated => "correlated: evidence",
-        Verdict::Elevated => "elevated during incidents, but mostly background",
-        Verdict::UnrelatedNoise => "unrelated noise: same rate inside and outside, not evidence",
-        Verdict::Suppressed => "rarer during incidents",
-        Verdict::TooFewHits => "too few hits to say",
-        Verdict::NotComparable => "its logs do not overlap the incidents",
-    }
-}
-
-fn join_or_none(v: &[&str]) -> String {
-    if v.is_empty() {
-        "none".into()
-    } else {
-        v.join(", ")
-    }
-}
 
 /// The `findings` section of the text report (empty when there is nothing to say).
 pub(crate) fn findings(r: &Report, display: &Zone) -> String {
@@ -300,103 +212,4 @@ pub(crate) fn findings(r: &Report, display: &Zone) -> String {
         return o;
     }
     format!("\nfindings\n{o}")
-}
-
-/// Adds ANSI styles to a rendered text report: incident headers, labels, headings. Only
-/// layout the renderer wrote is styled; log text was escaped before.
-pub fn colorize(text: &str) -> String {
-    let bold = Style::new().bold();
-    let label = Style::new().fg_color(Some(AnsiColor::Cyan.into()));
-    let crit = Style::new().bold().fg_color(Some(AnsiColor::Red.into()));
-    let err = Style::new().bold().fg_color(Some(AnsiColor::Yellow.into()));
-    let dim = Style::new().dimmed();
-    let good = Style::new().fg_color(Some(AnsiColor::Green.into()));
-    let paint = |s: Style, t: &str| format!("{s}{t}{s:#}");
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for line in text.split_inclusive('\n') {
-        let (body, nl) = match line.strip_suffix('\n') {
-            Some(b) => (b, "\n"),
-            None => (line, ""),
-        };
-        let styled = if body.starts_with('#') && body[1..].starts_with(|c: char| c.is_ascii_digit())
-        {
-            // `#1  2019-08-21 08:47:10 → 08:47:41  31s  CRITICAL`
-            let sev = if body.ends_with("CRITICAL") {
-                crit
-            } else {
-                err
-            };
-            paint(sev, body)
-        } else if matches!(body, "markers" | "findings" | "host evidence")
-            || body.starts_with("summary:")
-            || body.starts_with("faultscope:")
-        {
-            paint(bold, body)
-        } else if let Some(rest) = body.strip_prefix("    ") {
-            let lab_len = rest
-                .char_indices()
-                .take(LABEL)
-                .find(|(i, c)| *c == ' ' && rest[*i..].starts_with("  "))
-                .map(|(i, _)| i);
-            match lab_len {
-                Some(n)
-                    if n > 0
-                        && rest[..n]
-                            .chars()
-                            .all(|c| c.is_ascii_lowercase() || c == ' ' || c == '-') =>
-                {
-                    let (lab, value) = rest.split_at(n);
-                    let value = if lab == "root cause" {
-                        paint(bold, value)
-                    } else if value.contains("unrelated noise") {
-                        paint(dim, value)
-                    } else if value.contains("correlated: evidence") || value.contains("SILENT") {
-                        paint(err, value)
-                    } else if value.trim_start().starts_with("every service") {
-                        paint(good, value)
-                    } else {
-                        value.to_string()
-                    };
-                    format!("    {}{}", paint(label, lab), value)
-                }
-                _ => body.to_string(),
-            }
-        } else if body.starts_with("background noise") {
-            paint(dim, body)
-        } else {
-            body.to_string()
-        };
-        out.push_str(&styled);
-        out.push_str(nl);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn colors_only_layout() {
-        let t = "#1  2019-08-21 08:47:10 → 08:47:41  31s  CRITICAL\n    root cause  x: y\n    evidence  a.log:1  \\x1b[31m\n";
-        let c = colorize(t);
-        assert!(c.contains("\x1b["));
-        // Stripping the styles gives the plain text back.
-        let mut plain = String::new();
-        let mut it = c.chars().peekable();
-        while let Some(ch) = it.next() {
-            if ch == '\x1b' {
-                for d in it.by_ref() {
-                    if d == 'm' {
-                        break;
-                    }
-                }
-            } else {
-                plain.push(ch);
-            }
-        }
-        assert_eq!(plain, t);
-        assert_eq!(phase_text(2829), ":47:09");
-        assert_eq!(phase_text(2820), ":47");
-    }
 }

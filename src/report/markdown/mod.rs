@@ -8,8 +8,9 @@
 //! which escapes control characters and Markdown/HTML punctuation, so a log line cannot
 //! open a link, an image, raw HTML or break a table.
 
-use super::text::{phase_text, recurrence_sentence, verdict_sentence};
-use super::{clip, escape_control, human_duration, Report};
+use super::escape::{clip, escape_control};
+use super::prose::{human_duration, phase_text, recurrence_sentence, verdict_sentence};
+use super::Report;
 use crate::analysis::findings::Presence;
 use crate::time::Zone;
 use chrono::{DateTime, Utc};

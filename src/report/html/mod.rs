@@ -7,8 +7,9 @@
 //! also carries a Content-Security-Policy that forbids every script, so even a bug in the
 //! escaping could not run one.
 
-use super::text::{phase_text, recurrence_sentence, verdict_sentence};
-use super::{clip, escape_control, human_duration, Report};
+use super::escape::{clip, t};
+use super::prose::{human_duration, phase_text, recurrence_sentence, verdict_sentence};
+use super::Report;
 use crate::analysis::findings::Presence;
 use crate::time::Zone;
 use chrono::{DateTime, Utc};
@@ -179,12 +180,6 @@ struct View {
     checks: Vec<Checks>,
     files: Vec<FileRow>,
     warnings: Vec<String>,
-}
-
-/// Text from logs, made printable (control characters escaped); HTML escaping is the
-/// template engine's job.
-fn t(s: &str) -> String {
-    escape_control(s)
 }
 
 struct Scale {
