@@ -39,6 +39,62 @@ pub fn build<'a>(
         text: h.excerpt.to_string(),
     };
     let analysis = &clusters.templates;
+    let incidents = build_incidents(scan, clusters, cat, &sockets, &hit_out);
+    let warnings = build_warnings(scan, problems);
+    let (files, findings) = rayon::join(
+        || build_files(scan, problems),
+        || crate::analysis::findings::compute(scan, clusters, cat, &cfg.tz),
+    );
+    let markers = clusters
+        .markers
+        .iter()
+        .map(|&(i, count)| MarkerOut {
+            hit: hit_out(&scan.hits[i]),
+            count,
+        })
+        .collect();
+    let background = clusters
+        .background
+        .iter()
+        .map(|(&s, &n)| Background {
+            signature: cat.signatures[s as usize].id.clone(),
+            hits: n,
+        })
+        .collect();
+    let summary = build_summary(scan, &incidents, &files);
+    Report {
+        schema: SCHEMA,
+        tool: Tool {
+            name: "faultscope",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        assumed_timezone: cfg.tz.to_string(),
+        timezone_reason: reason_id(cfg.tz_reason).to_string(),
+        gap_seconds: cfg.gap.num_seconds(),
+        summary,
+        incidents,
+        markers,
+        findings,
+        generated_at: None,
+        background,
+        files,
+        sockets,
+        undated_hits: clusters.undated.len() as u64,
+        warnings,
+        templates: templates_out(scan, analysis),
+    }
+}
+
+/// The incidents as the report shows them: a signature root with its chain, evidence,
+/// next checks and culprit, or an unknown template's burst ([`template_incident`]).
+fn build_incidents(
+    scan: &ScanOutput,
+    clusters: &Clusters,
+    cat: &Catalog,
+    sockets: &crate::evidence::sockets::SocketsReport,
+    hit_out: &dyn Fn(&Hit) -> HitOut,
+) -> Vec<IncidentOut> {
+    let analysis = &clusters.templates;
     let template_ref = |b: usize| {
         let burst = &analysis.bursts[b];
         let t = &analysis.templates[burst.template];
@@ -52,7 +108,7 @@ pub fn build<'a>(
             last: burst.end,
         }
     };
-    let incidents: Vec<IncidentOut> = clusters
+    clusters
         .incidents
         .iter()
         .map(|inc| {
@@ -97,12 +153,16 @@ pub fn build<'a>(
                     .map(|&i| hit_out(&scan.hits[i]))
                     .collect(),
                 next_checks: root.next.clone(),
-                culprit: culprit_for(inc, cat, &sockets),
+                culprit: culprit_for(inc, cat, sockets),
                 new_templates: inc.bursts.iter().map(|&b| template_ref(b)).collect(),
             }
         })
-        .collect();
+        .collect()
+}
 
+/// Warnings (also printed on stderr): discovery notes, skipped files, file notes,
+/// ambiguous zone abbreviations and files whose stamps no format reads.
+fn build_warnings(scan: &ScanOutput, problems: &[Problem]) -> Vec<String> {
     let mut warnings = Vec::new();
     for p in problems.iter().filter(|p| p.note) {
         warnings.push(p.error.message.clone());
@@ -128,83 +188,72 @@ pub fn build<'a>(
             ));
         }
     }
-    // One row per file (100,000 on the bench's small-files corpus): built on every thread
-    // into one reservation while the findings are computed, the fixed vocabularies (format,
-    // zone reason, access, kind) as static strings and the texts borrowed from the scan.
+    warnings
+}
+
+/// The `files[]` rows, sorted by path. One row per file (100,000 on the bench's small-files
+/// corpus): built on every thread into one reservation while the findings are computed, the
+/// fixed vocabularies (format, zone reason, access, kind) as static strings and the texts
+/// borrowed from the scan.
+fn build_files<'a>(scan: &'a ScanOutput, problems: &[Problem]) -> Vec<FileOut<'a>> {
     use rayon::prelude::*;
-    let file_rows = || {
-        let mut files: Vec<FileOut> = Vec::with_capacity(problems.len() + scan.files.len());
-        for p in problems.iter().filter(|p| !p.note) {
-            files.push(FileOut {
-                path: p.path.display().to_string().into(),
-                service: "",
-                format: None,
-                zone: "",
-                zone_reason: None,
-                access: None,
-                sha256: None,
-                bytes: 0,
-                lines: 0,
-                records: 0,
-                dated_records: 0,
-                first: None,
-                last: None,
-                hits: 0,
-                error: Some(p.error.message.clone()),
-                skipped: None,
-                kind: "log",
-            });
+    let mut files: Vec<FileOut> = Vec::with_capacity(problems.len() + scan.files.len());
+    for p in problems.iter().filter(|p| !p.note) {
+        files.push(FileOut {
+            path: p.path.display().to_string().into(),
+            service: "",
+            format: None,
+            zone: "",
+            zone_reason: None,
+            access: None,
+            sha256: None,
+            bytes: 0,
+            lines: 0,
+            records: 0,
+            dated_records: 0,
+            first: None,
+            last: None,
+            hits: 0,
+            error: Some(p.error.message.clone()),
+            skipped: None,
+            kind: "log",
+        });
+    }
+    files.par_extend(scan.files.par_iter().map(|f| {
+        let all_explicit = f.explicit_offsets && !f.naive_stamps;
+        FileOut {
+            path: f.path.as_str().into(),
+            service: &f.service,
+            format: f.format.map(|x| x.id()),
+            zone: if all_explicit { "explicit" } else { &f.zone },
+            zone_reason: if all_explicit {
+                Some("explicit")
+            } else {
+                f.zone_reason.map(reason_id)
+            },
+            access: f.access.map(|a| a.as_str()),
+            sha256: None,
+            bytes: f.bytes,
+            lines: f.lines,
+            records: f.records,
+            dated_records: f.dated_records,
+            first: f.first,
+            last: f.last,
+            hits: f.hits,
+            error: f.error.as_ref().map(|e| e.message.clone()),
+            skipped: f.skipped.clone(),
+            kind: f.dump.map_or("log", |k| k.as_str()),
         }
-        files.par_extend(scan.files.par_iter().map(|f| {
-            let all_explicit = f.explicit_offsets && !f.naive_stamps;
-            FileOut {
-                path: f.path.as_str().into(),
-                service: &f.service,
-                format: f.format.map(|x| x.id()),
-                zone: if all_explicit { "explicit" } else { &f.zone },
-                zone_reason: if all_explicit {
-                    Some("explicit")
-                } else {
-                    f.zone_reason.map(reason_id)
-                },
-                access: f.access.map(|a| a.as_str()),
-                sha256: None,
-                bytes: f.bytes,
-                lines: f.lines,
-                records: f.records,
-                dated_records: f.dated_records,
-                first: f.first,
-                last: f.last,
-                hits: f.hits,
-                error: f.error.as_ref().map(|e| e.message.clone()),
-                skipped: f.skipped.clone(),
-                kind: f.dump.map_or("log", |k| k.as_str()),
-            }
-        }));
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        files
-    };
-    let (files, findings) = rayon::join(file_rows, || {
-        crate::analysis::findings::compute(scan, clusters, cat, &cfg.tz)
-    });
-    let markers = clusters
-        .markers
-        .iter()
-        .map(|&(i, count)| MarkerOut {
-            hit: hit_out(&scan.hits[i]),
-            count,
-        })
-        .collect();
-    let background = clusters
-        .background
-        .iter()
-        .map(|(&s, &n)| Background {
-            signature: cat.signatures[s as usize].id.clone(),
-            hits: n,
-        })
-        .collect();
+    }));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+/// The summary counts: incidents, downtime, files read and with errors, hits, first and last
+/// record.
+fn build_summary(scan: &ScanOutput, incidents: &[IncidentOut], files: &[FileOut]) -> Summary {
     let read_files = scan.files.iter().filter(|f| f.access.is_some()).count();
-    let summary = Summary {
+    Summary {
         incidents: incidents.len(),
         total_downtime_seconds: incidents.iter().map(|i| i.duration_seconds).sum(),
         files_scanned: read_files,
@@ -212,27 +261,6 @@ pub fn build<'a>(
         hits: scan.hits.len(),
         first: scan.files.iter().filter_map(|f| f.first).min(),
         last: scan.files.iter().filter_map(|f| f.last).max(),
-    };
-    Report {
-        schema: SCHEMA,
-        tool: Tool {
-            name: "faultscope",
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        assumed_timezone: cfg.tz.to_string(),
-        timezone_reason: reason_id(cfg.tz_reason).to_string(),
-        gap_seconds: cfg.gap.num_seconds(),
-        summary,
-        incidents,
-        markers,
-        findings,
-        generated_at: None,
-        background,
-        files,
-        sockets,
-        undated_hits: clusters.undated.len() as u64,
-        warnings,
-        templates: templates_out(scan, analysis),
     }
 }
 
