@@ -6,7 +6,7 @@
 //! [`super::colorize`] styles them alike.
 
 use super::LABEL;
-use crate::analysis::findings::Presence;
+use crate::analysis::findings::{Findings, Presence};
 use crate::report::escape::{clip, escape_control};
 use crate::report::prose::{
     join_or_none, lift_text, percent, recurrence_sentence, verdict_sentence,
@@ -20,21 +20,39 @@ use std::fmt::Write as _;
 pub(crate) fn findings(r: &Report, display: &Zone) -> String {
     let f = &r.findings;
     let mut o = String::new();
-    let clock = |t: DateTime<Utc>| display.format(t, "%H:%M:%S");
-    let row = |o: &mut String, label: &str, first: &mut bool, text: &str| {
-        let _ = writeln!(o, "    {:<LABEL$}{}", if *first { label } else { "" }, text);
-        *first = false;
-    };
+    recurrence(&mut o, r, display);
+    red_herrings(&mut o, f);
+    coverage(&mut o, f, display);
+    traffic(&mut o, f);
+    host_wide(&mut o, f, display);
+    if o.is_empty() {
+        return o;
+    }
+    format!("\nfindings\n{o}")
+}
+
+/// One row of the section: the label on a finding's first row only, in the label column.
+fn row(o: &mut String, label: &str, first: &mut bool, text: &str) {
+    let _ = writeln!(o, "    {:<LABEL$}{}", if *first { label } else { "" }, text);
+    *first = false;
+}
+
+/// The recurrence sentence, or why there is none (three incidents or more).
+fn recurrence(o: &mut String, r: &Report, display: &Zone) {
     if let Some(s) = recurrence_sentence(r, display) {
-        row(&mut o, "recurrence", &mut true, &s);
+        row(o, "recurrence", &mut true, &s);
     } else if r.incidents.len() >= 3 {
         row(
-            &mut o,
+            o,
             "recurrence",
             &mut true,
             "none: the incidents do not repeat at a regular interval",
         );
     }
+}
+
+/// Each scored signature: hits inside the incidents, lift and verdict.
+fn red_herrings(o: &mut String, f: &Findings) {
     if !f.red_herrings.is_empty() {
         let w = f
             .red_herrings
@@ -52,9 +70,15 @@ pub(crate) fn findings(r: &Report, display: &Zone) -> String {
                 lift_text(s.lift),
                 verdict_sentence(s.verdict)
             );
-            row(&mut o, "red herrings", &mut first, line.trim_end());
+            row(o, "red herrings", &mut first, line.trim_end());
         }
     }
+}
+
+/// Which services logged during each incident, their silent stretches, and the services
+/// without dated records.
+fn coverage(o: &mut String, f: &Findings, display: &Zone) {
+    let clock = |t: DateTime<Utc>| display.format(t, "%H:%M:%S");
     let cov = &f.coverage;
     if !cov.incidents.is_empty() {
         let mut first = true;
@@ -65,7 +89,7 @@ pub(crate) fn findings(r: &Report, display: &Zone) -> String {
         if all_logging {
             let names: Vec<&str> = cov.services.iter().map(|s| s.service.as_str()).collect();
             row(
-                &mut o,
+                o,
                 "coverage",
                 &mut first,
                 &format!(
@@ -104,13 +128,13 @@ pub(crate) fn findings(r: &Report, display: &Zone) -> String {
                         parts.push(v.join(", "));
                     }
                 }
-                row(&mut o, "coverage", &mut first, &parts.join("; "));
+                row(o, "coverage", &mut first, &parts.join("; "));
             }
         }
         for s in &cov.services {
             for g in &s.gaps {
                 row(
-                    &mut o,
+                    o,
                     "coverage",
                     &mut first,
                     &format!(
@@ -137,7 +161,7 @@ pub(crate) fn findings(r: &Report, display: &Zone) -> String {
         }
         if !cov.without_records.is_empty() {
             row(
-                &mut o,
+                o,
                 "coverage",
                 &mut first,
                 &format!(
@@ -147,6 +171,10 @@ pub(crate) fn findings(r: &Report, display: &Zone) -> String {
             );
         }
     }
+}
+
+/// Requests and 5xx per incident with the most failed paths, and the baseline.
+fn traffic(o: &mut String, f: &Findings) {
     if let Some(t) = &f.traffic {
         let mut first = true;
         for it in &t.incidents {
@@ -156,7 +184,7 @@ pub(crate) fn findings(r: &Report, display: &Zone) -> String {
                 .map(|p| format!("{} ×{}", clip(&escape_control(&p.path), 60), p.count))
                 .collect();
             row(
-                &mut o,
+                o,
                 "traffic",
                 &mut first,
                 &format!(
@@ -177,7 +205,7 @@ pub(crate) fn findings(r: &Report, display: &Zone) -> String {
         }
         let b = &t.baseline;
         row(
-            &mut o,
+            o,
             "traffic",
             &mut first,
             &format!(
@@ -190,11 +218,16 @@ pub(crate) fn findings(r: &Report, display: &Zone) -> String {
             ),
         );
     }
+}
+
+/// Signatures seen in several services within the same second.
+fn host_wide(o: &mut String, f: &Findings, display: &Zone) {
+    let clock = |t: DateTime<Utc>| display.format(t, "%H:%M:%S");
     if !f.host_wide.is_empty() {
         let mut first = true;
         for h in &f.host_wide {
             row(
-                &mut o,
+                o,
                 "host-wide",
                 &mut first,
                 &format!(
@@ -208,8 +241,4 @@ pub(crate) fn findings(r: &Report, display: &Zone) -> String {
             );
         }
     }
-    if o.is_empty() {
-        return o;
-    }
-    format!("\nfindings\n{o}")
 }
