@@ -7,7 +7,7 @@
 //! also carries a Content-Security-Policy that forbids every script, so even a bug in the
 //! escaping could not run one.
 //!
-//! [`view`] builds the page's values from the [`Report`] and [`svg`] draws the timeline
+//! `view` builds the page's values from the [`Report`] and `svg` draws the timeline
 //! lanes; this file renders them with the template (`report.html.j2`, beside it).
 
 use super::Report;
