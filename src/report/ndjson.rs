@@ -47,6 +47,9 @@ fn obj(pairs: Vec<(&str, Value)>) -> Value {
     Value::Object(m)
 }
 
+/// A line with its sort key: (undated, time or MAX, 0 incident / 1 hit, index).
+type Line = ((bool, i64, u8, usize), String);
+
 /// Renders the NDJSON stream.
 pub fn to_ndjson(r: &Report, scan: &ScanOutput, clusters: &Clusters, cat: &Catalog) -> String {
     let mut incident_of: BTreeMap<usize, usize> = BTreeMap::new();
@@ -56,7 +59,20 @@ pub fn to_ndjson(r: &Report, scan: &ScanOutput, clusters: &Clusters, cat: &Catal
         }
     }
     // (time or MAX, 0 incident / 1 hit, index) → line
-    let mut lines: Vec<((bool, i64, u8, usize), String)> = Vec::new();
+    let mut lines: Vec<Line> = Vec::new();
+    incident_lines(&mut lines, r);
+    hit_lines(&mut lines, scan, cat, &incident_of);
+    lines.sort_by_key(|l| l.0);
+    let mut out = String::new();
+    for (_, l) in lines {
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out
+}
+
+/// One `faultscope.incident` line per incident, at its start time.
+fn incident_lines(lines: &mut Vec<Line>, r: &Report) {
     for inc in &r.incidents {
         let root = &inc.root_cause;
         let v = obj(vec![
@@ -108,6 +124,15 @@ pub fn to_ndjson(r: &Report, scan: &ScanOutput, clusters: &Clusters, cat: &Catal
             serde_json::to_string(&v).expect("serializes"),
         ));
     }
+}
+
+/// One `faultscope.hit` line per hit, with the incident that holds it (undated hits last).
+fn hit_lines(
+    lines: &mut Vec<Line>,
+    scan: &ScanOutput,
+    cat: &Catalog,
+    incident_of: &BTreeMap<usize, usize>,
+) {
     for (i, h) in scan.hits.iter().enumerate() {
         let s = &cat.signatures[h.sig as usize];
         let f = &scan.files[h.file as usize];
@@ -176,13 +201,6 @@ pub fn to_ndjson(r: &Report, scan: &ScanOutput, clusters: &Clusters, cat: &Catal
             serde_json::to_string(&v).expect("serializes"),
         ));
     }
-    lines.sort_by_key(|l| l.0);
-    let mut out = String::new();
-    for (_, l) in lines {
-        out.push_str(&l);
-        out.push('\n');
-    }
-    out
 }
 
 #[cfg(test)]

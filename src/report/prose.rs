@@ -1,0 +1,127 @@
+//! Wording shared by the human-readable formats (text, Markdown, HTML): durations (`31s`,
+//! `2m 04s`, `2h 01m`), percentages, the phase past the hour, the recurrence in one
+//! sentence, red-herring verdicts and lifts.
+//!
+//! Input: a [`Report`] (or one of its numbers) and the display zone. Output: strings, so
+//! every format says the same thing in the same words.
+
+use super::Report;
+use crate::analysis::findings::Verdict;
+use crate::time::Zone;
+use std::fmt::Write as _;
+
+pub(super) fn human_duration(secs: i64) -> String {
+    match secs {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m {:02}s", s / 60, s % 60),
+        s => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+pub(super) fn percent(x: f64) -> String {
+    let p = x * 100.0;
+    if p == 0.0 || p >= 10.0 {
+        format!("{p:.0} %")
+    } else {
+        format!("{p:.1} %")
+    }
+}
+
+/// `:47` or `:47:09`.
+pub(crate) fn phase_text(secs: u32) -> String {
+    if secs % 60 == 0 {
+        format!(":{:02}", secs / 60)
+    } else {
+        format!(":{:02}:{:02}", secs / 60, secs % 60)
+    }
+}
+
+/// The recurrence in one sentence (shared by every format).
+pub(crate) fn recurrence_sentence(r: &Report, display: &Zone) -> Option<String> {
+    let rec = r.findings.recurrence.as_ref()?;
+    let mut s = format!(
+        "{} incidents repeat every {} (±{})",
+        rec.count,
+        human_duration(rec.period_seconds),
+        human_duration(rec.jitter_seconds)
+    );
+    if let Some(p) = rec.phase_seconds {
+        let _ = write!(s, ", at about {} past the hour", phase_text(p));
+    }
+    if !rec.extra.is_empty() {
+        let _ = write!(
+            s,
+            "; off the pattern: {}",
+            rec.extra
+                .iter()
+                .map(|i| format!("#{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if !rec.missed.is_empty() {
+        let _ = write!(
+            s,
+            "; missed cycle{} at {}",
+            if rec.missed.len() == 1 { "" } else { "s" },
+            rec.missed
+                .iter()
+                .map(|t| display.format(*t, "%H:%M:%S"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let _ = write!(
+        s,
+        "; next expected {}{}",
+        display.format(rec.next_expected, "%Y-%m-%d %H:%M:%S"),
+        if rec.next_expected_in_logs {
+            " (the logs cover it: did it happen?)"
+        } else {
+            " (after the logs end)"
+        }
+    );
+    Some(s)
+}
+
+pub(super) fn lift_text(l: Option<f64>) -> String {
+    l.map_or("∞".to_string(), |l| format!("{l:.2}"))
+}
+
+/// One sentence per scored signature.
+pub(crate) fn verdict_sentence(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Correlated => "correlated: evidence",
+        Verdict::Elevated => "elevated during incidents, but mostly background",
+        Verdict::UnrelatedNoise => "unrelated noise: same rate inside and outside, not evidence",
+        Verdict::Suppressed => "rarer during incidents",
+        Verdict::TooFewHits => "too few hits to say",
+        Verdict::NotComparable => "its logs do not overlap the incidents",
+    }
+}
+
+pub(super) fn join_or_none(v: &[&str]) -> String {
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(human_duration(31), "31s");
+        assert_eq!(human_duration(124), "2m 04s");
+        assert_eq!(human_duration(7300), "2h 01m");
+    }
+
+    #[test]
+    fn phases_read_well() {
+        assert_eq!(phase_text(2829), ":47:09");
+        assert_eq!(phase_text(2820), ":47");
+    }
+}

@@ -1,0 +1,318 @@
+//! The text report: a header line, one block per incident, markers, host evidence,
+//! background noise, the findings, the top unknown-error templates and a summary line.
+//!
+//! Input: a [`Report`], the display zone and the catalog (to mark noise signatures).
+//! Output: plain text, times in the display zone. Log text is escaped
+//! ([`escape_control`]) before it is written; colors are added afterwards by [`colorize`],
+//! by line shape.
+
+use super::escape::{clip, escape_control};
+use super::prose::human_duration;
+use super::{IncidentOut, Report, TemplateOut};
+use crate::catalog::Catalog;
+use crate::time::Zone;
+use chrono::{DateTime, Utc};
+use std::fmt::Write as _;
+
+mod color;
+mod findings;
+
+pub use color::colorize;
+
+/// Label column width (matches the incident blocks: `    root cause  `).
+const LABEL: usize = 14;
+
+/// Templates listed in the text report.
+const TEXT_TEMPLATES: usize = 10;
+
+/// One template as a text line: count, level, id, text, services, first–last.
+pub fn template_line(t: &TemplateOut, day: &dyn Fn(DateTime<Utc>) -> String) -> String {
+    format!(
+        "    ×{:<6} {:<7} {}  {}  [{}{}]",
+        t.count,
+        t.level.as_str(),
+        t.id,
+        clip(&escape_control(&t.text), 100),
+        t.services.join(", "),
+        match (t.first, t.last) {
+            (Some(a), Some(b)) => format!("; {} → {}", day(a), day(b)),
+            _ => String::new(),
+        }
+    )
+}
+
+/// Text rendering: one block per incident, times in `display` zone.
+pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
+    let mut o = String::new();
+    header(&mut o, r, display);
+    for inc in &r.incidents {
+        incident_head(&mut o, inc, display, cat);
+        incident_details(&mut o, inc, display);
+    }
+    markers(&mut o, r, display);
+    host_evidence(&mut o, r);
+    background(&mut o, r);
+    o.push_str(&findings::findings(r, display));
+    templates(&mut o, r, display);
+    summary(&mut o, r);
+    o
+}
+
+/// The first line: incidents, files, the span of the logs and the zones.
+fn header(o: &mut String, r: &Report, display: &Zone) {
+    let day = |t: DateTime<Utc>| display.format(t, "%Y-%m-%d %H:%M:%S");
+    let clock = |t: DateTime<Utc>| display.format(t, "%H:%M:%S");
+    let same_day = |a: DateTime<Utc>, b: DateTime<Utc>| {
+        display.format(a, "%Y-%m-%d") == display.format(b, "%Y-%m-%d")
+    };
+    let span = match (r.summary.first, r.summary.last) {
+        (Some(a), Some(b)) => format!(
+            ", logs from {} to {}",
+            day(a),
+            if same_day(a, b) { clock(b) } else { day(b) }
+        ),
+        _ => String::new(),
+    };
+    let zone_note = format!("times in {display}");
+    let _ = writeln!(
+        o,
+        "faultscope: {} incident{} in {} file{}{span} ({zone_note}; naive times read as {} from {})",
+        r.incidents.len(),
+        if r.incidents.len() == 1 { "" } else { "s" },
+        r.summary.files_scanned,
+        if r.summary.files_scanned == 1 { "" } else { "s" },
+        r.assumed_timezone,
+        match r.timezone_reason.as_str() {
+            "flag" => "--tz",
+            "default-local" => "this machine's local zone; set --tz",
+            x => x,
+        }
+    );
+}
+
+/// An incident block's header line and its root cause, restart context, chain, first
+/// sighting, services and hits per signature.
+fn incident_head(o: &mut String, inc: &IncidentOut, display: &Zone, cat: &Catalog) {
+    let day = |t: DateTime<Utc>| display.format(t, "%Y-%m-%d %H:%M:%S");
+    let clock = |t: DateTime<Utc>| display.format(t, "%H:%M:%S");
+    let same_day = |a: DateTime<Utc>, b: DateTime<Utc>| {
+        display.format(a, "%Y-%m-%d") == display.format(b, "%Y-%m-%d")
+    };
+    let _ = writeln!(o);
+    let end = if same_day(inc.start, inc.end) {
+        clock(inc.end)
+    } else {
+        day(inc.end)
+    };
+    let _ = writeln!(
+        o,
+        "#{}  {} → {}  {}  {}",
+        inc.id,
+        day(inc.start),
+        end,
+        human_duration(inc.duration_seconds),
+        inc.severity.as_str().to_uppercase()
+    );
+    let rc = &inc.root_cause;
+    match &rc.template {
+        Some(t) => {
+            let _ = writeln!(
+                o,
+                "    root cause  {}: {} [unknown error: ×{} in this window, {} elsewhere]",
+                t.id,
+                clip(&escape_control(&t.text), 110),
+                t.count,
+                t.background
+            );
+        }
+        None => {
+            let _ = writeln!(
+                o,
+                "    root cause  {}: {} [{}]",
+                rc.signature, rc.title, rc.category
+            );
+        }
+    }
+    if let Some(r) = &rc.restart {
+        let _ = writeln!(
+            o,
+            "    context     {} restarted at {} ({}, {}:{}): the failures follow the restart; look for what stopped it",
+            r.service,
+            clock(r.time),
+            r.signature,
+            r.path,
+            r.line
+        );
+    }
+    if inc.chain.len() > 1 {
+        let _ = writeln!(o, "    chain       {}", inc.chain.join(" → "));
+    }
+    let _ = writeln!(
+        o,
+        "    first seen  {} at {}",
+        inc.first_seen.service,
+        clock(inc.first_seen.time)
+    );
+    let _ = writeln!(o, "    services    {}", inc.services.join(", "));
+    let mut sigs: Vec<(&String, &u64)> = inc.signatures.iter().collect();
+    sigs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let sig_text: Vec<String> = sigs
+        .iter()
+        .map(|(id, n)| {
+            let noise = cat.index_of(id).is_some_and(|i| cat.signatures[i].noise);
+            format!("{id} ×{n}{}", if noise { " (noise)" } else { "" })
+        })
+        .collect();
+    let _ = writeln!(o, "    hits        {}", sig_text.join(", "));
+}
+
+/// The rest of an incident block: evidence lines, templates also new in its window, the
+/// culprit from host evidence and the first next checks.
+fn incident_details(o: &mut String, inc: &IncidentOut, display: &Zone) {
+    let day = |t: DateTime<Utc>| display.format(t, "%Y-%m-%d %H:%M:%S");
+    for (k, e) in inc.evidence.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "    {:<12}{}:{}  {}",
+            if k == 0 { "evidence" } else { "" },
+            e.path,
+            e.line,
+            clip(&escape_control(e.text.trim()), 110)
+        );
+    }
+    for (k, t) in inc.new_templates.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "    {:<12}{}: {} (×{})",
+            if k == 0 { "also new" } else { "" },
+            t.id,
+            clip(&escape_control(&t.text), 100),
+            t.count
+        );
+    }
+    if let Some(c) = &inc.culprit {
+        let _ = writeln!(
+            o,
+            "    culprit     {}{} ({}{})",
+            c.sentence,
+            if c.culprit.loopback {
+                ", loopback churn"
+            } else {
+                ""
+            },
+            c.snapshot,
+            c.snapshot_time
+                .map(|t| format!(" at {}", day(t)))
+                .unwrap_or_default()
+        );
+    }
+    if !inc.next_checks.is_empty() {
+        let _ = writeln!(
+            o,
+            "    next        {}",
+            inc.next_checks
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
+}
+
+/// Timeline markers (restarts, starts), one line each.
+fn markers(o: &mut String, r: &Report, display: &Zone) {
+    let day = |t: DateTime<Utc>| display.format(t, "%Y-%m-%d %H:%M:%S");
+    if !r.markers.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "markers");
+        for m in &r.markers {
+            let h = &m.hit;
+            let _ = writeln!(
+                o,
+                "    {}  {:<16} {:<28} {}:{}{}",
+                day(h.time),
+                h.service,
+                h.signature,
+                h.path,
+                h.line,
+                if m.count > 1 {
+                    format!(" (×{})", m.count)
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+}
+
+/// Saved netstat/ss/tasklist/ps output, as the sockets renderer writes it (escaped).
+fn host_evidence(o: &mut String, r: &Report) {
+    if !r.sockets.snapshots.is_empty() || !r.sockets.process_tables.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "host evidence");
+        for line in crate::evidence::sockets::render_text(&r.sockets).lines() {
+            let _ = writeln!(o, "    {}", escape_control(line));
+        }
+    }
+}
+
+/// Noise signatures outside incidents, on one line.
+fn background(o: &mut String, r: &Report) {
+    if !r.background.is_empty() {
+        let _ = writeln!(o);
+        let bg: Vec<String> = r
+            .background
+            .iter()
+            .map(|b| format!("{} ×{}", b.signature, b.hits))
+            .collect();
+        let _ = writeln!(
+            o,
+            "background noise outside incidents (not evidence): {}",
+            bg.join(", ")
+        );
+    }
+}
+
+/// The top unknown-error templates by count.
+fn templates(o: &mut String, r: &Report, display: &Zone) {
+    let day = |t: DateTime<Utc>| display.format(t, "%Y-%m-%d %H:%M:%S");
+    if !r.templates.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(
+            o,
+            "unknown errors and warnings: {} templates (top {} by count; faultscope templates lists all)",
+            r.templates.len(),
+            r.templates.len().min(TEXT_TEMPLATES)
+        );
+        for t in r.templates.iter().take(TEXT_TEMPLATES) {
+            let _ = writeln!(o, "{}", template_line(t, &day));
+        }
+    }
+}
+
+/// The last line: incidents, outage in total, files, undated hits.
+fn summary(o: &mut String, r: &Report) {
+    let _ = writeln!(o);
+    let errs = r.summary.files_with_errors;
+    let _ = writeln!(
+        o,
+        "summary: {} incident{}, {} of outage in total; {} file{} scanned{}; {} undated hit{}",
+        r.incidents.len(),
+        if r.incidents.len() == 1 { "" } else { "s" },
+        human_duration(r.summary.total_downtime_seconds),
+        r.summary.files_scanned,
+        if r.summary.files_scanned == 1 {
+            ""
+        } else {
+            "s"
+        },
+        if errs > 0 {
+            format!(", {errs} with errors (see stderr)")
+        } else {
+            String::new()
+        },
+        r.undated_hits,
+        if r.undated_hits == 1 { "" } else { "s" },
+    );
+}
