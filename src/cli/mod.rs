@@ -17,7 +17,7 @@
 //! - `stage.rs`: the report stage `scan` and `merge` share: analysis, the report, its
 //!   warnings, writing, the exit code;
 //! - `tools.rs`: `templates`, `inspect`, `sockets`, `signatures`;
-//! - [`write`]: where each report goes (`-o`, formats), colors, the progress bar.
+//! - [`write`](mod@write): where each report goes (`-o`, formats), colors, the progress bar.
 //!
 //! [`ScanConfig`]: crate::config::ScanConfig
 

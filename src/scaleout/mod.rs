@@ -8,7 +8,7 @@
 //!   so `N` workers given the same paths agree on a split without talking.
 //! - `scan --emit partial` writes the [`ScanOutput`] of those files, everything that exists
 //!   before clustering, as a [`Partial`] (`schema: "faultscope-partial/1"`).
-//! - [`merge`] reads partials back into one [`ScanOutput`]: files in discovery (path) order,
+//! - [`merge`](fn@merge) reads partials back into one [`ScanOutput`]: files in discovery (path) order,
 //!   hits re-indexed and sorted exactly as `scan` sorts them. `faultscope merge` then runs
 //!   the very same cluster → sockets → findings → report code as `scan`, so its output is
 //!   byte-identical to one scan over all the files, by construction (property-tested in
@@ -19,7 +19,7 @@
 //! is not in a partial.
 //!
 //! Files: `shard.rs` ([`Shard`], [`shard_hash`]), `partial.rs` ([`Partial`] and what it
-//! holds, [`Options`], reading and writing) and `merge.rs` ([`merge`], [`Merged`]: the
+//! holds, [`Options`], reading and writing) and `merge.rs` ([`merge`](fn@merge), [`Merged`]: the
 //! checks that partials belong together, then one scan's output back from them).
 //!
 //! [`ScanOutput`]: crate::scan::ScanOutput

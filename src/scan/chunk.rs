@@ -112,6 +112,10 @@ fn resolve(
     }
 }
 
+/// Scans one chunk: hits, then levels, then per-line statistics (the three `// ---` passes
+/// below). One body on purpose, longer than the rest: it is the scan's hot path, tuned by
+/// measurement, and its passes share the chunk's result and resolution scratch; it moved
+/// here whole, unchanged.
 pub(super) fn scan_chunk(
     file: u32,
     buf: &[u8],
