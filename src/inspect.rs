@@ -22,6 +22,7 @@ use rayon::prelude::*;
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::ops::ControlFlow;
 
 /// JSON schema id of `inspect --format json`.
 pub const SCHEMA: &str = "faultscope-inspect/1";
@@ -278,6 +279,37 @@ fn clip(line: &[u8]) -> String {
 
 /// Inspects one file.
 pub fn inspect_file(src: &Source, cfg: &ScanConfig, opts: &InspectOptions) -> FileInspect {
+    let (mut fi, opened, ft) = match open_and_learn(src, cfg) {
+        ControlFlow::Continue(o) => o,
+        ControlFlow::Break(fi) => return fi,
+    };
+    let buf: &[u8] = &opened.bytes;
+    let mut times: Vec<(DateTime<Utc>, u64)> = Vec::new();
+    let mut reasons: BTreeMap<ZoneReason, u64> = BTreeMap::new();
+    read_records(&mut fi, buf, &ft, opts, &mut times, &mut reasons);
+    if let Some((reason, _)) = reasons
+        .iter()
+        .max_by_key(|(r, n)| (**n, std::cmp::Reverse(**r)))
+    {
+        fi.zone_reason = Some(reason_id(*reason).to_string());
+    }
+    if reasons.len() == 1 && reasons.contains_key(&ZoneReason::Explicit) {
+        fi.zone = "explicit".into();
+    }
+    fi.zone_reasons = reasons
+        .into_iter()
+        .map(|(r, n)| (reason_id(r).to_string(), n))
+        .collect();
+    fi.gaps = largest_gaps(&mut times, opts.gaps);
+    fi
+}
+
+/// [`inspect_file`]'s first step: opens the file and learns how its stamps are read. Breaks
+/// with the file's result when it cannot be read.
+fn open_and_learn(
+    src: &Source,
+    cfg: &ScanConfig,
+) -> ControlFlow<FileInspect, (FileInspect, input::Opened, FileTime)> {
     let rule = cfg.zone_rule_for(&src.path, &src.relative);
     let mut fi = FileInspect {
         path: src.path.display().to_string(),
@@ -289,11 +321,11 @@ pub fn inspect_file(src: &Source, cfg: &ScanConfig, opts: &InspectOptions) -> Fi
         Ok(Ok(o)) => o,
         Ok(Err(Skip::Binary(note))) => {
             fi.error = Some(note);
-            return fi;
+            return ControlFlow::Break(fi);
         }
         Err(e) => {
             fi.error = Some(e.message);
-            return fi;
+            return ControlFlow::Break(fi);
         }
     };
     fi.notes = opened.notes.clone();
@@ -323,10 +355,21 @@ pub fn inspect_file(src: &Source, cfg: &ScanConfig, opts: &InspectOptions) -> Fi
     fi.layouts = ft.layouts.iter().map(|l| l.to_string()).collect();
     fi.inferred = ft.inference.clone();
     fi.notes.extend(ft.notes.iter().cloned());
+    ControlFlow::Continue((fi, opened, ft))
+}
 
-    let mut times: Vec<(DateTime<Utc>, u64)> = Vec::new();
+/// [`inspect_file`]'s pass over every line: records, their times, unparsed samples, records
+/// out of order, into `fi`; each dated record's (time, line) into `times`, and the zone
+/// reasons met into `reasons`.
+fn read_records(
+    fi: &mut FileInspect,
+    buf: &[u8],
+    ft: &FileTime,
+    opts: &InspectOptions,
+    times: &mut Vec<(DateTime<Utc>, u64)>,
+    reasons: &mut BTreeMap<ZoneReason, u64>,
+) {
     let mut latest: Option<DateTime<Utc>> = None;
-    let mut reasons: BTreeMap<ZoneReason, u64> = BTreeMap::new();
     let mut pos = 0usize;
     let mut line_no = 0u64;
     while pos < buf.len() {
@@ -413,21 +456,6 @@ pub fn inspect_file(src: &Source, cfg: &ScanConfig, opts: &InspectOptions) -> Fi
         times.push((t, line_no));
     }
     fi.lines = line_no;
-    if let Some((reason, _)) = reasons
-        .iter()
-        .max_by_key(|(r, n)| (**n, std::cmp::Reverse(**r)))
-    {
-        fi.zone_reason = Some(reason_id(*reason).to_string());
-    }
-    if reasons.len() == 1 && reasons.contains_key(&ZoneReason::Explicit) {
-        fi.zone = "explicit".into();
-    }
-    fi.zone_reasons = reasons
-        .into_iter()
-        .map(|(r, n)| (reason_id(r).to_string(), n))
-        .collect();
-    fi.gaps = largest_gaps(&mut times, opts.gaps);
-    fi
 }
 
 /// The `n` largest holes between consecutive instants (sorted by time, so an unordered file

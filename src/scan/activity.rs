@@ -1,6 +1,6 @@
 //! Per-minute record counts: how much each file logged, minute by minute.
 //!
-//! Input: the record heads the scan's per-line pass already finds (`scan::quick_header`).
+//! Input: the record heads the scan's per-line pass already finds (`scan::walk::quick_header`).
 //! Output: for each file, [`Minutes`]: UTC minute (unix seconds / 60) → records, a sorted
 //! vector, used by the coverage/silence and traffic findings (`findings`).
 //!

@@ -21,7 +21,7 @@
 //! record matched on several lines may count more than once there). A warning says so and
 //! names the time up to which the timeline is complete.
 
-use crate::scan::Hit;
+use super::output::Hit;
 use chrono::{DateTime, Utc};
 
 /// Sort key of a hit: report order.

@@ -1,0 +1,446 @@
+//! One file through the scan: [`scan_file`].
+//!
+//! Input: a discovered [`Source`] and the [`ScanConfig`]. Output: its [`FileScan`], its hits
+//! (de-duplicated per record and signature, bounded by `--max-hits`, in offset order) and,
+//! for a saved `netstat`/`ss`/`tasklist`/`ps` dump found among the logs, the dump's text
+//! ([`Dump`]) instead of a log scan.
+//!
+//! The steps, in order:
+//! 1. open and detect: the file is opened (map or read, gzip, UTF-16), checked for a host
+//!    dump, cut into line-aligned chunks and its stamps learnt (`FileTime::learn`);
+//! 2. chunk fan-out: the chunks go through rayon (`chunk.rs`), each chunk's pages released
+//!    once scanned, unknown records into one bounded store as each chunk finishes;
+//! 3. merge of chunks: counters summed, line numbers made absolute, first/last from the
+//!    outer chunks;
+//! 4. finish: one record counts once per signature (a record may straddle a chunk
+//!    boundary), unknown records whose record a signature matched are dropped, and the
+//!    file's hits are bounded again.
+
+use super::chunk::{scan_chunk, split_chunks, ChunkOut};
+use super::output::{FileScan, Hit};
+use crate::config::ScanConfig;
+use crate::input::discover::Source;
+use crate::input::{self, Skip};
+use crate::time::{self, FileTime, FileTimeInput};
+use rayon::prelude::*;
+use std::ops::ControlFlow;
+use std::ops::Range;
+
+/// The kind of socket/process dump `buf` holds, if it is one (see `sockets::sniff`).
+fn dump_kind(buf: &[u8]) -> Option<crate::evidence::sockets::DumpKind> {
+    let head = &buf[..buf.len().min(64 * 1024)];
+    crate::evidence::sockets::may_be_dump(head)
+        .then(|| crate::evidence::sockets::sniff(&String::from_utf8_lossy(head)))
+        .flatten()
+}
+
+/// [`scan_file`]'s result for a dump: its lines counted, its text kept for the sockets stage.
+fn dump_scan(
+    mut fs: FileScan,
+    kind: crate::evidence::sockets::DumpKind,
+    buf: &[u8],
+    mtime: Option<std::time::SystemTime>,
+) -> (FileScan, Vec<Hit>, Option<Dump>) {
+    fs.dump = Some(kind);
+    fs.lines = bytecount::count(buf, b'\n') as u64;
+    let text = String::from_utf8_lossy(buf).into_owned();
+    (fs, Vec::new(), Some(Dump { text, mtime }))
+}
+
+/// Scans one file. The third value is the text of a socket/process dump (host evidence,
+/// recognised by content), which is not scanned as a log.
+pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit>, Option<Dump>) {
+    let Detected {
+        mut fs,
+        bytes,
+        chunks,
+        ft,
+    } = match open_and_detect(src, cfg) {
+        ControlFlow::Continue(d) => d,
+        ControlFlow::Break(done) => return done,
+    };
+    let (outs, unknown, unknown_dropped) = fan_out(idx, &bytes, &chunks, &ft, cfg);
+    let merged = merge_chunks(&mut fs, outs);
+    finish(fs, merged, unknown, unknown_dropped, &bytes, cfg)
+}
+
+/// A file opened, its stamps learnt and found to be a log: what the chunk fan-out reads.
+struct Detected {
+    /// The file's result so far (path, service, zone, access, format, notes).
+    fs: FileScan,
+    /// The file's bytes.
+    bytes: input::Buffer,
+    /// Its line-aligned chunks.
+    chunks: Vec<Range<usize>>,
+    /// How its stamps are read.
+    ft: FileTime,
+}
+
+/// [`scan_file`]'s first step: opens the file and learns its stamps. Breaks with the file's
+/// whole result when it is not scanned as a log (unreadable, binary, or a host dump).
+fn open_and_detect(
+    src: &Source,
+    cfg: &ScanConfig,
+) -> ControlFlow<(FileScan, Vec<Hit>, Option<Dump>), Detected> {
+    let rule = cfg.zone_rule_for(&src.path, &src.relative);
+    let mut fs = FileScan {
+        // Same text as `format!("{prefix}{}", path.display())` (both replace invalid UTF-8
+        // the same way), without the formatting machinery: this runs once per file.
+        path: [
+            cfg.path_prefix.as_str(),
+            &input::lossy(src.path.as_os_str()),
+        ]
+        .concat(),
+        service: src.service.clone(),
+        zone: zone_name(&rule.zone),
+        zone_reason: Some(rule.reason),
+        ..Default::default()
+    };
+    let opened = match input::open(&src.path, &cfg.input) {
+        Ok(Ok(o)) => o,
+        Ok(Err(Skip::Binary(note))) => {
+            fs.skipped = Some(note);
+            return ControlFlow::Break((fs, Vec::new(), None));
+        }
+        Err(e) => {
+            fs.error = Some(e);
+            return ControlFlow::Break((fs, Vec::new(), None));
+        }
+    };
+    fs.access = Some(opened.access);
+    fs.error = opened.partial;
+    fs.notes = opened.notes;
+    let buf: &[u8] = &opened.bytes;
+    fs.bytes = buf.len() as u64;
+    // Saved `netstat`/`ss`/`tasklist`/`ps` output lying among the logs is evidence for the
+    // sockets stage (founding case: the answer was in `netstat -ano`), not a log. A large
+    // file is checked first (its head is a sliver of it). A small one is checked only if it
+    // does not read as a log (most lines start with a stamp, `FileTime::reads_as_log`),
+    // which detection finds out anyway: the token search over the head was one more pass
+    // over every byte of a tree of small logs (2 % of the CPU of a scan of the bench's
+    // 100,000 files), while a dump's detection costs a few lines.
+    let small = buf.len() <= crate::time::SAMPLE_BYTES;
+    if !small {
+        if let Some(kind) = dump_kind(buf) {
+            return ControlFlow::Break(dump_scan(fs, kind, buf, opened.mtime.or(src.mtime)));
+        }
+    }
+    let chunks = split_chunks(buf, cfg.chunk_size);
+    // The file name, as text: the end of the shown path (already text) when that is where
+    // the name is, converted again otherwise.
+    let lossy_name;
+    let name: &str = match src.path.file_name() {
+        Some(n) => match fs
+            .path
+            .len()
+            .checked_sub(n.len())
+            .and_then(|i| fs.path.get(i..))
+            .filter(|t| t.as_bytes() == n.as_encoded_bytes())
+        {
+            Some(t) => t,
+            None => {
+                lossy_name = input::lossy(n);
+                &lossy_name
+            }
+        },
+        None => "",
+    };
+    let ft = FileTime::learn(
+        buf,
+        &chunks,
+        &FileTimeInput {
+            path: &fs.path,
+            name,
+            mtime: opened.mtime.or(src.mtime),
+            year: cfg.year,
+        },
+        rule,
+    );
+    if small && !ft.reads_as_log() {
+        if let Some(kind) = dump_kind(buf) {
+            return ControlFlow::Break(dump_scan(fs, kind, buf, opened.mtime.or(src.mtime)));
+        }
+    }
+    fs.format = ft.format();
+    // Only `--debug` prints it: a string per file otherwise written for nothing.
+    if cfg.debug {
+        fs.time_detail = ft.describe();
+    }
+    fs.notes.extend(ft.notes.iter().cloned());
+    ControlFlow::Continue(Detected {
+        fs,
+        bytes: opened.bytes,
+        chunks,
+        ft,
+    })
+}
+
+/// [`scan_file`]'s second step: the chunks through rayon. Returns each chunk's result, in
+/// chunk order, and the file's unknown records kept by `--max-hits` (tagged with their
+/// chunk) with the count of those not kept.
+fn fan_out(
+    idx: u32,
+    bytes: &input::Buffer,
+    chunks: &[Range<usize>],
+    ft: &FileTime,
+    cfg: &ScanConfig,
+) -> (Vec<ChunkOut>, Vec<ChunkRecord>, u64) {
+    let buf: &[u8] = bytes;
+    // Mapped pages are released as soon as they are scanned, so resident memory follows
+    // the chunks in flight, not the file size (issue 7: peak RSS grows with hits, not with
+    // input). Learning may have read the whole file (year inference's pre-pass).
+    bytes.release(0..buf.len());
+    // Unknown records go into one bounded store as each chunk finishes (tagged with their
+    // chunk, whose line base is known only after all chunks), so a file's records never
+    // all wait in memory at once beyond `--max-hits` (issue 7).
+    let unknown_store = std::sync::Mutex::new(crate::scan::bound::Bounded::<ChunkRecord>::new(
+        cfg.max_hits,
+    ));
+    let outs: Vec<ChunkOut> = chunks
+        .par_iter()
+        .enumerate()
+        .map(|(ci, r)| {
+            let mut out = scan_chunk(idx, buf, r.clone(), ft, cfg);
+            bytes.release(r.clone());
+            let levels = std::mem::take(&mut out.levels);
+            let mut st = unknown_store.lock().unwrap_or_else(|p| p.into_inner());
+            st.add_dropped(out.unknown_dropped);
+            for rec in levels {
+                st.push(ChunkRecord { chunk: ci, rec });
+            }
+            out
+        })
+        .collect();
+    let (unknown, unknown_dropped) = unknown_store
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .finish();
+    (outs, unknown, unknown_dropped)
+}
+
+/// The chunks' results merged into the file's (counters in [`FileScan`], the rest here).
+struct MergedChunks {
+    /// Every chunk's stored hits, line numbers absolute, in chunk order.
+    hits: Vec<Hit>,
+    /// Each chunk's first line number (0-based): the base of its chunk-relative lines.
+    bases: Vec<u64>,
+    /// Hits in continuation lines at the top of the file (timed from the stamp below).
+    orphans: u64,
+    /// Hits not stored (`--max-hits`).
+    dropped: u64,
+    /// Record heads with a signature hit, stored or not.
+    matched: std::collections::HashSet<u64>,
+}
+
+/// [`scan_file`]'s third step: merges the chunks' results into `fs` (counters, absolute
+/// line numbers).
+fn merge_chunks(fs: &mut FileScan, outs: Vec<ChunkOut>) -> MergedChunks {
+    // Merge chunks: line numbers become absolute, first/last come from the outer chunks.
+    let mut hits = Vec::new();
+    let mut base = 0u64;
+    let mut orphans = 0u64;
+    let mut dropped = 0u64;
+    let mut matched: std::collections::HashSet<u64> = std::collections::HashSet::new();
+    let mut bases = Vec::with_capacity(outs.len());
+    for mut c in outs {
+        dropped += c.dropped;
+        for h in &mut c.hits {
+            h.line += base;
+        }
+        bases.push(base);
+        fs.level_records += c.level_count;
+        matched.extend(c.matched.iter().copied());
+        base += c.lines;
+        fs.records += c.records;
+        fs.dated_records += c.dated;
+        fs.explicit_offsets |= c.explicit;
+        fs.naive_count += c.naive_count;
+        for (o, n) in &c.offsets {
+            *fs.offsets.entry(*o).or_default() += n;
+        }
+        orphans += c.orphans;
+        fs.minutes.merge_runs(std::mem::take(&mut c.minutes));
+        fs.naive_stamps |= c.naive;
+        fs.matched_lines += c.matched_lines;
+        if fs.first.is_none() {
+            fs.first = c.first;
+        }
+        if c.last.is_some() {
+            fs.last = c.last;
+        }
+        for (abbr, (line, n)) in c.ambiguous {
+            let e = fs
+                .ambiguous
+                .entry(abbr)
+                .or_insert((line + base - c.lines, 0));
+            e.1 += n;
+        }
+        hits.extend(c.hits);
+    }
+    fs.lines = base;
+    MergedChunks {
+        hits,
+        bases,
+        orphans,
+        dropped,
+        matched,
+    }
+}
+
+/// [`scan_file`]'s last step: notes, hits de-duplicated per record and signature, unknown
+/// records that no signature matched, and both bounded again for the whole file.
+fn finish(
+    mut fs: FileScan,
+    merged: MergedChunks,
+    unknown: Vec<ChunkRecord>,
+    unknown_dropped: u64,
+    bytes: &input::Buffer,
+    cfg: &ScanConfig,
+) -> (FileScan, Vec<Hit>, Option<Dump>) {
+    let MergedChunks {
+        mut hits,
+        bases,
+        orphans,
+        dropped,
+        matched,
+    } = merged;
+    if orphans > 0 {
+        fs.notes.push(format!(
+            "{}: {orphans} hit(s) in continuation lines at the top of the file were timed from the first stamped record below",
+            fs.path
+        ));
+    }
+    if bytes.truncated_during_scan() {
+        // The mapped file shrank under us; the vanished pages read as zeros (input docs).
+        fs.error = Some(input::truncated_during_scan_error(&fs.path));
+    }
+    // One record counts once per signature (a record may straddle a chunk boundary).
+    hits.sort_by_key(|h| (h.record, h.sig, h.offset));
+    hits.dedup_by_key(|h| (h.record, h.sig));
+    // Unknown errors: level records whose record no signature matched (stored or not),
+    // bounded again for the whole file.
+    fs.unknown = unknown
+        .into_iter()
+        .map(|mut c| {
+            c.rec.line += bases[c.chunk];
+            c.rec
+        })
+        .filter(|r| !matched.contains(&r.record))
+        .collect();
+    fs.unknown_dropped = unknown_dropped;
+    fs.unknown.sort_unstable_by_key(|r| r.record);
+    let mut bounded = crate::scan::bound::Bounded::new(cfg.max_hits);
+    bounded.add_dropped(dropped);
+    bounded.extend(hits);
+    let (mut hits, dropped) = bounded.finish();
+    hits.sort_by_key(|h| h.offset);
+    // Counted, stored or not.
+    fs.hits = hits.len() as u64 + dropped;
+    (fs, hits, None)
+}
+
+/// The zone's name, shared by every file of a thread that uses the same zone: a string per
+/// file was an allocation per file for the same few letters.
+fn zone_name(zone: &time::Zone) -> std::sync::Arc<str> {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(time::Zone, std::sync::Arc<str>)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| match last {
+        Some((z, name)) if z == zone => name.clone(),
+        _ => {
+            let name: std::sync::Arc<str> = zone.to_string().into();
+            *last = Some((zone.clone(), name.clone()));
+            name
+        }
+    })
+}
+
+/// A socket/process dump found among the logs: its text and modification time.
+pub struct Dump {
+    /// The dump's text (lossy UTF-8).
+    pub text: String,
+    /// When the file was last modified (the dump's reference time).
+    pub mtime: Option<std::time::SystemTime>,
+}
+
+/// An unknown record and the chunk it came from (its line is chunk-relative until merged).
+struct ChunkRecord {
+    chunk: usize,
+    rec: crate::record::level::LevelRecord,
+}
+
+impl crate::scan::bound::Keyed for ChunkRecord {
+    type Key = <crate::record::level::LevelRecord as crate::scan::bound::Keyed>::Key;
+    fn key(&self) -> Self::Key {
+        self.rec.key()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Chunking is an implementation detail: hits, line numbers, times and record counts
+    /// must not depend on where chunk boundaries fall (records straddle them here).
+    #[test]
+    fn chunked_scan_equals_whole_scan() {
+        let mut text = String::new();
+        for i in 0..6000 {
+            let s = i % 60;
+            text.push_str(&format!(
+                "2019-08-21 08:{:02}:{s:02}.000 ERROR 1 --- [main] a.B : call {i} failed\n",
+                (i / 60) % 60
+            ));
+            if i % 7 == 0 {
+                text.push_str("com.netflix.zuul.exception.ZuulException: Forwarding error\n");
+                text.push_str("\tat a.b.C.d(C.java:1)\n");
+                text.push_str("Caused by: java.net.ConnectException: Connection refused (Connection refused)\n");
+                text.push_str("\t... 12 common frames omitted\n");
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("app.log");
+        std::fs::write(&p, &text).unwrap();
+        let src = Source {
+            path: p.clone(),
+            relative: "app.log".into(),
+            service: "app".into(),
+            size: Some(text.len() as u64),
+            mtime: None,
+        };
+        let mut cfg = ScanConfig::new(vec![p]).unwrap();
+        cfg.tz = crate::time::Zone::parse("UTC").unwrap();
+        let (whole, whole_hits, _) = scan_file(0, &src, &cfg);
+        cfg.chunk_size = 64 * 1024;
+        let (chunked, chunked_hits, _) = scan_file(0, &src, &cfg);
+        assert!(split_chunks(text.as_bytes(), cfg.chunk_size).len() > 4);
+        assert_eq!(whole_hits.len(), 6000 / 7 + 1 + 6000 / 7 + 1);
+        assert_eq!(whole_hits, chunked_hits);
+        assert_eq!(
+            (
+                whole.lines,
+                whole.records,
+                whole.dated_records,
+                whole.first,
+                whole.last
+            ),
+            (
+                chunked.lines,
+                chunked.records,
+                chunked.dated_records,
+                chunked.first,
+                chunked.last
+            )
+        );
+        assert_eq!(whole.records, 6000);
+        // Continuation-line hits carry their record head's time and their own line number.
+        let h = whole_hits
+            .iter()
+            .find(|h| h.excerpt.starts_with("Caused by"))
+            .unwrap();
+        assert_eq!(h.line, 4);
+        assert_eq!(h.record, 0);
+        assert_eq!(h.time, Some("2019-08-21T08:00:00Z".parse().unwrap()));
+    }
+}
