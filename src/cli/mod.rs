@@ -13,6 +13,7 @@ pub mod write;
 use crate::analysis::incidents as cluster;
 use crate::catalog::Catalog;
 use crate::config::{ScanConfig, ZoneFor};
+use crate::evidence::sockets;
 use crate::input::discover::{self, DiscoverOptions, ServiceRule};
 use crate::input::{InputOptions, MmapChoice, DEFAULT_MAX_DECOMPRESSED};
 use crate::scaleout::{Partial, Shard};
@@ -567,7 +568,7 @@ fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     let scanned = Scanned {
         out,
         problems: problems.into_iter().map(|(_, p)| p).collect(),
-        socket_files: cfg.read_socket_files(),
+        socket_files: sockets::read_socket_files(&cfg.sockets, &cfg.input),
     };
     let opts = ReportOpts {
         dests,
@@ -615,7 +616,7 @@ fn emit_partial(
     // takes the first).
     let socket_files = shard
         .map_or(true, |s| s.index == 0)
-        .then(|| cfg.read_socket_files());
+        .then(|| sockets::read_socket_files(&cfg.sockets, &cfg.input));
     let mut part = Partial::new(cfg, shard, out, problems, socket_files);
     part.rules = a.rules.iter().map(|p| p.display().to_string()).collect();
     let written = match &a.report.output {
@@ -646,7 +647,7 @@ fn emit_partial(
 struct Scanned {
     out: scan::ScanOutput,
     problems: Vec<discover::Problem>,
-    socket_files: Vec<crate::config::SocketFile>,
+    socket_files: Vec<sockets::SocketFile>,
 }
 
 /// Report-time choices.
@@ -712,8 +713,13 @@ fn report_stage(
     let cluster_time = t_cl.elapsed();
     let t_build = Instant::now();
     let last_log = out.files.iter().filter_map(|f| f.last).max();
-    let (sockets, socket_problems) =
-        cfg.analyze_sockets_with(&out.dumps, &s.socket_files, last_log);
+    let (sockets, socket_problems) = sockets::analyze_sockets_with(
+        &out.dumps,
+        &s.socket_files,
+        last_log,
+        cfg.ephemeral_range,
+        &cfg.tz,
+    );
     // The zone hints read every file's offsets: they run beside the report's build (one pass
     // over 100,000 files is ~1.5 ms that otherwise kept a core idle after the scan).
     let (mut report, zone_warnings) = rayon::join(

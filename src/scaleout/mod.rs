@@ -19,9 +19,9 @@
 //! is not in a partial.
 
 use crate::catalog::Catalog;
-use crate::config::{ScanConfig, SocketFile};
+use crate::config::ScanConfig;
 use crate::error::FileError;
-use crate::evidence::sockets::DumpInput;
+use crate::evidence::sockets::{DumpInput, SocketFile};
 use crate::input::discover::Problem;
 use crate::record::level::LevelRecord;
 use crate::scan::{FileScan, Hit, ScanOutput};

@@ -46,6 +46,8 @@
 //! * `analyze`: the two passes over a dump's rows and the report ([`analyze`]).
 //! * `culprit`: who holds the ports: culprit groups named and ranked.
 //! * `render`: the text ([`render_text`], [`culprit_sentence`]).
+//! * `collect`: the `--sockets` files beside the dumps the scan found ([`SocketFile`],
+//!   [`read_socket_files`], [`analyze_sockets_with`]).
 
 use std::collections::BTreeMap;
 
@@ -54,6 +56,7 @@ use serde::Serialize;
 
 mod analyze;
 mod classify;
+mod collect;
 mod culprit;
 mod parse;
 mod render;
@@ -62,6 +65,7 @@ mod sniff;
 mod stamp;
 
 pub use analyze::analyze;
+pub use collect::{analyze_sockets, analyze_sockets_with, read_socket_files, SocketFile};
 pub use culprit::well_known_port;
 pub use render::{culprit_sentence, render_text};
 pub use sniff::{may_be_dump, sniff};
