@@ -114,64 +114,7 @@ fn decompress(
     match first {
         Err(e) => read_err(e, out.len() as u64, &mut err),
         Ok(_) if direct || out.len() == SPILL_AT => {
-            // More may follow: continue into a temporary file.
-            let file = if opts.mmap == MmapChoice::Never {
-                None
-            } else {
-                tempfile::tempfile().ok()
-            };
-            if let Some(mut f) = file {
-                use std::io::Write;
-                // Bytes known to be in the file; when a write fails, what is not.
-                let mut written = 0u64;
-                let mut unwritten: Option<Vec<u8>> = match f.write_all(&out) {
-                    Ok(()) => {
-                        written = out.len() as u64;
-                        out = Vec::new();
-                        None
-                    }
-                    // `out` still holds them.
-                    Err(_) => Some(Vec::new()),
-                };
-                let mut block = vec![0u8; 1024 * 1024];
-                while unwritten.is_none() {
-                    match dec.read(&mut block) {
-                        Ok(0) => break,
-                        Ok(n) => match f.write_all(&block[..n]) {
-                            Ok(()) => written += n as u64,
-                            Err(_) => unwritten = Some(block[..n].to_vec()),
-                        },
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                        Err(e) => {
-                            read_err(e, written, &mut err);
-                            break;
-                        }
-                    }
-                }
-                match unwritten {
-                    None => spill = Some((f, written)),
-                    Some(rest) => {
-                        // The temporary directory is full or unwritable: hold everything in
-                        // memory, the bytes already written read back first (none lost).
-                        if written > 0 {
-                            let back = f.seek(SeekFrom::Start(0)).and_then(|_| {
-                                (&mut f).take(written).read_to_end(&mut out).map(|_| ())
-                            });
-                            if let Err(e) = back {
-                                spill_err = Some(e);
-                            }
-                        }
-                        if spill_err.is_none() {
-                            out.extend_from_slice(&rest);
-                            if let Err(e) = dec.read_to_end(&mut out) {
-                                read_err(e, out.len() as u64, &mut err);
-                            }
-                        }
-                    }
-                }
-            } else if let Err(e) = dec.read_to_end(&mut out) {
-                read_err(e, out.len() as u64, &mut err);
-            }
+            (spill, spill_err) = spill_rest(&mut dec, &mut out, opts, &mut read_err, &mut err);
         }
         Ok(_) => {}
     }
@@ -229,6 +172,81 @@ fn decompress(
         bytes
     };
     (bytes, partial, err, limit)
+}
+
+/// The rest of a stream that filled the first [`SPILL_AT`] bytes of `out` (or is announced
+/// past it): into an unnamed temporary file, `out` first, unless `--mmap never` or no
+/// temporary file can be made (then into `out`). Gives the temporary file and the bytes in
+/// it, and the error if bytes already written could not be read back after a failed write.
+fn spill_rest(
+    dec: &mut impl Read,
+    out: &mut Vec<u8>,
+    opts: &InputOptions,
+    read_err: &mut impl FnMut(std::io::Error, u64, &mut Option<std::io::Error>),
+    err: &mut Option<std::io::Error>,
+) -> (Option<(File, u64)>, Option<std::io::Error>) {
+    let mut spill: Option<(File, u64)> = None;
+    // The temporary file could not be read back after a failed write.
+    let mut spill_err: Option<std::io::Error> = None;
+    // More may follow: continue into a temporary file.
+    let file = if opts.mmap == MmapChoice::Never {
+        None
+    } else {
+        tempfile::tempfile().ok()
+    };
+    if let Some(mut f) = file {
+        use std::io::Write;
+        // Bytes known to be in the file; when a write fails, what is not.
+        let mut written = 0u64;
+        let mut unwritten: Option<Vec<u8>> = match f.write_all(out) {
+            Ok(()) => {
+                written = out.len() as u64;
+                *out = Vec::new();
+                None
+            }
+            // `out` still holds them.
+            Err(_) => Some(Vec::new()),
+        };
+        let mut block = vec![0u8; 1024 * 1024];
+        while unwritten.is_none() {
+            match dec.read(&mut block) {
+                Ok(0) => break,
+                Ok(n) => match f.write_all(&block[..n]) {
+                    Ok(()) => written += n as u64,
+                    Err(_) => unwritten = Some(block[..n].to_vec()),
+                },
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    read_err(e, written, err);
+                    break;
+                }
+            }
+        }
+        match unwritten {
+            None => spill = Some((f, written)),
+            Some(rest) => {
+                // The temporary directory is full or unwritable: hold everything in
+                // memory, the bytes already written read back first (none lost).
+                if written > 0 {
+                    let back = f
+                        .seek(SeekFrom::Start(0))
+                        .and_then(|_| (&mut f).take(written).read_to_end(out).map(|_| ()));
+                    if let Err(e) = back {
+                        spill_err = Some(e);
+                    }
+                }
+                if spill_err.is_none() {
+                    out.extend_from_slice(&rest);
+                    if let Err(e) = dec.read_to_end(out) {
+                        read_err(e, out.len() as u64, err);
+                    }
+                }
+            }
+        }
+    } else if let Err(e) = dec.read_to_end(out) {
+        read_err(e, out.len() as u64, err);
+    }
+    (spill, spill_err)
 }
 
 pub(super) fn unzstd(
