@@ -93,77 +93,107 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
     // could start.
     let mut found: Vec<Vec<Found>> = Vec::new();
     for root in roots {
-        let meta = match std::fs::metadata(root) {
-            Ok(m) => m,
-            Err(e) => {
-                let dangling = std::fs::symlink_metadata(root).is_ok();
-                let error = if is_eloop(&e) {
-                    FileError::new(
-                        "symlink-loop",
-                        format!("{}: symlink loop, cannot be followed", root.display()),
-                    )
-                } else {
-                    let what = if dangling {
-                        "broken symlink"
-                    } else {
-                        "cannot open"
-                    };
-                    FileError::io(&format!("{}: {what}", root.display()), &e)
-                };
-                found.push(vec![Found::Problem(Problem {
-                    path: root.clone(),
-                    error,
-                    note: false,
-                })]);
-                continue;
-            }
-        };
-        if meta.is_file() {
-            let rel = PathBuf::from(root.file_name().unwrap_or(root.as_os_str()));
-            let src = source(root.clone(), rel, Some(&meta), opts);
-            found.push(vec![Found::Keyed(src, file_key(&meta))]);
-            continue;
-        }
-        if !meta.is_dir() {
-            found.push(vec![Found::Problem(special(root))]);
-            continue;
-        }
-        // The walk is split by the root's subdirectories and those are walked on every
-        // thread; results are taken in walk order, so problems, notes and the
-        // first-path-wins dedup are exactly those of one serial walk. On the 100,000-file
-        // bench corpus the serial walk with its stats took 273 ms before any scanning could
-        // start. With `--follow` the walk stays one walkdir walk: its loop check needs every
-        // ancestor in the same walk.
-        //
-        // Each walked file becomes its source (relative path, service with globs, the inode
-        // number of its directory entry; a followed symlink, `--follow`: its target's key)
-        // on the thread that walked it.
-        let found_of = |step: Step| match step {
-            Step::Problem(p) => Some(Found::Problem(p)),
-            // Expanded below; only a walk from inside a walk would leave one.
-            Step::Walk(_) => None,
-            Step::Stat(entry) => Some(listed(entry, root, opts)),
-        };
-        if opts.follow {
-            let items: Vec<Found> = walk_following(root)
-                .into_par_iter()
-                .filter_map(found_of)
-                .collect();
-            found.push(items);
-        } else {
-            let parts: Vec<Vec<Found>> = walk_sorted(root, root, true)
-                .into_par_iter()
-                .map(|step| match step {
-                    Step::Walk(dir) => walk_sorted(&dir, root, false)
-                        .into_iter()
-                        .filter_map(found_of)
-                        .collect(),
-                    other => found_of(other).into_iter().collect(),
-                })
-                .collect();
-            found.extend(parts);
+        walk_root(root, opts, &mut found);
+    }
+    stat_shared(&mut found);
+    let mut out = Discovery::default();
+    out.sources.reserve(found.iter().map(Vec::len).sum());
+    let mut seen = BTreeSet::new();
+    for f in found.into_iter().flatten() {
+        match f {
+            Found::Problem(p) => out.problems.push(p),
+            Found::Keyed(src, key) => add_source(&mut out, &mut seen, src, key),
+            Found::Listed(src, _) => out.sources.push(src),
         }
     }
+    // One root is in order already: its walk is in path order and the dedup keeps that
+    // order. Only several roots are sorted (100,000 `Path` comparisons were 11 ms on one
+    // thread before the scan could start).
+    if roots.len() > 1 {
+        out.sources.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    debug_assert!(out.sources.windows(2).all(|w| w[0].path <= w[1].path));
+    out
+}
+
+/// Everything found under one root, in the order of one serial sorted walk of it, appended
+/// to `found` in parts as the threads found them (the root itself, or a subdirectory's walk).
+fn walk_root(root: &PathBuf, opts: &DiscoverOptions, found: &mut Vec<Vec<Found>>) {
+    let meta = match std::fs::metadata(root) {
+        Ok(m) => m,
+        Err(e) => {
+            let dangling = std::fs::symlink_metadata(root).is_ok();
+            let error = if is_eloop(&e) {
+                FileError::new(
+                    "symlink-loop",
+                    format!("{}: symlink loop, cannot be followed", root.display()),
+                )
+            } else {
+                let what = if dangling {
+                    "broken symlink"
+                } else {
+                    "cannot open"
+                };
+                FileError::io(&format!("{}: {what}", root.display()), &e)
+            };
+            found.push(vec![Found::Problem(Problem {
+                path: root.clone(),
+                error,
+                note: false,
+            })]);
+            return;
+        }
+    };
+    if meta.is_file() {
+        let rel = PathBuf::from(root.file_name().unwrap_or(root.as_os_str()));
+        let src = source(root.clone(), rel, Some(&meta), opts);
+        found.push(vec![Found::Keyed(src, file_key(&meta))]);
+        return;
+    }
+    if !meta.is_dir() {
+        found.push(vec![Found::Problem(special(root))]);
+        return;
+    }
+    // The walk is split by the root's subdirectories and those are walked on every
+    // thread; results are taken in walk order, so problems, notes and the
+    // first-path-wins dedup are exactly those of one serial walk. On the 100,000-file
+    // bench corpus the serial walk with its stats took 273 ms before any scanning could
+    // start. With `--follow` the walk stays one walkdir walk: its loop check needs every
+    // ancestor in the same walk.
+    //
+    // Each walked file becomes its source (relative path, service with globs, the inode
+    // number of its directory entry; a followed symlink, `--follow`: its target's key)
+    // on the thread that walked it.
+    let found_of = |step: Step| match step {
+        Step::Problem(p) => Some(Found::Problem(p)),
+        // Expanded below; only a walk from inside a walk would leave one.
+        Step::Walk(_) => None,
+        Step::Stat(entry) => Some(listed(entry, root, opts)),
+    };
+    if opts.follow {
+        let items: Vec<Found> = walk_following(root)
+            .into_par_iter()
+            .filter_map(found_of)
+            .collect();
+        found.push(items);
+    } else {
+        let parts: Vec<Vec<Found>> = walk_sorted(root, root, true)
+            .into_par_iter()
+            .map(|step| match step {
+                Step::Walk(dir) => walk_sorted(&dir, root, false)
+                    .into_iter()
+                    .filter_map(found_of)
+                    .collect(),
+                other => found_of(other).into_iter().collect(),
+            })
+            .collect();
+        found.extend(parts);
+    }
+}
+
+/// Files whose directory-entry inode number another path shares are `stat`ed for their
+/// (device, inode) key ([`stat_listed`]); every other file stays as listed.
+fn stat_shared(found: &mut [Vec<Found>]) {
     // Two paths to one file share an inode number, and the directory entry already holds
     // it (`d_ino`): only files whose number appears twice are `stat`ed for their
     // (device, inode) key; every other file is known to be unique without a system call.
@@ -197,24 +227,6 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
             }
         });
     }
-    let mut out = Discovery::default();
-    out.sources.reserve(found.iter().map(Vec::len).sum());
-    let mut seen = BTreeSet::new();
-    for f in found.into_iter().flatten() {
-        match f {
-            Found::Problem(p) => out.problems.push(p),
-            Found::Keyed(src, key) => add_source(&mut out, &mut seen, src, key),
-            Found::Listed(src, _) => out.sources.push(src),
-        }
-    }
-    // One root is in order already: its walk is in path order and the dedup keeps that
-    // order. Only several roots are sorted (100,000 `Path` comparisons were 11 ms on one
-    // thread before the scan could start).
-    if roots.len() > 1 {
-        out.sources.sort_by(|a, b| a.path.cmp(&b.path));
-    }
-    debug_assert!(out.sources.windows(2).all(|w| w[0].path <= w[1].path));
-    out
 }
 
 /// A path found: a problem (or note), a source with its (device, inode) key when its
