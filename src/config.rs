@@ -31,19 +31,6 @@ pub struct ZoneFor {
     pub zone: Zone,
 }
 
-/// One `--sockets` file as read: the dump, or why it cannot be used.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct SocketFile {
-    /// Path as given.
-    pub path: String,
-    /// The dump.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dump: Option<crate::evidence::sockets::DumpInput>,
-    /// Why it is not used (a warning of the report).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub problem: Option<String>,
-}
-
 /// Everything the scan needs.
 #[derive(Clone, Debug)]
 pub struct ScanConfig {
@@ -111,97 +98,6 @@ impl ScanConfig {
             max_hits: DEFAULT_MAX_HITS,
             path_prefix: String::new(),
         })
-    }
-
-    /// Analyses the socket dumps found among the scanned files plus the `--sockets` files.
-    /// Naive times inside dumps are read in the assumed zone.
-    pub fn analyze_sockets(
-        &self,
-        found: &[crate::evidence::sockets::DumpInput],
-        reference: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> (crate::evidence::sockets::SocketsReport, Vec<String>) {
-        self.analyze_sockets_with(found, &self.read_socket_files(), reference)
-    }
-
-    /// Reads the `--sockets` files (in the order given). Kept apart from the analysis so a
-    /// partial result can carry them to `merge`.
-    pub fn read_socket_files(&self) -> Vec<SocketFile> {
-        self.sockets
-            .iter()
-            .map(|p| {
-                let shown = p.display().to_string();
-                // Through `input::open`, like every scanned file: a FIFO or device never
-                // blocks, and gzip / UTF-16 dumps (PowerShell's `netstat > f`) are decoded.
-                let read = match crate::input::open(p, &self.input) {
-                    Ok(Ok(o)) => Ok(o.bytes.to_vec()),
-                    Ok(Err(crate::input::Skip::Binary(note))) => Err(note),
-                    Err(e) => Err(e.message),
-                };
-                let (dump, problem) = match read {
-                    Ok(bytes) => {
-                        let text = String::from_utf8_lossy(&bytes).into_owned();
-                        if crate::evidence::sockets::sniff(&text).is_none() {
-                            let why = format!(
-                                "{shown}: not a recognised netstat/ss/tasklist/ps dump (--sockets)"
-                            );
-                            (None, Some(why))
-                        } else {
-                            let mtime = std::fs::metadata(p)
-                                .and_then(|m| m.modified())
-                                .ok()
-                                .map(chrono::DateTime::<chrono::Utc>::from);
-                            let path = shown.clone();
-                            (
-                                Some(crate::evidence::sockets::DumpInput { path, text, mtime }),
-                                None,
-                            )
-                        }
-                    }
-                    Err(e) => (None, Some(format!("{e} (--sockets)"))),
-                };
-                SocketFile {
-                    path: shown,
-                    dump,
-                    problem,
-                }
-            })
-            .collect()
-    }
-
-    /// [`ScanConfig::analyze_sockets`] with the `--sockets` files already read.
-    pub fn analyze_sockets_with(
-        &self,
-        found: &[crate::evidence::sockets::DumpInput],
-        files: &[SocketFile],
-        reference: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> (crate::evidence::sockets::SocketsReport, Vec<String>) {
-        let mut inputs: Vec<crate::evidence::sockets::DumpInput> = found.to_vec();
-        let mut problems = Vec::new();
-        for f in files {
-            // A file also found among the scanned paths counts once.
-            if inputs.iter().any(|d| d.path == f.path) {
-                continue;
-            }
-            if let Some(d) = &f.dump {
-                inputs.push(d.clone());
-            }
-            if let Some(p) = &f.problem {
-                problems.push(p.clone());
-            }
-        }
-        // The offset for naive capture times: the zone's offset around the logs' time (DST
-        // zones differ by season), so the result does not depend on when faultscope runs.
-        let offset = self
-            .tz
-            .offset_at(reference.unwrap_or(chrono::DateTime::UNIX_EPOCH));
-        let report = crate::evidence::sockets::analyze(
-            &inputs,
-            &crate::evidence::sockets::SocketConfig {
-                ephemeral_range: self.ephemeral_range,
-            },
-            offset,
-        );
-        (report, problems)
     }
 
     /// The zone rule for one file: `--tz-for` (first match) → `--tz` → local.

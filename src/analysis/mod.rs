@@ -14,7 +14,8 @@ pub mod incidents;
 pub mod rates;
 pub mod templates;
 
-use crate::config::{ScanConfig, SocketFile};
+use crate::config::ScanConfig;
+use crate::evidence::sockets::SocketFile;
 use crate::evidence::sockets::SocketsReport;
 use crate::scan::ScanOutput;
 use std::time::{Duration, Instant};
@@ -88,7 +89,13 @@ pub fn run(
     let cluster_time = t_cl.elapsed();
     let t_sockets = Instant::now();
     let last_log = out.files.iter().filter_map(|f| f.last).max();
-    let (sockets, socket_problems) = cfg.analyze_sockets_with(&out.dumps, socket_files, last_log);
+    let (sockets, socket_problems) = crate::evidence::sockets::analyze_sockets_with(
+        &out.dumps,
+        socket_files,
+        last_log,
+        cfg.ephemeral_range,
+        &cfg.tz,
+    );
     Analyzed {
         clusters,
         sockets,

@@ -66,7 +66,7 @@ pub(super) fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
     let scanned = Scanned {
         out,
         problems: problems.into_iter().map(|(_, p)| p).collect(),
-        socket_files: cfg.read_socket_files(),
+        socket_files: crate::evidence::sockets::read_socket_files(&cfg.sockets, &cfg.input),
     };
     let opts = ReportOpts {
         dests,
@@ -229,7 +229,7 @@ fn emit_partial(
     // takes the first).
     let socket_files = shard
         .map_or(true, |s| s.index == 0)
-        .then(|| cfg.read_socket_files());
+        .then(|| crate::evidence::sockets::read_socket_files(&cfg.sockets, &cfg.input));
     let mut part = Partial::new(cfg, shard, out, problems, socket_files);
     part.rules = a.rules.iter().map(|p| p.display().to_string()).collect();
     let written = match &a.report.output {

@@ -16,7 +16,7 @@ use std::time::Instant;
 pub(super) struct Scanned {
     pub(super) out: scan::ScanOutput,
     pub(super) problems: Vec<discover::Problem>,
-    pub(super) socket_files: Vec<crate::config::SocketFile>,
+    pub(super) socket_files: Vec<crate::evidence::sockets::SocketFile>,
 }
 
 /// Report-time choices.

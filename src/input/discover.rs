@@ -26,14 +26,17 @@
 //! - Service name: the first directory under the scan root (`zuul-gateway/gateway.log` →
 //!   `zuul-gateway`); for a file directly under the root (or a root that is a file), the
 //!   file stem without rotation and date suffixes (`gateway.2019-08-21.0.log.gz` →
-//!   `gateway`); `--service GLOB=NAME` overrides both.
+//!   `gateway`); `--service GLOB=NAME` overrides both. The naming is in [`super::service`]
+//!   (re-exported here: `discover::ServiceRule`, `service_name`, `clean_stem`).
 
 use crate::error::FileError;
-use globset::{Glob, GlobMatcher};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+
+pub use super::service::{clean_stem, service_name, ServiceRule};
+use super::service::{relative, service_of, shared_service};
 
 /// A file to scan.
 #[derive(Clone, Debug, Default)]
@@ -72,50 +75,6 @@ pub struct Discovery {
     pub problems: Vec<Problem>,
 }
 
-/// One `--service GLOB=NAME` rule.
-#[derive(Clone, Debug)]
-pub struct ServiceRule {
-    glob: GlobMatcher,
-    name: String,
-}
-
-impl ServiceRule {
-    /// Parses `GLOB=NAME`.
-    pub fn parse(s: &str) -> Result<ServiceRule, String> {
-        let (g, name) = s
-            .rsplit_once('=')
-            .ok_or_else(|| format!("`{s}`: expected GLOB=NAME"))?;
-        if name.is_empty() {
-            return Err(format!("`{s}`: empty service name"));
-        }
-        let glob = Glob::new(g)
-            .map_err(|e| format!("`{g}`: {e}"))?
-            .compile_matcher();
-        Ok(ServiceRule {
-            glob,
-            name: name.to_string(),
-        })
-    }
-
-    /// True if the rule applies to a file (matched against its shown path, its path
-    /// relative to the root, and its file name).
-    pub fn matches(&self, shown: &Path, relative: &Path) -> bool {
-        self.glob.is_match(shown)
-            || self.glob.is_match(relative)
-            || shown.file_name().is_some_and(|n| self.glob.is_match(n))
-    }
-
-    /// Service name of the rule.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The rule as written: `GLOB=NAME`.
-    pub fn describe(&self) -> String {
-        format!("{}={}", self.glob.glob(), self.name)
-    }
-}
-
 /// Discovery options.
 #[derive(Clone, Debug, Default)]
 pub struct DiscoverOptions {
@@ -134,77 +93,107 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
     // could start.
     let mut found: Vec<Vec<Found>> = Vec::new();
     for root in roots {
-        let meta = match std::fs::metadata(root) {
-            Ok(m) => m,
-            Err(e) => {
-                let dangling = std::fs::symlink_metadata(root).is_ok();
-                let error = if is_eloop(&e) {
-                    FileError::new(
-                        "symlink-loop",
-                        format!("{}: symlink loop, cannot be followed", root.display()),
-                    )
-                } else {
-                    let what = if dangling {
-                        "broken symlink"
-                    } else {
-                        "cannot open"
-                    };
-                    FileError::io(&format!("{}: {what}", root.display()), &e)
-                };
-                found.push(vec![Found::Problem(Problem {
-                    path: root.clone(),
-                    error,
-                    note: false,
-                })]);
-                continue;
-            }
-        };
-        if meta.is_file() {
-            let rel = PathBuf::from(root.file_name().unwrap_or(root.as_os_str()));
-            let src = source(root.clone(), rel, Some(&meta), opts);
-            found.push(vec![Found::Keyed(src, file_key(&meta))]);
-            continue;
-        }
-        if !meta.is_dir() {
-            found.push(vec![Found::Problem(special(root))]);
-            continue;
-        }
-        // The walk is split by the root's subdirectories and those are walked on every
-        // thread; results are taken in walk order, so problems, notes and the
-        // first-path-wins dedup are exactly those of one serial walk. On the 100,000-file
-        // bench corpus the serial walk with its stats took 273 ms before any scanning could
-        // start. With `--follow` the walk stays one walkdir walk: its loop check needs every
-        // ancestor in the same walk.
-        //
-        // Each walked file becomes its source (relative path, service with globs, the inode
-        // number of its directory entry; a followed symlink, `--follow`: its target's key)
-        // on the thread that walked it.
-        let found_of = |step: Step| match step {
-            Step::Problem(p) => Some(Found::Problem(p)),
-            // Expanded below; only a walk from inside a walk would leave one.
-            Step::Walk(_) => None,
-            Step::Stat(entry) => Some(listed(entry, root, opts)),
-        };
-        if opts.follow {
-            let items: Vec<Found> = walk_following(root)
-                .into_par_iter()
-                .filter_map(found_of)
-                .collect();
-            found.push(items);
-        } else {
-            let parts: Vec<Vec<Found>> = walk_sorted(root, root, true)
-                .into_par_iter()
-                .map(|step| match step {
-                    Step::Walk(dir) => walk_sorted(&dir, root, false)
-                        .into_iter()
-                        .filter_map(found_of)
-                        .collect(),
-                    other => found_of(other).into_iter().collect(),
-                })
-                .collect();
-            found.extend(parts);
+        walk_root(root, opts, &mut found);
+    }
+    stat_shared(&mut found);
+    let mut out = Discovery::default();
+    out.sources.reserve(found.iter().map(Vec::len).sum());
+    let mut seen = BTreeSet::new();
+    for f in found.into_iter().flatten() {
+        match f {
+            Found::Problem(p) => out.problems.push(p),
+            Found::Keyed(src, key) => add_source(&mut out, &mut seen, src, key),
+            Found::Listed(src, _) => out.sources.push(src),
         }
     }
+    // One root is in order already: its walk is in path order and the dedup keeps that
+    // order. Only several roots are sorted (100,000 `Path` comparisons were 11 ms on one
+    // thread before the scan could start).
+    if roots.len() > 1 {
+        out.sources.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    debug_assert!(out.sources.windows(2).all(|w| w[0].path <= w[1].path));
+    out
+}
+
+/// Everything found under one root, in the order of one serial sorted walk of it, appended
+/// to `found` in parts as the threads found them (the root itself, or a subdirectory's walk).
+fn walk_root(root: &PathBuf, opts: &DiscoverOptions, found: &mut Vec<Vec<Found>>) {
+    let meta = match std::fs::metadata(root) {
+        Ok(m) => m,
+        Err(e) => {
+            let dangling = std::fs::symlink_metadata(root).is_ok();
+            let error = if is_eloop(&e) {
+                FileError::new(
+                    "symlink-loop",
+                    format!("{}: symlink loop, cannot be followed", root.display()),
+                )
+            } else {
+                let what = if dangling {
+                    "broken symlink"
+                } else {
+                    "cannot open"
+                };
+                FileError::io(&format!("{}: {what}", root.display()), &e)
+            };
+            found.push(vec![Found::Problem(Problem {
+                path: root.clone(),
+                error,
+                note: false,
+            })]);
+            return;
+        }
+    };
+    if meta.is_file() {
+        let rel = PathBuf::from(root.file_name().unwrap_or(root.as_os_str()));
+        let src = source(root.clone(), rel, Some(&meta), opts);
+        found.push(vec![Found::Keyed(src, file_key(&meta))]);
+        return;
+    }
+    if !meta.is_dir() {
+        found.push(vec![Found::Problem(special(root))]);
+        return;
+    }
+    // The walk is split by the root's subdirectories and those are walked on every
+    // thread; results are taken in walk order, so problems, notes and the
+    // first-path-wins dedup are exactly those of one serial walk. On the 100,000-file
+    // bench corpus the serial walk with its stats took 273 ms before any scanning could
+    // start. With `--follow` the walk stays one walkdir walk: its loop check needs every
+    // ancestor in the same walk.
+    //
+    // Each walked file becomes its source (relative path, service with globs, the inode
+    // number of its directory entry; a followed symlink, `--follow`: its target's key)
+    // on the thread that walked it.
+    let found_of = |step: Step| match step {
+        Step::Problem(p) => Some(Found::Problem(p)),
+        // Expanded below; only a walk from inside a walk would leave one.
+        Step::Walk(_) => None,
+        Step::Stat(entry) => Some(listed(entry, root, opts)),
+    };
+    if opts.follow {
+        let items: Vec<Found> = walk_following(root)
+            .into_par_iter()
+            .filter_map(found_of)
+            .collect();
+        found.push(items);
+    } else {
+        let parts: Vec<Vec<Found>> = walk_sorted(root, root, true)
+            .into_par_iter()
+            .map(|step| match step {
+                Step::Walk(dir) => walk_sorted(&dir, root, false)
+                    .into_iter()
+                    .filter_map(found_of)
+                    .collect(),
+                other => found_of(other).into_iter().collect(),
+            })
+            .collect();
+        found.extend(parts);
+    }
+}
+
+/// Files whose directory-entry inode number another path shares are `stat`ed for their
+/// (device, inode) key ([`stat_listed`]); every other file stays as listed.
+fn stat_shared(found: &mut [Vec<Found>]) {
     // Two paths to one file share an inode number, and the directory entry already holds
     // it (`d_ino`): only files whose number appears twice are `stat`ed for their
     // (device, inode) key; every other file is known to be unique without a system call.
@@ -238,24 +227,6 @@ pub fn discover(roots: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
             }
         });
     }
-    let mut out = Discovery::default();
-    out.sources.reserve(found.iter().map(Vec::len).sum());
-    let mut seen = BTreeSet::new();
-    for f in found.into_iter().flatten() {
-        match f {
-            Found::Problem(p) => out.problems.push(p),
-            Found::Keyed(src, key) => add_source(&mut out, &mut seen, src, key),
-            Found::Listed(src, _) => out.sources.push(src),
-        }
-    }
-    // One root is in order already: its walk is in path order and the dedup keeps that
-    // order. Only several roots are sorted (100,000 `Path` comparisons were 11 ms on one
-    // thread before the scan could start).
-    if roots.len() > 1 {
-        out.sources.sort_by(|a, b| a.path.cmp(&b.path));
-    }
-    debug_assert!(out.sources.windows(2).all(|w| w[0].path <= w[1].path));
-    out
 }
 
 /// A path found: a problem (or note), a source with its (device, inode) key when its
@@ -309,44 +280,6 @@ fn stat_listed(src: &mut Source) -> Found {
             note: false,
         }),
     }
-}
-
-fn relative(entry: &walkdir::DirEntry, root: &Path) -> PathBuf {
-    strip_root(entry.path(), root).to_path_buf()
-}
-
-/// `path` without its leading `root` (as `Path::strip_prefix`; `path` itself if it is not
-/// under `root`). A walk's paths are `root` joined with plain names, so the bytes after
-/// `root` and one separator are the answer; `strip_prefix` parses both paths into
-/// components for every file, 17 % of discovery's CPU on the 100,000-file bench corpus.
-/// Anything not plainly joined (`.` or empty components after the root) takes
-/// `strip_prefix`.
-fn strip_root<'a>(path: &'a Path, root: &Path) -> &'a Path {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        let (p, r) = (path.as_os_str().as_bytes(), root.as_os_str().as_bytes());
-        let rest = p
-            .strip_prefix(r)
-            .filter(|_| !r.is_empty())
-            .and_then(|rest| {
-                if r.ends_with(b"/") {
-                    Some(rest)
-                } else {
-                    rest.strip_prefix(b"/")
-                }
-            });
-        if let Some(rest) = rest {
-            let plain = !rest.is_empty()
-                && rest
-                    .split(|&b| b == b'/')
-                    .all(|c| !c.is_empty() && c != b"." && c != b"..");
-            if plain {
-                return Path::new(std::ffi::OsStr::from_bytes(rest));
-            }
-        }
-    }
-    path.strip_prefix(root).unwrap_or(path)
 }
 
 /// One item of a directory walk, in walk order: a problem already known, a file whose
@@ -638,131 +571,11 @@ fn add_source(
     out.sources.push(src);
 }
 
-/// Service name from a path relative to the scan root (see module docs).
-pub fn service_name(relative: &Path) -> String {
-    service_of(relative).into_owned()
-}
-
-/// [`service_name`], borrowed from the path when it is a directory name.
-fn service_of(relative: &Path) -> std::borrow::Cow<'_, str> {
-    let mut comps = relative.components();
-    if let (Some(first), Some(_)) = (comps.next(), comps.next()) {
-        return crate::input::lossy(first.as_os_str());
-    }
-    let name = relative
-        .file_name()
-        .map(crate::input::lossy)
-        .unwrap_or_default();
-    clean_stem(&name).into()
-}
-
-/// The service name as a shared string: the files a thread walks one after another mostly
-/// belong to one service (a directory), and they share its string instead of holding a
-/// copy each (an allocation per file, and another per file when the scan copied it).
-fn shared_service(name: &str) -> std::sync::Arc<str> {
-    thread_local! {
-        static LAST: std::cell::RefCell<Option<std::sync::Arc<str>>> =
-            const { std::cell::RefCell::new(None) };
-    }
-    LAST.with_borrow_mut(|last| match last {
-        Some(s) if **s == *name => s.clone(),
-        _ => {
-            let s: std::sync::Arc<str> = name.into();
-            *last = Some(s.clone());
-            s
-        }
-    })
-}
-
-/// Strips compression, rotation and date suffixes: `gateway.2019-08-21.0.log.gz` →
-/// `gateway`, `access.log.1` → `access`, `catalina.out` → `catalina`,
-/// `localhost_access_log.2019-08-21.txt` → `localhost_access_log`.
-pub fn clean_stem(name: &str) -> String {
-    let mut s = name.to_string();
-    loop {
-        // Every step only shortens `s`: an unchanged length means nothing matched.
-        let before = s.len();
-        for ext in [
-            ".gz", ".zst", ".bz2", ".xz", ".log", ".txt", ".out", ".err", ".json", ".ndjson",
-            ".jsonl",
-        ] {
-            // Compared in place, case-insensitively (a lowercase copy per suffix was 14
-            // allocations per file for a flat directory of logs).
-            if s.len() > ext.len()
-                && s.as_bytes()[s.len() - ext.len()..].eq_ignore_ascii_case(ext.as_bytes())
-            {
-                s.truncate(s.len() - ext.len());
-            }
-        }
-        // Dates with inner separators: `.2019-08-21`, `-2019-08-21`, `_2019-08-21`.
-        if s.len() > 11 {
-            let b = s.as_bytes();
-            let t = &b[b.len() - 11..];
-            if matches!(t[0], b'.' | b'-' | b'_')
-                && t[1..5].iter().all(u8::is_ascii_digit)
-                && t[5] == b'-'
-                && t[8] == b'-'
-            {
-                s.truncate(s.len() - 11);
-                continue;
-            }
-        }
-        // Trailing rotation counters and compact dates: `.1`, `-3`, `_20190821`,
-        // `-20190821T1300`.
-        if let Some(pos) = s.rfind(['.', '-', '_']) {
-            let tail = &s[pos + 1..];
-            let is_counter =
-                !tail.is_empty() && tail.len() <= 3 && tail.bytes().all(|c| c.is_ascii_digit());
-            let is_date = tail.len() >= 6
-                && tail.bytes().filter(u8::is_ascii_digit).count() >= 6
-                && tail
-                    .bytes()
-                    .all(|c| c.is_ascii_digit() || b"-_:T".contains(&c));
-            if pos > 0 && (is_counter || is_date) {
-                s.truncate(pos);
-            }
-        }
-        if s.len() == before || s.is_empty() {
-            break;
-        }
-    }
-    if s.is_empty() {
-        name.to_string()
-    } else {
-        s
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     proptest::proptest! {
-        /// The byte-level strip of a walk's root gives what `Path::strip_prefix` gives,
-        /// whatever the root's spelling (`./`, trailing `/`, `/.`, doubled separators).
-        #[test]
-        fn strip_root_is_strip_prefix(
-            root in proptest::collection::vec("a|b0|\\.|\\.\\.|x-y|", 1..4),
-            slash in proptest::bool::ANY,
-            rest in proptest::collection::vec("a|b0|\\.|\\.\\.|app\\.log|", 0..4),
-        ) {
-            let mut r = root.join("/");
-            if slash {
-                r.push('/');
-            }
-            let root = Path::new(&r);
-            let mut path = root.to_path_buf();
-            for c in &rest {
-                path.push(c);
-            }
-            let want = path.strip_prefix(root).unwrap_or(&path);
-            proptest::prop_assert_eq!(strip_root(&path, root), want);
-            // Also for raw joins (a walk joins names onto the root as given).
-            let raw = format!("{r}/{}", rest.join("/"));
-            let raw = Path::new(&raw);
-            proptest::prop_assert_eq!(strip_root(raw, root), raw.strip_prefix(root).unwrap_or(raw));
-        }
-
         /// The walk's byte comparison orders paths under one start as `Path::cmp` does,
         /// names with bytes below and above `/` included (`a.b`, `a-b`, `a0`).
         #[test]
@@ -799,44 +612,6 @@ mod tests {
             let naive = x.iter().zip(&y).take_while(|(p, q)| p == q).count();
             proptest::prop_assert_eq!(common_prefix(&x, &y), naive);
         }
-    }
-
-    #[test]
-    fn stems() {
-        for (name, want) in [
-            ("gateway.2019-08-21.0.log.gz", "gateway"),
-            ("gateway.log", "gateway"),
-            ("access.log.1", "access"),
-            ("access.log.2.gz", "access"),
-            ("catalina.2019-08-21.log", "catalina"),
-            ("catalina.out", "catalina"),
-            (
-                "localhost_access_log.2019-08-21.txt",
-                "localhost_access_log",
-            ),
-            ("app-20190821.log", "app"),
-            ("user-service.log", "user-service"),
-            ("order-service.json.log", "order-service"),
-            ("syslog", "syslog"),
-            ("messages-20190825", "messages"),
-            ("u_ex190821.log", "u_ex190821"),
-            ("2019.log", "2019"),
-        ] {
-            assert_eq!(clean_stem(name), want, "{name}");
-        }
-    }
-
-    #[test]
-    fn service_from_first_dir() {
-        assert_eq!(
-            service_name(Path::new("zuul-gateway/gateway.log")),
-            "zuul-gateway"
-        );
-        assert_eq!(service_name(Path::new("nginx/old/access.log.1")), "nginx");
-        assert_eq!(
-            service_name(Path::new("gateway.2019-08-21.0.log.gz")),
-            "gateway"
-        );
     }
 
     #[test]

@@ -10,9 +10,9 @@
 use super::partial::{catalog_hash, Options, Partial, PartialProblem};
 use super::shard::Shard;
 use crate::catalog::Catalog;
-use crate::config::SocketFile;
 use crate::error::FileError;
 use crate::evidence::sockets::DumpInput;
+use crate::evidence::sockets::SocketFile;
 use crate::input::discover::Problem;
 use crate::scan::{FileScan, Hit, ScanOutput};
 use std::collections::{BTreeMap, HashMap};

@@ -10,8 +10,9 @@
 
 use super::shard::Shard;
 use crate::catalog::Catalog;
-use crate::config::{ScanConfig, SocketFile};
+use crate::config::ScanConfig;
 use crate::evidence::sockets::DumpInput;
+use crate::evidence::sockets::SocketFile;
 use crate::input::discover::Problem;
 use crate::record::level::LevelRecord;
 use crate::scan::{FileScan, ScanOutput};

@@ -1,0 +1,166 @@
+//! Opening one file: the mmap-or-read policy.
+//!
+//! Input: a path and [`InputOptions`]. Output: [`Opened`] (the bytes, how they were
+//! obtained, notes), [`Skip`] for a binary file, or the [`FileError`] that keeps the whole
+//! file from being scanned.
+//!
+//! Tricky cases (the module docs of `input` give the reasons):
+//! * Every file is opened exactly once, with `O_NONBLOCK`, and checked with `fstat` on the
+//!   opened descriptor before any read: a FIFO or device that replaced a file after
+//!   discovery is refused instead of blocking the scan forever.
+//! * A file below [`SMALL_READ_FIRST`] is read whole first and its magic number checked in
+//!   that buffer; a larger one has its first 4 bytes read and the position put back.
+//! * `--mmap auto` maps a file only when it is large and has not been modified for
+//!   [`MMAP_STABLE_SECS`] seconds, or when it is too large to hold in memory
+//!   ([`MMAP_LIVE_MIN_SIZE`]); every map is made under the SIGBUS guard, and a file whose
+//!   map cannot be made (no guard slot, ENOMEM) is read instead.
+//! * [`INJECT_OPEN_ERROR_ENV`] makes matching paths fail, for tests that run as root.
+
+use crate::error::FileError;
+use std::fs::File;
+use std::io::{Seek, SeekFrom};
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use super::decode::{finish, gunzip, gzip_size, trailer, unzstd, ZSTD_MAGIC};
+use super::read::{open_listed, read_snapshot, read_up_to};
+use super::{
+    lossy, sigbus, Access, Buffer, InputOptions, MmapChoice, Opened, Skip, MMAP_LIVE_MIN_SIZE,
+    MMAP_MIN_SIZE, MMAP_STABLE_SECS, SMALL_READ_FIRST,
+};
+
+/// Environment variable that makes opening matching paths fail with "permission denied".
+///
+/// A test hook: CI runs as root, where `chmod 000` does not deny anything, yet the
+/// "unreadable file among good ones" behaviour must be tested. The value is a substring of
+/// the paths to fail. It only ever makes faultscope read *less*.
+pub const INJECT_OPEN_ERROR_ENV: &str = "FAULTSCOPE_TEST_OPEN_ERROR";
+
+fn injected_open_error(shown: &str) -> Option<std::io::Error> {
+    // Read once per process: `getenv` takes the environment lock, once per file otherwise.
+    static NEEDLE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let needle = NEEDLE
+        .get_or_init(|| {
+            std::env::var_os(INJECT_OPEN_ERROR_ENV)
+                .and_then(|n| n.into_string().ok())
+                .filter(|n| !n.is_empty())
+        })
+        .as_deref()?;
+    shown.contains(needle).then(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "Permission denied (os error 13)",
+        )
+    })
+}
+
+/// Opens a file. `Err` means nothing of the file can be scanned.
+pub fn open(path: &Path, opts: &InputOptions) -> Result<Result<Opened, Skip>, FileError> {
+    // The same text as `path.display()`, borrowed when the path is UTF-8: a string per file
+    // only for messages cost two allocations per file (here and in `open_regular`).
+    let shown = lossy(path.as_os_str());
+    let shown: &str = &shown;
+    if let Some(e) = injected_open_error(shown) {
+        return Err(FileError::io(shown, &e));
+    }
+    let file = open_listed(path).map_err(|e| FileError::io(shown, &e))?;
+    // fstat on the opened descriptor, never a second lookup by name: what we check is what
+    // we read.
+    let meta = file.metadata().map_err(|e| FileError::io(shown, &e))?;
+    if !meta.is_file() {
+        return Err(FileError::new(
+            "special-file",
+            format!("{shown}: not a regular file (FIFO, socket or device), skipped"),
+        ));
+    }
+    let mtime = meta.modified().ok();
+    open_regular(file, &meta, shown, opts).map(|r| {
+        r.map(|mut o| {
+            o.mtime = mtime;
+            o
+        })
+    })
+}
+
+/// [`open`] once the descriptor is known to be a regular file.
+fn open_regular(
+    mut file: File,
+    meta: &std::fs::Metadata,
+    shown: &str,
+    opts: &InputOptions,
+) -> Result<Result<Opened, Skip>, FileError> {
+    if meta.len() > 0 && meta.len() < SMALL_READ_FIRST && opts.mmap != MmapChoice::Always {
+        // A small file is read whole before its magic number is looked at, and a compressed
+        // one is decoded from that buffer: no 4-byte read and `lseek` back per file. On the
+        // 100,000-file bench corpus those were two of the six system calls per file.
+        let (v, partial) = read_snapshot(&mut file, meta.len(), opts, shown)?;
+        if v.starts_with(&[0x1f, 0x8b]) {
+            return Ok(Ok(gunzip(
+                &v[..],
+                shown,
+                opts,
+                gzip_size(&v[v.len().saturating_sub(4)..]),
+            )?));
+        }
+        if v.starts_with(&ZSTD_MAGIC) {
+            return Ok(Ok(unzstd(&v[..], shown, opts)?));
+        }
+        return Ok(finish(Buffer::Owned(v), Access::Read, partial, shown));
+    }
+    let mut head = [0u8; 4];
+    let n = read_up_to(&mut file, &mut head).map_err(|e| FileError::io(shown, &e))?;
+    let head = &head[..n];
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| FileError::io(shown, &e))?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        let hint = trailer(&file, meta.len()).and_then(|t| gzip_size(&t));
+        return Ok(Ok(gunzip(file, shown, opts, hint)?));
+    }
+    if head.starts_with(&ZSTD_MAGIC) {
+        return Ok(Ok(unzstd(file, shown, opts)?));
+    }
+    let stable = meta
+        .modified()
+        .ok()
+        .and_then(|m| SystemTime::now().duration_since(m).ok())
+        .is_some_and(|age| age >= Duration::from_secs(MMAP_STABLE_SECS));
+    let map = match opts.mmap {
+        MmapChoice::Always => meta.len() > 0,
+        MmapChoice::Never => false,
+        // A live file too large to hold in memory is mapped anyway: the SIGBUS guard below
+        // turns a truncation into `truncated-during-scan`, and reading 2 GB into a vector
+        // would cost 2 GB of memory (measured: 2.3 GB peak RSS on the bench's single file).
+        MmapChoice::Auto => {
+            meta.len() >= MMAP_MIN_SIZE && (stable || meta.len() >= MMAP_LIVE_MIN_SIZE)
+        }
+    } && usize::try_from(meta.len()).is_ok();
+    let mapped = if map {
+        sigbus::GuardedMap::new(&file, meta.len() as usize)
+    } else {
+        None
+    };
+    let (bytes, access, partial) = match mapped {
+        Some(m) => (Buffer::Mapped(m), Access::Mmap, None),
+        // Not mapped, mapping failed (ENOMEM, odd filesystems: fall back like ripgrep), or no
+        // guard slot free: read.
+        None => {
+            let (v, partial) = read_snapshot(&mut file, meta.len(), opts, shown)?;
+            (Buffer::Owned(v), Access::Read, partial)
+        }
+    };
+    Ok(finish(bytes, access, partial, shown))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_is_an_error_with_path() {
+        let e = open(Path::new("/no/such/file.log"), &InputOptions::default())
+            .err()
+            .unwrap();
+        assert_eq!(e.kind, "not-found");
+        assert!(e.message.contains("/no/such/file.log"));
+    }
+}
