@@ -75,6 +75,26 @@ pub struct Examples {
     pub no_match: Vec<String>,
 }
 
+/// What an entry means to the engine: the code asks these roles, never an entry's id, title
+/// or category, so a `--rules` edit of free text cannot change root-cause logic (issue 18).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// A service stopped, started or restarted: explains refusals of its callers.
+    RestartMarker,
+    /// Ephemeral port / socket exhaustion: a netstat/ss dump is evidence for it (names the
+    /// process holding the ports).
+    PortExhaustion,
+    /// Users' requests failed (an access log's 5xx).
+    UserImpact,
+    /// A process died (OOM kill, segfault, JVM fatal error, unhandled exception exit).
+    Crash,
+    /// Affects every service on the host (disk full, kernel table overflow, OOM killer).
+    HostWide,
+    /// Failures caused by clients (scanners, bad passwords, client aborts).
+    ClientNoise,
+}
+
 /// One catalog entry.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -102,6 +122,9 @@ pub struct Signature {
     /// Red-herring candidate: fires at a steady background rate; never a root cause.
     #[serde(default)]
     pub noise: bool,
+    /// What the entry means to the engine (restart marker, port exhaustion, user impact...).
+    #[serde(default)]
+    pub roles: Vec<Role>,
     /// Example lines.
     #[serde(default)]
     pub examples: Examples,
@@ -111,6 +134,11 @@ impl Signature {
     /// Layer used for ranking; markers and unknown layers sort last.
     pub fn rank(&self) -> u8 {
         self.layer.unwrap_or(u8::MAX)
+    }
+
+    /// Does the entry play this role?
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
     }
 }
 
@@ -135,6 +163,7 @@ struct RuleEntry {
     means: Option<String>,
     next: Option<Vec<String>>,
     noise: Option<bool>,
+    roles: Option<Vec<Role>>,
     examples: Option<Examples>,
     #[serde(default)]
     disabled: bool,
@@ -311,6 +340,7 @@ impl Catalog {
                         means: String::new(),
                         next: Vec::new(),
                         noise: false,
+                        roles: Vec::new(),
                         examples: Examples::default(),
                     }
                 }
@@ -341,6 +371,9 @@ impl Catalog {
             }
             if let Some(v) = r.noise {
                 sig.noise = v;
+            }
+            if let Some(v) = r.roles {
+                sig.roles = v;
             }
             if let Some(v) = r.examples {
                 sig.examples = v;
@@ -682,5 +715,36 @@ severity = "warning"
         assert!(e.to_string().contains("size limit"), "{e}");
         let e = rules("disable = [\"no-such-id\"]\n", "toml").unwrap_err();
         assert!(e.to_string().contains("no-such-id"), "{e}");
+        let e = rules(
+            "[[signatures]]\nid = \"x\"\npatterns = ['a']\nroles = ['restarts']\n",
+            "toml",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("restarts") && e.to_string().contains("restart-marker"),
+            "an unknown role names itself and the roles that exist: {e}"
+        );
+    }
+
+    #[test]
+    fn roles_are_data_and_rules_can_set_them() {
+        let cat = Catalog::builtin().unwrap();
+        let with = |r: Role| -> Vec<&str> {
+            cat.signatures
+                .iter()
+                .filter(|s| s.has_role(r))
+                .map(|s| s.id.as_str())
+                .collect()
+        };
+        assert!(with(Role::RestartMarker).contains(&"springboot-started"));
+        assert!(with(Role::PortExhaustion).contains(&"tcp-port-exhaustion-wsaenobufs"));
+        assert_eq!(with(Role::UserImpact), ["http-5xx-access-log"]);
+        let cat = rules(
+            "[[signatures]]\nid = \"ledger-restart\"\nseverity = 'marker'\npatterns = ['Ledger restarted']\nroles = ['restart-marker']\n",
+            "toml",
+        )
+        .unwrap();
+        let i = cat.index_of("ledger-restart").unwrap();
+        assert!(cat.signatures[i].has_role(Role::RestartMarker));
     }
 }

@@ -12,7 +12,7 @@ use super::{
     RootCause, Summary, TemplateOut, TemplateRef, Tool, SCHEMA,
 };
 use crate::analysis::incidents::Clusters;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Role};
 use crate::config::ScanConfig;
 use crate::input::discover::Problem;
 use crate::scan::{Hit, ScanOutput};
@@ -399,7 +399,7 @@ fn culprit_for(
     let exhaustion = inc
         .chain
         .iter()
-        .any(|&s| cat.signatures[s as usize].category == "port-exhaustion");
+        .any(|&s| cat.signatures[s as usize].has_role(Role::PortExhaustion));
     if !exhaustion {
         return None;
     }

@@ -43,7 +43,7 @@ pub use red_herrings::{
     classify, SignatureScore, Verdict, CORRELATED_SHARE, LIFT_HIGH, LIFT_LOW, SCORE_MIN_HITS,
     SCORE_P_VALUE,
 };
-pub use traffic::{request_path, IncidentTraffic, PathCount, Rate, Traffic, HTTP_5XX, TOP_PATHS};
+pub use traffic::{request_path, IncidentTraffic, PathCount, Rate, Traffic, TOP_PATHS};
 
 use crate::analysis::incidents::Clusters;
 use crate::analysis::rates::{union, Spans};

@@ -3,7 +3,7 @@
 //!
 //! Input: the scan output (access logs are the files of format `clf` with dated records)
 //! and the clusters. Output: [`Traffic`], `None` without an access log. Requests are the
-//! access logs' dated records per minute; 5xx are the hits of [`HTTP_5XX`] in those files,
+//! access logs' dated records per minute; 5xx are the hits of user-impact signatures (catalog role) in those files,
 //! and their paths come from the excerpt ([`request_path`], without the query string). Each
 //! incident is measured over the minutes it touches; the baseline is every other minute of
 //! the access logs' span, counted without walking it (stamps years apart would mean
@@ -11,7 +11,7 @@
 
 use crate::analysis::incidents::{minute_range, Clusters};
 use crate::analysis::rates::round;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Role};
 use crate::scan::{Hit, ScanOutput};
 use crate::time::Format;
 use serde::Serialize;
@@ -19,9 +19,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Traffic: URL paths listed per incident.
 pub const TOP_PATHS: usize = 5;
-
-/// The signature whose hits are access-log 5xx lines.
-pub const HTTP_5XX: &str = "http-5xx-access-log";
 
 /// Requests from access logs.
 #[derive(Serialize, Debug, Clone)]
@@ -110,7 +107,11 @@ pub(super) fn traffic(
     if access.is_empty() {
         return None;
     }
-    let sig5 = catalog.index_of(HTTP_5XX).map(|i| i as u16);
+    let impact: Vec<bool> = catalog
+        .signatures
+        .iter()
+        .map(|s| s.has_role(Role::UserImpact))
+        .collect();
     let mut req: BTreeMap<i64, u64> = BTreeMap::new();
     for &i in &access {
         for (m, n) in scan.files[i].minutes.iter() {
@@ -121,7 +122,7 @@ pub(super) fn traffic(
     let errors: Vec<&Hit> = scan
         .hits
         .iter()
-        .filter(|h| Some(h.sig) == sig5 && is_access.contains(&h.file) && h.time.is_some())
+        .filter(|h| impact[h.sig as usize] && is_access.contains(&h.file) && h.time.is_some())
         .collect();
     let mut err: BTreeMap<i64, u64> = BTreeMap::new();
     for h in &errors {

@@ -234,6 +234,24 @@ mod tests {
     }
 
     #[test]
+    fn restart_is_a_role_not_a_category() {
+        // Issue 18: behaviour follows the typed role, so renaming a category with --rules
+        // changes nothing, and taking the role away does.
+        let mut cat = Catalog::builtin().unwrap();
+        let i = cat.index_of("springboot-shutdown").unwrap();
+        cat.signatures[i].category = "renamed-by-rules".into();
+        let hits = vec![
+            hit(&cat, "springboot-shutdown", 1, Some(-30), 1),
+            hit(&cat, "connect-refused", 0, Some(0), 2),
+        ];
+        let (c, _) = run(&cat, hits.clone());
+        assert!(c.incidents[0].restart.is_some());
+        cat.signatures[i].roles.clear();
+        let (c, _) = run(&cat, hits);
+        assert!(c.incidents[0].restart.is_none());
+    }
+
+    #[test]
     fn exactly_gap_apart_splits() {
         let cat = Catalog::builtin().unwrap();
         let (c, _) = run(

@@ -81,8 +81,9 @@ pub enum RootKind {
     Template,
 }
 
+/// A restart of a service (its role in the catalog, never its id or category).
 fn is_restart_marker(sig: &crate::catalog::Signature) -> bool {
-    sig.category == "lifecycle" && sig.severity == Severity::Marker
+    sig.has_role(crate::catalog::Role::RestartMarker)
 }
 
 /// The first and last minute (Unix minutes) an incident touches.
