@@ -1,4 +1,4 @@
-//! Scaling out (README, "Scaling out"): for random sets of log files and any split of them over
+//! Scaling out (docs/scaling-out.md): for random sets of log files and any split of them over
 //! workers, `faultscope merge` of the workers' `scan --emit partial` results prints the
 //! byte-identical JSON report of one `faultscope scan` over all the files, with the same exit
 //! code. Splits are made two ways: `--shard I/N` (the hash split every worker computes

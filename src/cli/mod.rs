@@ -3,7 +3,7 @@
 //! Input: `std::env::args`. Output: the process exit code. This is the only module that
 //! prints; the library stages return values.
 //!
-//! Exit codes (documented in the README, like `diff` and linters so CI can gate on them):
+//! Exit codes (documented in README.md and docs/robustness.md, like `diff` and linters so CI can gate on them):
 //! 0 no incident, 1 incidents found, 2 trouble (bad flags or rules, or nothing could be
 //! read). `--exit-zero` turns 1 into 0 for pipelines. A broken pipe (`| head`) is not an
 //! error.

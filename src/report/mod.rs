@@ -4,7 +4,7 @@
 //! [`Report`] value; [`to_json`] and [`to_text`] render it. Every renderer reads the same
 //! value, so text and JSON never disagree.
 //!
-//! Contract (README "JSON contract"): `schema` is versioned (`faultscope/1`); times are
+//! Contract (docs/json.md): `schema` is versioned (`faultscope/1`); times are
 //! RFC 3339 UTC; the zone assumed for naive times is stated (`assumed_timezone`, and per
 //! file `zone` + `zone_reason`); every list is sorted, so output is identical for `-j1` and
 //! `-j8`. No wall-clock time of the run appears in a report.

@@ -2,7 +2,7 @@
 //!
 //! faultscope does not run its own cluster. It runs unchanged as the map step of engines
 //! people already operate (Spark, Kubernetes Jobs, GNU parallel over ssh) and merges the
-//! small results (README, "Scaling out"):
+//! small results (docs/scaling-out.md):
 //!
 //! - `scan --shard I/N` keeps the discovered files whose [`shard_hash`] modulo `N` is `I`,
 //!   so `N` workers given the same paths agree on a split without talking.

@@ -571,7 +571,7 @@ fn whole_token_variable(core: &[u8]) -> bool {
 /// become `<*>`, quoted spans become `<*>`, joined masked runs collapse.
 ///
 /// One body, longer than the usual limit, not cut into steps: it is inside the miner's
-/// per-line cost (see [`mask`]), whose loops are tuned by measurement (README, template
+/// per-line cost (see [`mask`]), whose loops are tuned by measurement (docs/unknown-errors.md, template
 /// mining, "Speed"); `tests::reference` keeps its straightforward version.
 fn mask_pieces(tok: &[u8], out: &mut Vec<u8>) {
     let n = tok.len();
