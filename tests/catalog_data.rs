@@ -1,21 +1,36 @@
-//! Validates the embedded signature catalog `catalog/signatures.json`.
+//! Validates the embedded signature catalog: the family files `catalog/*.json`
+//! (schema `faultscope-catalog/2`).
 //!
 //! The catalog is data only; these checks make sure that every entry is well
 //! formed, that every pattern compiles (alone and as one `RegexSet`), that no
-//! pattern can ever match across a line break, and that every entry's own
-//! `match` / `no_match` examples behave as documented.
+//! pattern can ever match across a line break, that every entry's own
+//! `match` / `no_match` examples behave as documented (a `no_match` example may
+//! match a pattern when the entry's `unless` or `level` rejects it), and that
+//! an example matched by another entry is in the allow-list
+//! `catalog/cross_matches.json`.
 //!
-//! Run with `cargo test --test catalog_data -- --nocapture` to see the
-//! cross-match table (which other entries also fire on each example).
+//! The files are read at run time (not `include_str!`), so this test reads the
+//! same files the loader embeds; `src/catalog.rs` tests that both lists agree.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::PathBuf;
 
 use regex::bytes::{Regex, RegexSet};
 use serde_json::Value;
 
-const CATALOG: &str = include_str!("../catalog/signatures.json");
-const SCHEMA: &str = "faultscope-catalog/1";
+const SCHEMA: &str = "faultscope-catalog/2";
 const SEVERITIES: [&str; 4] = ["critical", "error", "warning", "marker"];
+const ROLES: [&str; 6] = [
+    "restart-marker",
+    "port-exhaustion",
+    "user-impact",
+    "crash",
+    "host-wide",
+    "client-noise",
+];
+const OSES: [&str; 3] = ["windows", "linux", "macos"];
+const LEVELS: [&str; 3] = ["warning", "error", "critical"];
+const CONTEXTS: [&str; 2] = ["access-log", "stack-trace"];
 /// Leading words that occur on ordinary log lines (logger/class names, nginx's
 /// `upstream:` field); a pattern starting with one defeats the prefilter.
 const COMMON_LEADS: [&str; 8] = [
@@ -24,20 +39,46 @@ const COMMON_LEADS: [&str; 8] = [
 
 struct Entry {
     id: String,
-    severity: String,
     patterns: Vec<String>,
+    unless: Vec<String>,
+    level: Option<String>,
     matches: Vec<String>,
     no_matches: Vec<String>,
 }
 
-fn catalog() -> Value {
-    serde_json::from_str(CATALOG).expect("catalog/signatures.json is not valid JSON")
+fn catalog_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalog")
 }
 
-fn signatures(doc: &Value) -> &Vec<Value> {
-    doc["signatures"]
-        .as_array()
-        .expect("`signatures` must be an array")
+/// The family files, by name.
+fn family_files() -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    let mut names: Vec<String> = std::fs::read_dir(catalog_dir())
+        .expect("catalog/ exists")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json") && n != "cross_matches.json")
+        .collect();
+    names.sort();
+    for n in names {
+        let text = std::fs::read_to_string(catalog_dir().join(&n)).unwrap();
+        let v: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("catalog/{n}: not JSON: {e}"));
+        out.push((n, v));
+    }
+    assert!(
+        out.len() >= 20,
+        "expected >= 20 family files, found {}",
+        out.len()
+    );
+    out
+}
+
+/// Every entry of every family file, as JSON.
+fn all_signatures() -> Vec<Value> {
+    family_files()
+        .into_iter()
+        .flat_map(|(_, v)| v["signatures"].as_array().cloned().unwrap_or_default())
+        .collect()
 }
 
 fn str_list(v: &Value, what: &str, id: &str) -> Vec<String> {
@@ -54,20 +95,47 @@ fn str_list(v: &Value, what: &str, id: &str) -> Vec<String> {
 }
 
 fn entries() -> Vec<Entry> {
-    let doc = catalog();
-    signatures(&doc)
+    all_signatures()
         .iter()
         .map(|s| {
             let id = s["id"].as_str().expect("every entry needs a string `id`");
             Entry {
                 id: id.to_string(),
-                severity: s["severity"].as_str().unwrap_or_default().to_string(),
                 patterns: str_list(&s["patterns"], "patterns", id),
+                unless: str_list(&s["unless"], "unless", id),
+                level: s["level"].as_str().map(str::to_string),
                 matches: str_list(&s["examples"]["match"], "examples.match", id),
                 no_matches: str_list(&s["examples"]["no_match"], "examples.no_match", id),
             }
         })
         .collect()
+}
+
+/// A line's level from its first words (mirrors `catalog::guess_level`).
+fn guess_level(line: &str) -> Option<u8> {
+    faultscope::catalog::guess_level(line.as_bytes()).map(|l| l as u8)
+}
+
+fn level_rank(s: &str) -> u8 {
+    match s {
+        "warning" => 1,
+        "error" => 2,
+        "critical" => 3,
+        _ => 0,
+    }
+}
+
+impl Entry {
+    /// Whether a line this entry's patterns matched counts (its `unless` and `level`).
+    fn accepts(&self, unless: &[Regex], line: &str) -> bool {
+        if unless.iter().any(|re| re.is_match(line.as_bytes())) {
+            return false;
+        }
+        match (&self.level, guess_level(line)) {
+            (Some(min), Some(l)) => l >= level_rank(min),
+            _ => true,
+        }
+    }
 }
 
 fn is_kebab(s: &str) -> bool {
@@ -186,18 +254,44 @@ fn lead(p: &str) -> &str {
 
 #[test]
 fn schema_and_entry_shape() {
-    let doc = catalog();
-    assert_eq!(doc["schema"].as_str(), Some(SCHEMA), "schema string");
-    let sigs = signatures(&doc);
+    let files = family_files();
+    let mut families = HashSet::new();
+    let mut problems = Vec::new();
+    for (name, doc) in &files {
+        if doc["schema"].as_str() != Some(SCHEMA) {
+            problems.push(format!("{name}: schema must be {SCHEMA:?}"));
+        }
+        let family = doc["family"].as_str().unwrap_or("");
+        if !is_kebab(family) || format!("{family}.json") != *name {
+            problems.push(format!(
+                "{name}: `family` must be the file's name, got {family:?}"
+            ));
+        }
+        if !families.insert(family.to_string()) {
+            problems.push(format!("{name}: duplicate family {family:?}"));
+        }
+        for key in doc
+            .as_object()
+            .map(|o| o.keys().cloned().collect::<Vec<_>>())
+            .unwrap_or_default()
+        {
+            if !["schema", "family", "signatures"].contains(&key.as_str()) {
+                problems.push(format!("{name}: unknown key {key:?}"));
+            }
+        }
+        if doc["signatures"].as_array().map_or(true, |a| a.is_empty()) {
+            problems.push(format!("{name}: `signatures` must be a non-empty array"));
+        }
+    }
+    let sigs = all_signatures();
     assert!(
-        sigs.len() >= 50,
-        "expected >= 50 entries, got {}",
+        sigs.len() >= 150,
+        "expected >= 150 entries, got {}",
         sigs.len()
     );
 
     let mut seen = HashSet::new();
-    let mut problems = Vec::new();
-    for s in sigs {
+    for s in &sigs {
         let id = s["id"].as_str().unwrap_or("<missing id>");
         let mut bad = |msg: String| problems.push(format!("{id}: {msg}"));
         if !is_kebab(id) {
@@ -209,6 +303,13 @@ fn schema_and_entry_shape() {
         for key in ["title", "means"] {
             if s[key].as_str().map_or(true, |t| t.trim().is_empty()) {
                 bad(format!("`{key}` must be a non-empty string"));
+            }
+        }
+        for key in ["ref", "stacks", "roles", "os", "unless"] {
+            if s.get(key).is_none() {
+                bad(format!(
+                    "`{key}` is missing (schema 2 requires it on every entry)"
+                ));
             }
         }
         let category = s["category"].as_str().unwrap_or("");
@@ -244,6 +345,50 @@ fn schema_and_entry_shape() {
         let next = str_list(&s["next"], "next", id);
         if next.is_empty() || next.iter().any(|n| n.trim().is_empty()) {
             bad("`next` must be a non-empty list of non-empty strings".into());
+        }
+        let refs = str_list(&s["ref"], "ref", id);
+        if refs.is_empty() || refs.iter().any(|r| r.trim().len() < 8) {
+            bad("`ref` must list at least one source".into());
+        }
+        let stacks = str_list(&s["stacks"], "stacks", id);
+        if stacks.is_empty() || stacks.iter().any(|x| !is_kebab(x)) {
+            bad(format!(
+                "`stacks` must be a non-empty list of lowercase names: {stacks:?}"
+            ));
+        }
+        for r in str_list(&s["roles"], "roles", id) {
+            if !ROLES.contains(&r.as_str()) {
+                bad(format!("unknown role {r:?}"));
+            }
+        }
+        if !s["os"].is_null() && !OSES.contains(&s["os"].as_str().unwrap_or("")) {
+            bad(format!("os {} not in {OSES:?} or null", s["os"]));
+        }
+        if let Some(l) = s.get("level").filter(|l| !l.is_null()) {
+            if !LEVELS.contains(&l.as_str().unwrap_or("")) {
+                bad(format!("level {l} not in {LEVELS:?}"));
+            }
+        }
+        if let Some(c) = s.get("context").filter(|c| !c.is_null()) {
+            if !CONTEXTS.contains(&c.as_str().unwrap_or("")) {
+                bad(format!("context {c} not in {CONTEXTS:?}"));
+            }
+        }
+        for u in str_list(&s["unless"], "unless", id) {
+            if let Err(e) = Regex::new(&u) {
+                bad(format!("`unless` {u:?} does not compile: {e}"));
+            }
+        }
+        if let Some(ev) = s.get("event").filter(|e| !e.is_null()) {
+            let provider_ok = ev["provider"].as_str().is_some_and(|p| !p.is_empty());
+            let ids_ok = ev["ids"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty() && a.iter().all(|i| i.as_u64().is_some()));
+            if !provider_ok || !ids_ok {
+                bad(format!(
+                    "`event` needs a provider and a non-empty list of ids: {ev}"
+                ));
+            }
         }
         let patterns = str_list(&s["patterns"], "patterns", id);
         if patterns.is_empty() || patterns.iter().any(|p| p.is_empty()) {
@@ -344,12 +489,21 @@ fn examples_match_their_own_patterns() {
             .iter()
             .map(|p| Regex::new(p).expect("pattern compiles (checked elsewhere)"))
             .collect();
+        let unless: Vec<Regex> = e.unless.iter().map(|u| Regex::new(u).unwrap()).collect();
         for ex in &e.matches {
             if !res.iter().any(|re| re.is_match(ex.as_bytes())) {
                 problems.push(format!("{}: match example not matched: {ex:?}", e.id));
+            } else if !e.accepts(&unless, ex) {
+                problems.push(format!(
+                    "{}: match example rejected by its own `unless`/`level`: {ex:?}",
+                    e.id
+                ));
             }
         }
         for ex in &e.no_matches {
+            if !e.accepts(&unless, ex) {
+                continue; // rejected by `unless` / `level`: a precision rule at work
+            }
             for (re, p) in res.iter().zip(&e.patterns) {
                 if re.is_match(ex.as_bytes()) {
                     problems.push(format!(
@@ -367,57 +521,104 @@ fn examples_match_their_own_patterns() {
     );
 }
 
-/// Prints which entries' patterns fire on each example (through one
-/// `RegexSet`, as the scanner will use them). Cross-matches are information,
-/// not failures; the test fails only if an example of a critical/error entry
-/// is matched by none of its own patterns.
+/// The allow-list: `(entry, other)` pairs whose examples may also be matched by `other`,
+/// each with a reason.
+fn allowed_cross_matches() -> BTreeMap<(String, String), String> {
+    let text = std::fs::read_to_string(catalog_dir().join("cross_matches.json"))
+        .expect("catalog/cross_matches.json");
+    let v: Value = serde_json::from_str(&text).expect("cross_matches.json is JSON");
+    let mut out = BTreeMap::new();
+    for a in v["allow"].as_array().expect("`allow` array") {
+        let entry = a["entry"].as_str().expect("entry").to_string();
+        let also = a["also"].as_str().expect("also").to_string();
+        let why = a["why"].as_str().unwrap_or("").to_string();
+        assert!(
+            why.trim().len() >= 10,
+            "cross_matches.json: {entry} / {also} needs a reason"
+        );
+        assert!(
+            out.insert((entry.clone(), also.clone()), why).is_none(),
+            "cross_matches.json: {entry} / {also} listed twice"
+        );
+    }
+    out
+}
+
+/// Runs every example of every entry through the combined automaton as the scan runs it
+/// (`Catalog::builtin().compile()`, leftmost-first `find_iter`), keeping a hit only when the
+/// hit entry's `unless`/`level` accept the line (`Matcher::accepts`, level read with
+/// `catalog::guess_level`). Fails when:
+/// - a `match` example is not reported for its own entry (shadowed by another pattern);
+/// - an example is reported for another entry, unless that exact line is one of the other
+///   entry's own `match` examples or the pair is in `catalog/cross_matches.json`;
+/// - an allow-list pair is no longer needed by any example (the list stays exact).
+///
+/// Run with `--nocapture` to see the table.
 #[test]
 fn cross_match_table() {
-    let all = entries();
-    let mut owner = Vec::new();
-    let mut pats = Vec::new();
-    for (i, e) in all.iter().enumerate() {
-        for p in &e.patterns {
-            owner.push(i);
-            pats.push(p.as_str());
+    use faultscope::catalog::{guess_level, Catalog};
+    let cat = Catalog::builtin().expect("builtin catalog");
+    let m = cat.compile().expect("catalog compiles");
+    let ids: BTreeSet<&str> = cat.signatures.iter().map(|s| s.id.as_str()).collect();
+    let allowed = allowed_cross_matches();
+    let mut owns: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for s in &cat.signatures {
+        for ex in &s.examples.matching {
+            owns.entry(ex.as_str()).or_default().insert(s.id.as_str());
         }
     }
-    let set = RegexSet::new(&pats).expect("whole set compiles");
 
     let mut failures = Vec::new();
+    let mut used = BTreeSet::new();
     let mut cross = 0usize;
     println!(
-        "\n{:<44} {:<9} {:<4} also matched by",
+        "\n{:<44} {:<9} {:<4} also reported as",
         "entry", "severity", "kind"
     );
-    for e in &all {
-        let own_idx = all.iter().position(|x| x.id == e.id).unwrap();
-        for (kind, list) in [("ok", &e.matches), ("no", &e.no_matches)] {
+    for (own_idx, e) in cat.signatures.iter().enumerate() {
+        for (kind, list) in [("ok", &e.examples.matching), ("no", &e.examples.no_match)] {
             for (n, ex) in list.iter().enumerate() {
-                let mut hit: Vec<usize> = set
-                    .matches(ex.as_bytes())
-                    .into_iter()
-                    .map(|pi| owner[pi])
-                    .collect();
-                hit.dedup();
-                let own = hit.contains(&own_idx);
+                let line = ex.as_bytes();
+                let level = guess_level(line);
+                let mut hit: Vec<usize> = Vec::new();
+                for x in m.regex.find_iter(line) {
+                    let s = m.pattern_sig[x.pattern().as_usize()] as usize;
+                    if m.accepts(s, line, level) && !hit.contains(&s) {
+                        hit.push(s);
+                    }
+                }
+                if kind == "ok" && !hit.contains(&own_idx) {
+                    failures.push(format!(
+                        "{}: match example #{n} is not reported for its own entry (shadowed by {:?}): {ex:?}",
+                        e.id,
+                        hit.iter().map(|&i| cat.signatures[i].id.as_str()).collect::<Vec<_>>()
+                    ));
+                }
                 let others: Vec<&str> = hit
                     .iter()
                     .filter(|&&i| i != own_idx)
-                    .map(|&i| all[i].id.as_str())
+                    .map(|&i| cat.signatures[i].id.as_str())
                     .collect();
-                if kind == "ok" && !own && (e.severity == "critical" || e.severity == "error") {
-                    failures.push(format!(
-                        "{}: example #{n} matched by nothing of its own",
-                        e.id
-                    ));
+                for o in &others {
+                    if owns.get(ex.as_str()).is_some_and(|set| set.contains(o)) {
+                        continue;
+                    }
+                    let key = (e.id.clone(), o.to_string());
+                    if allowed.contains_key(&key) {
+                        used.insert(key);
+                    } else {
+                        failures.push(format!(
+                            "{} ({kind}{n}) also reported as {o}, not in catalog/cross_matches.json: {ex:?}",
+                            e.id
+                        ));
+                    }
                 }
                 if !others.is_empty() {
                     cross += 1;
                     println!(
                         "{:<44} {:<9} {:<4} {}",
                         e.id,
-                        e.severity,
+                        e.severity.as_str(),
                         format!("{kind}{n}"),
                         others.join(", ")
                     );
@@ -425,7 +626,18 @@ fn cross_match_table() {
             }
         }
     }
-    println!("{cross} example(s) also matched by other entries\n");
+    for (entry, also) in allowed.keys() {
+        if !ids.contains(entry.as_str()) || !ids.contains(also.as_str()) {
+            failures.push(format!(
+                "cross_matches.json names an unknown id: {entry} / {also}"
+            ));
+        } else if !used.contains(&(entry.clone(), also.clone())) {
+            failures.push(format!(
+                "cross_matches.json allows {entry} / {also}, but no example needs it"
+            ));
+        }
+    }
+    println!("{cross} example(s) also reported as other entries\n");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

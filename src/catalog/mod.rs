@@ -1,7 +1,8 @@
 //! The signature catalog: known outage messages as data, compiled into one multi-pattern
 //! matcher.
 //!
-//! Input: the embedded `catalog/signatures.json` (built from
+//! Input: the embedded family files `catalog/*.json` ([`BUILTIN_FILES`], schema
+//! `faultscope-catalog/2`, concatenated in a fixed order; the first entries come from
 //! `shared/reference/signatures.md`) plus any `--rules FILE` (JSON or TOML) that adds,
 //! overrides (same id) or disables entries. Output: a [`Catalog`] (the entries) and a
 //! [`Matcher`]: every pattern of every enabled entry in one `regex_automata::meta::Regex`
@@ -29,8 +30,71 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The embedded catalog.
-pub const BUILTIN_JSON: &str = include_str!("../../catalog/signatures.json");
+/// Schema of the embedded family files.
+pub const SCHEMA: &str = "faultscope-catalog/2";
+
+/// The embedded catalog: one file per family (`{"schema", "family", "signatures"}`), in
+/// the order their entries are loaded (pattern ids, and so which entry claims an
+/// overlapping match, follow this order).
+pub const BUILTIN_FILES: &[(&str, &str)] = &[
+    (
+        "java-spring.json",
+        include_str!("../../catalog/java-spring.json"),
+    ),
+    ("nginx.json", include_str!("../../catalog/nginx.json")),
+    ("windows.json", include_str!("../../catalog/windows.json")),
+    (
+        "sqlserver.json",
+        include_str!("../../catalog/sqlserver.json"),
+    ),
+    (
+        "postgresql.json",
+        include_str!("../../catalog/postgresql.json"),
+    ),
+    ("mysql.json", include_str!("../../catalog/mysql.json")),
+    (
+        "databases.json",
+        include_str!("../../catalog/databases.json"),
+    ),
+    ("redis.json", include_str!("../../catalog/redis.json")),
+    ("mongodb.json", include_str!("../../catalog/mongodb.json")),
+    ("kafka.json", include_str!("../../catalog/kafka.json")),
+    ("rabbitmq.json", include_str!("../../catalog/rabbitmq.json")),
+    (
+        "elasticsearch.json",
+        include_str!("../../catalog/elasticsearch.json"),
+    ),
+    ("python.json", include_str!("../../catalog/python.json")),
+    ("node.json", include_str!("../../catalog/node.json")),
+    ("go.json", include_str!("../../catalog/go.json")),
+    ("dotnet.json", include_str!("../../catalog/dotnet.json")),
+    ("ruby-php.json", include_str!("../../catalog/ruby-php.json")),
+    ("haproxy.json", include_str!("../../catalog/haproxy.json")),
+    (
+        "envoy-istio.json",
+        include_str!("../../catalog/envoy-istio.json"),
+    ),
+    ("traefik.json", include_str!("../../catalog/traefik.json")),
+    (
+        "kubernetes.json",
+        include_str!("../../catalog/kubernetes.json"),
+    ),
+    (
+        "linux-systemd.json",
+        include_str!("../../catalog/linux-systemd.json"),
+    ),
+    ("tls.json", include_str!("../../catalog/tls.json")),
+    ("cloud.json", include_str!("../../catalog/cloud.json")),
+    (
+        "lifecycle.json",
+        include_str!("../../catalog/lifecycle.json"),
+    ),
+    ("network.json", include_str!("../../catalog/network.json")),
+    (
+        "resources.json",
+        include_str!("../../catalog/resources.json"),
+    ),
+];
 
 /// How bad a signature is. Order matters: the most severe sorts first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -95,6 +159,52 @@ pub enum Role {
     ClientNoise,
 }
 
+/// The OS an entry's text pins (errno texts differ between OSes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Os {
+    /// Windows (WinSock / Win32 texts, event log).
+    Windows,
+    /// Linux (glibc errno texts, kernel).
+    Linux,
+    /// macOS.
+    Macos,
+}
+
+/// A record's level, as far as signatures care; ordered from least to most severe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordLevel {
+    /// INFO, NOTICE, DEBUG, TRACE (and PostgreSQL `LOG:`).
+    Info,
+    /// WARN, WARNING.
+    Warning,
+    /// ERROR, SEVERE.
+    Error,
+    /// CRITICAL, FATAL, `[crit]`, `[alert]`, `[emerg]`.
+    Critical,
+}
+
+/// Where a match must sit to count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MatchContext {
+    /// On an access-log line (CLF / combined and similar).
+    AccessLog,
+    /// Inside a stack trace (exception line or `Caused by:`).
+    StackTrace,
+}
+
+/// A Windows event-log entry by provider and event ids (matched besides the text).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventMatch {
+    /// Provider (source) name, e.g. `Microsoft-Windows-Tcpip` or `Tcpip`.
+    pub provider: String,
+    /// Event ids.
+    pub ids: Vec<u32>,
+}
+
 /// One catalog entry.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -122,12 +232,34 @@ pub struct Signature {
     /// Red-herring candidate: fires at a steady background rate; never a root cause.
     #[serde(default)]
     pub noise: bool,
-    /// What the entry means to the engine (restart marker, port exhaustion, user impact...).
-    #[serde(default)]
-    pub roles: Vec<Role>,
     /// Example lines.
     #[serde(default)]
     pub examples: Examples,
+    /// Where the wording was verified (URLs or `owner/repo:path`).
+    #[serde(default, rename = "ref")]
+    pub refs: Vec<String>,
+    /// Stacks the entry belongs to (lowercase: `java`, `python`, `nginx`, ...).
+    #[serde(default)]
+    pub stacks: Vec<String>,
+    /// What the entry means to the engine (restart marker, port exhaustion, user impact...):
+    /// the code asks roles, never ids, titles or categories.
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    /// The OS the text pins, if any.
+    #[serde(default)]
+    pub os: Option<Os>,
+    /// Minimum record level for a hit to count (`None`: any level).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<RecordLevel>,
+    /// Where the match must sit (`None`: anywhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<MatchContext>,
+    /// Regexes: a matched line that also matches one of these is not a hit.
+    #[serde(default)]
+    pub unless: Vec<String>,
+    /// Windows event-log provider and ids, for entries of the event log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<EventMatch>,
 }
 
 impl Signature {
@@ -136,17 +268,94 @@ impl Signature {
         self.layer.unwrap_or(u8::MAX)
     }
 
-    /// Does the entry play this role?
+    /// Whether the entry has a role.
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
+
+    /// Whether a line one of this entry's patterns matched is a hit: not excluded by an
+    /// `unless` regex, and the record's level (`None`: unknown) not below the entry's
+    /// `level`. Compiles the `unless` regexes on every call: for tests and one-off checks;
+    /// the scan uses [`Matcher::accepts`].
+    pub fn accepts(&self, line: &[u8], level: Option<RecordLevel>) -> bool {
+        let unless = compile_unless(&self.unless).unwrap_or(None);
+        accepts_with(unless.as_ref(), self.level, line, level)
+    }
+}
+
+/// One regex for all of an entry's `unless` patterns (`None` when there are none).
+fn compile_unless(unless: &[String]) -> std::result::Result<Option<meta::Regex>, String> {
+    if unless.is_empty() {
+        return Ok(None);
+    }
+    meta::Builder::new()
+        .configure(meta::Config::new().utf8_empty(false))
+        .syntax(regex_automata::util::syntax::Config::new().utf8(false))
+        .build_many(unless)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
+fn accepts_with(
+    unless: Option<&meta::Regex>,
+    min: Option<RecordLevel>,
+    line: &[u8],
+    level: Option<RecordLevel>,
+) -> bool {
+    if let (Some(min), Some(level)) = (min, level) {
+        if level < min {
+            return false;
+        }
+    }
+    !unless.is_some_and(|re| re.is_match(line))
+}
+
+/// A line's level read from its first words, for catalog examples and the precision
+/// corpus (the scan reads levels with src/level.rs). The first level word within the first
+/// 96 bytes decides: `INFO`/`NOTICE`/`DEBUG`/`TRACE`/`LOG`/`[info]`/`[notice]` are info,
+/// `WARN`/`WARNING`/`[warn]` warning, `ERROR`/`ERR`/`SEVERE`/`[error]` error,
+/// `CRITICAL`/`CRIT`/`FATAL`/`PANIC`/`EMERG`/`ALERT`/`[crit]`/`[alert]`/`[emerg]`
+/// critical; also `level=x` and `"level":"x"` fields.
+pub fn guess_level(line: &[u8]) -> Option<RecordLevel> {
+    let head = &line[..line.len().min(96)];
+    let mut i = 0;
+    while i < head.len() {
+        if !head[i].is_ascii_alphabetic() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < head.len() && head[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        let word = &head[start..i];
+        let bracketed = start > 0 && head[start - 1] == b'[' && head.get(i) == Some(&b']');
+        let field = start >= 6
+            && (head[..start].ends_with(b"level=") || head[..start].ends_with(b"level\":\""));
+        let upper = word.iter().all(|c| c.is_ascii_uppercase());
+        if !(upper || bracketed || field) {
+            continue;
+        }
+        let lvl = match word.to_ascii_uppercase().as_slice() {
+            b"INFO" | b"NOTICE" | b"DEBUG" | b"TRACE" | b"LOG" => RecordLevel::Info,
+            b"WARN" | b"WARNING" => RecordLevel::Warning,
+            b"ERROR" | b"ERR" | b"SEVERE" => RecordLevel::Error,
+            b"CRITICAL" | b"CRIT" | b"FATAL" | b"PANIC" | b"EMERG" | b"ALERT" => {
+                RecordLevel::Critical
+            }
+            _ => continue,
+        };
+        return Some(lvl);
+    }
+    None
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CatalogFile {
     schema: String,
-    signatures: Vec<Signature>,
+    family: String,
+    signatures: Vec<serde_json::Value>,
 }
 
 /// A `--rules` entry: every field but `id` is optional; given fields replace the
@@ -163,8 +372,16 @@ struct RuleEntry {
     means: Option<String>,
     next: Option<Vec<String>>,
     noise: Option<bool>,
-    roles: Option<Vec<Role>>,
     examples: Option<Examples>,
+    #[serde(rename = "ref")]
+    refs: Option<Vec<String>>,
+    stacks: Option<Vec<String>>,
+    roles: Option<Vec<Role>>,
+    os: Option<Os>,
+    level: Option<RecordLevel>,
+    context: Option<MatchContext>,
+    unless: Option<Vec<String>>,
+    event: Option<EventMatch>,
     #[serde(default)]
     disabled: bool,
 }
@@ -174,6 +391,10 @@ struct RuleEntry {
 struct RulesFile {
     #[serde(default)]
     schema: Option<String>,
+    /// Family name (a catalog file's; ignored).
+    #[serde(default)]
+    #[allow(dead_code)]
+    family: Option<String>,
     #[serde(default, alias = "signature")]
     signatures: Vec<RuleEntry>,
     /// Ids to disable.
@@ -197,6 +418,8 @@ pub struct Matcher {
     pub pattern_sig: Vec<u16>,
     /// The patterns' HIR (the prefilter is built from them).
     hirs: Vec<Hir>,
+    /// Per signature: its `unless` regexes as one automaton, and its minimum level.
+    guards: Vec<(Option<meta::Regex>, Option<RecordLevel>)>,
     /// Necessary literals of every pattern (src/prefilter.rs), or why there are none (then
     /// the automaton reads the whole buffer). Built once, from a sample of the input when
     /// [`Matcher::prepare`] runs first.
@@ -214,6 +437,13 @@ impl Matcher {
                 &crate::catalog::prefilter::Model::from_sample(sample),
             )
         });
+    }
+
+    /// Whether a line that signature `sig` (its index in the catalog) matched is a hit:
+    /// see [`Signature::accepts`].
+    pub fn accepts(&self, sig: usize, line: &[u8], level: Option<RecordLevel>) -> bool {
+        let (unless, min) = &self.guards[sig];
+        accepts_with(unless.as_ref(), *min, line, level)
     }
 
     /// The prefilter (built without a sample if [`Matcher::prepare`] did not run), or why
@@ -234,23 +464,53 @@ impl Matcher {
 pub const REGEX_SIZE_LIMIT: usize = 64 * 1024 * 1024;
 
 impl Catalog {
-    /// The embedded catalog.
+    /// The embedded catalog: every family file of [`BUILTIN_FILES`], in order.
     pub fn builtin() -> Result<Catalog> {
-        let file: CatalogFile = serde_json::from_str(BUILTIN_JSON).map_err(|e| Error::Rules {
-            path: "<builtin catalog>".into(),
-            entry: None,
-            reason: e.to_string(),
-        })?;
-        if file.schema != "faultscope-catalog/1" {
-            return Err(Error::Rules {
-                path: "<builtin catalog>".into(),
-                entry: None,
-                reason: format!("unknown schema {}", file.schema),
-            });
+        let mut signatures = Vec::new();
+        for (name, text) in BUILTIN_FILES {
+            signatures.extend(Self::parse_family(&format!("catalog/{name}"), text)?);
         }
-        Ok(Catalog {
-            signatures: file.signatures,
-        })
+        let mut seen = std::collections::BTreeSet::new();
+        for s in &signatures {
+            if !seen.insert(s.id.as_str()) {
+                return Err(Error::Rules {
+                    path: "<builtin catalog>".into(),
+                    entry: Some(s.id.clone()),
+                    reason: "duplicate id".into(),
+                });
+            }
+        }
+        Ok(Catalog { signatures })
+    }
+
+    /// Parses one family file (schema `faultscope-catalog/2`); an entry that does not
+    /// deserialize (an unknown role, a missing field, a bad `unless` regex) is an error
+    /// naming the file and the entry.
+    pub fn parse_family(path: &str, text: &str) -> Result<Vec<Signature>> {
+        let err = |entry: Option<String>, reason: String| Error::Rules {
+            path: path.to_string(),
+            entry,
+            reason,
+        };
+        let file: CatalogFile = serde_json::from_str(text).map_err(|e| err(None, e.to_string()))?;
+        if file.schema != SCHEMA {
+            return Err(err(None, format!("unknown schema {}", file.schema)));
+        }
+        if file.family.is_empty() {
+            return Err(err(None, "empty family name".into()));
+        }
+        let mut out = Vec::with_capacity(file.signatures.len());
+        for v in file.signatures {
+            let id = v.get("id").and_then(|x| x.as_str()).map(str::to_string);
+            let sig: Signature =
+                serde_json::from_value(v).map_err(|e| err(id.clone(), e.to_string()))?;
+            if sig.level == Some(RecordLevel::Info) {
+                return Err(err(id, "`level` must be warning, error or critical".into()));
+            }
+            compile_unless(&sig.unless).map_err(|e| err(id, format!("`unless`: {e}")))?;
+            out.push(sig);
+        }
+        Ok(out)
     }
 
     /// Applies a rules file (JSON or TOML; told by extension, else by first byte).
@@ -280,7 +540,7 @@ impl Catalog {
             })?
         };
         if let Some(s) = &rules.schema {
-            if s != "faultscope-rules/1" && s != "faultscope-catalog/1" {
+            if s != "faultscope-rules/1" && s != "faultscope-catalog/1" && s != SCHEMA {
                 return Err(Error::Rules {
                     path: shown,
                     entry: None,
@@ -340,8 +600,15 @@ impl Catalog {
                         means: String::new(),
                         next: Vec::new(),
                         noise: false,
-                        roles: Vec::new(),
                         examples: Examples::default(),
+                        refs: Vec::new(),
+                        stacks: Vec::new(),
+                        roles: Vec::new(),
+                        os: None,
+                        level: None,
+                        context: None,
+                        unless: Vec::new(),
+                        event: None,
                     }
                 }
             };
@@ -372,11 +639,33 @@ impl Catalog {
             if let Some(v) = r.noise {
                 sig.noise = v;
             }
+            if let Some(v) = r.examples {
+                sig.examples = v;
+            }
+            if let Some(v) = r.refs {
+                sig.refs = v;
+            }
+            if let Some(v) = r.stacks {
+                sig.stacks = v;
+            }
             if let Some(v) = r.roles {
                 sig.roles = v;
             }
-            if let Some(v) = r.examples {
-                sig.examples = v;
+            if r.os.is_some() {
+                sig.os = r.os;
+            }
+            if r.level.is_some() {
+                sig.level = r.level;
+            }
+            if r.context.is_some() {
+                sig.context = r.context;
+            }
+            if let Some(v) = r.unless {
+                compile_unless(&v).map_err(|e| err(&r.id, format!("`unless`: {e}")))?;
+                sig.unless = v;
+            }
+            if r.event.is_some() {
+                sig.event = r.event;
             }
             if sig.patterns.is_empty() {
                 return Err(err(&r.id, "no patterns".into()));
@@ -410,7 +699,14 @@ impl Catalog {
     pub fn compile(&self) -> Result<Matcher> {
         let mut hirs = Vec::new();
         let mut pattern_sig = Vec::new();
+        let mut guards = Vec::with_capacity(self.signatures.len());
         for (i, sig) in self.signatures.iter().enumerate() {
+            let unless = compile_unless(&sig.unless).map_err(|reason| Error::Rules {
+                path: "<catalog>".into(),
+                entry: Some(sig.id.clone()),
+                reason: format!("`unless`: {reason}"),
+            })?;
+            guards.push((unless, sig.level));
             for p in &sig.patterns {
                 let hir = compile_one(p, false).map_err(|reason| Error::Rules {
                     path: "<catalog>".into(),
@@ -439,6 +735,7 @@ impl Catalog {
             regex,
             pattern_sig,
             hirs,
+            guards,
             prefilter: std::sync::OnceLock::new(),
         })
     }
@@ -560,46 +857,273 @@ mod tests {
     #[test]
     fn builtin_loads_and_compiles() {
         let cat = Catalog::builtin().unwrap();
-        assert!(cat.signatures.len() >= 40, "{}", cat.signatures.len());
+        assert!(cat.signatures.len() >= 150, "{}", cat.signatures.len());
         cat.compile().unwrap();
+    }
+
+    /// The embedded list names every family file in `catalog/` (the data test reads the
+    /// directory; this keeps both in step).
+    #[test]
+    fn builtin_files_are_the_catalog_directory() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".json") && n != "cross_matches.json")
+            .collect();
+        on_disk.sort();
+        let mut embedded: Vec<String> = BUILTIN_FILES.iter().map(|(n, _)| n.to_string()).collect();
+        embedded.sort();
+        assert_eq!(on_disk, embedded);
     }
 
     #[test]
     fn every_example_behaves() {
         // Each entry's positive examples must be matched by that entry (through the combined
-        // automaton, as the scan sees them); negative examples must not be.
+        // automaton, as the scan sees them); negative examples must not be, unless the
+        // entry's `unless`/`level` rejects them (then they are precision rules at work).
         let cat = Catalog::builtin().unwrap();
         let m = cat.compile().unwrap();
         for sig in &cat.signatures {
             assert!(
-                !sig.examples.matching.is_empty(),
-                "{} has no examples",
+                sig.examples.matching.len() >= 2 && sig.examples.no_match.len() >= 2,
+                "{} needs >= 2 match and >= 2 no_match examples",
                 sig.id
             );
+            assert!(!sig.refs.is_empty(), "{} has no ref", sig.id);
+            let own = |ex: &str| {
+                sig.patterns.iter().any(|p| {
+                    let h = compile_one(p, true).unwrap();
+                    meta::Regex::builder()
+                        .build_from_hir(&h)
+                        .unwrap()
+                        .is_match(ex.as_bytes())
+                })
+            };
             for ex in &sig.examples.matching {
                 // Overlapping signatures may claim the leftmost match; check by the entry's
                 // own patterns as well as the combined automaton.
-                let own = sig.patterns.iter().any(|p| {
-                    let h = compile_one(p, true).unwrap();
-                    meta::Regex::builder()
-                        .build_from_hir(&h)
-                        .unwrap()
-                        .is_match(ex.as_bytes())
-                });
-                assert!(own, "{}: example does not match: {ex}", sig.id);
+                assert!(own(ex), "{}: example does not match: {ex}", sig.id);
+                assert!(
+                    sig.accepts(ex.as_bytes(), guess_level(ex.as_bytes())),
+                    "{}: example rejected by its own unless/level: {ex}",
+                    sig.id
+                );
             }
             for ex in &sig.examples.no_match {
-                let own = sig.patterns.iter().any(|p| {
-                    let h = compile_one(p, true).unwrap();
-                    meta::Regex::builder()
-                        .build_from_hir(&h)
-                        .unwrap()
-                        .is_match(ex.as_bytes())
-                });
-                assert!(!own, "{}: near miss matches: {ex}", sig.id);
+                let hit = own(ex) && sig.accepts(ex.as_bytes(), guess_level(ex.as_bytes()));
+                assert!(!hit, "{}: near miss matches: {ex}", sig.id);
             }
         }
         assert!(matches(&m, &cat, "no error here").is_empty());
+    }
+
+    #[test]
+    fn unknown_role_is_an_error_naming_the_entry() {
+        let text = r#"{"schema": "faultscope-catalog/2", "family": "x", "signatures": [
+            {"id": "bad-role", "title": "t", "category": "c", "severity": "error", "layer": 3,
+             "patterns": ["abc"], "roles": ["explodes"], "ref": ["x/y#1"]}]}"#;
+        let e = Catalog::parse_family("catalog/x.json", text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("bad-role") && e.contains("explodes") && e.contains("catalog/x.json"),
+            "{e}"
+        );
+        let text = text
+            .replace("explodes", "crash")
+            .replace(r#""ref""#, r#""unless": ["(unclosed"], "ref""#);
+        let e = Catalog::parse_family("catalog/x.json", &text)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("bad-role") && e.contains("unless"), "{e}");
+        let text = text.replace(r#""unless": ["(unclosed"], "#, r#""level": "info", "#);
+        let e = Catalog::parse_family("catalog/x.json", &text)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("level"), "{e}");
+        let ok = text.replace(
+            r#""level": "info", "#,
+            r#""level": "error", "os": "windows", "event": {"provider": "Tcpip", "ids": [4227]}, "#,
+        );
+        let sigs = Catalog::parse_family("catalog/x.json", &ok).unwrap();
+        assert_eq!(sigs[0].roles, [Role::Crash]);
+        assert_eq!(sigs[0].os, Some(Os::Windows));
+        assert_eq!(sigs[0].event.as_ref().unwrap().ids, [4227]);
+        let e = Catalog::parse_family("x", &ok.replace("/2", "/9")).unwrap_err();
+        assert!(e.to_string().contains("schema"), "{e}");
+    }
+
+    #[test]
+    fn accepts_applies_unless_and_level() {
+        let mut sig = Catalog::builtin().unwrap().signatures[0].clone();
+        sig.unless = vec![r"bind\(\) to".into()];
+        sig.level = Some(RecordLevel::Error);
+        assert!(sig.accepts(b"connect() failed", None));
+        assert!(sig.accepts(b"connect() failed", Some(RecordLevel::Critical)));
+        assert!(sig.accepts(b"connect() failed", Some(RecordLevel::Error)));
+        assert!(!sig.accepts(b"connect() failed", Some(RecordLevel::Warning)));
+        assert!(!sig.accepts(b"connect() failed", Some(RecordLevel::Info)));
+        assert!(!sig.accepts(b"bind() to 10.0.0.1:443 failed", None));
+        sig.level = None;
+        assert!(sig.accepts(b"x", Some(RecordLevel::Info)));
+        // The compiled guard gives the same answers.
+        let cat = Catalog {
+            signatures: vec![sig],
+        };
+        let m = cat.compile().unwrap();
+        assert!(m.accepts(0, b"connect() failed", Some(RecordLevel::Info)));
+        assert!(!m.accepts(0, b"[emerg] bind() to 10.0.0.1:443 failed", None));
+    }
+
+    #[test]
+    fn guessed_levels() {
+        use RecordLevel::*;
+        for (line, want) in [
+            (
+                "2024-03-02 09:14:11.123  INFO 1 --- [main] x : 0 ERRORs",
+                Some(Info),
+            ),
+            (
+                "2024/03/02 09:14:11 [emerg] 1021#1021: bind() to",
+                Some(Critical),
+            ),
+            (
+                "2024/03/02 09:14:11 [error] 1021#1021: *1 connect()",
+                Some(Error),
+            ),
+            (
+                "Mar  2 09:14:11 ftp01 pure-ftpd: (?@1.2.3.4) [INFO] Too many",
+                Some(Info),
+            ),
+            (
+                "[02-Mar-2024 09:14:11] WARNING: [pool www] server reached",
+                Some(Warning),
+            ),
+            (
+                "2024-03-02 09:14:11 UTC [4412] FATAL:  sorry, too many",
+                Some(Critical),
+            ),
+            (
+                "2024-03-02 09:14:11 UTC [4412] LOG:  checkpoint starting",
+                Some(Info),
+            ),
+            (r#"{"level":"error","msg":"x"}"#, Some(Error)),
+            ("ts=2024 level=warn msg=x", Some(Warning)),
+            ("java.net.ConnectException: Connection refused", None),
+            (
+                "Error,8/21/2019 8:47:10 AM,Service Control Manager,7031",
+                None,
+            ),
+        ] {
+            assert_eq!(guess_level(line.as_bytes()), want, "{line}");
+        }
+    }
+
+    /// Issue 21's innocent lines: each fooled one entry; with the entry's patterns, `unless`
+    /// and `level` applied (and through the combined automaton) it no longer fires.
+    #[test]
+    fn issue_21_innocent_lines_do_not_fire() {
+        let cat = Catalog::builtin().unwrap();
+        let m = cat.compile().unwrap();
+        for (id, line) in ISSUE_21_INNOCENT {
+            let i = cat.index_of(id).unwrap_or_else(|| panic!("no entry {id}"));
+            let sig = &cat.signatures[i];
+            let level = guess_level(line.as_bytes());
+            let own = sig.patterns.iter().any(|p| {
+                let h = compile_one(p, true).unwrap();
+                meta::Regex::builder()
+                    .build_from_hir(&h)
+                    .unwrap()
+                    .is_match(line.as_bytes())
+            });
+            assert!(
+                !(own && sig.accepts(line.as_bytes(), level)),
+                "{id} still fires on {line}"
+            );
+            for x in m.regex.find_iter(line.as_bytes()) {
+                let s = m.pattern_sig[x.pattern().as_usize()] as usize;
+                assert!(
+                    s != i || !m.accepts(s, line.as_bytes(), level),
+                    "{id} still fires (combined automaton) on {line}"
+                );
+            }
+            assert!(
+                sig.examples.no_match.iter().any(|n| n == line),
+                "{id}: the innocent line is not among its no_match examples: {line}"
+            );
+        }
+    }
+
+    /// Issue 21's table, lines as logged.
+    const ISSUE_21_INNOCENT: &[(&str, &str)] = &[
+        ("nginx-upstream-closed", r#"2020/06/01 08:53:59 [crit] 4312#2212: *6552 CreateFile() "C:\nginx/temp/proxy_temp/1/00/0000000001" failed (32: The process cannot access the file because it is being used by another process) while reading upstream, client: 127.0.0.1, server: localhost, request: "GET /files/a.zip HTTP/1.1", upstream: "http://127.0.0.1:8765/files/a.zip", host: "localhost""#),
+        ("tcp-port-exhaustion-eaddrnotavail", "2024/03/02 09:14:11 [emerg] 1021#1021: bind() to 10.0.0.100:443 failed (99: Cannot assign requested address)"),
+        ("tcp-port-exhaustion-eaddrinuse-connect", "crit: Microsoft.AspNetCore.Server.Kestrel[0] Unable to start Kestrel. System.IO.IOException: Failed to bind to address http://127.0.0.1:5000. ---> Microsoft.AspNetCore.Connections.AddressInUseException: Only one usage of each socket address (protocol/network address/port) is normally permitted."),
+        ("tls-handshake-failed", "2024/03/02 09:14:11 [crit] 1021#1021: *88231 SSL_do_handshake() failed (SSL: error:0A00006C:SSL routines::bad key share) while SSL handshaking, client: 45.155.205.233, server: 0.0.0.0:443"),
+        ("dns-resolution-failed", "Mar  2 09:14:11 mail01 postfix/smtpd[2211]: warning: hostname 45-12-34-56.example.net does not resolve to address 45.12.34.56: Name or service not known"),
+        ("no-route-to-host", "Mar  2 09:14:11 web01 ntpd[812]: sendto(2001:67c:1560:8003::c8) (fd=24): Network is unreachable"),
+        ("db-server-connection-limit", "Mar  2 09:14:11 ftp01 pure-ftpd: (?@203.0.113.7) [INFO] Too many connections (3) from this IP"),
+        ("k8s-container-restart", "default     2m          Warning   Unhealthy   pod/web-7d9f8b6c5-x2k4q   Readiness probe failed: HTTP probe failed with statuscode: 503"),
+        ("sqlserver-errorlog-events", "2006-02-27 00:02:00.34 Logon       Error: 18456, Severity: 14, State: 8."),
+    ];
+
+    /// The precision corpus (fixtures/precision/*.log, innocent lines of many products):
+    /// every critical/error hit the scan would report (leftmost-first matches, as the scan
+    /// finds them, then `unless`/`level`) must be one of `expected_hits.tsv`, and every
+    /// listed one must still happen.
+    #[test]
+    fn precision_corpus_has_only_the_listed_hits() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/precision");
+        let cat = Catalog::builtin().unwrap();
+        let m = cat.compile().unwrap();
+        let expected: std::collections::BTreeSet<(String, usize, String)> =
+            std::fs::read_to_string(root.join("expected_hits.tsv"))
+                .unwrap()
+                .lines()
+                .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+                .map(|l| {
+                    let f: Vec<&str> = l.split('\t').collect();
+                    (f[0].to_string(), f[1].parse().unwrap(), f[2].to_string())
+                })
+                .collect();
+        let mut names: Vec<_> = std::fs::read_dir(&root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".log"))
+            .collect();
+        names.sort();
+        assert!(names.len() >= 20, "{} files", names.len());
+        let (mut lines, mut got, mut soft) = (0usize, std::collections::BTreeSet::new(), 0usize);
+        for n in &names {
+            let text = std::fs::read(root.join(n)).unwrap();
+            for (no, line) in text.split(|&b| b == b'\n').enumerate() {
+                if line.is_empty() {
+                    continue;
+                }
+                lines += 1;
+                let level = guess_level(line);
+                for x in m.regex.find_iter(line) {
+                    let s = m.pattern_sig[x.pattern().as_usize()] as usize;
+                    if !m.accepts(s, line, level) {
+                        continue;
+                    }
+                    let sig = &cat.signatures[s];
+                    if sig.severity.opens_incident() && !sig.noise {
+                        got.insert((n.clone(), no + 1, sig.id.clone()));
+                    } else {
+                        soft += 1;
+                    }
+                }
+            }
+        }
+        assert!(lines >= 1000, "{lines} lines");
+        let extra: Vec<_> = got.difference(&expected).collect();
+        let missing: Vec<_> = expected.difference(&got).collect();
+        assert!(
+            extra.is_empty() && missing.is_empty(),
+            "precision corpus ({lines} lines, {soft} warning/marker hits): unexpected hits {extra:#?}; listed but gone {missing:#?}"
+        );
     }
 
     /// Prefilter hygiene (scan-engine.md §4.6): every built-in pattern must start with a
@@ -738,7 +1262,7 @@ severity = "warning"
         };
         assert!(with(Role::RestartMarker).contains(&"springboot-started"));
         assert!(with(Role::PortExhaustion).contains(&"tcp-port-exhaustion-wsaenobufs"));
-        assert_eq!(with(Role::UserImpact), ["http-5xx-access-log"]);
+        assert!(with(Role::UserImpact).contains(&"http-5xx-access-log"));
         let cat = rules(
             "[[signatures]]\nid = \"ledger-restart\"\nseverity = 'marker'\npatterns = ['Ledger restarted']\nroles = ['restart-marker']\n",
             "toml",

@@ -3,7 +3,7 @@
 //!
 //! Input: the scan output (access logs are the files of format `clf` with dated records)
 //! and the clusters. Output: [`Traffic`], `None` without an access log. Requests are the
-//! access logs' dated records per minute; 5xx are the hits of user-impact signatures (catalog role) in those files,
+//! access logs' dated records per minute; 5xx are the hits of user-impact signatures of the access-log context (catalog data) in those files,
 //! and their paths come from the excerpt ([`request_path`], without the query string). Each
 //! incident is measured over the minutes it touches; the baseline is every other minute of
 //! the access logs' span, counted without walking it (stamps years apart would mean
@@ -11,7 +11,7 @@
 
 use crate::analysis::incidents::{minute_range, Clusters};
 use crate::analysis::rates::round;
-use crate::catalog::{Catalog, Role};
+use crate::catalog::{Catalog, MatchContext, Role};
 use crate::scan::{Hit, ScanOutput};
 use crate::time::Format;
 use serde::Serialize;
@@ -110,7 +110,7 @@ pub(super) fn traffic(
     let impact: Vec<bool> = catalog
         .signatures
         .iter()
-        .map(|s| s.has_role(Role::UserImpact))
+        .map(|s| s.has_role(Role::UserImpact) && s.context == Some(MatchContext::AccessLog))
         .collect();
     let mut req: BTreeMap<i64, u64> = BTreeMap::new();
     for &i in &access {
