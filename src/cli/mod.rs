@@ -17,11 +17,13 @@
 //! - `stage.rs`: the report stage `scan` and `merge` share: analysis, the report, its
 //!   warnings, writing, the exit code;
 //! - `tools.rs`: `templates`, `inspect`, `sockets`, `signatures`;
+//! - `habits.rs`: `completions`, `man`, and the hint for a path where the subcommand goes;
 //! - [`write`](mod@write): where each report goes (`-o`, formats), colors, the progress bar.
 //!
 //! [`ScanConfig`]: crate::config::ScanConfig
 
 mod args;
+mod habits;
 mod merge;
 mod resolve;
 mod scan;
@@ -54,7 +56,13 @@ pub fn run() -> i32 {
             } else {
                 EXIT_CLEAN
             };
-            let _ = e.print();
+            let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+            match habits::did_you_mean(&e, &args) {
+                Some(hint) => eprintln!("faultscope: error: {hint}"),
+                None => {
+                    let _ = e.print();
+                }
+            }
             return code;
         }
     };
@@ -65,6 +73,8 @@ pub fn run() -> i32 {
         Command::Sockets(a) => run_sockets(a),
         Command::Merge(a) => run_merge(*a),
         Command::Templates(a) => run_templates(*a),
+        Command::Completions(a) => habits::run_completions(a),
+        Command::Man(a) => habits::run_man(a),
     };
     match result {
         Ok(code) => code,

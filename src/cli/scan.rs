@@ -74,6 +74,7 @@ pub(super) fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         color: a.report.color,
         now: a.report.now,
         exit_zero: a.report.exit_zero,
+        fail_on: a.report.fail_on,
         display,
     };
     let code = report_stage(&cfg, scanned, &opts, &debug, Some(scan_time), t0);

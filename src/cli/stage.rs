@@ -26,6 +26,7 @@ pub(super) struct ReportOpts {
     pub(super) color: crate::cli::write::ColorWhen,
     pub(super) now: bool,
     pub(super) exit_zero: bool,
+    pub(super) fail_on: report::gate::FailOn,
     pub(super) display: Zone,
 }
 
@@ -97,6 +98,22 @@ pub(super) fn report_stage(
     if o.now {
         report.generated_at = Some(chrono::Utc::now());
     }
+    let gate = report::gate::evaluate(o.fail_on, &report, out, &clusters, &cfg.catalog);
+    debug(format!(
+        "--fail-on {}: {} of {} incidents fail the run{}",
+        o.fail_on.as_str(),
+        gate.incidents.iter().filter(|&&f| f).count(),
+        gate.incidents.len(),
+        if gate.fails_outside() {
+            format!(
+                ", and error evidence outside incidents ({} signature hits, {} error templates)",
+                gate.outside_hits.values().sum::<u64>(),
+                gate.error_templates.len()
+            )
+        } else {
+            String::new()
+        }
+    ));
     let t_write = Instant::now();
     crate::cli::write::write_all(
         &o.dests,
@@ -106,6 +123,7 @@ pub(super) fn report_stage(
             cfg,
             scan: out,
             clusters: &clusters,
+            gate: &gate,
         },
         o.color,
     )?;
@@ -121,7 +139,7 @@ pub(super) fn report_stage(
     let had_errors = report.files.iter().any(|f| f.error.is_some());
     let code = if !read_any && had_errors {
         EXIT_TROUBLE
-    } else if report.incidents.is_empty() || o.exit_zero {
+    } else if !gate.fails() || o.exit_zero {
         EXIT_CLEAN
     } else {
         EXIT_INCIDENTS

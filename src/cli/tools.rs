@@ -107,6 +107,7 @@ pub(super) fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
 pub(super) fn run_inspect(a: InspectArgs) -> anyhow::Result<i32> {
     let mut cfg = ScanConfig::new(a.paths.clone())?;
     cfg.discover.follow = a.follow;
+    cfg.discover.globs = discover::Globs::new(&a.glob).map_err(|e| flag_err("--glob", e))?;
     cfg.year = a.year;
     if let Some(z) = &a.tz {
         cfg.tz = Zone::parse(z).map_err(|e| flag_err("--tz", e))?;

@@ -75,10 +75,11 @@
 //! This file holds the types every reader of a file uses; the steps are one file each:
 //! `open` (the mmap-or-read policy), `read` (non-blocking, bounded reads and samples),
 //! `decode` (gzip/zstd within `--max-decompressed`, UTF-16, the binary check), [`sigbus`]
-//! (the guard for maps), [`discover`] (roots → sources) and [`service`] (the service a path
+//! (the guard for maps), [`discover`] (roots → sources), [`globs`] (`-g`) and [`service`] (the service a path
 //! names).
 
 pub mod discover;
+pub mod globs;
 pub mod service;
 pub mod sigbus;
 

@@ -58,6 +58,16 @@ pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
     o
 }
 
+/// One incident's block as the text report prints it (its header line, root cause, chain,
+/// evidence, culprit, next checks), for renderers that show incidents one at a time (JUnit's
+/// failure text).
+pub fn incident_block(inc: &IncidentOut, display: &Zone, cat: &Catalog) -> String {
+    let mut o = String::new();
+    incident_head(&mut o, inc, display, cat);
+    incident_details(&mut o, inc, display);
+    o.trim_start_matches('\n').to_string()
+}
+
 /// The first line: incidents, files, the span of the logs and the zones.
 fn header(o: &mut String, r: &Report, display: &Zone) {
     let day = |t: DateTime<Utc>| display.format(t, "%Y-%m-%d %H:%M:%S");
