@@ -244,8 +244,7 @@ fn score(dir: &Path, system: &str) -> Score {
 
 #[test]
 fn loghub_timestamps_match_the_structured_csv() {
-    let Some(dir) = common::loghub_dir() else {
-        eprintln!("loghub_time: skipped: FAULTSCOPE_LOGHUB not set");
+    let Some(dir) = common::loghub_dir("loghub_timestamps_match_the_structured_csv") else {
         return;
     };
     let dir = dir.as_path();
