@@ -53,8 +53,8 @@ pub(super) fn run_man(a: ManArgs) -> anyhow::Result<i32> {
         }
         return Ok(EXIT_CLEAN);
     }
-    let page = match &a.subcommand {
-        None => clap_mangen::Man::new(cmd),
+    let man = match &a.subcommand {
+        None => page(cmd),
         Some(name) => {
             let sub = cmd
                 .get_subcommands()
@@ -70,11 +70,11 @@ pub(super) fn run_man(a: ManArgs) -> anyhow::Result<i32> {
                         ),
                     )
                 })?;
-            clap_mangen::Man::new(sub)
+            page(sub)
         }
     };
     let mut buf = Vec::new();
-    page.render(&mut buf)?;
+    man.render(&mut buf)?;
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&buf)?;
     stdout.flush()?;
@@ -83,13 +83,21 @@ pub(super) fn run_man(a: ManArgs) -> anyhow::Result<i32> {
 
 /// faultscope(1) and one page per subcommand (`help` excluded: it is clap's).
 fn pages(cmd: &clap::Command) -> Vec<clap_mangen::Man> {
-    let mut v = vec![clap_mangen::Man::new(cmd.clone())];
+    let mut v = vec![page(cmd.clone())];
     v.extend(
         cmd.get_subcommands()
             .filter(|s| s.get_name() != "help")
-            .map(|s| clap_mangen::Man::new(s.clone())),
+            .map(|s| page(s.clone())),
     );
     v
+}
+
+/// One page, its footer naming the program and version (a subcommand has no version of its
+/// own, and clap_mangen would print just its name there).
+fn page(cmd: clap::Command) -> clap_mangen::Man {
+    clap_mangen::Man::new(cmd)
+        .source(format!("faultscope {}", env!("CARGO_PKG_VERSION")))
+        .manual("faultscope manual")
 }
 
 /// When clap rejects a command line whose subcommand slot holds a path (`faultscope logs/`,
@@ -97,12 +105,17 @@ fn pages(cmd: &clap::Command) -> Vec<clap_mangen::Man> {
 /// `None` leaves clap's own message (a misspelt subcommand gets clap's "similar
 /// subcommand" hint).
 pub(super) fn did_you_mean(err: &clap::Error, args: &[std::ffi::OsString]) -> Option<String> {
-    use clap::error::ErrorKind;
-    if !matches!(
-        err.kind(),
-        ErrorKind::InvalidSubcommand | ErrorKind::UnknownArgument
-    ) {
-        return None;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    match err.kind() {
+        // `faultscope WORD ...`: only when WORD itself is a path (a misspelt subcommand
+        // keeps clap's "similar subcommand" hint).
+        ErrorKind::InvalidSubcommand => match err.get(ContextKind::InvalidSubcommand) {
+            Some(ContextValue::String(w)) if looks_like_path(w) => {}
+            _ => return None,
+        },
+        // `faultscope --tz UTC logs/`: a scan flag met before any subcommand.
+        ErrorKind::UnknownArgument => {}
+        _ => return None,
     }
     let cmd = Cli::command();
     let subcommands: Vec<&str> = cmd.get_subcommands().map(|s| s.get_name()).collect();

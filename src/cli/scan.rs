@@ -99,6 +99,12 @@ fn discover_share(
         disc.problems.len(),
         t_disc.elapsed()
     ));
+    if cfg.discover.globs.is_active() {
+        debug(format!(
+            "--glob: {} files and directories left out",
+            cfg.discover.globs.excluded()
+        ));
+    }
     let mut sources = disc.sources;
     // Problems keep their place in discovery: a merge of shards orders them as one scan.
     let mut problems: Vec<(usize, discover::Problem)> =

@@ -687,6 +687,38 @@ mod tests {
         assert!(missing.problems[0].error.message.contains("nope"));
     }
 
+    #[test]
+    fn globs_in_both_walks() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("svc/archive")).unwrap();
+        for f in [
+            "svc/a.log",
+            "svc/a_structured.csv",
+            "svc/archive/old.log",
+            "top.log",
+        ] {
+            std::fs::write(d.join(f), "x\n").unwrap();
+        }
+        for follow in [false, true] {
+            let opts = DiscoverOptions {
+                follow,
+                globs: Globs::new(&["!*_structured.csv".into(), "!archive".into()]).unwrap(),
+                ..Default::default()
+            };
+            let got = discover(&[d.to_path_buf()], &opts);
+            let rel: Vec<_> = got.sources.iter().map(|s| s.relative.clone()).collect();
+            assert_eq!(
+                rel,
+                [PathBuf::from("svc/a.log"), PathBuf::from("top.log")],
+                "follow={follow}"
+            );
+            assert!(got.problems.is_empty());
+            // One file and one directory (not entered) were left out.
+            assert_eq!(opts.globs.excluded(), 2, "follow={follow}");
+        }
+    }
+
     #[cfg(unix)]
     #[test]
     fn symlinks_loops_and_fifos() {
