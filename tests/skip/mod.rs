@@ -19,7 +19,7 @@ pub fn in_ci() -> bool {
 /// Skips the calling test because `why` (what is missing and how to get it); panics in CI.
 pub fn skip(test: &str, why: &str) {
     if in_ci() {
-        panic!("{test}: cannot run under CI: {why} (.ci/run installs it; docs/development.md)");
+        panic!("{test}: cannot run under CI: {why} (.ci/run provides it; see docs/development.md)");
     }
     let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
 }
