@@ -478,11 +478,26 @@ fn app_part(line: &[u8], at: usize) -> usize {
     at
 }
 
-/// Whether an app line continues the record above (stack frames, `Caused by:`).
+/// Whether an app line continues the record above: stack frames, `Caused by:`, `... N
+/// more`, and an exception header (`java.net.SocketTimeoutException: Read timed out`: a
+/// dotted class name ending in `Exception` or `Error`, then `:` or the line's end).
 fn continues(app: &[u8]) -> bool {
-    matches!(app.first(), Some(b' ' | b'\t'))
+    if matches!(app.first(), Some(b' ' | b'\t'))
         || app.starts_with(b"Caused by:")
         || app.starts_with(b"... ")
+    {
+        return true;
+    }
+    let app = app.strip_suffix(b"\n").unwrap_or(app);
+    let app = app.strip_suffix(b"\r").unwrap_or(app);
+    let end = app.iter().position(|&c| c == b':').unwrap_or(app.len());
+    let class = &app[..end];
+    class.contains(&b'.')
+        && class.first().is_some_and(u8::is_ascii_lowercase)
+        && (class.ends_with(b"Exception") || class.ends_with(b"Error"))
+        && class
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'$' | b'_'))
 }
 
 /// Whether the first 64 KiB hold stamped continuation lines (see the module docs).
@@ -592,6 +607,7 @@ mod tests {
         let out = String::from_utf8(strip_continuation_stamps(buf)).unwrap();
         let lines: Vec<&str> = out.lines().collect();
         assert!(lines[0].starts_with("2024-05-14T09:12:01.123456789Z 2024-05-14"));
+        assert_eq!(lines[1], "java.lang.IllegalStateException: x");
         assert_eq!(lines[2], "\tat c.e.App.run(App.java:1)");
         assert_eq!(lines[3], "Caused by: java.net.ConnectException: refused");
         assert_eq!(lines[4], "\tat c.e.B");
