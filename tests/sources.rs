@@ -238,6 +238,33 @@ fn journald_text_forms_are_read() {
     }
 }
 
+/// `short-monotonic` (seconds since boot, real journalctl 252 output without a header) is
+/// dated from the file's modification time: the export ran right after its last line.
+#[test]
+fn journald_short_monotonic_is_anchored_at_the_export_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("web01.short-monotonic");
+    std::fs::copy(path("journald/journal.short-monotonic"), &p).unwrap();
+    let last: chrono::DateTime<chrono::Utc> = "2024-05-14T09:10:47Z".parse().unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_modified(last.into())
+        .unwrap();
+    let (v, _, stderr) = scan(&[p.to_str().unwrap()]);
+    let f = &v["files"][0];
+    assert_eq!(f["records"], 107);
+    assert_eq!(f["first"], "2024-05-14T09:00:00Z");
+    assert_eq!(f["last"], "2024-05-14T09:10:47Z");
+    assert!(stderr.contains("modification time"), "{stderr}");
+    assert_eq!(
+        v["incidents"][0]["root_cause"]["signature"], "linux-oom-killer",
+        "{:#}",
+        v["incidents"]
+    );
+}
+
 #[test]
 fn kubectl_events_json_yaml_and_table_become_records_with_rates() {
     let (j, code, _) = scan(&[&path("kubernetes/events.json")]);
@@ -264,6 +291,16 @@ fn cluster_info_dump_scans_as_is_one_service_per_pod_and_container() {
     let (v, code, _) = scan(&[&path("kubernetes/cluster-info-dump")]);
     assert_eq!(code, 1);
     let svc = services(&v);
+    // pods.json: the OOM kill's `lastState.terminated` is a dated record of the pod.
+    let pods = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("pods.json"))
+        .unwrap();
+    assert_eq!(pods["first"], "2024-05-14T09:05:02Z");
+    assert_eq!(pods["service"], "web-7d4b9c-x2k4q");
+    assert_eq!(svc["node-a"].0, 1, "nodes.json: the node's condition");
     for s in [
         "web-7d4b9c-x2k4q/web",
         "web-7d4b9c-x2k4q/istio-proxy",

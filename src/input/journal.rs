@@ -25,6 +25,14 @@
 //!   unit meets the files of the same name (`/var/log/nginx/error.log` → `nginx`). A journal
 //!   mixes units: each becomes its own part (`render.rs`), so each unit is its own service.
 //!
+//! `journalctl -o short-monotonic` ([`sniff_monotonic`], [`decode_monotonic`]) stamps lines
+//! with seconds since boot (`[ 3600.000000] web01 api[4242]: ...`): a wall-clock anchor is
+//! needed. The header older journalctl versions print (`-- Logs begin at ..., end at Tue
+//! 2024-05-14 09:10:47 UTC. --`, `-- Journal begins at ..., ends at ... --`) dates the last
+//! line; without it the file's modification time does (the export ran right after the last
+//! line), and a note says which. Only the last boot can be anchored (a `-- Boot <id> --`
+//! line restarts the clock): earlier boots' lines stay undated, counted in a note.
+//!
 //! Tricky cases: an export cut short (a length running past the end) keeps the entries
 //! before it and reports the problem; a JSON line that does not parse is counted in a note.
 
@@ -59,6 +67,129 @@ pub(super) fn sniff_json(head: &[u8]) -> Option<JsonKind> {
     let window = &head[first..head.len().min(first + 2048)];
     let has = |k: &[u8]| memchr::memmem::find(window, k).is_some();
     (has(b"\"__REALTIME_TIMESTAMP\"") || has(b"\"__CURSOR\"")).then_some(JsonKind::Objects)
+}
+
+/// Length of a `[ 3600.000000] ` monotonic prefix at the start of `line`.
+fn mono_prefix(line: &[u8]) -> Option<(usize, f64)> {
+    let rest = line.strip_prefix(b"[")?;
+    let close = memchr::memchr(b']', &rest[..rest.len().min(24)])?;
+    let num = std::str::from_utf8(&rest[..close]).ok()?.trim();
+    if !num.contains('.') || !num.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
+        return None;
+    }
+    let secs: f64 = num.parse().ok()?;
+    (rest.get(close + 1) == Some(&b' ')).then_some((close + 3, secs))
+}
+
+/// True when `head` reads as `journalctl -o short-monotonic` output (its first lines that
+/// are not `-- ... --` separators carry the monotonic prefix).
+pub(super) fn sniff_monotonic(head: &[u8]) -> bool {
+    let lines: Vec<&[u8]> = head
+        .split(|&c| c == b'\n')
+        .filter(|l| !l.is_empty() && !l.starts_with(b"-- "))
+        .take(20)
+        .collect();
+    lines.len() >= 2 && lines.iter().all(|l| mono_prefix(l).is_some())
+}
+
+/// The wall-clock end a short-monotonic header gives (`end at Tue 2024-05-14 09:10:47 UTC`).
+fn header_end(line: &str) -> Option<Stamp> {
+    let i = line
+        .find(", end at ")
+        .map(|i| i + 9)
+        .or_else(|| line.find(", ends at ").map(|i| i + 10))?;
+    let t = line[i..]
+        .trim()
+        .trim_end_matches("--")
+        .trim()
+        .trim_end_matches('.');
+    // `Tue 2024-05-14 09:10:47 UTC`: the weekday is dropped.
+    let t = t.split_once(' ').map_or(t, |(_, r)| r);
+    let (clock, zone) = t.rsplit_once(' ')?;
+    let naive = chrono::NaiveDateTime::parse_from_str(clock, "%Y-%m-%d %H:%M:%S").ok()?;
+    Some(match zone {
+        "UTC" | "GMT" => Stamp::Utc(naive.and_utc()),
+        _ => match chrono::DateTime::parse_from_str(
+            &format!("{clock} {zone}"),
+            "%Y-%m-%d %H:%M:%S %z",
+        ) {
+            Ok(t) => Stamp::Utc(t.with_timezone(&chrono::Utc)),
+            Err(_) => Stamp::Naive(naive),
+        },
+    })
+}
+
+/// `journalctl -o short-monotonic` with every line of the last boot dated (see the module
+/// docs): the rendered text, and notes.
+pub(super) fn decode_monotonic(
+    buf: &[u8],
+    mtime: Option<std::time::SystemTime>,
+    shown: &str,
+) -> (Vec<u8>, Vec<String>) {
+    let text = String::from_utf8_lossy(buf);
+    let mut anchor = None;
+    let mut last_boot = 0;
+    let mut last_mono = 0.0;
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        if l.starts_with("-- ") {
+            if let Some(a) = header_end(l) {
+                anchor = Some((a, "the journal header's end"));
+            }
+            if l.starts_with("-- Boot ") || l.starts_with("-- Reboot") {
+                last_boot = i;
+            }
+        } else if let Some((_, secs)) = mono_prefix(l.as_bytes()) {
+            last_mono = secs;
+        }
+    }
+    let anchor = anchor.or_else(|| {
+        mtime.map(|m| {
+            (
+                Stamp::Utc(chrono::DateTime::<chrono::Utc>::from(m)),
+                "the file's modification time",
+            )
+        })
+    });
+    let mut notes = Vec::new();
+    let Some((end, why)) = anchor else {
+        notes.push(format!(
+            "{shown}: short-monotonic without a wall-clock anchor: left undated"
+        ));
+        return (buf.to_vec(), notes);
+    };
+    let mut out = String::with_capacity(buf.len() + lines.len() * 16);
+    let mut earlier = 0u64;
+    for (i, l) in lines.iter().enumerate() {
+        match mono_prefix(l.as_bytes()) {
+            Some((n, secs)) if i >= last_boot => {
+                let back =
+                    chrono::Duration::microseconds(((last_mono - secs) * 1e6).round() as i64);
+                let t = match end {
+                    Stamp::Utc(t) => Stamp::Utc(t - back),
+                    Stamp::Naive(t) => Stamp::Naive(t - back),
+                };
+                t.push(&mut out);
+                out.push(' ');
+                out.push_str(&l[n..]);
+            }
+            Some(_) => {
+                earlier += 1;
+                out.push_str(l);
+            }
+            None => out.push_str(l),
+        }
+        out.push('\n');
+    }
+    notes.push(format!(
+        "{shown}: short-monotonic stamps dated from {why} (the last line's time)"
+    ));
+    if earlier > 0 {
+        notes.push(format!(
+            "{shown}: {earlier} line(s) of earlier boots left undated (the monotonic clock restarts at boot)"
+        ));
+    }
+    (out.into_bytes(), notes)
 }
 
 /// One entry's fields, by name.
@@ -353,6 +484,31 @@ mod tests {
         assert_eq!(d.events[1].service.as_deref(), Some("cron"));
         assert_eq!(d.notes.len(), 1);
         assert_eq!(sniff_json(b"{\"log\":\"x\",\"time\":\"2019\"}"), None);
+    }
+
+    #[test]
+    fn short_monotonic_dates_the_last_boot() {
+        let buf = b"-- Logs begin at Tue 2024-05-14 08:00:00 UTC, end at Tue 2024-05-14 09:10:47 UTC. --\n\
+[    5.000000] web01 kernel: old boot\n\
+-- Reboot --\n\
+[    1.500000] web01 kernel: Linux version 6.1\n\
+[   11.500000] web01 api[42]: ready\n";
+        assert!(sniff_monotonic(buf));
+        let (out, notes) = decode_monotonic(buf, None, "m");
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.contains("\n2024-05-14T09:10:37Z web01 kernel: Linux version 6.1\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("\n2024-05-14T09:10:47Z web01 api[42]: ready\n"),
+            "{out}"
+        );
+        assert!(out.contains("[    5.000000] web01 kernel: old boot"));
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(!sniff_monotonic(
+            b"[2024-05-14 09:10:47] x\n[2024-05-14 09:10:48] y\n"
+        ));
     }
 
     proptest::proptest! {

@@ -44,6 +44,8 @@ pub(super) enum Kind {
     EventsTable,
     TimestampedLogs,
     ClusterDumpLogs,
+    /// `kubectl get pods|nodes -o json`, a dump's `pods.json`/`nodes.json`.
+    ObjectsJson,
 }
 
 impl Kind {
@@ -54,6 +56,7 @@ impl Kind {
             Kind::EventsTable => "kubectl events table",
             Kind::TimestampedLogs => "kubectl logs --timestamps",
             Kind::ClusterDumpLogs => "cluster-info dump logs",
+            Kind::ObjectsJson => "kubectl pods/nodes JSON",
         }
     }
 }
@@ -78,8 +81,15 @@ pub(super) fn sniff(head: &[u8]) -> Option<Kind> {
         return Some(Kind::ClusterDumpLogs);
     }
     if body.starts_with('{') {
-        return (text.contains("\"involvedObject\"") && text.contains("\"reason\""))
-            .then_some(Kind::EventsJson);
+        if text.contains("\"involvedObject\"") && text.contains("\"reason\"") {
+            return Some(Kind::EventsJson);
+        }
+        let kind = |k: &str| {
+            text.contains(&format!("\"kind\": \"{k}\""))
+                || text.contains(&format!("\"kind\":\"{k}\""))
+        };
+        return (kind("PodList") || kind("NodeList") || kind("Pod") || kind("Node"))
+            .then_some(Kind::ObjectsJson);
     }
     let first = body.lines().next().unwrap_or("");
     if (first.starts_with("apiVersion:")
@@ -127,6 +137,118 @@ pub(super) fn decode(buf: &[u8], kind: Kind, mtime: Option<SystemTime>, shown: &
         Kind::EventsTable => Out::Events(table(&String::from_utf8_lossy(buf), mtime, shown)),
         Kind::TimestampedLogs => Out::Text(strip_continuation_stamps(buf), Vec::new()),
         Kind::ClusterDumpLogs => Out::Parts(dump_parts(buf)),
+        Kind::ObjectsJson => match serde_json::from_slice::<Value>(buf) {
+            Ok(v) => Out::Events(objects(&v)),
+            Err(e) => Out::Events(bad(shown, kind, e.to_string())),
+        },
+    }
+}
+
+/// Pods and nodes: what their status dates. A container's termination (`state` or
+/// `lastState.terminated`, at `finishedAt`: `OOMKilled`, exit 137) is the record a
+/// crash-looping pod leaves in a dump; a node's conditions (`lastTransitionTime`) say when
+/// it went `Ready=False` or under `MemoryPressure`/`DiskPressure`/`PIDPressure`. Other
+/// status fields carry no time and are left out.
+fn objects(v: &Value) -> Decoded {
+    let mut items = Vec::new();
+    match v.get("items").and_then(Value::as_array) {
+        Some(a) => items.extend(a.iter()),
+        None => items.push(v),
+    }
+    let mut events = Vec::new();
+    for it in items {
+        let meta = it.get("metadata");
+        let name = meta
+            .and_then(|m| m.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let ns = meta
+            .and_then(|m| m.get("namespace"))
+            .and_then(Value::as_str)
+            .map(|n| format!("{n}/"))
+            .unwrap_or_default();
+        let status = it.get("status");
+        let service = (!name.is_empty()).then(|| name.to_string());
+        for key in ["initContainerStatuses", "containerStatuses"] {
+            let Some(cs) = status.and_then(|s| s.get(key)).and_then(Value::as_array) else {
+                continue;
+            };
+            for c in cs {
+                let cname = c.get("name").and_then(Value::as_str).unwrap_or_default();
+                let restarts = c.get("restartCount").and_then(Value::as_u64).unwrap_or(0);
+                for state in ["lastState", "state"] {
+                    let Some(t) = c.get(state).and_then(|s| s.get("terminated")) else {
+                        continue;
+                    };
+                    let str_of = |k: &str| t.get(k).and_then(Value::as_str).unwrap_or_default();
+                    let code = t.get("exitCode").and_then(Value::as_i64).unwrap_or(0);
+                    let reason = str_of("reason");
+                    let level = if code != 0 || reason == "OOMKilled" || reason == "Error" {
+                        Level::Error
+                    } else {
+                        Level::Info
+                    };
+                    events.push(Event {
+                        time: time_of(t.get("finishedAt")).map(Stamp::Utc),
+                        level,
+                        head: format!("Terminated Pod/{ns}{name}"),
+                        message: format!(
+                            "container {cname} terminated: reason={reason} exitCode={code} \
+                             startedAt={} restartCount={restarts}{}",
+                            str_of("startedAt"),
+                            match str_of("message") {
+                                "" => String::new(),
+                                m => format!(" message={m}"),
+                            }
+                        ),
+                        service: service.clone(),
+                    });
+                }
+            }
+        }
+        let is_node = it.get("kind").and_then(Value::as_str) == Some("Node")
+            || (status
+                .is_some_and(|s| s.get("nodeInfo").is_some() || s.get("conditions").is_some())
+                && it
+                    .get("spec")
+                    .is_some_and(|s| s.get("containers").is_none()));
+        if !is_node {
+            continue;
+        }
+        for c in status
+            .and_then(|s| s.get("conditions"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let str_of = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or_default();
+            let (ty, st) = (str_of("type"), str_of("status"));
+            // `Ready` is the one node condition that is good when True.
+            let bad = if ty == "Ready" {
+                st != "True"
+            } else {
+                st == "True"
+            };
+            events.push(Event {
+                time: time_of(c.get("lastTransitionTime")).map(Stamp::Utc),
+                level: if bad { Level::Warning } else { Level::Info },
+                head: format!(
+                    "{} Node/{name}",
+                    if str_of("reason").is_empty() {
+                        "Condition"
+                    } else {
+                        str_of("reason")
+                    }
+                ),
+                message: format!("condition {ty}={st}: {}", str_of("message")),
+                service: service.clone(),
+            });
+        }
+    }
+    Decoded {
+        events,
+        notes: Vec::new(),
+        problem: None,
     }
 }
 
@@ -572,6 +694,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn pod_terminations_and_node_conditions_are_records() {
+        let v: Value = serde_json::from_str(
+            r#"{"kind":"PodList","items":[{"metadata":{"name":"web-1","namespace":"shop"},
+            "spec":{"containers":[{"name":"web"}]},
+            "status":{"containerStatuses":[{"name":"web","restartCount":4,
+              "state":{"waiting":{"reason":"CrashLoopBackOff"}},
+              "lastState":{"terminated":{"exitCode":137,"reason":"OOMKilled",
+                "startedAt":"2024-05-14T09:01:40Z","finishedAt":"2024-05-14T09:05:02Z"}}}]}},
+            {"kind":"Node","metadata":{"name":"node-a"},"spec":{},"status":{"conditions":[
+              {"type":"MemoryPressure","status":"True","lastTransitionTime":"2024-05-14T09:04:00Z","reason":"KubeletHasInsufficientMemory","message":"kubelet has insufficient memory available"},
+              {"type":"Ready","status":"True","lastTransitionTime":"2024-05-14T07:00:00Z","reason":"KubeletReady","message":"ok"}]}}]}"#,
+        )
+        .unwrap();
+        let d = objects(&v);
+        let got: Vec<(Level, &str, Option<&str>)> = d
+            .events
+            .iter()
+            .map(|e| (e.level, e.head.as_str(), e.service.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Level::Error, "Terminated Pod/shop/web-1", Some("web-1")),
+                (
+                    Level::Warning,
+                    "KubeletHasInsufficientMemory Node/node-a",
+                    Some("node-a")
+                ),
+                (Level::Info, "KubeletReady Node/node-a", Some("node-a")),
+            ]
+        );
+        assert!(d.events[0]
+            .message
+            .contains("reason=OOMKilled exitCode=137"));
+    }
+
+    #[test]
     fn ages() {
         assert_eq!(age("45s"), Some(Duration::seconds(45)));
         assert_eq!(age("5m30s"), Some(Duration::seconds(330)));
@@ -643,6 +802,10 @@ mod tests {
             Some(Kind::EventsYaml)
         );
         assert_eq!(sniff(b"{\"level\":\"error\",\"reason\":\"x\"}"), None);
+        assert_eq!(
+            sniff(b"{\n    \"kind\": \"PodList\",\n    \"items\": []}"),
+            Some(Kind::ObjectsJson)
+        );
         assert_eq!(sniff(b"2024-05-14T09:12:01Z INFO x\n"), None);
     }
 }

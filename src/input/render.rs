@@ -86,7 +86,7 @@ impl Stamp {
         }
     }
 
-    fn push(self, out: &mut String) {
+    pub(super) fn push(self, out: &mut String) {
         use std::fmt::Write as _;
         let _ = match self {
             Stamp::Utc(t) => write!(out, "{}", t.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
@@ -252,6 +252,14 @@ pub(super) fn text(opened: Opened, shown: &str) -> Opened {
     if let Some(kind) = super::journal::sniff_json(head) {
         let d = super::journal::decode_json(buf, kind, shown);
         return apply(opened, d, Access::Journal, "journal JSON", shown);
+    }
+    if super::journal::sniff_monotonic(head) {
+        let (text, notes) = super::journal::decode_monotonic(buf, opened.mtime, shown);
+        let mut o = opened;
+        o.bytes = Buffer::Owned(text);
+        o.access = Access::Journal;
+        o.notes.extend(notes);
+        return o;
     }
     if let Some(kind) = super::k8s::sniff(head) {
         let mtime = opened.mtime;
