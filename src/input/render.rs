@@ -249,17 +249,32 @@ pub(super) fn binary(
 pub(super) fn text(opened: Opened, shown: &str) -> Opened {
     let buf: &[u8] = &opened.bytes;
     let head = &buf[..buf.len().min(8192)];
-    if let Some(kind) = super::journal::sniff_json(head) {
-        let d = super::journal::decode_json(buf, kind, shown);
-        return apply(opened, d, Access::Journal, "journal JSON", shown);
+    // Every file passes here: the first byte that is not a BOM or whitespace says which
+    // sniffers can apply (a log starting with a digit is only ever `kubectl logs
+    // --timestamps`), so most files cost one short look.
+    let first = head
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(head)
+        .iter()
+        .copied()
+        .find(|c| !c.is_ascii_whitespace());
+    let Some(first) = first else { return opened };
+    if matches!(first, b'{' | 0x1e) {
+        if let Some(kind) = super::journal::sniff_json(head) {
+            let d = super::journal::decode_json(buf, kind, shown);
+            return apply(opened, d, Access::Journal, "journal JSON", shown);
+        }
     }
-    if super::journal::sniff_monotonic(head) {
+    if matches!(first, b'[' | b'-') && super::journal::sniff_monotonic(head) {
         let (text, notes) = super::journal::decode_monotonic(buf, opened.mtime, shown);
         let mut o = opened;
         o.bytes = Buffer::Owned(text);
         o.access = Access::Journal;
         o.notes.extend(notes);
         return o;
+    }
+    if first == b'[' {
+        return opened;
     }
     if let Some(kind) = super::k8s::sniff(head) {
         let mtime = opened.mtime;
@@ -281,6 +296,9 @@ pub(super) fn text(opened: Opened, shown: &str) -> Opened {
                 o
             }
         };
+    }
+    if first.is_ascii_digit() || first == b'{' {
+        return opened;
     }
     if let Some(kind) = super::winevent::sniff(head) {
         let d = super::winevent::decode(buf, kind, shown);
