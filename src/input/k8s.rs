@@ -75,6 +75,14 @@ const DUMP_START: &str = "==== START logs for container ";
 
 /// Which Kubernetes form `head` (a file's first bytes) is, if any.
 pub(super) fn sniff(head: &[u8]) -> Option<Kind> {
+    // Most logs start with a digit: only `kubectl logs --timestamps` can, and only when the
+    // first line carries its RFC 3339 prefix (no text conversion, no second look otherwise:
+    // this runs for every file).
+    let start = head.iter().position(|c| !c.is_ascii_whitespace())?;
+    if head[start].is_ascii_digit() {
+        return (stamp_len(&head[start..]).is_some() && timestamped_continuations(head))
+            .then_some(Kind::TimestampedLogs);
+    }
     let text = String::from_utf8_lossy(head);
     let body = text.trim_start_matches('\u{feff}').trim_start();
     if body.starts_with(DUMP_START) {
@@ -110,9 +118,6 @@ pub(super) fn sniff(head: &[u8]) -> Option<Kind> {
             .all(|c| cols.contains(c))
     {
         return Some(Kind::EventsTable);
-    }
-    if timestamped_continuations(head) {
-        return Some(Kind::TimestampedLogs);
     }
     None
 }
