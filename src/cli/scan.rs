@@ -235,7 +235,7 @@ fn emit_partial(
     // The --sockets files travel once: in shard 0 (or in every unsharded partial; the merge
     // takes the first).
     let socket_files = shard
-        .map_or(true, |s| s.index == 0)
+        .is_none_or(|s| s.index == 0)
         .then(|| crate::evidence::sockets::read_socket_files(&cfg.sockets, &cfg.input));
     let mut part = Partial::new(cfg, shard, out, problems, socket_files);
     part.rules = a.rules.iter().map(|p| p.display().to_string()).collect();

@@ -303,6 +303,7 @@ fn decoded(out: Buffer, access: Access, partial: Option<FileError>, shown: &str)
             partial: Some(FileError::new("binary", m)),
             notes: vec![],
             mtime: None,
+            parts: Vec::new(),
         },
     }
 }
@@ -324,6 +325,19 @@ const BINARY_MAGIC: &[&[u8]] = &[
 ];
 
 pub(super) fn finish(
+    bytes: Buffer,
+    access: Access,
+    partial: Option<FileError>,
+    shown: &str,
+) -> Result<Opened, Skip> {
+    // `.evtx` and journal exports hold NULs: rendered before the binary check.
+    if let Some(o) = super::render::binary(&bytes, access, &partial, shown) {
+        return Ok(o);
+    }
+    finish_text(bytes, access, partial, shown)
+}
+
+fn finish_text(
     bytes: Buffer,
     access: Access,
     partial: Option<FileError>,
@@ -357,6 +371,7 @@ pub(super) fn finish(
             partial,
             notes,
             mtime: None,
+            parts: Vec::new(),
         });
     }
     if BINARY_MAGIC.iter().any(|m| bytes.starts_with(m)) {
@@ -410,6 +425,7 @@ pub(super) fn finish(
         partial,
         notes,
         mtime: None,
+        parts: Vec::new(),
     })
 }
 

@@ -67,6 +67,10 @@
 //!   of eating the machine. A truncated or corrupt stream keeps the bytes decoded so far
 //!   and reports the problem.
 //! - UTF-16LE/BE with BOM (SQL Server ERRORLOG, Windows tools) is decoded to UTF-8.
+//! - Structured sources are rendered into text lines (`render`, docs/sources.md): `.evtx`
+//!   (`evtx`) and `journalctl -o export` (`journal`) by magic before the binary check;
+//!   journald JSON, Kubernetes exports (`k8s`) and Windows event exports (`winevent`) by
+//!   content after it.
 //! - Binary files (known magic numbers, or NUL bytes among mostly non-text bytes) are skipped
 //!   with a note, like ripgrep. NUL runs inside text (left by copy-truncate rotation) are
 //!   tolerated: the text around them is scanned.
@@ -84,12 +88,18 @@ pub mod service;
 pub mod sigbus;
 
 mod decode;
+mod evtx;
+mod journal;
+mod k8s;
 mod open;
 mod read;
+mod render;
+mod winevent;
 
 pub use decode::SPILL_AT;
 pub use open::{open, INJECT_OPEN_ERROR_ENV};
 pub use read::sample;
+pub use render::Part;
 
 use crate::error::FileError;
 use std::ops::Deref;
@@ -211,6 +221,14 @@ pub enum Access {
     Zstd,
     /// Decoded from UTF-16.
     Utf16,
+    /// Rendered from a Windows `.evtx` file (docs/sources.md).
+    Evtx,
+    /// Rendered from a journald export (`journalctl -o export` / `-o json`).
+    Journal,
+    /// Rendered from a Kubernetes events dump (`kubectl get events`).
+    Kubernetes,
+    /// Rendered from a Windows event export (wevtutil text, Format-List, CSV, XML).
+    WinEvent,
 }
 
 impl Access {
@@ -223,6 +241,10 @@ impl Access {
             Access::Gzip => "gzip",
             Access::Zstd => "zstd",
             Access::Utf16 => "utf16",
+            Access::Evtx => "evtx",
+            Access::Journal => "journal",
+            Access::Kubernetes => "kubernetes",
+            Access::WinEvent => "win-event",
         }
     }
 }
@@ -240,6 +262,10 @@ pub struct Opened {
     /// The file's modification time (from the `fstat` of the opened descriptor: discovery
     /// does not `stat` most files, see `discover`).
     pub mtime: Option<SystemTime>,
+    /// When the records belong to several services (a journal's units, a pod's
+    /// containers): where each service's run of the bytes starts (docs/sources.md). Empty:
+    /// the whole file is its own service's.
+    pub parts: Vec<Part>,
 }
 
 /// Why a file was not scanned at all although it could be opened.
@@ -260,6 +286,10 @@ mod tests {
             Access::Gzip,
             Access::Zstd,
             Access::Utf16,
+            Access::Evtx,
+            Access::Journal,
+            Access::Kubernetes,
+            Access::WinEvent,
         ] {
             assert_eq!(serde_json::to_value(a).unwrap(), a.as_str());
         }

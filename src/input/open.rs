@@ -77,7 +77,10 @@ pub fn open(path: &Path, opts: &InputOptions) -> Result<Result<Opened, Skip>, Fi
     open_regular(file, &meta, shown, opts).map(|r| {
         r.map(|mut o| {
             o.mtime = mtime;
-            o
+            // Text sources recognised by content (journald JSON, kubectl, Windows exports)
+            // are rendered here, where the modification time is known (a kubectl table's
+            // ages count back from it).
+            super::render::text(o, shown)
         })
     })
 }

@@ -55,13 +55,90 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
         bytes,
         chunks,
         ft,
+        parts,
     } = match open_and_detect(src, cfg) {
         ControlFlow::Continue(d) => d,
         ControlFlow::Break(done) => return done,
     };
     let (outs, unknown, unknown_dropped) = fan_out(idx, &bytes, &chunks, &ft, cfg);
-    let merged = merge_chunks(&mut fs, outs);
-    finish(fs, merged, unknown, unknown_dropped, &bytes, cfg)
+    if parts.is_empty() {
+        let merged = merge_chunks(&mut fs, outs, 0);
+        return finish(fs, merged, unknown, unknown_dropped, &bytes, cfg);
+    }
+    finish_parts(
+        fs,
+        &parts,
+        &chunks,
+        outs,
+        unknown,
+        unknown_dropped,
+        &bytes,
+        cfg,
+    )
+}
+
+/// [`scan_file`]'s merge and finish for a file cut into parts (`parts.rs`): one result per
+/// part, the first returned with the others in [`FileScan::split`]. Line numbers stay the
+/// file's; notes and the file's problem go with the first part only (one warning each).
+#[allow(clippy::too_many_arguments)]
+fn finish_parts(
+    fs: FileScan,
+    parts: &[(usize, std::sync::Arc<str>)],
+    chunks: &[Range<usize>],
+    outs: Vec<ChunkOut>,
+    unknown: Vec<ChunkRecord>,
+    unknown_dropped: u64,
+    bytes: &input::Buffer,
+    cfg: &ScanConfig,
+) -> (FileScan, Vec<Hit>, Option<Dump>) {
+    let mut outs = outs.into_iter();
+    let mut unknown = unknown;
+    let mut results: Vec<(u64, FileScan)> = Vec::with_capacity(parts.len());
+    let mut all_hits = Vec::new();
+    let mut line_base = 0u64;
+    let mut first_chunk = 0usize;
+    for (k, (start, service)) in parts.iter().enumerate() {
+        let end = parts.get(k + 1).map_or(bytes.len(), |p| p.0);
+        let n = chunks[first_chunk..]
+            .iter()
+            .take_while(|c| c.start < end || (c.is_empty() && c.start == end))
+            .count();
+        let mut pfs = if k == 0 {
+            fs.clone()
+        } else {
+            FileScan {
+                notes: Vec::new(),
+                error: None,
+                ..fs.clone()
+            }
+        };
+        pfs.service = service.clone();
+        let merged = merge_chunks(&mut pfs, outs.by_ref().take(n).collect(), line_base);
+        line_base += pfs.lines;
+        pfs.bytes = (end - start) as u64;
+        let (mine, rest): (Vec<ChunkRecord>, Vec<ChunkRecord>) = unknown
+            .into_iter()
+            .partition(|c| (first_chunk..first_chunk + n).contains(&c.chunk));
+        unknown = rest;
+        let mine = mine
+            .into_iter()
+            .map(|mut c| {
+                c.chunk -= first_chunk;
+                c
+            })
+            .collect();
+        first_chunk += n;
+        let dropped = if k == 0 { unknown_dropped } else { 0 };
+        let (pfs, hits, _) = finish(pfs, merged, mine, dropped, bytes, cfg);
+        all_hits.extend(hits);
+        results.push((*start as u64, pfs));
+    }
+    let mut results = results.into_iter();
+    let Some((_, mut first)) = results.next() else {
+        return (fs, all_hits, None);
+    };
+    first.split = results.collect();
+    (first, all_hits, None)
 }
 
 /// A file opened, its stamps learnt and found to be a log: what the chunk fan-out reads.
@@ -74,6 +151,8 @@ struct Detected {
     chunks: Vec<Range<usize>>,
     /// How its stamps are read.
     ft: FileTime,
+    /// Where each service's part starts, when the file holds several (`parts.rs`).
+    parts: Vec<(usize, std::sync::Arc<str>)>,
 }
 
 /// [`scan_file`]'s first step: opens the file and learns its stamps. Breaks with the file's
@@ -110,6 +189,7 @@ fn open_and_detect(
     fs.access = Some(opened.access);
     fs.error = opened.partial;
     fs.notes = opened.notes;
+    let parts = super::parts::effective(opened.parts, src, cfg, &mut fs.service);
     let buf: &[u8] = &opened.bytes;
     fs.bytes = buf.len() as u64;
     // Saved `netstat`/`ss`/`tasklist`/`ps` output lying among the logs is evidence for the
@@ -125,7 +205,21 @@ fn open_and_detect(
             return ControlFlow::Break(dump_scan(fs, kind, buf, opened.mtime.or(src.mtime)));
         }
     }
-    let chunks = split_chunks(buf, cfg.chunk_size);
+    // A file of several services is chunked part by part: no chunk crosses a part's start.
+    let chunks = if parts.is_empty() {
+        split_chunks(buf, cfg.chunk_size)
+    } else {
+        let mut v = Vec::new();
+        for (k, (start, _)) in parts.iter().enumerate() {
+            let end = parts.get(k + 1).map_or(buf.len(), |p| p.0);
+            v.extend(
+                split_chunks(&buf[*start..end], cfg.chunk_size)
+                    .into_iter()
+                    .map(|r| r.start + start..r.end + start),
+            );
+        }
+        v
+    };
     // The file name, as text: the end of the shown path (already text) when that is where
     // the name is, converted again otherwise.
     let lossy_name;
@@ -172,6 +266,7 @@ fn open_and_detect(
         bytes: opened.bytes,
         chunks,
         ft,
+        parts,
     })
 }
 
@@ -233,11 +328,11 @@ struct MergedChunks {
 }
 
 /// [`scan_file`]'s third step: merges the chunks' results into `fs` (counters, absolute
-/// line numbers).
-fn merge_chunks(fs: &mut FileScan, outs: Vec<ChunkOut>) -> MergedChunks {
+/// line numbers; `base0`: the line number the first chunk starts at).
+fn merge_chunks(fs: &mut FileScan, outs: Vec<ChunkOut>, base0: u64) -> MergedChunks {
     // Merge chunks: line numbers become absolute, first/last come from the outer chunks.
     let mut hits = Vec::new();
-    let mut base = 0u64;
+    let mut base = base0;
     let mut orphans = 0u64;
     let mut dropped = 0u64;
     let mut matched: std::collections::HashSet<u64> = std::collections::HashSet::new();
@@ -277,7 +372,7 @@ fn merge_chunks(fs: &mut FileScan, outs: Vec<ChunkOut>) -> MergedChunks {
         }
         hits.extend(c.hits);
     }
-    fs.lines = base;
+    fs.lines = base - base0;
     MergedChunks {
         hits,
         bases,

@@ -38,6 +38,7 @@ pub mod bound;
 mod chunk;
 mod file;
 mod output;
+mod parts;
 mod walk;
 
 pub use chunk::{split_chunks, SCANNED_BYTES};
@@ -69,10 +70,12 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
         .with_max_len(256)
         .map(|&i| {
             let (fs, hits, dump) = scan_file(i as u32, &sources[i], cfg);
+            // A file of several services counts its parts' hits too (`parts.rs`).
+            let counted = fs.hits + fs.split.iter().map(|(_, p)| p.hits).sum::<u64>();
             // Most files of a large tree have no hit: they need not take the lock.
-            if fs.hits > 0 {
+            if counted > 0 {
                 let mut st = store.lock().unwrap_or_else(|p| p.into_inner());
-                st.add_dropped(fs.hits - hits.len() as u64);
+                st.add_dropped(counted - hits.len() as u64);
                 st.extend(hits);
             }
             if let Some(d) = dump {
@@ -86,13 +89,16 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
     // into slots and then into `out.files` copied every FileScan (~400 bytes) twice into
     // fresh memory: 80 MB of page faults on the 100,000-file bench corpus.
     permute_into_place(&mut files, &mut order);
+    // Dumps keep their file's index of before the parts (a dump is never split); hits and
+    // unknown records move to their part.
+    let parts = parts::flatten(&mut files);
     let mut out = ScanOutput::default();
     let mut dumps = dumps.into_inner().unwrap_or_else(|p| p.into_inner());
     dumps.sort_unstable_by_key(|(i, _)| *i);
     out.dumps = dumps
         .into_iter()
         .map(|(i, dump)| crate::evidence::sockets::DumpInput {
-            path: files[i].path.clone(),
+            path: files[parts.as_ref().map_or(i, |p| p.first(i))].path.clone(),
             text: dump.text,
             mtime: dump.mtime.map(DateTime::<Utc>::from),
         })
@@ -111,6 +117,9 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
         unknown_dropped += fs.unknown_dropped;
     }
     out.files = files;
+    if let Some(p) = &parts {
+        p.hits(&mut out.hits);
+    }
     // Across files: the earliest `--max-hits` unknown records.
     let mut kept = crate::scan::bound::Bounded::new(cfg.max_hits);
     kept.add_dropped(unknown_dropped);
