@@ -17,11 +17,14 @@
 //! - `stage.rs`: the report stage `scan` and `merge` share: analysis, the report, its
 //!   warnings, writing, the exit code;
 //! - `tools.rs`: `templates`, `inspect`, `sockets`, `signatures`;
-//! - [`write`](mod@write): where each report goes (`-o`, formats), colors, the progress bar.
+//! - [`write`](mod@write): where each report goes (`-o`, formats), colors, the progress bar;
+//! - [`atomic`]: output files written whole or not at all (temporary file, `fsync`, rename;
+//!   SIGINT/SIGTERM remove the temporary file).
 //!
 //! [`ScanConfig`]: crate::config::ScanConfig
 
 mod args;
+pub mod atomic;
 mod merge;
 mod resolve;
 mod scan;
@@ -46,6 +49,8 @@ pub const EXIT_TROUBLE: i32 = 2;
 
 /// Runs the CLI; returns the exit code.
 pub fn run() -> i32 {
+    // Before any output file exists: SIGINT/SIGTERM remove unfinished outputs (`atomic`).
+    atomic::install_signal_cleanup();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -233,9 +233,15 @@ fn emit_partial(
     let mut part = Partial::new(cfg, shard, out, problems, socket_files);
     part.rules = a.rules.iter().map(|p| p.display().to_string()).collect();
     let written = match &a.report.output {
-        Some(p) => part
-            .write_file(p)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
+        Some(p) => {
+            let gz = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+            let mut out = crate::cli::atomic::Output::create(p)?;
+            let n = part
+                .write_to(&mut out, gz)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
+            out.commit()?;
+            n
+        }
         None => {
             let json = part.to_json();
             let mut stdout = std::io::stdout().lock();

@@ -92,8 +92,12 @@ pub(super) fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
         }
     };
     match &a.report.output {
-        Some(p) => std::fs::write(p, rendered.as_bytes())
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
+        Some(p) => {
+            let mut out = super::atomic::Output::create(p)?;
+            out.write_all(rendered.as_bytes())
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
+            out.commit()?;
+        }
         None => {
             let mut stdout = std::io::stdout().lock();
             stdout.write_all(rendered.as_bytes())?;
@@ -193,7 +197,7 @@ pub(super) fn run_sockets(a: SocketsArgs) -> anyhow::Result<i32> {
                     );
                 }
             }
-            Ok(Err(crate::input::Skip::Binary(note))) => eprintln!("faultscope: warning: {note}"),
+            Ok(Err(skip)) => eprintln!("faultscope: warning: {}", skip.into_note()),
             Err(e) => {
                 eprintln!("faultscope: error: {e}");
                 trouble = true;

@@ -44,9 +44,6 @@ pub(super) fn trailer(file: &File, len: u64) -> Option<[u8; 4]> {
     }
 }
 
-/// zstd frame magic number (little-endian 0xFD2FB528).
-pub(super) const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
-
 /// Bytes, a partial-read problem, the decoder's error, and the `--max-decompressed` note.
 type Decompressed = (
     Buffer,
@@ -72,7 +69,7 @@ pub const SPILL_AT: usize = 16 * 1024 * 1024;
 /// the CPU on the bench's `.gz` corpus); a smaller one gets its vector at the announced size.
 /// The hint only steers where the bytes go: a wrong one (gzip's size is modulo 4 GiB and
 /// names the last member only) costs the other path, never a byte.
-fn decompress(
+pub(super) fn decompress(
     mut dec: impl Read,
     what: &str,
     shown: &str,
@@ -294,16 +291,27 @@ pub(super) fn gunzip(
 }
 
 /// Finishes decompressed bytes: a compressed binary is reported, not scanned.
-fn decoded(out: Buffer, access: Access, partial: Option<FileError>, shown: &str) -> Opened {
+pub(super) fn decoded(
+    out: Buffer,
+    access: Access,
+    partial: Option<FileError>,
+    shown: &str,
+) -> Opened {
     match finish(out, access, partial, shown) {
         Ok(o) => o,
-        Err(Skip::Binary(m)) => Opened {
-            bytes: Buffer::Owned(Vec::new()),
-            access,
-            partial: Some(FileError::new("binary", m)),
-            notes: vec![],
-            mtime: None,
-        },
+        Err(skip) => {
+            let kind = match &skip {
+                Skip::Binary(_) => "binary",
+                Skip::Unsupported(_) => "unsupported",
+            };
+            Opened {
+                bytes: Buffer::Owned(Vec::new()),
+                access,
+                partial: Some(FileError::new(kind, skip.into_note())),
+                notes: vec![],
+                mtime: None,
+            }
+        }
     }
 }
 
@@ -313,14 +321,11 @@ const BINARY_MAGIC: &[&[u8]] = &[
     b"\x89PNG",
     b"GIF8",
     b"\xff\xd8\xff",
-    b"PK\x03\x04",
     b"%PDF",
     b"MZ",
     b"SQLite format 3",
     b"\xfe\xed\xfa",
     b"\xcf\xfa\xed\xfe",
-    b"BZh",
-    b"\xfd7zXZ",
 ];
 
 pub(super) fn finish(
@@ -358,6 +363,20 @@ pub(super) fn finish(
             notes,
             mtime: None,
         });
+    }
+    if let Some(u) = super::codec::unsupported(&bytes) {
+        return Err(Skip::Unsupported(format!(
+            "{shown}: {} not supported (unpack it first: `{}`), skipped",
+            u.name, u.unpack
+        )));
+    }
+    if let Some(inner) = super::codec::Codec::sniff(&bytes) {
+        // A codec's magic in decoded bytes: compressed twice (`log.gz.gz`).
+        return Err(Skip::Unsupported(format!(
+            "{shown}: {} data inside the {} stream (compressed twice) not supported, skipped",
+            inner.name(),
+            access.as_str()
+        )));
     }
     if BINARY_MAGIC.iter().any(|m| bytes.starts_with(m)) {
         return Err(Skip::Binary(format!(

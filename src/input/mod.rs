@@ -82,13 +82,14 @@ pub mod discover;
 pub mod service;
 pub mod sigbus;
 
+mod codec;
 mod decode;
 mod open;
 mod read;
 
 pub use decode::SPILL_AT;
 pub use open::{open, INJECT_OPEN_ERROR_ENV};
-pub use read::sample;
+pub use read::{injected_read_error, read_error, sample, INJECT_READ_ERROR_ENV};
 
 use crate::error::FileError;
 use std::ops::Deref;
@@ -208,12 +209,16 @@ pub enum Access {
     Gzip,
     /// zstd-decompressed in process.
     Zstd,
+    /// xz-decompressed in process.
+    Xz,
+    /// bzip2-decompressed in process.
+    Bzip2,
     /// Decoded from UTF-16.
     Utf16,
 }
 
 impl Access {
-    /// The serde name (`mmap`, `read`, `gzip`, `zstd`, `utf16`), without going through serde:
+    /// The serde name (`mmap`, `read`, `gzip`, `zstd`, `xz`, `bzip2`, `utf16`), without going through serde:
     /// the files table writes one per file.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -221,6 +226,8 @@ impl Access {
             Access::Read => "read",
             Access::Gzip => "gzip",
             Access::Zstd => "zstd",
+            Access::Xz => "xz",
+            Access::Bzip2 => "bzip2",
             Access::Utf16 => "utf16",
         }
     }
@@ -245,6 +252,18 @@ pub struct Opened {
 pub enum Skip {
     /// Binary content.
     Binary(String),
+    /// A compressed or archive format recognised but not read (lz4, 7z, zip, tar …): the
+    /// note names it and how to unpack it.
+    Unsupported(String),
+}
+
+impl Skip {
+    /// The note shown for the skipped file (`PATH: ..., skipped`).
+    pub fn into_note(self) -> String {
+        match self {
+            Skip::Binary(n) | Skip::Unsupported(n) => n,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -258,6 +277,8 @@ mod tests {
             Access::Read,
             Access::Gzip,
             Access::Zstd,
+            Access::Xz,
+            Access::Bzip2,
             Access::Utf16,
         ] {
             assert_eq!(serde_json::to_value(a).unwrap(), a.as_str());

@@ -19,8 +19,8 @@
 use super::chunk::{scan_chunk, split_chunks, ChunkOut};
 use super::output::{FileScan, Hit};
 use crate::config::ScanConfig;
+use crate::input;
 use crate::input::discover::Source;
-use crate::input::{self, Skip};
 use crate::time::{self, FileTime, FileTimeInput};
 use rayon::prelude::*;
 use std::ops::ControlFlow;
@@ -53,15 +53,37 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     let Detected {
         mut fs,
         bytes,
-        chunks,
+        mut chunks,
         ft,
     } = match open_and_detect(src, cfg) {
         ControlFlow::Continue(d) => d,
         ControlFlow::Break(done) => return done,
     };
+    if fs.access == Some(input::Access::Mmap) {
+        injected_map_fault(src, &mut fs, &mut chunks);
+    }
     let (outs, unknown, unknown_dropped) = fan_out(idx, &bytes, &chunks, &ft, cfg);
     let merged = merge_chunks(&mut fs, outs);
     finish(fs, merged, unknown, unknown_dropped, &bytes, cfg)
+}
+
+/// `FAULTSCOPE_TEST_READ_ERROR` on a mapped file ([`input::INJECT_READ_ERROR_ENV`]): a disk
+/// error under a map arrives as a fault on a page; it is simulated at the first chunk that
+/// reaches the offset. That chunk and the rest are not scanned, the chunks before it are
+/// kept, and the file is reported, as a `read()` failing there would be.
+fn injected_map_fault(src: &Source, fs: &mut FileScan, chunks: &mut Vec<Range<usize>>) {
+    let Some(at) = input::injected_read_error(&input::lossy(src.path.as_os_str())) else {
+        return;
+    };
+    let keep = chunks.iter().take_while(|c| c.end as u64 <= at).count();
+    if keep == chunks.len() {
+        return;
+    }
+    chunks.truncate(keep);
+    let got = chunks.last().map_or(0, |c| c.end as u64);
+    fs.bytes = got;
+    let eio = std::io::Error::from_raw_os_error(libc::EIO);
+    fs.error = Some(input::read_error(&fs.path, got, &eio));
 }
 
 /// A file opened, its stamps learnt and found to be a log: what the chunk fan-out reads.
@@ -98,7 +120,8 @@ fn open_and_detect(
     };
     let opened = match input::open(&src.path, &cfg.input) {
         Ok(Ok(o)) => o,
-        Ok(Err(Skip::Binary(note))) => {
+        Ok(Err(skip)) => {
+            let note = skip.into_note();
             fs.skipped = Some(note);
             return ControlFlow::Break((fs, Vec::new(), None));
         }
