@@ -34,6 +34,11 @@ use std::sync::Mutex;
 /// written; default 0).
 pub const INJECT_WRITE_ERROR_ENV: &str = "FAULTSCOPE_TEST_WRITE_ERROR";
 
+/// Environment variable that makes writes to matching destinations stall for a minute once
+/// some bytes were written: `SUBSTRING:BYTES`. A slow disk, for the test that interrupts a
+/// run mid-write (it waits for the temporary file, then sends SIGINT).
+pub const INJECT_WRITE_STALL_ENV: &str = "FAULTSCOPE_TEST_WRITE_STALL";
+
 /// Temporary files not yet renamed into place: removed by the signal watcher.
 static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
@@ -45,6 +50,8 @@ pub struct Output {
     written: u64,
     /// Injected ENOSPC after this many bytes ([`INJECT_WRITE_ERROR_ENV`]).
     fail_at: Option<u64>,
+    /// Injected stall after this many bytes ([`INJECT_WRITE_STALL_ENV`]).
+    stall_at: Option<u64>,
 }
 
 enum Target {
@@ -62,7 +69,8 @@ impl Output {
     /// Starts writing `dest`: a temporary file in its directory (or `dest` itself when it
     /// is a device or FIFO). Errors name `dest`.
     pub fn create(dest: &Path) -> anyhow::Result<Output> {
-        let fail_at = injected_write_error(dest);
+        let fail_at = injected(INJECT_WRITE_ERROR_ENV, dest);
+        let stall_at = injected(INJECT_WRITE_STALL_ENV, dest);
         let special = std::fs::metadata(dest).is_ok_and(|m| !m.is_file() && !m.is_dir());
         let target = if special {
             Target::Direct(File::create(dest).map_err(|e| write_err(dest, e))?)
@@ -96,6 +104,7 @@ impl Output {
             target,
             written: 0,
             fail_at,
+            stall_at,
         })
     }
 
@@ -141,6 +150,16 @@ impl Write for Output {
                 return Err(enospc());
             }
             buf = &buf[..buf.len().min(usize::try_from(room).unwrap_or(usize::MAX))];
+        }
+        if let Some(at) = self.stall_at {
+            if self.written >= at {
+                self.stall_at = None;
+                std::thread::sleep(std::time::Duration::from_secs(60));
+            } else {
+                // Up to the stall point first: the next write stalls.
+                let room = usize::try_from(at - self.written).unwrap_or(usize::MAX);
+                buf = &buf[..buf.len().min(room)];
+            }
         }
         let n = match &mut self.target {
             Target::Direct(f) => f.write(buf)?,
@@ -207,9 +226,9 @@ fn enospc() -> std::io::Error {
     }
 }
 
-/// The byte count after which writes to `dest` fail ([`INJECT_WRITE_ERROR_ENV`]).
-fn injected_write_error(dest: &Path) -> Option<u64> {
-    let spec = std::env::var(INJECT_WRITE_ERROR_ENV).ok()?;
+/// The byte count after which writes to `dest` fail or stall (the test hooks above).
+fn injected(var: &str, dest: &Path) -> Option<u64> {
+    let spec = std::env::var(var).ok()?;
     let (needle, at) = match spec.rsplit_once(':') {
         Some((n, a)) if a.parse::<u64>().is_ok() => (n.to_string(), a.parse().ok()?),
         _ => (spec.clone(), 0),

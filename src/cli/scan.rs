@@ -91,7 +91,7 @@ fn discover_share(
     debug: &dyn Fn(String),
 ) -> (Vec<discover::Source>, Vec<(usize, discover::Problem)>) {
     let t_disc = Instant::now();
-    let disc = discover::discover(&cfg.roots, &cfg.discover);
+    let disc = crate::input::stream::discover_all(&cfg.roots, &cfg.discover);
     debug(format!(
         "discovered {} files, {} problems in {:.1?}",
         disc.sources.len(),

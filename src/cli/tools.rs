@@ -35,7 +35,7 @@ pub(super) fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
             .num_threads(cfg.threads)
             .build_global();
     }
-    let disc = discover::discover(&cfg.roots, &cfg.discover);
+    let disc = crate::input::stream::discover_all(&cfg.roots, &cfg.discover);
     for p in disc.problems.iter().filter(|p| !p.note) {
         eprintln!(
             "faultscope: error: {}",

@@ -158,7 +158,8 @@ pub(super) fn decode(
 pub(super) struct Unsupported {
     /// `lz4`, `7z`, `zip archive` …
     pub(super) name: &'static str,
-    /// A command that unpacks it to stdout or a directory.
+    /// A command that unpacks it (`FILE` stands for the path): a compressor's output piped
+    /// into `faultscope scan -`, an archive unpacked to a directory.
     pub(super) unpack: &'static str,
 }
 
@@ -167,20 +168,40 @@ pub(super) struct Unsupported {
 pub(super) fn unsupported(bytes: &[u8]) -> Option<Unsupported> {
     const TABLE: &[(&[u8], &str, &str)] = &[
         // LZ4 frame format, and the legacy format of `lz4 -l` (old Linux kernels).
-        (&[0x04, 0x22, 0x4d, 0x18], "lz4", "lz4 -dc FILE"),
-        (&[0x02, 0x21, 0x4c, 0x18], "lz4", "lz4 -dc FILE"),
+        (
+            &[0x04, 0x22, 0x4d, 0x18],
+            "lz4",
+            "lz4 -dc FILE | faultscope scan -",
+        ),
+        (
+            &[0x02, 0x21, 0x4c, 0x18],
+            "lz4",
+            "lz4 -dc FILE | faultscope scan -",
+        ),
         (b"7z\xbc\xaf\x27\x1c", "7z", "7z x FILE"),
         (b"Rar!\x1a\x07", "rar", "unrar x FILE"),
         (b"PK\x03\x04", "zip archive", "unzip FILE"),
         (b"PK\x05\x06", "zip archive", "unzip FILE"),
-        (b"LZIP", "lzip", "lzip -dc FILE"),
+        (b"LZIP", "lzip", "lzip -dc FILE | faultscope scan -"),
         // Unix `compress` (.Z).
-        (&[0x1f, 0x9d], "compress (.Z)", "uncompress -c FILE"),
+        (
+            &[0x1f, 0x9d],
+            "compress (.Z)",
+            "uncompress -c FILE | faultscope scan -",
+        ),
         // Snappy framing format's stream identifier.
-        (b"\xff\x06\x00\x00sNaPpY", "snappy", "snzip -dc FILE"),
+        (
+            b"\xff\x06\x00\x00sNaPpY",
+            "snappy",
+            "snzip -dc FILE | faultscope scan -",
+        ),
         // Legacy .lzma (LZMA-alone): properties byte 0x5D and a little-endian dictionary size
         // whose low bytes are zero (xz-utils writes powers of two).
-        (&[0x5d, 0x00, 0x00], "lzma", "xz --format=lzma -dc FILE"),
+        (
+            &[0x5d, 0x00, 0x00],
+            "lzma",
+            "xz --format=lzma -dc FILE | faultscope scan -",
+        ),
     ];
     for (magic, name, unpack) in TABLE {
         if bytes.starts_with(magic) {

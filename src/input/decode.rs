@@ -367,7 +367,8 @@ pub(super) fn finish(
     if let Some(u) = super::codec::unsupported(&bytes) {
         return Err(Skip::Unsupported(format!(
             "{shown}: {} not supported (unpack it first: `{}`), skipped",
-            u.name, u.unpack
+            u.name,
+            u.unpack.replace("FILE", shown)
         )));
     }
     if let Some(inner) = super::codec::Codec::sniff(&bytes) {

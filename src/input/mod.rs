@@ -81,6 +81,7 @@
 pub mod discover;
 pub mod service;
 pub mod sigbus;
+pub mod stream;
 
 mod codec;
 mod decode;
@@ -215,10 +216,13 @@ pub enum Access {
     Bzip2,
     /// Decoded from UTF-16.
     Utf16,
+    /// Read as a stream (stdin, a FIFO or device named on the command line), window by
+    /// window as it arrived.
+    Stream,
 }
 
 impl Access {
-    /// The serde name (`mmap`, `read`, `gzip`, `zstd`, `xz`, `bzip2`, `utf16`), without going through serde:
+    /// The serde name (`mmap`, `read`, `gzip`, `zstd`, `xz`, `bzip2`, `utf16`, `stream`), without going through serde:
     /// the files table writes one per file.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -229,6 +233,7 @@ impl Access {
             Access::Xz => "xz",
             Access::Bzip2 => "bzip2",
             Access::Utf16 => "utf16",
+            Access::Stream => "stream",
         }
     }
 }
@@ -280,6 +285,7 @@ mod tests {
             Access::Xz,
             Access::Bzip2,
             Access::Utf16,
+            Access::Stream,
         ] {
             assert_eq!(serde_json::to_value(a).unwrap(), a.as_str());
         }

@@ -132,7 +132,7 @@ pub fn sample(path: &Path, len: usize) -> Vec<u8> {
 
 /// Opens read-only without blocking: `open()` on a FIFO with no writer blocks forever
 /// without `O_NONBLOCK` (and on some devices has side effects without `O_NOCTTY`).
-fn open_nonblocking(path: &Path) -> std::io::Result<File> {
+pub(super) fn open_nonblocking(path: &Path) -> std::io::Result<File> {
     let mut o = std::fs::OpenOptions::new();
     o.read(true);
     #[cfg(unix)]

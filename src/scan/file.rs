@@ -27,7 +27,7 @@ use std::ops::ControlFlow;
 use std::ops::Range;
 
 /// The kind of socket/process dump `buf` holds, if it is one (see `sockets::sniff`).
-fn dump_kind(buf: &[u8]) -> Option<crate::evidence::sockets::DumpKind> {
+pub(super) fn dump_kind(buf: &[u8]) -> Option<crate::evidence::sockets::DumpKind> {
     let head = &buf[..buf.len().min(64 * 1024)];
     crate::evidence::sockets::may_be_dump(head)
         .then(|| crate::evidence::sockets::sniff(&String::from_utf8_lossy(head)))
@@ -35,7 +35,7 @@ fn dump_kind(buf: &[u8]) -> Option<crate::evidence::sockets::DumpKind> {
 }
 
 /// [`scan_file`]'s result for a dump: its lines counted, its text kept for the sockets stage.
-fn dump_scan(
+pub(super) fn dump_scan(
     mut fs: FileScan,
     kind: crate::evidence::sockets::DumpKind,
     buf: &[u8],
@@ -64,7 +64,14 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     }
     let (outs, unknown, unknown_dropped) = fan_out(idx, &bytes, &chunks, &ft, cfg);
     let merged = merge_chunks(&mut fs, outs);
-    finish(fs, merged, unknown, unknown_dropped, &bytes, cfg)
+    finish(
+        fs,
+        merged,
+        unknown,
+        unknown_dropped,
+        bytes.truncated_during_scan(),
+        cfg,
+    )
 }
 
 /// `FAULTSCOPE_TEST_READ_ERROR` on a mapped file ([`input::INJECT_READ_ERROR_ENV`]): a disk
@@ -242,37 +249,41 @@ fn fan_out(
 }
 
 /// The chunks' results merged into the file's (counters in [`FileScan`], the rest here).
-struct MergedChunks {
+#[derive(Default)]
+pub(super) struct MergedChunks {
     /// Every chunk's stored hits, line numbers absolute, in chunk order.
-    hits: Vec<Hit>,
+    pub(super) hits: Vec<Hit>,
     /// Each chunk's first line number (0-based): the base of its chunk-relative lines.
-    bases: Vec<u64>,
+    pub(super) bases: Vec<u64>,
     /// Hits in continuation lines at the top of the file (timed from the stamp below).
-    orphans: u64,
+    pub(super) orphans: u64,
     /// Hits not stored (`--max-hits`).
-    dropped: u64,
+    pub(super) dropped: u64,
     /// Record heads with a signature hit, stored or not.
-    matched: std::collections::HashSet<u64>,
+    pub(super) matched: std::collections::HashSet<u64>,
 }
 
 /// [`scan_file`]'s third step: merges the chunks' results into `fs` (counters, absolute
 /// line numbers).
 fn merge_chunks(fs: &mut FileScan, outs: Vec<ChunkOut>) -> MergedChunks {
+    let mut merged = MergedChunks::default();
+    merge_more(fs, &mut merged, outs);
+    merged
+}
+
+/// Merges more chunks, which follow those merged so far, into `fs` and `m`: line numbers
+/// continue from `fs.lines` (a stream merges window after window).
+pub(super) fn merge_more(fs: &mut FileScan, m: &mut MergedChunks, outs: Vec<ChunkOut>) {
     // Merge chunks: line numbers become absolute, first/last come from the outer chunks.
-    let mut hits = Vec::new();
-    let mut base = 0u64;
-    let mut orphans = 0u64;
-    let mut dropped = 0u64;
-    let mut matched: std::collections::HashSet<u64> = std::collections::HashSet::new();
-    let mut bases = Vec::with_capacity(outs.len());
+    let mut base = fs.lines;
     for mut c in outs {
-        dropped += c.dropped;
+        m.dropped += c.dropped;
         for h in &mut c.hits {
             h.line += base;
         }
-        bases.push(base);
+        m.bases.push(base);
         fs.level_records += c.level_count;
-        matched.extend(c.matched.iter().copied());
+        m.matched.extend(c.matched.iter().copied());
         base += c.lines;
         fs.records += c.records;
         fs.dated_records += c.dated;
@@ -281,7 +292,7 @@ fn merge_chunks(fs: &mut FileScan, outs: Vec<ChunkOut>) -> MergedChunks {
         for (o, n) in &c.offsets {
             *fs.offsets.entry(*o).or_default() += n;
         }
-        orphans += c.orphans;
+        m.orphans += c.orphans;
         fs.minutes.merge_runs(std::mem::take(&mut c.minutes));
         fs.naive_stamps |= c.naive;
         fs.matched_lines += c.matched_lines;
@@ -298,26 +309,19 @@ fn merge_chunks(fs: &mut FileScan, outs: Vec<ChunkOut>) -> MergedChunks {
                 .or_insert((line + base - c.lines, 0));
             e.1 += n;
         }
-        hits.extend(c.hits);
+        m.hits.extend(c.hits);
     }
     fs.lines = base;
-    MergedChunks {
-        hits,
-        bases,
-        orphans,
-        dropped,
-        matched,
-    }
 }
 
 /// [`scan_file`]'s last step: notes, hits de-duplicated per record and signature, unknown
 /// records that no signature matched, and both bounded again for the whole file.
-fn finish(
+pub(super) fn finish(
     mut fs: FileScan,
     merged: MergedChunks,
     unknown: Vec<ChunkRecord>,
     unknown_dropped: u64,
-    bytes: &input::Buffer,
+    truncated: bool,
     cfg: &ScanConfig,
 ) -> (FileScan, Vec<Hit>, Option<Dump>) {
     let MergedChunks {
@@ -333,7 +337,7 @@ fn finish(
             fs.path
         ));
     }
-    if bytes.truncated_during_scan() {
+    if truncated {
         // The mapped file shrank under us; the vanished pages read as zeros (input docs).
         fs.error = Some(input::truncated_during_scan_error(&fs.path));
     }
@@ -364,7 +368,7 @@ fn finish(
 
 /// The zone's name, shared by every file of a thread that uses the same zone: a string per
 /// file was an allocation per file for the same few letters.
-fn zone_name(zone: &time::Zone) -> std::sync::Arc<str> {
+pub(super) fn zone_name(zone: &time::Zone) -> std::sync::Arc<str> {
     thread_local! {
         static LAST: std::cell::RefCell<Option<(time::Zone, std::sync::Arc<str>)>> =
             const { std::cell::RefCell::new(None) };
@@ -388,9 +392,9 @@ pub struct Dump {
 }
 
 /// An unknown record and the chunk it came from (its line is chunk-relative until merged).
-struct ChunkRecord {
-    chunk: usize,
-    rec: crate::record::level::LevelRecord,
+pub(super) struct ChunkRecord {
+    pub(super) chunk: usize,
+    pub(super) rec: crate::record::level::LevelRecord,
 }
 
 impl crate::scan::bound::Keyed for ChunkRecord {
@@ -431,6 +435,7 @@ mod tests {
             service: "app".into(),
             size: Some(text.len() as u64),
             mtime: None,
+            stream: None,
         };
         let mut cfg = ScanConfig::new(vec![p]).unwrap();
         cfg.tz = crate::time::Zone::parse("UTC").unwrap();
