@@ -52,6 +52,15 @@ pub(super) fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
             cfg.chunk_size >> 20
         ));
     }
+    if cfg
+        .roots
+        .iter()
+        .any(|r| r.as_os_str() == crate::input::stream::STDIN_ARG)
+        && std::io::IsTerminal::is_terminal(&std::io::stdin())
+    {
+        // `faultscope scan -` typed by hand waits for input: say so.
+        eprintln!("faultscope: reading stdin from the terminal (end it with Ctrl-D)");
+    }
     let (sources, problems) = discover_share(&cfg, shard, &debug);
     let dests = match a.emit {
         Some(Emit::Partial) => Vec::new(),

@@ -6,13 +6,15 @@
 //! Tricky cases:
 //! * gzip (by magic bytes, not name: rotated files are often renamed) through flate2's
 //!   multi-member decoder, and zstd (magic bytes; multi-frame), both bounded by
-//!   `--max-decompressed` so a decompression bomb stops with a warning, cut at a line end.
+//!   `--max-decompressed` so a decompression bomb stops with a warning, cut at a line end
+//!   (xz and bzip2 take the same path from `codec`).
 //!   A truncated or corrupt stream keeps the bytes decoded so far and reports the problem.
 //! * A stream larger than [`SPILL_AT`] goes to an unnamed temporary file (never next to the
 //!   logs) that is then mapped, so memory does not grow with the size of a `.gz`.
 //! * UTF-16LE/BE with BOM (SQL Server ERRORLOG, Windows tools) is decoded to UTF-8.
 //! * Binary files (known magic numbers, or NUL bytes among mostly non-text bytes) are
-//!   skipped with a note. NUL runs inside text (left by copy-truncate rotation) are
+//!   skipped with a note; archives and compressors we do not read are named
+//!   (`codec::unsupported`). NUL runs inside text (left by copy-truncate rotation) are
 //!   tolerated: the text around them is scanned.
 
 use crate::error::FileError;

@@ -62,21 +62,28 @@
 //!
 //! ## Decoding
 //! - gzip (by magic bytes, not name: rotated files are often renamed) through flate2's
-//!   multi-member decoder, and zstd (magic bytes; the `zstd` crate, multi-frame), both
-//!   bounded by `--max-decompressed` so a decompression bomb stops with a warning instead
-//!   of eating the machine. A truncated or corrupt stream keeps the bytes decoded so far
-//!   and reports the problem.
+//!   multi-member decoder, zstd (the `zstd` crate, multi-frame), xz (`liblzma`) and bzip2
+//!   (`bzip2` on libbz2-rs-sys), all bounded by `--max-decompressed` so a decompression
+//!   bomb stops with a warning instead of eating the machine. A truncated or corrupt
+//!   stream keeps the bytes decoded so far and reports the problem. Formats not read (lz4,
+//!   7z, zip, tar …) are named, with how to unpack them ([`Skip::Unsupported`]).
 //! - UTF-16LE/BE with BOM (SQL Server ERRORLOG, Windows tools) is decoded to UTF-8.
 //! - Binary files (known magic numbers, or NUL bytes among mostly non-text bytes) are skipped
 //!   with a note, like ripgrep. NUL runs inside text (left by copy-truncate rotation) are
 //!   tolerated: the text around them is scanned.
 //!
+//! ## Streams
+//! stdin (`-`) and FIFOs or devices named on the command line are not files: [`stream`]
+//! splits them from the roots and reads them once, as they arrive, decoding on the fly
+//! (`scan::stream` scans them window by window).
+//!
 //! ## Where the code is
 //! This file holds the types every reader of a file uses; the steps are one file each:
-//! `open` (the mmap-or-read policy), `read` (non-blocking, bounded reads and samples),
-//! `decode` (gzip/zstd within `--max-decompressed`, UTF-16, the binary check), [`sigbus`]
-//! (the guard for maps), [`discover`] (roots → sources) and [`service`] (the service a path
-//! names).
+//! `open` (the mmap-or-read policy), `read` (non-blocking, bounded reads and samples, the
+//! read-error hook), `codec` (compressed formats by magic bytes, their decoders, the
+//! unsupported ones), `decode` (decompression within `--max-decompressed`, UTF-16, the
+//! binary check), [`stream`] (stdin and named FIFOs), [`sigbus`] (the guard for maps),
+//! [`discover`] (roots → sources) and [`service`] (the service a path names).
 
 pub mod discover;
 pub mod service;

@@ -230,7 +230,7 @@ pub fn open_stream(src: &Source, opts: &InputOptions) -> Result<Stream, FileErro
 impl Stream {
     /// Appends up to `want` decoded bytes to `buf` (fewer only at the end of the stream);
     /// returns how many. 0: the stream is over (end, error or `--max-decompressed`; see
-    /// [`Stream::problem`] and [`Stream::limit_note`]).
+    /// [`Stream::take_problem`] and [`Stream::limit_note`]).
     pub fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> usize {
         let mut want = want as u64;
         if let Some(limit) = self.limit {
