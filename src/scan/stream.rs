@@ -34,7 +34,7 @@ use super::file::{
 use super::output::{FileScan, Hit};
 use crate::config::ScanConfig;
 use crate::input::discover::Source;
-use crate::input::stream::{check_first, open_stream, Stream};
+use crate::input::stream::{check_first, open_stream, ReadAhead};
 use crate::record::{line_start, MAX_RECORD_BYTES, MAX_RECORD_LINES};
 use crate::time::{FileTime, FileTimeInput};
 use rayon::prelude::*;
@@ -69,12 +69,15 @@ pub fn scan_stream(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<H
             return (fs, Vec::new(), None);
         }
     };
-    fs.access = Some(stream.access);
+    let access = stream.access;
+    fs.access = Some(access);
     fs.notes = std::mem::take(&mut stream.notes);
     let window = window_size(cfg);
+    // Up to a window read ahead while the previous one is scanned.
+    let mut stream = stream.read_ahead(BLOCK, window / BLOCK);
     let mut w = Window::default();
     w.fill(&mut stream, window + LOOK_BYTES);
-    let (first, notes) = match check_first(std::mem::take(&mut w.buf), stream.access, &fs.path) {
+    let (first, notes) = match check_first(std::mem::take(&mut w.buf), access, &fs.path) {
         Ok(x) => x,
         Err(skip) => {
             fs.skipped = Some(skip.into_note());
@@ -124,8 +127,10 @@ pub fn scan_stream(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<H
             LINE_MAX >> 20
         ));
     }
-    fs.error = stream.take_problem();
-    fs.notes.extend(stream.limit_note());
+    if let Some(ended) = stream.ended() {
+        fs.error = ended.take_problem();
+        fs.notes.extend(ended.limit_note());
+    }
     let Scanned {
         merged,
         unknown,
@@ -134,6 +139,9 @@ pub fn scan_stream(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<H
     } = scanned;
     finish(fs, merged, unknown, unknown_dropped, false, cfg)
 }
+
+/// Bytes per block read ahead.
+const BLOCK: usize = 1024 * 1024;
 
 /// New bytes per window: the scan's chunk size.
 fn window_size(cfg: &ScanConfig) -> usize {
@@ -157,7 +165,7 @@ struct Window {
 
 impl Window {
     /// Reads until `want` bytes wait unscanned, or the stream ends.
-    fn fill(&mut self, stream: &mut Stream, want: usize) {
+    fn fill(&mut self, stream: &mut ReadAhead, want: usize) {
         // Exactly what is asked: the buffer's capacity is the window's, not a doubling of it.
         let pending = self.buf.len() - self.ctx;
         self.buf.reserve_exact(want.saturating_sub(pending));
@@ -181,7 +189,7 @@ struct Scanned {
 /// and its time context `ft`; counters go into `fs`.
 fn scan_windows(
     idx: u32,
-    stream: &mut Stream,
+    stream: &mut ReadAhead,
     mut w: Window,
     mut ft: FileTime,
     fs: &mut FileScan,
@@ -198,7 +206,7 @@ fn scan_windows(
     loop {
         w.fill(stream, want);
         let done = stream.is_done();
-        if done && stream.limit_hit() {
+        if done && stream.ended().is_some_and(|s| s.limit_hit()) {
             // `--max-decompressed` cut the stream: whole lines only, as for a file.
             let keep = memchr::memrchr(b'\n', &w.buf[w.ctx..]).map_or(w.ctx, |i| w.ctx + i + 1);
             w.buf.truncate(keep);
@@ -344,7 +352,7 @@ fn context_start(buf: &[u8], end: usize) -> usize {
 
 /// A line with no newline in [`LINE_MAX`] bytes: keep its first `LINE_MAX` bytes as one
 /// line, drop the rest of it as it arrives (memory stays bounded).
-fn cut_long_line(w: &mut Window, stream: &mut Stream) {
+fn cut_long_line(w: &mut Window, stream: &mut ReadAhead) {
     w.buf.truncate(w.ctx + LINE_MAX);
     w.buf.push(b'\n');
     let mut scratch = Vec::with_capacity(1024 * 1024);
