@@ -3,7 +3,7 @@
 //!
 //! Input: a stream [`Source`] and the [`ScanConfig`]. Output: what [`scan_file`] gives for
 //! a file (its [`FileScan`], hits, or a host dump's text), with memory bounded by the
-//! window size (`--chunk`'s 16 MiB by default) whatever the stream's length.
+//! window size (the scan's chunk size, 16 MiB) whatever the stream's length.
 //!
 //! A stream is scanned in windows as it arrives: bytes are read until the window holds a
 //! chunk's worth of new bytes, the whole lines among them are scanned (in line-aligned
@@ -18,6 +18,10 @@
 //!   orphan's first stamp) sees what a file would; it is scanned in the next window;
 //! - the partial last line, carried over until its newline arrives. A line longer than
 //!   [`LINE_MAX`] is cut there (noted): memory stays bounded on a stream without newlines.
+//!
+//! The stream is read ahead on a thread of its own (`input::stream::ReadAhead`: up to a
+//! window of 1 MiB blocks queued), so reading and decoding the next window overlap scanning
+//! this one; memory is then about two windows.
 //!
 //! The time context is learnt on the first window (its "mtime" is now: a stream is being
 //! written as it is read) and carried to the next ones (`FileTime::next_window`: year and
