@@ -18,11 +18,14 @@
 //!   warnings, writing, the exit code;
 //! - `tools.rs`: `templates`, `inspect`, `sockets`, `signatures`;
 //! - `habits.rs`: `completions`, `man`, and the hint for a path where the subcommand goes;
-//! - [`write`](mod@write): where each report goes (`-o`, formats), colors, the progress bar.
+//! - [`write`](mod@write): where each report goes (`-o`, formats), colors, the progress bar;
+//! - [`atomic`]: output files written whole or not at all (temporary file, `fsync`, rename;
+//!   SIGINT/SIGTERM remove the temporary file).
 //!
 //! [`ScanConfig`]: crate::config::ScanConfig
 
 mod args;
+pub mod atomic;
 mod habits;
 mod merge;
 mod resolve;
@@ -48,6 +51,8 @@ pub const EXIT_TROUBLE: i32 = 2;
 
 /// Runs the CLI; returns the exit code.
 pub fn run() -> i32 {
+    // Before any output file exists: SIGINT/SIGTERM remove unfinished outputs (`atomic`).
+    atomic::install_signal_cleanup();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

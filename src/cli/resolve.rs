@@ -125,7 +125,15 @@ pub(super) fn resolve(a: &ScanArgs) -> anyhow::Result<ScanConfig> {
     let services = a
         .service
         .iter()
-        .map(|s| ServiceRule::parse(s).map_err(|e| flag_err("--service", e)))
+        .map(|s| {
+            // A bare NAME names stdin (`kubectl logs … | faultscope scan --service api -`).
+            let rule = if s.contains('=') {
+                ServiceRule::parse(s)
+            } else {
+                ServiceRule::parse(&format!("{}={s}", crate::input::stream::STDIN_SHOWN))
+            };
+            rule.map_err(|e| flag_err("--service", e))
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let max_decompressed = match &a.max_decompressed {
         Some(s) => parse_size(s).map_err(|e| flag_err("--max-decompressed", e))?,

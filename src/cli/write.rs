@@ -151,19 +151,25 @@ fn choice(c: ColorWhen) -> anstream::ColorChoice {
     }
 }
 
-/// Writes every requested format to its destination.
+/// Writes every requested format to its destination. Files are written whole or not at
+/// all ([`Output`](super::atomic::Output)): each goes to a temporary file first, and the set
+/// is renamed into place only once every one of them was written and flushed.
 pub fn write_all(
     dests: &[(ReportFormat, Option<PathBuf>)],
     input: &RenderInput<'_>,
     color: ColorWhen,
 ) -> anyhow::Result<()> {
+    let mut done = Vec::new();
     for (f, dest) in dests {
         if *f == ReportFormat::Json {
             // Streamed, not rendered to a string first (see `report::write_json`).
             match dest {
-                Some(p) => std::fs::File::create(p)
-                    .and_then(|file| report::write_json(input.report, file))
-                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
+                Some(p) => {
+                    let mut out = super::atomic::Output::create(p)?;
+                    report::write_json(input.report, &mut out)
+                        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
+                    done.push(out);
+                }
                 None => report::write_json(input.report, std::io::stdout().lock())?,
             }
             continue;
@@ -175,16 +181,17 @@ pub fn write_all(
         }
         match dest {
             Some(p) => {
-                let file = std::fs::File::create(p)
+                if styled {
+                    // Colors kept or stripped as for a file (`--color always` keeps them).
+                    let mut w = anstream::AutoStream::new(Vec::new(), choice(color));
+                    w.write_all(text.as_bytes())?;
+                    text = String::from_utf8_lossy(&w.into_inner()).into_owned();
+                }
+                let mut out = super::atomic::Output::create(p)?;
+                out.write_all(text.as_bytes())
+                    .and_then(|_| out.flush())
                     .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
-                let mut w: Box<dyn Write> = if styled {
-                    Box::new(anstream::AutoStream::new(file, choice(color)))
-                } else {
-                    Box::new(std::io::BufWriter::new(file))
-                };
-                w.write_all(text.as_bytes())
-                    .and_then(|_| w.flush())
-                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
+                done.push(out);
             }
             None => {
                 let stdout = std::io::stdout().lock();
@@ -197,6 +204,9 @@ pub fn write_all(
                 w.flush()?;
             }
         }
+    }
+    for out in done {
+        out.commit()?;
     }
     Ok(())
 }

@@ -61,6 +61,9 @@ pub struct Source {
     pub size: Option<u64>,
     /// Modification time, if discovery read it and the OS gave one.
     pub mtime: Option<SystemTime>,
+    /// Set for a stream (stdin, or a FIFO or device named on the command line): read once
+    /// as it arrives (`input::stream`), never opened as a file. Discovery never makes one.
+    pub stream: Option<super::stream::StreamKind>,
 }
 
 /// A path that could not be turned into a file to scan.
@@ -566,6 +569,7 @@ fn source(
         service,
         size: meta.map(std::fs::Metadata::len),
         mtime: meta.and_then(|m| m.modified().ok()),
+        stream: None,
     }
 }
 

@@ -99,6 +99,11 @@ pub struct Report<'a> {
     pub templates: Vec<TemplateOut>,
     /// Warnings (also printed on stderr).
     pub warnings: Vec<String>,
+    /// Why the run is an error although it produced a report: nothing could be scanned
+    /// (every input missing, binary, unsupported or empty; an empty directory). The exit
+    /// code is then 2. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// Tool identity.

@@ -19,15 +19,15 @@
 use super::chunk::{scan_chunk, split_chunks, ChunkOut};
 use super::output::{FileScan, Hit};
 use crate::config::ScanConfig;
+use crate::input;
 use crate::input::discover::Source;
-use crate::input::{self, Skip};
 use crate::time::{self, FileTime, FileTimeInput};
 use rayon::prelude::*;
 use std::ops::ControlFlow;
 use std::ops::Range;
 
 /// The kind of socket/process dump `buf` holds, if it is one (see `sockets::sniff`).
-fn dump_kind(buf: &[u8]) -> Option<crate::evidence::sockets::DumpKind> {
+pub(super) fn dump_kind(buf: &[u8]) -> Option<crate::evidence::sockets::DumpKind> {
     let head = &buf[..buf.len().min(64 * 1024)];
     crate::evidence::sockets::may_be_dump(head)
         .then(|| crate::evidence::sockets::sniff(&String::from_utf8_lossy(head)))
@@ -35,7 +35,7 @@ fn dump_kind(buf: &[u8]) -> Option<crate::evidence::sockets::DumpKind> {
 }
 
 /// [`scan_file`]'s result for a dump: its lines counted, its text kept for the sockets stage.
-fn dump_scan(
+pub(super) fn dump_scan(
     mut fs: FileScan,
     kind: crate::evidence::sockets::DumpKind,
     buf: &[u8],
@@ -53,17 +53,21 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     let Detected {
         mut fs,
         bytes,
-        chunks,
+        mut chunks,
         ft,
         parts,
     } = match open_and_detect(src, cfg) {
         ControlFlow::Continue(d) => d,
         ControlFlow::Break(done) => return done,
     };
+    if fs.access == Some(input::Access::Mmap) {
+        injected_map_fault(src, &mut fs, &mut chunks);
+    }
     let (outs, unknown, unknown_dropped) = fan_out(idx, &bytes, &chunks, &ft, cfg);
     if parts.is_empty() {
         let merged = merge_chunks(&mut fs, outs, 0);
-        return finish(fs, merged, unknown, unknown_dropped, &bytes, cfg);
+        let truncated = bytes.truncated_during_scan();
+        return finish(fs, merged, unknown, unknown_dropped, truncated, cfg);
     }
     finish_parts(
         fs,
@@ -129,7 +133,14 @@ fn finish_parts(
             .collect();
         first_chunk += n;
         let dropped = if k == 0 { unknown_dropped } else { 0 };
-        let (pfs, hits, _) = finish(pfs, merged, mine, dropped, bytes, cfg);
+        let (pfs, hits, _) = finish(
+            pfs,
+            merged,
+            mine,
+            dropped,
+            bytes.truncated_during_scan(),
+            cfg,
+        );
         all_hits.extend(hits);
         results.push((*start as u64, pfs));
     }
@@ -139,6 +150,25 @@ fn finish_parts(
     };
     first.split = results.collect();
     (first, all_hits, None)
+}
+
+/// `FAULTSCOPE_TEST_READ_ERROR` on a mapped file ([`input::INJECT_READ_ERROR_ENV`]): a disk
+/// error under a map arrives as a fault on a page; it is simulated at the first chunk that
+/// reaches the offset. That chunk and the rest are not scanned, the chunks before it are
+/// kept, and the file is reported, as a `read()` failing there would be.
+fn injected_map_fault(src: &Source, fs: &mut FileScan, chunks: &mut Vec<Range<usize>>) {
+    let Some(at) = input::injected_read_error(&input::lossy(src.path.as_os_str())) else {
+        return;
+    };
+    let keep = chunks.iter().take_while(|c| c.end as u64 <= at).count();
+    if keep == chunks.len() {
+        return;
+    }
+    chunks.truncate(keep);
+    let got = chunks.last().map_or(0, |c| c.end as u64);
+    fs.bytes = got;
+    let eio = std::io::Error::from_raw_os_error(libc::EIO);
+    fs.error = Some(input::read_error(&fs.path, got, &eio));
 }
 
 /// A file opened, its stamps learnt and found to be a log: what the chunk fan-out reads.
@@ -177,7 +207,8 @@ fn open_and_detect(
     };
     let opened = match input::open(&src.path, &cfg.input) {
         Ok(Ok(o)) => o,
-        Ok(Err(Skip::Binary(note))) => {
+        Ok(Err(skip)) => {
+            let note = skip.into_note();
             fs.skipped = Some(note);
             return ControlFlow::Break((fs, Vec::new(), None));
         }
@@ -314,37 +345,44 @@ fn fan_out(
 }
 
 /// The chunks' results merged into the file's (counters in [`FileScan`], the rest here).
-struct MergedChunks {
+#[derive(Default)]
+pub(super) struct MergedChunks {
     /// Every chunk's stored hits, line numbers absolute, in chunk order.
-    hits: Vec<Hit>,
+    pub(super) hits: Vec<Hit>,
     /// Each chunk's first line number (0-based): the base of its chunk-relative lines.
-    bases: Vec<u64>,
+    pub(super) bases: Vec<u64>,
     /// Hits in continuation lines at the top of the file (timed from the stamp below).
-    orphans: u64,
+    pub(super) orphans: u64,
     /// Hits not stored (`--max-hits`).
-    dropped: u64,
+    pub(super) dropped: u64,
     /// Record heads with a signature hit, stored or not.
-    matched: std::collections::HashSet<u64>,
+    pub(super) matched: std::collections::HashSet<u64>,
 }
 
 /// [`scan_file`]'s third step: merges the chunks' results into `fs` (counters, absolute
-/// line numbers; `base0`: the line number the first chunk starts at).
+/// line numbers; `base0`: the line number the first chunk starts at, so `fs.lines` counts
+/// only these chunks' lines: a part of a file keeps the file's line numbers).
 fn merge_chunks(fs: &mut FileScan, outs: Vec<ChunkOut>, base0: u64) -> MergedChunks {
+    let mut merged = MergedChunks::default();
+    fs.lines = base0;
+    merge_more(fs, &mut merged, outs);
+    fs.lines -= base0;
+    merged
+}
+
+/// Merges more chunks, which follow those merged so far, into `fs` and `m`: line numbers
+/// continue from `fs.lines` (a stream merges window after window).
+pub(super) fn merge_more(fs: &mut FileScan, m: &mut MergedChunks, outs: Vec<ChunkOut>) {
     // Merge chunks: line numbers become absolute, first/last come from the outer chunks.
-    let mut hits = Vec::new();
-    let mut base = base0;
-    let mut orphans = 0u64;
-    let mut dropped = 0u64;
-    let mut matched: std::collections::HashSet<u64> = std::collections::HashSet::new();
-    let mut bases = Vec::with_capacity(outs.len());
+    let mut base = fs.lines;
     for mut c in outs {
-        dropped += c.dropped;
+        m.dropped += c.dropped;
         for h in &mut c.hits {
             h.line += base;
         }
-        bases.push(base);
+        m.bases.push(base);
         fs.level_records += c.level_count;
-        matched.extend(c.matched.iter().copied());
+        m.matched.extend(c.matched.iter().copied());
         base += c.lines;
         fs.records += c.records;
         fs.dated_records += c.dated;
@@ -353,7 +391,7 @@ fn merge_chunks(fs: &mut FileScan, outs: Vec<ChunkOut>, base0: u64) -> MergedChu
         for (o, n) in &c.offsets {
             *fs.offsets.entry(*o).or_default() += n;
         }
-        orphans += c.orphans;
+        m.orphans += c.orphans;
         fs.minutes.merge_runs(std::mem::take(&mut c.minutes));
         fs.naive_stamps |= c.naive;
         fs.matched_lines += c.matched_lines;
@@ -370,26 +408,19 @@ fn merge_chunks(fs: &mut FileScan, outs: Vec<ChunkOut>, base0: u64) -> MergedChu
                 .or_insert((line + base - c.lines, 0));
             e.1 += n;
         }
-        hits.extend(c.hits);
+        m.hits.extend(c.hits);
     }
-    fs.lines = base - base0;
-    MergedChunks {
-        hits,
-        bases,
-        orphans,
-        dropped,
-        matched,
-    }
+    fs.lines = base;
 }
 
 /// [`scan_file`]'s last step: notes, hits de-duplicated per record and signature, unknown
 /// records that no signature matched, and both bounded again for the whole file.
-fn finish(
+pub(super) fn finish(
     mut fs: FileScan,
     merged: MergedChunks,
     unknown: Vec<ChunkRecord>,
     unknown_dropped: u64,
-    bytes: &input::Buffer,
+    truncated: bool,
     cfg: &ScanConfig,
 ) -> (FileScan, Vec<Hit>, Option<Dump>) {
     let MergedChunks {
@@ -405,7 +436,7 @@ fn finish(
             fs.path
         ));
     }
-    if bytes.truncated_during_scan() {
+    if truncated {
         // The mapped file shrank under us; the vanished pages read as zeros (input docs).
         fs.error = Some(input::truncated_during_scan_error(&fs.path));
     }
@@ -436,7 +467,7 @@ fn finish(
 
 /// The zone's name, shared by every file of a thread that uses the same zone: a string per
 /// file was an allocation per file for the same few letters.
-fn zone_name(zone: &time::Zone) -> std::sync::Arc<str> {
+pub(super) fn zone_name(zone: &time::Zone) -> std::sync::Arc<str> {
     thread_local! {
         static LAST: std::cell::RefCell<Option<(time::Zone, std::sync::Arc<str>)>> =
             const { std::cell::RefCell::new(None) };
@@ -460,9 +491,9 @@ pub struct Dump {
 }
 
 /// An unknown record and the chunk it came from (its line is chunk-relative until merged).
-struct ChunkRecord {
-    chunk: usize,
-    rec: crate::record::level::LevelRecord,
+pub(super) struct ChunkRecord {
+    pub(super) chunk: usize,
+    pub(super) rec: crate::record::level::LevelRecord,
 }
 
 impl crate::scan::bound::Keyed for ChunkRecord {
@@ -503,6 +534,7 @@ mod tests {
             service: "app".into(),
             size: Some(text.len() as u64),
             mtime: None,
+            stream: None,
         };
         let mut cfg = ScanConfig::new(vec![p]).unwrap();
         cfg.tz = crate::time::Zone::parse("UTC").unwrap();

@@ -45,6 +45,9 @@ pub fn template_line(t: &TemplateOut, day: &dyn Fn(DateTime<Utc>) -> String) -> 
 pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
     let mut o = String::new();
     header(&mut o, r, display);
+    if let Some(e) = &r.error {
+        let _ = writeln!(o, "error: {e}");
+    }
     for inc in &r.incidents {
         incident_head(&mut o, inc, display, cat);
         incident_details(&mut o, inc, display);
