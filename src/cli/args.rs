@@ -72,8 +72,8 @@ pub(super) struct SocketsArgs {
     /// Ephemeral port range, e.g. 49152-65535 (default: by OS of the dump).
     #[arg(long = "ephemeral-range", value_name = "LO-HI")]
     pub(super) ephemeral_range: Option<String>,
-    /// Zone for capture times written without one (default: this machine's zone).
-    #[arg(long, value_name = "ZONE")]
+    /// Zone for capture times written without one (default: TZ, else this machine's zone).
+    #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
     pub(super) tz: Option<String>,
 }
 
@@ -109,6 +109,10 @@ pub(super) struct ReportArgs {
     /// Exit 0 even when incidents are found.
     #[arg(long = "exit-zero")]
     pub(super) exit_zero: bool,
+    /// Remove the clock skews found between sources (reported either way) before building
+    /// the timeline.
+    #[arg(long = "correct-skew")]
+    pub(super) correct_skew: bool,
     /// Records of one unknown error template that make a burst (an incident) within --gap,
     /// at 10x its rate in the rest of the logs (and, for a template with 5 or more such
     /// clumps, at 10x its median clump rate).
@@ -123,7 +127,8 @@ pub(super) struct ScanArgs {
     pub(super) paths: Vec<PathBuf>,
     #[command(flatten)]
     pub(super) report: ReportArgs,
-    /// Zone for timestamps without one: +08:00, UTC, Asia/Shanghai. Default: this machine's zone.
+    /// Zone for timestamps without one: +08:00, -02:00, UTC, Asia/Shanghai. Default: inferred
+    /// from files that state their offset, else TZ, else this machine's zone.
     #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
     pub(super) tz: Option<String>,
     /// Zone for the files matching GLOB (repeatable; first match wins), e.g. 'nginx/*=UTC'.
@@ -180,7 +185,7 @@ pub(super) struct ScanArgs {
     /// when FILE ends in .gz, or stdout). Report options (--format, --gap, --display-tz, ...)
     /// belong to the merge.
     #[arg(long, value_enum, value_name = "WHAT",
-          conflicts_with_all = ["format", "gap", "display_tz", "color", "now", "exit_zero", "burst_min"])]
+          conflicts_with_all = ["format", "gap", "display_tz", "color", "now", "exit_zero", "burst_min", "correct_skew"])]
     pub(super) emit: Option<Emit>,
 }
 
@@ -211,8 +216,9 @@ pub(super) struct InspectArgs {
     /// Largest gaps shown per file.
     #[arg(long, default_value = "5", value_name = "N")]
     pub(super) gaps: usize,
-    /// Zone for timestamps without one: +08:00, UTC, Asia/Shanghai. Default: this machine's zone.
-    #[arg(long, value_name = "ZONE")]
+    /// Zone for timestamps without one: +08:00, -02:00, UTC, Asia/Shanghai. Default: inferred
+    /// from files that state their offset, else TZ, else this machine's zone.
+    #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
     pub(super) tz: Option<String>,
     /// Zone for the files matching GLOB (repeatable; first match wins), e.g. 'nginx/*=UTC'.
     #[arg(long = "tz-for", value_name = "GLOB=ZONE")]

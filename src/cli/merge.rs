@@ -75,7 +75,8 @@ pub(super) fn run_merge(a: MergeArgs) -> anyhow::Result<i32> {
         color: a.report.color,
         now: a.report.now,
         exit_zero: a.report.exit_zero,
-        display: display.unwrap_or_else(|| cfg.tz.clone()),
+        display,
+        correct_skew: a.report.correct_skew,
     };
     let scanned = Scanned {
         out: merged.out,

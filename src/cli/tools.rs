@@ -141,6 +141,12 @@ pub(super) fn run_inspect(a: InspectArgs) -> anyhow::Result<i32> {
         gaps: a.gaps,
     };
     let files = crate::inspect::inspect(&disc.sources, &cfg, &opts);
+    if a.records || a.format == OutputFormat::Json {
+        // The text rendering shows them in each file's block; these outputs cannot.
+        for w in crate::inspect::warnings(&files) {
+            eprintln!("faultscope: warning: {}", report::escape_control(&w));
+        }
+    }
     let rendered = if a.records {
         crate::inspect::to_ndjson(&files)
     } else {

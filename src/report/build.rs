@@ -82,6 +82,7 @@ pub fn build<'a>(
         undated_hits: clusters.undated.len() as u64,
         warnings,
         templates: templates_out(scan, analysis),
+        clock: Default::default(),
     }
 }
 
@@ -426,14 +427,7 @@ fn culprit_for(
 }
 
 fn reason_id(r: crate::time::ZoneReason) -> &'static str {
-    use crate::time::ZoneReason::*;
-    match r {
-        Explicit => "explicit",
-        FlagForFile => "flag-for-file",
-        Flag => "flag",
-        Alias => "alias",
-        DefaultLocal => "default-local",
-    }
+    r.id()
 }
 
 /// Fills `files[].sha256` with the SHA-256 of each readable input file as stored (a `.gz`

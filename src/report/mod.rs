@@ -96,6 +96,8 @@ pub struct Report<'a> {
     pub templates: Vec<TemplateOut>,
     /// Warnings (also printed on stderr).
     pub warnings: Vec<String>,
+    /// Zones naive times were read in (and why), zone inference per file, clock skews.
+    pub clock: crate::analysis::clock::ClockReport,
 }
 
 /// Tool identity.

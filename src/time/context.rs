@@ -21,7 +21,7 @@ use super::detect::{detect_file, detect_file_keeping, Detected, Layout};
 use super::format::{epoch_base, Format, Partial, RawStamp, StampZone};
 use super::parse::{may_start_stamp, parse_any, quick_any};
 use super::prepass::{prepass, Kind};
-use super::zone::{Resolved, ZoneReason, ZoneRule};
+use super::zone::{Resolved, ZoneRule};
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, Timelike, Utc};
 use std::ops::Range;
 use std::time::SystemTime;
@@ -173,7 +173,7 @@ impl FileTime {
         }
         ft.year_flag = input.year;
         ft.sampled_lines = sampled_lines;
-        if ft.rule.reason == ZoneReason::DefaultLocal {
+        if ft.rule.reason.is_default() {
             ft.utc_adjustment = utc_adjustment;
         }
         ft.reference = input.mtime.map(|m| ft.local(m));
@@ -190,6 +190,30 @@ impl FileTime {
             ft.reference = name_date.and_then(|d| d.and_hms_opt(23, 59, 59));
         }
         ft
+    }
+
+    /// Moves the inferred years of a year-less file by `years` (the clocks stage found
+    /// them in the dated files of the same scan: a copied file's mtime lies). `detail`
+    /// says why; a file whose year did not come from its mtime (or nothing) is left alone.
+    pub fn shift_years(&mut self, years: i32, detail: String) {
+        let from_mtime = self
+            .inference
+            .as_ref()
+            .is_some_and(|i| i.what == "year" && matches!(i.source, "mtime" | "none"));
+        if years == 0 || !from_mtime {
+            return;
+        }
+        if let Base::Year(y) = self.base {
+            self.base = Base::Year(y + years);
+        }
+        self.reference = self
+            .reference
+            .and_then(|r| r.with_year(r.year() + years).or(Some(r)));
+        self.inference = Some(Inference {
+            what: "year",
+            source: "dated files",
+            detail,
+        });
     }
 
     /// Does the file read as a log: the detected layout's stamp starts the line (no fields
@@ -582,7 +606,7 @@ pub fn date_in_name(name: &str) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::{Zone, PLACEHOLDER_YEAR};
+    use crate::time::{Zone, ZoneReason, PLACEHOLDER_YEAR};
 
     fn utc_rule() -> ZoneRule {
         ZoneRule {
