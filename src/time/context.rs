@@ -94,6 +94,8 @@ pub struct FileTime {
     head: Vec<(usize, Layout, RawStamp)>,
     /// Lines detection looked at in the head sample ([`FileTime::reads_as_log`]).
     sampled_lines: usize,
+    /// Multi-line records (pretty-printed JSON, `wevtutil` text): each head's stamp.
+    table: Option<super::multiline::Table>,
 }
 
 impl FileTime {
@@ -111,6 +113,7 @@ impl FileTime {
             year_flag: None,
             head: Vec::new(),
             sampled_lines: 0,
+            table: None,
         }
     }
 
@@ -173,6 +176,12 @@ impl FileTime {
         }
         ft.year_flag = input.year;
         ft.sampled_lines = sampled_lines;
+        if let Some(f) = ft
+            .format()
+            .filter(|f| matches!(f, Format::JsonPretty | Format::WinEventText))
+        {
+            ft.table = Some(super::multiline::table(buf, f));
+        }
         if ft.rule.reason.is_default() {
             ft.utc_adjustment = utc_adjustment;
         }
@@ -182,7 +191,9 @@ impl FileTime {
             match first.format.missing() {
                 Partial::NoYear => ft.learn_years(buf, chunks, first, input, name_date),
                 Partial::NoDate => ft.learn_days(buf, chunks, first, input, name_date),
-                Partial::Full if first.format == Format::JvmUnified => ft.learn_uptime(buf, input),
+                Partial::Full if matches!(first.format, Format::JvmUnified | Format::Dmesg) => {
+                    ft.learn_uptime(buf, input)
+                }
                 _ => {}
             }
         }
@@ -268,6 +279,11 @@ impl FileTime {
     /// read there in the first layout is returned as read (the same stamp: that layout's
     /// parser on the same line, which ends in `\r` here, a byte no parser reads).
     pub fn parse_line_at(&self, at: usize, line: &[u8]) -> Option<(RawStamp, Format)> {
+        if let (Some(t), Some(f)) = (&self.table, self.format()) {
+            if let Some(st) = t.at(at) {
+                return Some((st.clone(), f));
+            }
+        }
         if let Ok(i) = self.head.binary_search_by_key(&at, |(o, _, _)| *o) {
             let (_, l, st) = &self.head[i];
             return Some((st.clone(), l.format));
@@ -279,6 +295,11 @@ impl FileTime {
     /// if the line may start with a stamp (per-line fallback, mixed files).
     #[inline]
     pub fn parse_line(&self, line: &[u8]) -> Option<(RawStamp, Format)> {
+        if let (Some(t), Some(f)) = (&self.table, self.format()) {
+            if let Some(st) = t.lookup(line) {
+                return Some((st.clone(), f));
+            }
+        }
         for l in &self.layouts {
             if let Some(st) = l.parse(line) {
                 return Some((st, l.format));
@@ -534,11 +555,11 @@ impl FileTime {
         let anchor = mtime.naive_utc() - up;
         self.base = Base::Anchor(anchor);
         let detail = format!(
-            "clock = uptime + JVM start {}Z (the file's mtime minus the last uptime)",
+            "clock = uptime + start {}Z (the file's mtime minus the last uptime)",
             anchor.format("%Y-%m-%dT%H:%M:%S")
         );
         self.notes.push(format!(
-            "{}: JVM uptime stamps: {detail} (inferred, check it)",
+            "{}: uptime stamps: {detail} (inferred, check it)",
             input.path
         ));
         self.inference = Some(Inference {

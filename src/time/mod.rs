@@ -47,6 +47,7 @@ mod context;
 mod detect;
 mod fmt;
 mod format;
+mod multiline;
 mod parse;
 mod prepass;
 mod zone;

@@ -195,11 +195,13 @@ pub(super) fn view(r: &Report, display: &Zone) -> View {
         host_evidence: if r.sockets.snapshots.is_empty() && r.sockets.process_tables.is_empty() {
             String::new()
         } else {
-            crate::evidence::sockets::render_text(&r.sockets)
-                .lines()
-                .map(t)
-                .collect::<Vec<_>>()
-                .join("\n")
+            crate::evidence::sockets::render_text_with(&r.sockets, &|t: DateTime<Utc>| {
+                display.format(t, "%Y-%m-%d %H:%M:%S")
+            })
+            .lines()
+            .map(t)
+            .collect::<Vec<_>>()
+            .join("\n")
         },
         markers,
         checks,

@@ -50,7 +50,7 @@ pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
         incident_details(&mut o, inc, display);
     }
     markers(&mut o, r, display);
-    host_evidence(&mut o, r);
+    host_evidence(&mut o, r, display);
     background(&mut o, r);
     o.push_str(&findings::findings(r, display));
     clocks(&mut o, r);
@@ -246,11 +246,12 @@ fn markers(o: &mut String, r: &Report, display: &Zone) {
 }
 
 /// Saved netstat/ss/tasklist/ps output, as the sockets renderer writes it (escaped).
-fn host_evidence(o: &mut String, r: &Report) {
+fn host_evidence(o: &mut String, r: &Report, display: &Zone) {
     if !r.sockets.snapshots.is_empty() || !r.sockets.process_tables.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "host evidence");
-        for line in crate::evidence::sockets::render_text(&r.sockets).lines() {
+        let when = |t: DateTime<Utc>| display.format(t, "%Y-%m-%d %H:%M:%S");
+        for line in crate::evidence::sockets::render_text_with(&r.sockets, &when).lines() {
             let _ = writeln!(o, "    {}", escape_control(line));
         }
     }
