@@ -225,12 +225,15 @@ fn settle_zones(out: &mut ScanOutput, report: &mut ClockReport) {
         return;
     }
     // The offsets the scan's own files state (`+0800` in the access log), in minutes.
+    // `Z` and `+00:00` are no statement about a host's zone (UTC is the convention of
+    // containers, IIS, JSON loggers), as in the likely-zone hints.
     let mut stated: Vec<i32> = out
         .files
         .iter()
         .zip(&acts)
         .filter(|(_, a)| a.1 == Role::Witness)
         .flat_map(|(f, _)| f.offsets.keys().map(|o| o / 60))
+        .filter(|&o| o != 0)
         .collect();
     stated.sort_unstable();
     stated.dedup();

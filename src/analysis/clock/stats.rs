@@ -69,13 +69,6 @@ impl Dense {
         self.start + self.v.len() as i64
     }
 
-    /// Sum and sum of squares of the values.
-    fn sums(&self) -> (f64, f64) {
-        self.v
-            .iter()
-            .fold((0.0, 0.0), |(s, q), x| (s + x, q + x * x))
-    }
-
     /// The series moved by `by` minutes (its minute `m` becomes `m + by`).
     pub fn shifted(&self, by: i64) -> Dense {
         Dense {
@@ -103,35 +96,50 @@ pub fn highpass(x: &[f64], half: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Correlation of `a(t)` and `b(t - shift)` with each series zero outside its minutes
-/// (normalised cross-correlation over the union of both spans), and how many minutes the
-/// spans of activity overlap. Silence counts: at a wrong offset one file logs where the
-/// other is silent, and files that start or stop together (a restart, the moment the logs
-/// were collected) line up only at the right one. `None` when the spans of activity
-/// overlap by fewer than `min_overlap` minutes or either series is constant.
+/// Pearson correlation of `a(t)` and `b(t - shift)` over the minutes the *shorter* of the
+/// two covers (with its padding of zeros; the other is zero outside its own minutes), and
+/// how many minutes their spans of activity overlap.
+///
+/// Why that window: silence counts where it is evidence. At a wrong offset the shorter
+/// file logs where the longer one, running, is silent, and files that start or stop
+/// together (a restart, the moment the logs were collected) line up only at the right one
+/// (the padding shows the edges). But a day of app log beside the last hour of an access
+/// log must not be diluted by the 23 hours the access log no longer holds: only the
+/// shorter file's time is compared. `None` when the spans of activity overlap by fewer
+/// than `min_overlap` minutes or either series is constant in the window.
 pub fn corr_at(a: &Dense, b: &Dense, shift: i64, min_overlap: usize) -> Option<(f64, usize)> {
     let active = a.span.1.min(b.span.1 + shift) - a.span.0.max(b.span.0 + shift);
     if active < min_overlap as i64 {
         return None;
     }
-    // b moved by `shift` covers b.start + shift .. b.end() + shift.
-    let lo = a.start.max(b.start + shift);
-    let hi = a.end().min(b.end() + shift);
+    // The window: the shorter series' minutes (b moved by `shift`).
+    let (lo, hi) = if a.v.len() <= b.v.len() {
+        (a.start, a.end())
+    } else {
+        (b.start + shift, b.end() + shift)
+    };
     let n = (hi - lo) as usize;
-    let union = (a.end().max(b.end() + shift) - a.start.min(b.start + shift)) as f64;
-    let ia = (lo - a.start) as usize;
-    let ib = (lo - shift - b.start) as usize;
-    let xa = &a.v[ia..ia + n];
-    let xb = &b.v[ib..ib + n];
-    let mut cab = 0.0;
-    for i in 0..n {
-        cab += xa[i] * xb[i];
+    let value = |d: &Dense, by: i64, t: i64| -> f64 {
+        let i = t - by - d.start;
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| d.v.get(i))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let (mut sa, mut sb, mut saa, mut sbb, mut sab) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for t in lo..hi {
+        let (x, y) = (value(a, 0, t), value(b, shift, t));
+        sa += x;
+        sb += y;
+        saa += x * x;
+        sbb += y * y;
+        sab += x * y;
     }
-    let (sa, qa) = a.sums();
-    let (sb, qb) = b.sums();
-    let cov = cab - sa * sb / union;
-    let va = qa - sa * sa / union;
-    let vb = qb - sb * sb / union;
+    let nf = n as f64;
+    let cov = sab - sa * sb / nf;
+    let va = saa - sa * sa / nf;
+    let vb = sbb - sb * sb / nf;
     if va <= 1e-12 || vb <= 1e-12 {
         return None;
     }

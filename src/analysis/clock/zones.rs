@@ -53,6 +53,9 @@ pub const MIN_NULL: usize = 50;
 pub const NULL_EXCLUSION: i32 = 60;
 /// Rounds in which applied files join the witnesses.
 pub const ROUNDS: usize = 3;
+/// Minutes around a candidate offset within which its best correlation counts: host clocks
+/// that disagree by a few minutes still share a zone.
+pub const SKEW_TOLERANCE: i32 = 1;
 
 /// Which candidate offsets a decision was made among.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -128,21 +131,35 @@ type Curve = Vec<(i32, f64, usize)>;
 /// z-scores of a naive series (wall minutes) against a witness series (UTC minutes) at
 /// every candidate offset (at offset `o`, wall minute `w` is UTC minute `w - o`).
 ///
-/// The null is the correlation at every *minute* shift of the candidate range at least
-/// [`NULL_EXCLUSION`] from the best candidate: what shifted, unaligned activity gives. The
-/// z-scores are taken against its median and a spread that is the largest of: its upper
+/// A candidate's correlation is the best within ±[`SKEW_TOLERANCE`] minutes of it: two
+/// hosts' clocks a few minutes apart still share a zone (skew is measured later, to the
+/// second). The null is the same, at every *minute* shift of the candidate range at
+/// least [`NULL_EXCLUSION`] from the best candidate: what shifted, unaligned activity gives.
+/// The z-scores are taken against its median and a spread that is the largest of: its upper
 /// tail ((99th percentile − median) / 2.326: recurring bursts and chance coincidences make
 /// the tail heavier than a normal one), 1/√n (n minutes of overlap: unrelated series), and
 /// 1/√k (k active minutes of the sparser series: one burst lining up with one burst by
 /// chance says little). `None` when the null holds fewer than [`MIN_NULL`] shifts.
 fn zcurve(naive: &Dense, witness: &Dense) -> Option<Curve> {
-    let at = |o: i32| corr_at(witness, naive, -(o as i64), MIN_OVERLAP);
+    let lo = candidates().next()?;
+    let hi = candidates().last()?;
+    let tol = SKEW_TOLERANCE;
+    // r at every minute shift, then the best within the tolerance around each.
+    let raw: Vec<Option<(f64, usize)>> = (lo - tol..=hi + tol)
+        .map(|s| corr_at(witness, naive, -(s as i64), MIN_OVERLAP))
+        .collect();
+    let at = |s: i32| -> Option<(f64, usize)> {
+        let i = (s - (lo - tol)) as usize;
+        raw[i - tol as usize..=i + tol as usize]
+            .iter()
+            .flatten()
+            .copied()
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+    };
     let grid: Curve = candidates()
         .filter_map(|o| at(o).map(|(r, n)| (o, r, n)))
         .collect();
     let best = *grid.iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
-    let lo = candidates().next()?;
-    let hi = candidates().last()?;
     let null: Vec<f64> = (lo..=hi)
         .filter(|s| (s - best.0).abs() >= NULL_EXCLUSION)
         .filter_map(|s| at(s).map(|p| p.0))
@@ -234,14 +251,14 @@ fn decide(z: &[(i32, f64, usize)], stated: &[i32]) -> Option<Estimate> {
 }
 
 /// Does a file's own evidence fit an offset chosen for it by other files: its z-score
-/// there is above the null's median and not significantly below its own best (the
-/// runner-up test of the rule, at [`ALPHA`])? Where it does not overlap the witnesses at
-/// that offset it has no evidence for or against: it fits unless its own best is
-/// significant against zero.
+/// there is not significantly below its own best (the runner-up test of the rule) and not
+/// significantly below the null (its activity does not run against that offset), both at
+/// [`ALPHA`]? Where it does not overlap the witnesses at that offset it has no evidence
+/// for or against: it fits unless its own best is significant against zero.
 fn fits(own: &Estimate, offset: i32) -> bool {
     let below = |z: f64| normal_sf((own.z - z) / std::f64::consts::SQRT_2) >= ALPHA;
     match own.curve.iter().find(|p| p.0 == offset) {
-        Some(&(_, z)) => z > 0.0 && below(z),
+        Some(&(_, z)) => normal_sf(-z) >= ALPHA && below(z),
         None => below(0.0),
     }
 }
