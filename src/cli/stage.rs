@@ -44,9 +44,11 @@ pub(super) fn report_stage(
 ) -> anyhow::Result<i32> {
     let mut s = s;
     // Zones inferred from the logs and clock skew, before anything reads a time.
+    let t_clock = Instant::now();
     let clock =
         crate::analysis::clock::settle(&mut s.out, (&cfg.tz, cfg.tz_reason), o.correct_skew);
     debug_clock(&clock, debug);
+    debug(format!("clocks: settled in {:.1?}", t_clock.elapsed()));
     let settled;
     let cfg = match &clock.effective {
         Some((z, r)) if *r != cfg.tz_reason || *z != cfg.tz => {

@@ -252,17 +252,25 @@ fn background(v: &[f64]) -> Vec<f64> {
 }
 
 /// Lags of every source against the pooled others: `sources[i]` holds sorted event times
-/// (ms). One entry per source.
+/// (ms). One entry per source. The others are one merged list with each event's source,
+/// built once (a tree of many services must not rebuild it per service).
 pub fn lags(sources: &[Vec<i64>]) -> Vec<Option<SkewEstimate>> {
+    let mut all: Vec<(i64, usize)> = sources
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| s.iter().map(move |&t| (t, i)))
+        .collect();
+    all.sort_unstable();
     (0..sources.len())
         .map(|i| {
-            let mut others: Vec<i64> = sources
+            if sources[i].len() < MIN_EVENTS || all.len() - sources[i].len() < MIN_EVENTS {
+                return None;
+            }
+            let others: Vec<i64> = all
                 .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .flat_map(|(_, s)| s.iter().copied())
+                .filter(|(_, s)| *s != i)
+                .map(|(t, _)| *t)
                 .collect();
-            others.sort_unstable();
             lag(&sources[i], &others)
         })
         .collect()
