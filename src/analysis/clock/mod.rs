@@ -1,8 +1,9 @@
 //! Clocks: the right time for every file without flags. After the scan and before the
-//! analysis, [`settle`] infers the zone of files written in naive local time from files
-//! that state their offset (`zones`), moves their times (`retime`), measures per-source
-//! clock skew (`skew`) and, with `--correct-skew`, removes it. `hints` words the
-//! likely-zone warnings for files nothing could settle.
+//! analysis, [`settle`] moves year-less files copied years after they were written to the
+//! dated files' years (`years`), infers the zone of files written in naive local time from
+//! files that state their offset (`zones`, on `stats`), moves their times (`retime`),
+//! measures per-source clock skew (`skew`) and, with `--correct-skew`, removes it. `hints`
+//! words the likely-zone warnings for files nothing could settle.
 //!
 //! Input: the scan output (files with their per-minute activity, hits and unknown
 //! error/warning records) and the configuration's default zone and its reason. Output: the
