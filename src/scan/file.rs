@@ -242,7 +242,29 @@ fn merge_chunks(fs: &mut FileScan, outs: Vec<ChunkOut>) -> MergedChunks {
     let mut dropped = 0u64;
     let mut matched: std::collections::HashSet<u64> = std::collections::HashSet::new();
     let mut bases = Vec::with_capacity(outs.len());
+    let mut sig_minutes = crate::scan::activity::SigCounter::default();
+    // The previous chunk's last record with hits and its signatures: a record straddling
+    // the boundary counts once per signature.
+    let mut tail: Option<(u64, Vec<u16>)> = None;
     for mut c in outs {
+        sig_minutes.append(&mut c.sig_minutes);
+        for &(rec, sig, minute) in &c.straddling {
+            match &mut tail {
+                Some((r, sigs)) if *r == rec => {
+                    if !sigs.contains(&sig) {
+                        sigs.push(sig);
+                        sig_minutes.add(minute, sig);
+                    }
+                }
+                _ => {
+                    tail = Some((rec, vec![sig]));
+                    sig_minutes.add(minute, sig);
+                }
+            }
+        }
+        if c.tail.is_some() {
+            tail = c.tail.take();
+        }
         dropped += c.dropped;
         for h in &mut c.hits {
             h.line += base;
@@ -278,6 +300,7 @@ fn merge_chunks(fs: &mut FileScan, outs: Vec<ChunkOut>) -> MergedChunks {
         hits.extend(c.hits);
     }
     fs.lines = base;
+    fs.sig_minutes = sig_minutes.finish();
     MergedChunks {
         hits,
         bases,
@@ -434,6 +457,15 @@ mod tests {
             )
         );
         assert_eq!(whole.records, 6000);
+        // Per-minute signature counts: one per record and signature, whatever the chunking
+        // and however few hits `--max-hits` stores.
+        assert_eq!(whole.sig_minutes, chunked.sig_minutes);
+        let counted: u64 = whole.sig_minutes.iter().map(|(_, _, n)| u64::from(n)).sum();
+        assert_eq!(counted, whole_hits.len() as u64);
+        cfg.max_hits = 10;
+        let (bounded, bounded_hits, _) = scan_file(0, &src, &cfg);
+        assert_eq!(bounded_hits.len(), 10);
+        assert_eq!(bounded.sig_minutes, whole.sig_minutes);
         // Continuation-line hits carry their record head's time and their own line number.
         let h = whole_hits
             .iter()
