@@ -109,11 +109,10 @@ pub(super) struct ReportArgs {
     /// Exit 0 even when incidents are found.
     #[arg(long = "exit-zero")]
     pub(super) exit_zero: bool,
-    /// Records of one unknown error template that make a burst (an incident) within --gap,
-    /// at 10x its rate in the rest of the logs (and, for a template with 5 or more such
-    /// clumps, at 10x its median clump rate).
-    #[arg(long = "burst-min", default_value_t = crate::analysis::templates::DEFAULT_BURST_MIN, value_name = "N")]
-    pub(super) burst_min: usize,
+    /// Deprecated and ignored: unknown error templates are signals of the rate detector
+    /// (docs/how-it-works.md), whose thresholds are statistics, not a record count.
+    #[arg(long = "burst-min", value_name = "N", hide = true)]
+    pub(super) burst_min: Option<usize>,
 }
 
 #[derive(Args, Debug)]

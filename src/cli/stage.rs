@@ -22,7 +22,8 @@ pub(super) struct Scanned {
 /// Report-time choices.
 pub(super) struct ReportOpts {
     pub(super) dests: Vec<(crate::cli::write::ReportFormat, Option<PathBuf>)>,
-    pub(super) burst_min: usize,
+    /// `--burst-min` (deprecated, ignored: a warning says so).
+    pub(super) burst_min: Option<usize>,
     pub(super) color: crate::cli::write::ColorWhen,
     pub(super) now: bool,
     pub(super) exit_zero: bool,
@@ -46,7 +47,7 @@ pub(super) fn report_stage(
         socket_problems,
         cluster_time,
         sockets_time,
-    } = crate::analysis::run(out, &s.socket_files, cfg, o.burst_min, debug);
+    } = crate::analysis::run(out, &s.socket_files, cfg, debug);
     let t_build = Instant::now();
     // The zone hints read every file's offsets: they run beside the report's build (one pass
     // over 100,000 files is ~1.5 ms that otherwise kept a core idle after the scan).
@@ -55,6 +56,13 @@ pub(super) fn report_stage(
         || crate::analysis::clock::hints::likely_zone_warnings(&out.files),
     );
     report.warnings.extend(socket_problems);
+    if o.burst_min.is_some() {
+        report.warnings.push(
+            "--burst-min is deprecated and ignored: unknown error templates are signals of the rate \
+             detector, which opens an incident on a rate improbable under the template's own baseline"
+                .into(),
+        );
+    }
     report.warnings.extend(zone_warnings);
     if out.hits_dropped > 0 {
         let through = out

@@ -48,7 +48,7 @@ pub(super) fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
             eprintln!("faultscope: error: {}", report::escape_control(&e.message));
         }
     }
-    let analysis = crate::analysis::mine_unknown(&out, &cfg, a.report.burst_min);
+    let analysis = crate::analysis::templates_with_bursts(&out, &cfg);
     let templates = report::templates_out(&out, &analysis);
     let json = a
         .report

@@ -11,7 +11,10 @@
 //! chain). Evidence: up to three hits, the root signature's first hit in each service (at
 //! most two), then the first hit of each next signature of the chain. A restart marker in
 //! the window or within `gap` before it explains a root at the transport layer or above
-//! ([`RESTART_EXPLAINS_FROM_LAYER`]): refusals while a callee restarts are expected churn.
+//! ([`RESTART_EXPLAINS_FROM_LAYER`]) when it comes from the callee: a service other than
+//! the ones logging the root, named by their records (`http://order-service:8080` names
+//! `order-service`). Refusals while a callee restarts are expected churn; a restart of an
+//! unrelated service (an nginx log reopen) explains nothing.
 
 use super::{is_restart_marker, Incident, RootKind};
 use crate::catalog::{Catalog, Severity};
@@ -93,12 +96,28 @@ impl Describe<'_> {
         let (root_time, root_hit) = first_at[&root];
         let evidence = pick_evidence(hits, &members, &chain, service_of);
         let restart = if catalog.signatures[root as usize].rank() >= RESTART_EXPLAINS_FROM_LAYER {
+            // The failing services (those logging the root) and what their records say.
+            let failing: BTreeSet<String> = members
+                .iter()
+                .filter(|&&i| hits[i].sig == root)
+                .map(|&i| service_of(hits[i].file))
+                .collect();
+            let texts: Vec<String> = members
+                .iter()
+                .filter(|&&i| hits[i].sig == root)
+                .map(|&i| hits[i].excerpt.to_lowercase())
+                .collect();
             markers
                 .iter()
                 .map(|&(i, _)| i)
                 .filter(|&i| {
                     let t = hits[i].time.expect("dated");
-                    t >= start - gap && t <= end && is_restart_marker(sig(&hits[i]))
+                    let svc = service_of(hits[i].file);
+                    t >= start - gap
+                        && t <= end
+                        && is_restart_marker(sig(&hits[i]))
+                        && !failing.contains(&svc)
+                        && texts.iter().any(|x| names(x, &svc))
                 })
                 .min_by_key(|&i| hits[i].time)
         } else {
@@ -119,8 +138,26 @@ impl Describe<'_> {
             restart,
             kind: RootKind::Signature,
             bursts: Vec::new(),
+            why: Vec::new(),
+            opened: Vec::new(),
         }
     }
+}
+
+/// Does `text` (lowercase) name `service` as a word (letters and digits around it are
+/// not part of it)? `order-service` names it in `http://order-service:8080/x`.
+fn names(text: &str, service: &str) -> bool {
+    let svc = service.to_lowercase();
+    if svc.len() < 3 {
+        return false;
+    }
+    let b = text.as_bytes();
+    text.match_indices(&svc).any(|(at, _)| {
+        let before = at.checked_sub(1).map(|k| b[k]);
+        let after = b.get(at + svc.len()).copied();
+        !before.is_some_and(|c| c.is_ascii_alphanumeric())
+            && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+    })
 }
 
 /// Up to three evidence hits: the root signature's first hit in each service (at most two),

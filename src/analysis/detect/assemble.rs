@@ -1,0 +1,370 @@
+//! From fitted signals to incidents: second-precise windows, rare events, short-capture
+//! windows, merging within the gap, minimum evidence, isolated events and the signals that
+//! join an incident because they are elevated inside it.
+//!
+//! Input: the [`Signals`], each non-short signal's [`Fit`] and the gap. Output: the
+//! [`Window`]s, the incident [`Group`]s and the [`Isolated`] events of a [`Detection`].
+//! The rules and their constants are in the module header (`detect/mod.rs`).
+
+use super::model::{burst_gap_seconds, Fit};
+use super::signals::{Signal, SignalKind, Signals};
+use super::stats::tail;
+use super::{
+    Group, How, Isolated, Joined, Window, ALPHA, EFFECT, FLOOR, MIN_RECORDS, NOISE_EFFECT,
+};
+use chrono::{DateTime, Duration, Utc};
+
+/// Record-level edges of a flagged run `first..=last` (minutes) of a signal: the burst's
+/// records are those closer to each other than `g` seconds, the gap below which the burst's
+/// rate explains an inter-arrival better than the baseline's ([`burst_gap_seconds`]).
+/// Walks back from the last record of the first minute and forward from the first record
+/// of the last minute, one minute beyond the run at most. Without stored records (dropped
+/// by `--max-hits`) the edges are the minutes'.
+pub(super) fn edges(
+    sig: &Signal,
+    first: i64,
+    last: i64,
+    g: f64,
+) -> (DateTime<Utc>, DateTime<Utc>, Vec<usize>) {
+    let minute = |t: &DateTime<Utc>| t.timestamp().div_euclid(60);
+    let lo = sig.times.partition_point(|x| minute(&x.0) < first - 1);
+    let hi = sig.times.partition_point(|x| minute(&x.0) <= last + 1);
+    let ts = &sig.times[lo..hi];
+    let at = |m: i64| DateTime::from_timestamp(m * 60, 0).unwrap_or_default();
+    if ts.is_empty() {
+        return (at(first), at(last + 1) - Duration::seconds(1), Vec::new());
+    }
+    let close = |a: &DateTime<Utc>, b: &DateTime<Utc>| ((*b - *a).num_milliseconds() as f64) < g * 1000.0;
+    // Start: the last record of the first minute (or the first one after it), walked back.
+    let mut i = ts
+        .iter()
+        .rposition(|x| minute(&x.0) == first)
+        .unwrap_or_else(|| ts.iter().position(|x| minute(&x.0) > first).unwrap_or(0));
+    while i > 0 && close(&ts[i - 1].0, &ts[i].0) {
+        i -= 1;
+    }
+    // End: the first record of the last minute (or the last one before it), walked forward.
+    let mut j = ts
+        .iter()
+        .position(|x| minute(&x.0) == last)
+        .unwrap_or_else(|| ts.iter().rposition(|x| minute(&x.0) < last).unwrap_or(ts.len() - 1));
+    while j + 1 < ts.len() && close(&ts[j].0, &ts[j + 1].0) {
+        j += 1;
+    }
+    let (a, b) = (ts[i.min(j)].0, ts[i.max(j)].0);
+    let members = ts
+        .iter()
+        .filter(|x| x.0 >= a && x.0 <= b)
+        .map(|x| x.1)
+        .collect();
+    (a, b, members)
+}
+
+/// The windows of one fitted signal: its flagged runs (noise needs [`NOISE_EFFECT`]), then
+/// its rare events.
+pub(super) fn fitted_windows(
+    idx: usize,
+    sig: &Signal,
+    fit: &Fit,
+    gap: Duration,
+    out: &mut Vec<Window>,
+) {
+    for f in &fit.flags {
+        if sig.noise && (f.observed as f64) < NOISE_EFFECT * f.expected {
+            continue;
+        }
+        let minutes = (f.last - f.first + 1) as f64;
+        let g = burst_gap_seconds(f.observed as f64 / minutes, f.expected / minutes)
+            .min(gap.num_seconds() as f64);
+        let (start, end, members) = edges(sig, f.first, f.last, g);
+        out.push(Window {
+            signal: idx,
+            start,
+            end,
+            first_minute: f.first,
+            last_minute: f.last,
+            observed: f.observed,
+            expected: Some(f.expected),
+            p: Some(f.p),
+            how: How::Burst,
+            members,
+        });
+    }
+    if !(sig.rare_role && sig.opens()) {
+        return;
+    }
+    // Rare events: one occurrence of a crash/host-wide signal that its own background
+    // (leave-one-out) makes unlikely within ±gap.
+    let span = 1 + 2 * (gap.num_seconds() + 59) / 60;
+    for &(m, x) in &sig.counts {
+        if fit
+            .flags
+            .iter()
+            .any(|f| f.removed.0 <= m && m <= f.removed.1)
+        {
+            continue;
+        }
+        let loo = (fit.baseline_events - f64::from(x)).max(FLOOR) / fit.baseline_exposure;
+        let mu = loo * span as f64;
+        let p = tail(u64::from(x), mu, 1.0);
+        if p < ALPHA {
+            let at = DateTime::from_timestamp(m * 60, 0).unwrap_or_default();
+            let (start, end) =
+                minute_records(sig, m).unwrap_or((at, at + Duration::seconds(59)));
+            out.push(Window {
+                signal: idx,
+                start,
+                end,
+                first_minute: m,
+                last_minute: m,
+                observed: u64::from(x),
+                expected: Some(mu),
+                p: Some(p),
+                how: How::RareEvent,
+                members: sig
+                    .times
+                    .iter()
+                    .filter(|t| t.0.timestamp().div_euclid(60) == m)
+                    .map(|t| t.1)
+                    .collect(),
+            });
+        }
+    }
+}
+
+/// First and last record time in minute `m`.
+fn minute_records(sig: &Signal, m: i64) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let mut it = sig
+        .times
+        .iter()
+        .filter(|t| t.0.timestamp().div_euclid(60) == m)
+        .map(|t| t.0);
+    let a = it.next()?;
+    Some((a, it.last().unwrap_or(a)))
+}
+
+/// Windows of a signal of a short capture (no baseline): its records chained while less
+/// than `gap` apart, each chain a window ("anomalous" by default, stated in the report).
+pub(super) fn short_windows(idx: usize, sig: &Signal, gap: Duration, out: &mut Vec<Window>) {
+    if sig.noise {
+        return;
+    }
+    let mut chain: Vec<(DateTime<Utc>, usize)> = Vec::new();
+    let flush = |chain: &mut Vec<(DateTime<Utc>, usize)>, out: &mut Vec<Window>| {
+        if let (Some(a), Some(b)) = (chain.first(), chain.last()) {
+            out.push(Window {
+                signal: idx,
+                start: a.0,
+                end: b.0,
+                first_minute: a.0.timestamp().div_euclid(60),
+                last_minute: b.0.timestamp().div_euclid(60),
+                observed: chain.len() as u64,
+                expected: None,
+                p: None,
+                how: if sig.rare_role {
+                    How::RareEvent
+                } else {
+                    How::ShortCapture
+                },
+                members: chain.iter().map(|x| x.1).collect(),
+            });
+        }
+        chain.clear();
+    };
+    for &t in &sig.times {
+        if let Some(last) = chain.last() {
+            if t.0 - last.0 >= gap {
+                flush(&mut chain, out);
+            }
+        }
+        chain.push(t);
+    }
+    flush(&mut chain, out);
+}
+
+/// Windows merged while less than `gap` apart (different signals' windows weld; a window
+/// is one signal's burst, so a trickle never does). Returns the groups as window indices.
+pub(super) fn merge(windows: &[Window], gap: Duration) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..windows.len()).collect();
+    order.sort_by_key(|&i| (windows[i].start, windows[i].end, windows[i].signal));
+    let mut groups: Vec<(DateTime<Utc>, Vec<usize>)> = Vec::new();
+    for i in order {
+        let w = &windows[i];
+        match groups.last_mut() {
+            Some((end, g)) if w.start < *end + gap => {
+                *end = (*end).max(w.end);
+                g.push(i);
+            }
+            _ => groups.push((w.end, vec![i])),
+        }
+    }
+    groups.into_iter().map(|g| g.1).collect()
+}
+
+/// Does a group of windows make an incident? It needs a window of an opening, non-noise
+/// signal, and: [`MIN_RECORDS`] anomalous records outside rare-event windows, or user
+/// impact, or a rare event corroborated by a second signal or service. `Err` gives why not.
+pub(super) fn evidence(
+    group: &[usize],
+    windows: &[Window],
+    signals: &Signals,
+) -> Result<(), String> {
+    let sig = |w: &Window| &signals.signals[w.signal];
+    if !group
+        .iter()
+        .any(|&i| sig(&windows[i]).opens() && !sig(&windows[i]).noise)
+    {
+        return Err("only warning-level or noise signals".into());
+    }
+    let records: u64 = group
+        .iter()
+        .map(|&i| &windows[i])
+        .filter(|w| w.how != How::RareEvent)
+        .map(|w| w.observed)
+        .sum();
+    if records >= MIN_RECORDS {
+        return Ok(());
+    }
+    if group
+        .iter()
+        .any(|&i| sig(&windows[i]).kind == SignalKind::Impact)
+    {
+        return Ok(());
+    }
+    let mut distinct: Vec<usize> = group.iter().map(|&i| windows[i].signal).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let rare = group.iter().any(|&i| windows[i].how == How::RareEvent);
+    if rare && distinct.len() >= 2 {
+        return Ok(());
+    }
+    Err(if rare {
+        "a rare event with no second anomalous signal or service".into()
+    } else {
+        format!("{records} anomalous record(s), fewer than {MIN_RECORDS}, and no user impact")
+    })
+}
+
+/// The isolated events of a group that is not an incident: one per opening window.
+pub(super) fn isolate(
+    group: &[usize],
+    windows: &[Window],
+    signals: &Signals,
+    reason: &str,
+    out: &mut Vec<Isolated>,
+) {
+    for &i in group {
+        let w = &windows[i];
+        let s = &signals.signals[w.signal];
+        if !s.opens() || s.noise {
+            continue;
+        }
+        out.push(Isolated {
+            window: i,
+            reason: reason.to_string(),
+        });
+    }
+}
+
+/// Signals elevated inside an incident that did not open it: tested over the incident's
+/// minutes against a baseline outside every incident (so not built from the window's own
+/// hits), Bonferroni over the candidates, effect [`EFFECT`] ([`NOISE_EFFECT`] for noise).
+/// Short-capture signals have no baseline: their records inside join as such.
+pub(super) fn joiners(
+    groups: &[Group],
+    gi: usize,
+    signals: &Signals,
+    fits: &[Option<Fit>],
+    windows: &[Window],
+) -> Vec<Joined> {
+    let g = &groups[gi];
+    let (ms, me) = (
+        g.start.timestamp().div_euclid(60),
+        g.end.timestamp().div_euclid(60),
+    );
+    let contributing: Vec<usize> = g.windows.iter().map(|&w| windows[w].signal).collect();
+    let in_range = |s: &Signal, a: i64, b: i64| -> u64 {
+        let i = s.counts.partition_point(|c| c.0 < a);
+        let j = s.counts.partition_point(|c| c.0 <= b);
+        s.counts[i..j].iter().map(|c| u64::from(c.1)).sum()
+    };
+    let candidates: Vec<usize> = (0..signals.signals.len())
+        .filter(|i| !contributing.contains(i) && in_range(&signals.signals[*i], ms, me) > 0)
+        .collect();
+    let m = candidates.len().max(1) as f64;
+    let mut out = Vec::new();
+    for s in candidates {
+        let sig = &signals.signals[s];
+        let x = in_range(sig, ms, me);
+        let members: Vec<usize> = sig
+            .times
+            .iter()
+            .filter(|t| t.0 >= g.start && t.0 <= g.end)
+            .map(|t| t.1)
+            .collect();
+        let Some(fit) = &fits[s] else {
+            if !sig.noise {
+                out.push(Joined {
+                    signal: s,
+                    observed: x,
+                    expected: None,
+                    p: None,
+                    members,
+                });
+            }
+            continue;
+        };
+        // Baseline outside every incident of the run.
+        let inside: u64 = groups
+            .iter()
+            .map(|o| {
+                in_range(
+                    sig,
+                    o.start.timestamp().div_euclid(60),
+                    o.end.timestamp().div_euclid(60),
+                )
+            })
+            .sum();
+        let exposure_of = |a: i64, b: i64| match &sig.requests {
+            Some(r) => r
+                .iter()
+                .filter(|(mm, _)| *mm >= a && *mm <= b)
+                .map(|x| x.1)
+                .sum::<f64>(),
+            None => (b - a + 1) as f64,
+        };
+        let in_exposure: f64 = groups
+            .iter()
+            .map(|o| {
+                exposure_of(
+                    o.start.timestamp().div_euclid(60),
+                    o.end.timestamp().div_euclid(60),
+                )
+            })
+            .sum();
+        let total_exposure = match &sig.requests {
+            Some(r) => r.iter().map(|x| x.1).sum::<f64>(),
+            None => fit.baseline_exposure
+                + fit
+                    .flags
+                    .iter()
+                    .map(|f| (f.removed.1 - f.removed.0 + 1) as f64)
+                    .sum::<f64>(),
+        };
+        let rate = (sig.total().saturating_sub(inside) as f64).max(FLOOR)
+            / (total_exposure - in_exposure).max(1.0);
+        let mu = rate * exposure_of(ms, me);
+        let p = tail(x, mu, fit.phi);
+        let effect = if sig.noise { NOISE_EFFECT } else { EFFECT };
+        if p < ALPHA / m && x as f64 >= effect * mu {
+            out.push(Joined {
+                signal: s,
+                observed: x,
+                expected: Some(mu),
+                p: Some(p),
+                members,
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,418 @@
+//! The incident detector: incidents by rate, not by proximity (issue 20).
+//!
+//! **Problem.** Real logs carry a steady trickle of errors. Merging every error hit less than
+//! `--gap` apart turns one retry a minute into a five-hour incident, one every three minutes
+//! into a hundred incidents, and one stray line into an incident that pages someone. An
+//! incident is a departure of a signal from *its own* normal, and that normal has to be
+//! estimated from the same logs, robustly, because nothing else is known about them.
+//!
+//! **Signals** (`signals.rs`). Per service and UTC minute: each catalog signature (dated
+//! hits, counted by the scan before `--max-hits` drops any), each mined template (its
+//! dated records) and user impact (failed requests of an access log against its requests,
+//! [`ImpactMinute`]). Markers are timeline context, not signals. A signal's baseline is
+//! measured over its service's observation span only: first to last record of the service's
+//! files, less the log gaps of the coverage finding (a service writing in most minutes that
+//! goes silent for ≥ 10 minutes was not being logged).
+//!
+//! **Model** (`model.rs`, `stats.rs`). A signal's count in a window of w minutes is Poisson
+//! with mean λw, or — when its baseline is over-dispersed (Pearson variance/mean φ > 1:
+//! retries come in clumps) — negative binomial with the same mean and variance φλw. λ is
+//! robust to the outages themselves: detect, remove the flagged minutes, re-estimate, up to
+//! [`ROUNDS`] rounds. An empty baseline gets [`FLOOR`] = 0.5 events per span, so one event
+//! of a never-seen signal is never "infinitely" surprising.
+//!
+//! **Test.** Windows of [`SCALES`] = 1, 2, 3, 5, 10, 15, 30, 60 minutes start at every event
+//! minute (a window's count is at most that of the window of equal length starting at its
+//! first event, so no position is missed). A window is flagged when
+//! 1. P(X ≥ observed | baseline) ≤ α / T, with α = [`ALPHA`] = 0.01 and T the number of
+//!    tests, positions × scales × signals (Bonferroni: a run of the tool over any logs with
+//!    no outage reports one with probability below 1 %); the critical count is computed
+//!    once per signal and scale, so the scan costs O(events × scales) comparisons; and
+//! 2. observed ≥ k × expected, k = [`EFFECT`] = 3: a huge-volume signal's 10 % wobble is
+//!    significant but no incident. 3 is the multiple of the SRE workbook's lowest
+//!    multi-window burn-rate alert that still fits our window lengths (3× over 2 h: the
+//!    "ticket" level; the paging levels 6× and 14.4× are multiples of an SLO budget, and
+//!    our baseline already holds the normal failures), and it clears the ~2× swing of
+//!    diurnal traffic that errors proportional to traffic inherit.
+//!
+//! Flagged windows of a signal merge into runs. A run's edge minutes are trimmed while the
+//! baseline explains them better than the burst (the two-rate log-likelihood ratio, Page's
+//! CUSUM increment, x ln(r_b/λ) − (r_b − λ) ≤ 0), so the background event a minute before an
+//! outage stays out of it. Inside the edge minutes the records decide, to the second:
+//! consecutive records belong to the burst while their gap g satisfies
+//! ln(r_b/λ) − (r_b − λ)g > 0 (the same ratio for exponential inter-arrivals).
+//!
+//! **Rare events.** A `crash` or `host-wide` signal (OOM kill, JVM crash, disk full) that
+//! can open an incident has almost no background: one occurrence is a *rare event* when its
+//! own background without it (leave-one-out) puts P(≥ that many within ±gap) below α.
+//!
+//! **Incidents.** Windows of different signals merge while less than `--gap` apart; a
+//! window is one signal's burst, so a chronic trickle can neither weld hours together nor
+//! split into many incidents. A group is an incident when it holds a window of an opening
+//! (critical/error, not noise) signal and **minimum evidence**: [`MIN_RECORDS`] = 3
+//! anomalous records outside rare-event windows (the fewest the test can call significant
+//! for a never-seen signal in the shortest span we model: at λ = 0.5/60 per minute, two in
+//! a minute have P ≈ 3·10⁻⁵, three P ≈ 10⁻⁷), or anomalous user impact, or a rare event
+//! corroborated by a second anomalous signal or service. Anything less is *isolated*
+//! ([`Isolated`]: on the timeline, not an incident, no exit 1). An incident starts at its
+//! first burst record and ends when every contributing signal is back at its baseline.
+//!
+//! **Inside an incident** other signals count only when elevated there: their count over
+//! the incident's minutes against a baseline outside every incident (not built from the
+//! window's own hits), at α / (candidates) and k × expected ([`Joined`], shown as ×lift).
+//! The catalog's `noise` flag is a prior: a noise signature needs [`NOISE_EFFECT`] = 2k and
+//! is never a root cause. The root cause is chosen among these anomalous signals only
+//! (`incidents/`).
+//!
+//! **Classes.** Every signal is *bursting* (it has a window), *chronic* (present in more
+//! than [`CHRONIC_SHARE`] of its span's hours outside its windows, over at least
+//! [`CHRONIC_MIN_HOURS`] hours: a steady background worth one line) or *sporadic*.
+//!
+//! **Short captures.** A service whose span is under [`SHORT_MINUTES`] = 60 minutes (the
+//! longest window: a shorter baseline cannot tell a burst from the rate) has no baseline:
+//! its error records chain by `--gap` and count as anomalous, minimum evidence still
+//! applies, and the report says so (`detector.mode`).
+//!
+//! Cost: O(signals × (events × scales × rounds)) after the scan, plus a sort of each
+//! signal's events; the scan only counts per hit.
+
+mod assemble;
+mod model;
+mod signals;
+mod stats;
+
+#[cfg(test)]
+mod tests;
+
+pub use model::{fit, Fit, Flag, Params, Series};
+pub use signals::{
+    impact_minutes, is_access_log, is_impact, signal_severity, ImpactMinute, ServiceSpan,
+    Signal, SignalKind, Signals,
+};
+pub use stats::{critical, tail};
+
+use crate::catalog::Catalog;
+use crate::scan::ScanOutput;
+use chrono::{DateTime, Duration, Utc};
+use rayon::prelude::*;
+
+/// Family-wise error level of the whole run (Bonferroni over every test).
+pub const ALPHA: f64 = 0.01;
+/// Effect size: a flagged window holds at least this many times its expected count.
+pub const EFFECT: f64 = 3.0;
+/// Effect size for signatures the catalog flags as noise (a prior, twice [`EFFECT`]).
+pub const NOISE_EFFECT: f64 = 2.0 * EFFECT;
+/// Window lengths in minutes.
+pub const SCALES: [i64; 8] = [1, 2, 3, 5, 10, 15, 30, 60];
+/// Events an empty baseline is given over its span.
+pub const FLOOR: f64 = 0.5;
+/// Baseline rounds: detect, remove flagged minutes, re-estimate.
+pub const ROUNDS: usize = 3;
+/// Anomalous records an incident needs (unless user impact or a corroborated rare event).
+pub const MIN_RECORDS: u64 = 3;
+/// A service observed for fewer minutes has no baseline (short capture).
+pub const SHORT_MINUTES: i64 = 60;
+/// Chronic: present in more than this share of its span's hours.
+pub const CHRONIC_SHARE: f64 = 0.5;
+/// Chronic: over at least this many hours.
+pub const CHRONIC_MIN_HOURS: usize = 2;
+
+/// How a window was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum How {
+    /// The multi-scale test against the signal's baseline.
+    Burst,
+    /// One occurrence of a rare crash/host-wide event.
+    RareEvent,
+    /// A short capture's records (no baseline).
+    ShortCapture,
+}
+
+impl How {
+    /// Lowercase name (JSON).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            How::Burst => "burst",
+            How::RareEvent => "rare-event",
+            How::ShortCapture => "short-capture",
+        }
+    }
+}
+
+/// One signal's anomalous window.
+#[derive(Clone, Debug)]
+pub struct Window {
+    /// Index into [`Signals::signals`].
+    pub signal: usize,
+    /// First record of the burst.
+    pub start: DateTime<Utc>,
+    /// Last record of the burst.
+    pub end: DateTime<Utc>,
+    /// First minute of the run.
+    pub first_minute: i64,
+    /// Last minute of the run.
+    pub last_minute: i64,
+    /// Events in the run's minutes (counted, stored or not).
+    pub observed: u64,
+    /// Events its baseline expects there (`None`: short capture).
+    pub expected: Option<f64>,
+    /// Tail probability of the test that found it.
+    pub p: Option<f64>,
+    /// How it was found.
+    pub how: How,
+    /// Its records between `start` and `end` (hit indices; unknown-record indices for
+    /// templates).
+    pub members: Vec<usize>,
+}
+
+/// A signal elevated inside an incident it did not open.
+#[derive(Clone, Debug)]
+pub struct Joined {
+    /// Index into [`Signals::signals`].
+    pub signal: usize,
+    /// Events in the incident's minutes.
+    pub observed: u64,
+    /// Expected at its baseline outside every incident (`None`: short capture).
+    pub expected: Option<f64>,
+    /// Tail probability.
+    pub p: Option<f64>,
+    /// Its records inside the incident.
+    pub members: Vec<usize>,
+}
+
+/// An incident: windows merged within the gap that passed minimum evidence.
+#[derive(Clone, Debug)]
+pub struct Group {
+    /// First burst record.
+    pub start: DateTime<Utc>,
+    /// Last burst record.
+    pub end: DateTime<Utc>,
+    /// Its windows (indices into [`Detection::windows`]), by start.
+    pub windows: Vec<usize>,
+    /// Signals elevated inside it.
+    pub joined: Vec<Joined>,
+}
+
+/// An anomalous window that is not an incident.
+#[derive(Clone, Debug)]
+pub struct Isolated {
+    /// Index into [`Detection::windows`].
+    pub window: usize,
+    /// Why it is not an incident.
+    pub reason: String,
+}
+
+/// A signal's class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// Has an anomalous window.
+    Bursting,
+    /// Present in most hours at its rate.
+    Chronic,
+    /// Neither.
+    Sporadic,
+}
+
+/// What the detector found.
+#[derive(Clone, Debug, Default)]
+pub struct Detection {
+    /// The signals and the services' spans.
+    pub signals: Signals,
+    /// Each signal's fit (`None`: short capture, or no span).
+    pub fits: Vec<Option<Fit>>,
+    /// Each signal's class.
+    pub classes: Vec<Option<Class>>,
+    /// Every anomalous window.
+    pub windows: Vec<Window>,
+    /// Incidents, in time order.
+    pub groups: Vec<Group>,
+    /// Anomalous windows that are not incidents, in time order.
+    pub isolated: Vec<Isolated>,
+    /// Tests counted for the Bonferroni correction.
+    pub tests: u64,
+    /// Services without a baseline (short capture), in name order.
+    pub short_services: Vec<String>,
+    /// `--debug` lines: baselines, flagged windows, merges, isolated events.
+    pub debug: Vec<String>,
+}
+
+impl Detection {
+    /// `baseline`, `short-capture` (no service had a baseline) or `mixed`.
+    pub fn mode(&self) -> &'static str {
+        let with_span = self
+            .signals
+            .services
+            .iter()
+            .filter(|s| s.range.is_some())
+            .count();
+        if self.short_services.is_empty() {
+            "baseline"
+        } else if self.short_services.len() >= with_span {
+            "short-capture"
+        } else {
+            "mixed"
+        }
+    }
+
+    /// α per test.
+    pub fn alpha_test(&self) -> f64 {
+        ALPHA / (self.tests.max(1) as f64)
+    }
+}
+
+/// Runs the detector over a scan. `template_of_record` is each unknown record's template,
+/// `template_opens` whether a template is error-level; `debug` keeps explanations.
+pub fn detect(
+    scan: &ScanOutput,
+    cat: &Catalog,
+    template_of_record: &[u32],
+    template_opens: &dyn Fn(u32) -> bool,
+    gap: Duration,
+    debug: bool,
+) -> Detection {
+    let signals = signals::build(scan, cat, template_of_record, template_opens);
+    run(signals, gap, debug)
+}
+
+/// The detector over built signals (the property tests enter here).
+pub fn run(signals: Signals, gap: Duration, debug: bool) -> Detection {
+    let svc = &signals.services;
+    let short = |s: &Signal| match svc[s.service].range {
+        Some((lo, hi)) => hi - lo + 1 < SHORT_MINUTES,
+        None => true,
+    };
+    let tests: u64 = signals
+        .signals
+        .iter()
+        .filter(|s| !short(s))
+        .map(|s| {
+            let (lo, hi) = svc[s.service].range.unwrap_or((0, 0));
+            SCALES
+                .iter()
+                .map(|w| (hi - lo + 2 - w).max(0) as u64)
+                .sum::<u64>()
+        })
+        .sum();
+    let params = Params {
+        alpha_test: ALPHA / tests.max(1) as f64,
+        effect: EFFECT,
+        scales: SCALES.to_vec(),
+        floor: FLOOR,
+        rounds: ROUNDS,
+    };
+    let mut fits: Vec<Option<Fit>> = signals
+        .signals
+        .par_iter()
+        .map(|s| {
+            if short(s) {
+                return None;
+            }
+            let (lo, hi) = svc[s.service].range?;
+            let series = Series {
+                events: s.counts.clone(),
+                lo,
+                hi,
+                minutes: svc[s.service].minutes as f64,
+                weights: s.requests.clone(),
+            };
+            Some(fit(&series, &params))
+        })
+        .collect();
+    let mut windows: Vec<Window> = Vec::new();
+    for (i, s) in signals.signals.iter().enumerate() {
+        match &fits[i] {
+            Some(f) => assemble::fitted_windows(i, s, f, gap, &mut windows),
+            None => assemble::short_windows(i, s, gap, &mut windows),
+        }
+    }
+    let mut det = Detection {
+        tests,
+        short_services: {
+            let mut v: Vec<String> = signals
+                .signals
+                .iter()
+                .filter(|s| short(s))
+                .map(|s| svc[s.service].name.clone())
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        },
+        ..Default::default()
+    };
+    let mut groups: Vec<Group> = Vec::new();
+    for g in assemble::merge(&windows, gap) {
+        match assemble::evidence(&g, &windows, &signals) {
+            Ok(()) => groups.push(Group {
+                start: g.iter().map(|&i| windows[i].start).min().expect("window"),
+                end: g.iter().map(|&i| windows[i].end).max().expect("window"),
+                windows: g,
+                joined: Vec::new(),
+            }),
+            Err(why) => {
+                if debug {
+                    det.debug.push(format!(
+                        "not an incident at {}: {why}",
+                        crate::time::rfc3339(windows[g[0]].start)
+                    ));
+                }
+                assemble::isolate(&g, &windows, &signals, &why, &mut det.isolated)
+            }
+        }
+    }
+    for gi in 0..groups.len() {
+        let j = assemble::joiners(&groups, gi, &signals, &fits, &windows);
+        groups[gi].joined = j;
+    }
+    det.isolated
+        .sort_by_key(|x| (windows[x.window].start, windows[x.window].signal));
+    // Classes: hours with an event outside the signal's own windows and outside every
+    // incident (a signal elevated in hourly outages is not chronic for it).
+    let incident_minutes: Vec<(i64, i64)> = groups
+        .iter()
+        .map(|g| {
+            (
+                g.start.timestamp().div_euclid(60),
+                g.end.timestamp().div_euclid(60),
+            )
+        })
+        .collect();
+    det.classes = signals
+        .signals
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let f = fits[i].as_mut()?;
+            let (lo, hi) = svc[s.service].range?;
+            let hours = ((hi - lo) / 60 + 1).max(1) as usize;
+            let mut present = std::collections::BTreeSet::new();
+            for &(m, _) in &s.counts {
+                let own = f.flags.iter().any(|x| x.removed.0 <= m && m <= x.removed.1);
+                let inc = incident_minutes.iter().any(|&(a, b)| a <= m && m <= b);
+                if !own && !inc {
+                    present.insert((m - lo) / 60);
+                }
+            }
+            f.hours_present = (present.len(), hours);
+            Some(if windows.iter().any(|w| w.signal == i) {
+                Class::Bursting
+            } else if is_chronic(f) {
+                Class::Chronic
+            } else {
+                Class::Sporadic
+            })
+        })
+        .collect();
+    det.signals = signals;
+    det.fits = fits;
+    det.windows = windows;
+    det.groups = groups;
+    det
+}
+
+/// Is the signal's baseline chronic (present in more than [`CHRONIC_SHARE`] of at least
+/// [`CHRONIC_MIN_HOURS`] hours outside its windows), whether or not it also burst?
+pub fn is_chronic(fit: &Fit) -> bool {
+    let (present, hours) = fit.hours_present;
+    hours >= CHRONIC_MIN_HOURS && present as f64 > CHRONIC_SHARE * hours as f64
+}
