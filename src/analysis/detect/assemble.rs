@@ -15,8 +15,10 @@ use super::{
 use chrono::{DateTime, Duration, Utc};
 
 /// Record-level edges of a flagged run `first..=last` (minutes) of a signal: the burst's
-/// records are those closer to each other than `g` seconds, the gap below which the burst's
-/// rate explains an inter-arrival better than the baseline's ([`burst_gap_seconds`]).
+/// records are those closer to each other than `g` seconds, the gap below which the rate of
+/// the edge minute explains an inter-arrival better than the baseline's
+/// ([`burst_gap_seconds`]; `g.0` at the start, `g.1` at the end: a burst ramps up and down,
+/// so the rate at its edge, not its mean, decides).
 /// Walks back from the last record of the first minute and forward from the first record
 /// of the last minute, one minute beyond the run at most. Without stored records (dropped
 /// by `--max-hits`) the edges are the minutes'.
@@ -24,7 +26,7 @@ pub(super) fn edges(
     sig: &Signal,
     first: i64,
     last: i64,
-    g: f64,
+    g: (f64, f64),
 ) -> (DateTime<Utc>, DateTime<Utc>, Vec<usize>) {
     let minute = |t: &DateTime<Utc>| t.timestamp().div_euclid(60);
     let lo = sig.times.partition_point(|x| minute(&x.0) < first - 1);
@@ -34,13 +36,15 @@ pub(super) fn edges(
     if ts.is_empty() {
         return (at(first), at(last + 1) - Duration::seconds(1), Vec::new());
     }
-    let close = |a: &DateTime<Utc>, b: &DateTime<Utc>| ((*b - *a).num_milliseconds() as f64) < g * 1000.0;
+    let close = |a: &DateTime<Utc>, b: &DateTime<Utc>, g: f64| {
+        ((*b - *a).num_milliseconds() as f64) < g * 1000.0
+    };
     // Start: the last record of the first minute (or the first one after it), walked back.
     let mut i = ts
         .iter()
         .rposition(|x| minute(&x.0) == first)
         .unwrap_or_else(|| ts.iter().position(|x| minute(&x.0) > first).unwrap_or(0));
-    while i > 0 && close(&ts[i - 1].0, &ts[i].0) {
+    while i > 0 && close(&ts[i - 1].0, &ts[i].0, g.0) {
         i -= 1;
     }
     // End: the first record of the last minute (or the last one before it), walked forward.
@@ -48,7 +52,7 @@ pub(super) fn edges(
         .iter()
         .position(|x| minute(&x.0) == last)
         .unwrap_or_else(|| ts.iter().rposition(|x| minute(&x.0) < last).unwrap_or(ts.len() - 1));
-    while j + 1 < ts.len() && close(&ts[j].0, &ts[j + 1].0) {
+    while j + 1 < ts.len() && close(&ts[j].0, &ts[j + 1].0, g.1) {
         j += 1;
     }
     let (a, b) = (ts[i.min(j)].0, ts[i.max(j)].0);
@@ -74,8 +78,19 @@ pub(super) fn fitted_windows(
             continue;
         }
         let minutes = (f.last - f.first + 1) as f64;
-        let g = burst_gap_seconds(f.observed as f64 / minutes, f.expected / minutes)
-            .min(gap.num_seconds() as f64);
+        let base = f.expected / minutes;
+        let at = |m: i64| {
+            let i = sig.counts.partition_point(|c| c.0 < m);
+            sig.counts
+                .get(i)
+                .filter(|c| c.0 == m)
+                .map_or(0.0, |c| f64::from(c.1))
+        };
+        let cap = gap.num_seconds() as f64;
+        let g = (
+            burst_gap_seconds(at(f.first), base).min(cap),
+            burst_gap_seconds(at(f.last), base).min(cap),
+        );
         let (start, end, members) = edges(sig, f.first, f.last, g);
         out.push(Window {
             signal: idx,
@@ -267,19 +282,23 @@ pub(super) fn isolate(
 }
 
 /// Signals elevated inside an incident that did not open it: tested over the incident's
-/// minutes against a baseline outside every incident (so not built from the window's own
-/// hits), Bonferroni over the candidates, effect [`EFFECT`] ([`NOISE_EFFECT`] for noise).
-/// Short-capture signals have no baseline: their records inside join as such.
+/// minutes, from `gap` before its start (a cause precedes its symptoms: one I/O-stall
+/// message 20 s before the timeouts it causes), against a baseline outside every incident
+/// (so not built from the window's own hits), Bonferroni over the candidates, effect
+/// [`EFFECT`] ([`NOISE_EFFECT`] for noise). Short-capture signals have no baseline: their
+/// records inside join as such.
 pub(super) fn joiners(
     groups: &[Group],
     gi: usize,
     signals: &Signals,
     fits: &[Option<Fit>],
     windows: &[Window],
+    gap: Duration,
 ) -> Vec<Joined> {
     let g = &groups[gi];
+    let from = g.start - gap;
     let (ms, me) = (
-        g.start.timestamp().div_euclid(60),
+        from.timestamp().div_euclid(60),
         g.end.timestamp().div_euclid(60),
     );
     let contributing: Vec<usize> = g.windows.iter().map(|&w| windows[w].signal).collect();
@@ -299,9 +318,14 @@ pub(super) fn joiners(
         let members: Vec<usize> = sig
             .times
             .iter()
-            .filter(|t| t.0 >= g.start && t.0 <= g.end)
+            .filter(|t| t.0 >= from && t.0 <= g.end)
             .map(|t| t.1)
             .collect();
+        let first = sig
+            .times
+            .iter()
+            .find(|t| t.0 >= from && t.0 <= g.end)
+            .map(|t| t.0);
         let Some(fit) = &fits[s] else {
             if !sig.noise {
                 out.push(Joined {
@@ -310,6 +334,7 @@ pub(super) fn joiners(
                     expected: None,
                     p: None,
                     members,
+                    first,
                 });
             }
             continue;
@@ -320,7 +345,7 @@ pub(super) fn joiners(
             .map(|o| {
                 in_range(
                     sig,
-                    o.start.timestamp().div_euclid(60),
+                    (o.start - gap).timestamp().div_euclid(60),
                     o.end.timestamp().div_euclid(60),
                 )
             })
@@ -337,7 +362,7 @@ pub(super) fn joiners(
             .iter()
             .map(|o| {
                 exposure_of(
-                    o.start.timestamp().div_euclid(60),
+                    (o.start - gap).timestamp().div_euclid(60),
                     o.end.timestamp().div_euclid(60),
                 )
             })
@@ -363,6 +388,7 @@ pub(super) fn joiners(
                 expected: Some(mu),
                 p: Some(p),
                 members,
+                first,
             });
         }
     }

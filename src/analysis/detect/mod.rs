@@ -176,8 +176,10 @@ pub struct Joined {
     pub expected: Option<f64>,
     /// Tail probability.
     pub p: Option<f64>,
-    /// Its records inside the incident.
+    /// Its records inside the incident (from `gap` before its start).
     pub members: Vec<usize>,
+    /// Its first record there.
+    pub first: Option<DateTime<Utc>>,
 }
 
 /// An incident: windows merged within the gap that passed minimum evidence.
@@ -344,7 +346,7 @@ pub fn run(signals: Signals, gap: Duration, debug: bool) -> Detection {
     for g in assemble::merge(&windows, gap) {
         match assemble::evidence(&g, &windows, &signals) {
             Ok(()) => groups.push(Group {
-                start: g.iter().map(|&i| windows[i].start).min().expect("window"),
+                start: group_start(&g, &windows, &signals),
                 end: g.iter().map(|&i| windows[i].end).max().expect("window"),
                 windows: g,
                 joined: Vec::new(),
@@ -361,8 +363,25 @@ pub fn run(signals: Signals, gap: Duration, debug: bool) -> Detection {
         }
     }
     for gi in 0..groups.len() {
-        let j = assemble::joiners(&groups, gi, &signals, &fits, &windows);
+        let j = assemble::joiners(&groups, gi, &signals, &fits, &windows, gap);
         groups[gi].joined = j;
+    }
+    // A failure elevated just before an incident (tested, critical/error) starts it.
+    for g in &mut groups {
+        for j in &g.joined {
+            if j.expected.is_some() && signals.signals[j.signal].opens() && !signals.signals[j.signal].noise {
+                if let Some(t) = j.first.filter(|&t| t < g.start) {
+                    if debug {
+                        det.debug.push(format!(
+                            "incident at {}: starts at {} with an elevated failure just before it",
+                            crate::time::rfc3339(g.start),
+                            crate::time::rfc3339(t)
+                        ));
+                    }
+                    g.start = t;
+                }
+            }
+        }
     }
     det.isolated
         .sort_by_key(|x| (windows[x.window].start, windows[x.window].signal));
@@ -384,7 +403,8 @@ pub fn run(signals: Signals, gap: Duration, debug: bool) -> Detection {
         .map(|(i, s)| {
             let f = fits[i].as_mut()?;
             let (lo, hi) = svc[s.service].range?;
-            let hours = ((hi - lo) / 60 + 1).max(1) as usize;
+            // Hours of observation (holes in the log are no hours of it).
+            let hours = ((svc[s.service].minutes + 59) / 60).clamp(1, (hi - lo) / 60 + 1) as usize;
             let mut present = std::collections::BTreeSet::new();
             for &(m, _) in &s.counts {
                 let own = f.flags.iter().any(|x| x.removed.0 <= m && m <= x.removed.1);
@@ -408,6 +428,19 @@ pub fn run(signals: Signals, gap: Duration, debug: bool) -> Detection {
     det.windows = windows;
     det.groups = groups;
     det
+}
+
+/// An incident's start: its first burst record, user impact only when nothing else burst.
+/// An access log writes a request when it completes, to the second: a 504 is stamped after
+/// the upstream timeout, and a background 5xx in the same minute is indistinguishable from
+/// the first failed request, so the failing services' own records say when it began.
+fn group_start(g: &[usize], windows: &[Window], signals: &Signals) -> DateTime<Utc> {
+    let causal = g
+        .iter()
+        .filter(|&&i| signals.signals[windows[i].signal].kind != SignalKind::Impact)
+        .map(|&i| windows[i].start)
+        .min();
+    causal.unwrap_or_else(|| g.iter().map(|&i| windows[i].start).min().expect("window"))
 }
 
 /// Is the signal's baseline chronic (present in more than [`CHRONIC_SHARE`] of at least

@@ -249,8 +249,15 @@ fn scan(series: &Series, ex: &Exposure, rate: f64, phi: f64, p: &Params) -> Vec<
             _ => runs.push(f),
         }
     }
+    let prefix = &prefix;
     runs.into_iter()
-        .filter_map(|(a, b, pv, w)| trim(series, ex, &prefix, rate, (a, b), pv, w))
+        .flat_map(|(a, b, pv, w)| {
+            segments(series, ex, prefix, rate, (a, b))
+                .into_iter()
+                .filter_map(move |seg| trim(series, ex, prefix, rate, seg, (a, b), pv, w))
+        })
+        // What is left must still pass the test over its own length.
+        .filter(|f| f.observed >= threshold(f.expected, phi, p))
         .collect()
 }
 
@@ -261,38 +268,60 @@ fn threshold(mu: f64, phi: f64, p: &Params) -> u64 {
     critical(mu, phi, p.alpha_test).max(effect)
 }
 
-/// Trims a run's edge minutes that the baseline explains better than the burst: an edge
-/// minute stays when its two-rate log-likelihood ratio (the CUSUM increment of Page's test),
-/// x ln(r_b/λ) − (r_b − λ) e, is positive. `None` when nothing is left.
+/// The burst inside a flagged run: the sub-interval between two of its event minutes with
+/// the largest Poisson log-likelihood ratio x ln(x/μ) − (x − μ) against the baseline
+/// (Kulldorff's scan statistic). A run is the union of every flagged window, so a 60-minute
+/// window around a 2-minute outage of a busy signal makes it two hours long; the ratio
+/// picks the outage, not the hour around it, and not one background event a minute before
+/// it (adding it raises μ more than x explains). Runs of more than [`SCAN_MAX`] event
+/// minutes (hours of a busy signal) are first shrunk by dropping edge minutes whose own
+/// two-rate ratio (Page's CUSUM increment) is not positive. `None` when nothing is left.
+#[allow(clippy::too_many_arguments)]
 fn trim(
     series: &Series,
     ex: &Exposure,
     prefix: &[u64],
     rate: f64,
     (a, b): (i64, i64),
+    removed: (i64, i64),
     p: f64,
     scale: i64,
 ) -> Option<Flag> {
     let ev = &series.events;
     let i0 = ev.partition_point(|e| e.0 < a);
     let i1 = ev.partition_point(|e| e.0 <= b);
-    if i1 <= i0 {
+    if i1 <= i0 || rate <= 0.0 {
         return None;
     }
-    let n = (prefix[i1] - prefix[i0]) as f64;
-    let burst = n / ex.of(a, b).max(1e-9);
-    let llr = |k: usize| {
-        let (m, x) = ev[k];
-        let e = ex.minute(m);
-        f64::from(x) * (burst / rate).ln() - (burst - rate) * e
-    };
     let (mut s, mut t) = (i0, i1 - 1);
-    while s < t && llr(s) <= 0.0 {
-        s += 1;
+    while t - s + 1 > SCAN_MAX {
+        let n = (prefix[t + 1] - prefix[s]) as f64;
+        let burst = n / ex.of(ev[s].0, ev[t].0).max(1e-9);
+        let llr = |k: usize| {
+            let (m, x) = ev[k];
+            f64::from(x) * (burst / rate).ln() - (burst - rate) * ex.minute(m)
+        };
+        if llr(s) <= llr(t) {
+            s += 1;
+        } else {
+            t -= 1;
+        }
     }
-    while t > s && llr(t) <= 0.0 {
-        t -= 1;
+    let mut best: Option<(f64, usize, usize)> = None;
+    for u in s..=t {
+        for v in u..=t {
+            let x = (prefix[v + 1] - prefix[u]) as f64;
+            let mu = rate * ex.of(ev[u].0, ev[v].0);
+            if x <= mu || mu <= 0.0 {
+                continue;
+            }
+            let llr = x * (x / mu).ln() - (x - mu);
+            if best.map_or(true, |b| llr > b.0) {
+                best = Some((llr, u, v));
+            }
+        }
     }
+    let (_, s, t) = best?;
     let (first, last) = (ev[s].0, ev[t].0);
     let observed = prefix[t + 1] - prefix[s];
     let exposure = ex.of(first, last);
@@ -304,9 +333,48 @@ fn trim(
         p,
         scale,
         burst_rate: observed as f64 / exposure.max(1e-9),
-        removed: (a, b),
+        removed,
     })
 }
+
+/// A run cut where it holds a silence the baseline explains better than the burst: with
+/// the run's rate r_b and the baseline λ (per exposure unit), a silence of exposure E is
+/// more likely under λ when (r_b − λ)·E > ln(r_b/λ). A 60-minute window joins two outages
+/// an hour apart into one run; the hour of silence between them splits it again.
+fn segments(
+    series: &Series,
+    ex: &Exposure,
+    prefix: &[u64],
+    rate: f64,
+    (a, b): (i64, i64),
+) -> Vec<(i64, i64)> {
+    let ev = &series.events;
+    let i0 = ev.partition_point(|e| e.0 < a);
+    let i1 = ev.partition_point(|e| e.0 <= b);
+    if i1 <= i0 || rate <= 0.0 {
+        return Vec::new();
+    }
+    let n = (prefix[i1] - prefix[i0]) as f64;
+    let burst = n / ex.of(ev[i0].0, ev[i1 - 1].0).max(1e-9);
+    if burst <= rate {
+        return vec![(a, b)];
+    }
+    let longest = (burst / rate).ln() / (burst - rate);
+    let mut out = Vec::new();
+    let mut start = ev[i0].0;
+    for k in i0 + 1..i1 {
+        let silence = ex.of(ev[k - 1].0 + 1, ev[k].0 - 1);
+        if silence > longest {
+            out.push((start, ev[k - 1].0));
+            start = ev[k].0;
+        }
+    }
+    out.push((start, ev[i1 - 1].0));
+    out
+}
+
+/// Most event minutes of a run searched exhaustively for its burst (O(n²)).
+const SCAN_MAX: usize = 1500;
 
 /// Hours of the span with an event outside the flagged runs, and the span's hours.
 fn hours_present(series: &Series, flags: &[Flag]) -> (usize, usize) {

@@ -14,11 +14,11 @@
 //!   (status and volume per minute) feeds the same type. Those hits are not also counted as a
 //!   signature signal.
 //! - A service's span: first to last record of its files (union over files), its observed
-//!   minutes being the span less the log gaps the coverage finding reports (a service that
-//!   writes in at least half its minutes and then nothing for ≥ 10 minutes was not being
-//!   logged: no signal could have been seen there).
+//!   minutes being the span less the silences its own record rate makes improbable
+//!   (P(no record for L minutes) = e^(−rL) below α, Bonferroni over its gaps): a hole in
+//!   the log, where no signal could have been seen.
 
-use crate::analysis::findings::{GAP_MIN_MINUTES, GAP_MIN_OCCUPANCY};
+use super::ALPHA;
 use crate::catalog::{Catalog, MatchContext, Role, Severity};
 use crate::scan::{FileScan, ScanOutput};
 use crate::time::Format;
@@ -305,7 +305,7 @@ fn spans(
         wanted[*s] = true;
     }
     let mut ranges: Vec<Vec<(i64, i64)>> = vec![Vec::new(); services.len()];
-    let mut minutes: Vec<Vec<i64>> = vec![Vec::new(); services.len()];
+    let mut minutes: Vec<Vec<(i64, u32)>> = vec![Vec::new(); services.len()];
     for f in scan.files.iter().filter(|f| f.dump.is_none()) {
         let Ok(s) = names.binary_search(&&*f.service) else {
             continue;
@@ -317,14 +317,14 @@ fn spans(
             let (a, b) = (a.timestamp().div_euclid(60), b.timestamp().div_euclid(60));
             ranges[s].push((a.min(b), a.max(b)));
         }
-        minutes[s].extend(f.minutes.iter().map(|(m, _)| m));
+        minutes[s].extend(f.minutes.iter());
     }
     for (s, svc) in services.iter_mut().enumerate() {
         let mut r = std::mem::take(&mut ranges[s]);
         let mut mins = std::mem::take(&mut minutes[s]);
         // Hits of a file whose first/last stamps were not read still have minutes.
         if r.is_empty() {
-            if let (Some(&a), Some(&b)) = (mins.iter().min(), mins.iter().max()) {
+            if let (Some(a), Some(b)) = (mins.iter().map(|x| x.0).min(), mins.iter().map(|x| x.0).max()) {
                 r.push((a, b));
             }
         }
@@ -343,19 +343,23 @@ fn spans(
         let hi = union.last().map_or(0, |u| u.1);
         let mut observed: i64 = union.iter().map(|(a, b)| b - a + 1).sum();
         mins.sort_unstable();
-        mins.dedup();
-        let occupancy = mins.len() as f64 / observed.max(1) as f64;
-        if occupancy >= GAP_MIN_OCCUPANCY {
-            // Gaps inside one file span only: between spans nothing was counted.
-            let same_span = |a: i64, b: i64| {
-                let i = union.partition_point(|u| u.1 < a);
-                i < union.len() && union[i].0 <= a && b <= union[i].1
-            };
-            for w in mins.windows(2) {
-                let empty = w[1] - w[0] - 1;
-                if empty >= GAP_MIN_MINUTES && same_span(w[0], w[1]) {
-                    observed -= empty;
-                }
+        let records: f64 = mins.iter().map(|x| f64::from(x.1)).sum();
+        mins.dedup_by_key(|x| x.0);
+        // A silence the service's own record rate makes improbable (P = e^(−r·L) below α
+        // over its gaps, Bonferroni) is a hole in the log (rotation, host down, an old
+        // startup section at the top of an ERRORLOG), not observation time.
+        let per_minute = records / (hi - lo + 1).max(1) as f64;
+        let holes = mins.len().saturating_sub(1).max(1) as f64;
+        let longest_plausible = (holes / ALPHA).ln() / per_minute.max(1e-9);
+        // Gaps inside one file span only: between spans nothing was counted.
+        let same_span = |a: i64, b: i64| {
+            let i = union.partition_point(|u| u.1 < a);
+            i < union.len() && union[i].0 <= a && b <= union[i].1
+        };
+        for w in mins.windows(2) {
+            let empty = w[1].0 - w[0].0 - 1;
+            if empty as f64 > longest_plausible && same_span(w[0].0, w[1].0) {
+                observed -= empty;
             }
         }
         svc.range = Some((lo, hi));

@@ -5,8 +5,9 @@
 //! its severity, services, counts, causal chain, root cause, where the root was first
 //! seen, evidence lines and the restart that explains it, if any.
 //!
-//! Rules (signatures.md §11): the root is the lowest causal layer among the non-noise hits
-//! (0 host/kernel ... 8 user-facing 5xx), ties to the signature seen first; the chain lists
+//! Rules (signatures.md §11): the root is the lowest causal layer among the non-noise
+//! failures (critical/error; warnings only when there is none), 0 host/kernel ... 8
+//! user-facing 5xx, ties to the signature seen first; the chain lists
 //! every signature seen, root first (noise and markers are shown in counts, not in the
 //! chain). Evidence: up to three hits, the root signature's first hit in each service (at
 //! most two), then the first hit of each next signature of the chain. A restart marker in
@@ -87,7 +88,17 @@ impl Describe<'_> {
         };
         let mut chain: Vec<u16> = counts.keys().copied().collect();
         chain.sort_by_key(|&id| rank(id));
-        let root = chain[0];
+        // The root: a failure (critical/error) before a warning, then by layer. A warning in
+        // the window says something degraded; the errors say what failed (a thread-pool
+        // starvation warning during a lock storm is a symptom of the deadlocks).
+        let root = *chain
+            .iter()
+            .min_by_key(|&&id| (!catalog.signatures[id as usize].severity.opens_incident(), rank(id)))
+            .expect("members");
+        if let Some(at) = chain.iter().position(|&c| c == root) {
+            chain.remove(at);
+            chain.insert(0, root);
+        }
         // Noise and markers are shown in counts, not in the causal chain.
         chain.retain(|&id| {
             let s = &catalog.signatures[id as usize];
