@@ -188,11 +188,7 @@ pub fn signal_name(
 }
 
 /// `--debug`: each signal's baseline and class, its windows, and why groups were isolated.
-fn explain(
-    d: &detect::Detection,
-    cfg: &ScanConfig,
-    analysis: &templates::Analysis,
-) -> Vec<String> {
+fn explain(d: &detect::Detection, cfg: &ScanConfig, analysis: &templates::Analysis) -> Vec<String> {
     let mut out = Vec::new();
     for (i, s) in d.signals.signals.iter().enumerate() {
         let name = signal_name(s.kind, &cfg.catalog, analysis);

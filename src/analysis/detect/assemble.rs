@@ -51,7 +51,11 @@ pub(super) fn edges(
     let mut j = ts
         .iter()
         .position(|x| minute(&x.0) == last)
-        .unwrap_or_else(|| ts.iter().rposition(|x| minute(&x.0) < last).unwrap_or(ts.len() - 1));
+        .unwrap_or_else(|| {
+            ts.iter()
+                .rposition(|x| minute(&x.0) < last)
+                .unwrap_or(ts.len() - 1)
+        });
     while j + 1 < ts.len() && close(&ts[j].0, &ts[j + 1].0, g.1) {
         j += 1;
     }
@@ -124,8 +128,7 @@ pub(super) fn fitted_windows(
         let p = tail(u64::from(x), mu, 1.0);
         if p < ALPHA {
             let at = DateTime::from_timestamp(m * 60, 0).unwrap_or_default();
-            let (start, end) =
-                minute_records(sig, m).unwrap_or((at, at + Duration::seconds(59)));
+            let (start, end) = minute_records(sig, m).unwrap_or((at, at + Duration::seconds(59)));
             out.push(Window {
                 signal: idx,
                 start,
@@ -369,12 +372,14 @@ pub(super) fn joiners(
             .sum();
         let total_exposure = match &sig.requests {
             Some(r) => r.iter().map(|x| x.1).sum::<f64>(),
-            None => fit.baseline_exposure
-                + fit
-                    .flags
-                    .iter()
-                    .map(|f| (f.removed.1 - f.removed.0 + 1) as f64)
-                    .sum::<f64>(),
+            None => {
+                fit.baseline_exposure
+                    + fit
+                        .flags
+                        .iter()
+                        .map(|f| (f.removed.1 - f.removed.0 + 1) as f64)
+                        .sum::<f64>()
+            }
         };
         let rate = (sig.total().saturating_sub(inside) as f64).max(FLOOR)
             / (total_exposure - in_exposure).max(1.0);

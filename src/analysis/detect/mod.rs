@@ -86,8 +86,8 @@ mod tests;
 
 pub use model::{fit, Fit, Flag, Params, Series};
 pub use signals::{
-    impact_minutes, is_access_log, is_impact, signal_severity, ImpactMinute, ServiceSpan,
-    Signal, SignalKind, Signals,
+    impact_minutes, is_access_log, is_impact, signal_severity, ImpactMinute, ServiceSpan, Signal,
+    SignalKind, Signals,
 };
 pub use stats::{critical, tail};
 
@@ -369,7 +369,10 @@ pub fn run(signals: Signals, gap: Duration, debug: bool) -> Detection {
     // A failure elevated just before an incident (tested, critical/error) starts it.
     for g in &mut groups {
         for j in &g.joined {
-            if j.expected.is_some() && signals.signals[j.signal].opens() && !signals.signals[j.signal].noise {
+            if j.expected.is_some()
+                && signals.signals[j.signal].opens()
+                && !signals.signals[j.signal].noise
+            {
                 if let Some(t) = j.first.filter(|&t| t < g.start) {
                     if debug {
                         det.debug.push(format!(

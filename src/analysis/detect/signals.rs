@@ -6,7 +6,8 @@
 //! service ([`ServiceSpan`]).
 //!
 //! - A catalog signature per service: from `FileScan::sig_minutes` (every dated hit, stored
-//!   or dropped by `--max-hits`). Markers are not signals (they go on the timeline).
+//!   or dropped by `--max-hits`). Markers are not signals (they go on the timeline),
+//!   except those the catalog flags as noise (background that is never evidence).
 //! - A mined template per service: its dated records.
 //! - User impact per access-log service: failed requests against requests per minute
 //!   ([`ImpactMinute`], [`impact_minutes`]). Today failed = hits of user-impact signatures of
@@ -112,6 +113,12 @@ pub fn signal_severity(sig: &crate::catalog::Signature) -> Severity {
     sig.severity
 }
 
+/// A timeline marker, not a signal (a marker the catalog flags as noise, such as nginx's
+/// static-file misses, is a signal: background that is never evidence).
+fn is_marker(sig: &crate::catalog::Signature) -> bool {
+    sig.severity == Severity::Marker && !sig.noise
+}
+
 /// Is the file an access log (the user-impact signal's source)?
 pub fn is_access_log(f: &FileScan) -> bool {
     f.format == Some(Format::Clf) && f.dated_records > 0 && f.dump.is_none()
@@ -190,11 +197,13 @@ pub fn build(
     let mut by_key: BTreeMap<(usize, SignalKind), Vec<(i64, u32)>> = BTreeMap::new();
     let mut times: BTreeMap<(usize, SignalKind), Vec<(DateTime<Utc>, usize)>> = BTreeMap::new();
     for f in scan.files.iter().filter(|f| f.dump.is_none()) {
-        let Some(s) = svc_of(&f.service) else { continue };
+        let Some(s) = svc_of(&f.service) else {
+            continue;
+        };
         let access = is_access_log(f);
         for (m, sig, n) in f.sig_minutes.iter() {
             let sg = &cat.signatures[sig as usize];
-            if sg.severity == Severity::Marker {
+            if is_marker(sg) {
                 continue;
             }
             let kind = if access && is_impact(sg) {
@@ -212,7 +221,7 @@ pub fn build(
         let Some(s) = svc_of(&f.service).filter(|_| f.dump.is_none()) else {
             continue;
         };
-        if sg.severity == Severity::Marker {
+        if is_marker(sg) {
             continue;
         }
         let kind = if is_access_log(f) && is_impact(sg) {
@@ -227,7 +236,9 @@ pub fn build(
             continue;
         };
         let f = &scan.files[r.file as usize];
-        let Some(s) = svc_of(&f.service) else { continue };
+        let Some(s) = svc_of(&f.service) else {
+            continue;
+        };
         let key = (s, SignalKind::Template(tpl));
         by_key
             .entry(key)
@@ -238,7 +249,9 @@ pub fn build(
     // Requests per minute of each access-log service.
     let mut requests: BTreeMap<usize, BTreeMap<i64, f64>> = BTreeMap::new();
     for f in scan.files.iter().filter(|f| is_access_log(f)) {
-        let Some(s) = svc_of(&f.service) else { continue };
+        let Some(s) = svc_of(&f.service) else {
+            continue;
+        };
         let e = requests.entry(s).or_default();
         for (m, n) in f.minutes.iter() {
             *e.entry(m).or_default() += f64::from(n);
@@ -283,7 +296,11 @@ pub fn build(
             counts: merged,
             times: t,
             requests: (kind == SignalKind::Impact)
-                .then(|| requests.get(&s).map(|r| r.iter().map(|(&m, &n)| (m, n)).collect()))
+                .then(|| {
+                    requests
+                        .get(&s)
+                        .map(|r| r.iter().map(|(&m, &n)| (m, n)).collect())
+                })
                 .flatten(),
             severity,
             noise,
@@ -324,7 +341,10 @@ fn spans(
         let mut mins = std::mem::take(&mut minutes[s]);
         // Hits of a file whose first/last stamps were not read still have minutes.
         if r.is_empty() {
-            if let (Some(a), Some(b)) = (mins.iter().map(|x| x.0).min(), mins.iter().map(|x| x.0).max()) {
+            if let (Some(a), Some(b)) = (
+                mins.iter().map(|x| x.0).min(),
+                mins.iter().map(|x| x.0).max(),
+            ) {
                 r.push((a, b));
             }
         }

@@ -185,10 +185,20 @@ mod tests {
 
     #[test]
     fn poisson_tails_match_the_rates_module() {
-        for &(c, mu) in &[(1, 0.1), (3, 2.0), (10, 3.5), (60, 30.0), (5, 20.0), (1, 1e-4)] {
+        for &(c, mu) in &[
+            (1, 0.1),
+            (3, 2.0),
+            (10, 3.5),
+            (60, 30.0),
+            (5, 20.0),
+            (1, 1e-4),
+        ] {
             let a = tail(c, mu, 1.0);
             let b = poisson_sf(c, mu);
-            assert!((a - b).abs() < 1e-9 * b.max(1e-300) + 1e-14, "{c} {mu}: {a} {b}");
+            assert!(
+                (a - b).abs() < 1e-9 * b.max(1e-300) + 1e-14,
+                "{c} {mu}: {a} {b}"
+            );
         }
         // Deep tails keep their size (1 − CDF would give 0).
         let t = tail(40, 1.0, 1.0);
@@ -213,7 +223,13 @@ mod tests {
 
     #[test]
     fn critical_counts() {
-        for &(mu, phi, alpha) in &[(0.001, 1.0, 1e-8), (1.0, 1.0, 1e-6), (30.0, 1.0, 1e-8), (0.5, 4.0, 1e-7), (1800.0, 1.0, 1e-9)] {
+        for &(mu, phi, alpha) in &[
+            (0.001, 1.0, 1e-8),
+            (1.0, 1.0, 1e-6),
+            (30.0, 1.0, 1e-8),
+            (0.5, 4.0, 1e-7),
+            (1800.0, 1.0, 1e-9),
+        ] {
             let c = critical(mu, phi, alpha);
             assert!(tail(c, mu, phi) <= alpha, "{mu} {phi}");
             assert!(c == 1 || tail(c - 1, mu, phi) > alpha, "{mu} {phi} {c}");

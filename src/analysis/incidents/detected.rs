@@ -184,7 +184,9 @@ fn template_incident(
     for &b in &g {
         for &r in &analysis.bursts[b].records {
             let svc = (inp.service_of)(inp.records[r].file);
-            let Some(t) = inp.records[r].time else { continue };
+            let Some(t) = inp.records[r].time else {
+                continue;
+            };
             match services.iter_mut().find(|(_, s)| *s == svc) {
                 Some((first, _)) => *first = (*first).min(t),
                 None => services.push((t, svc)),

@@ -93,7 +93,12 @@ impl Describe<'_> {
         // starvation warning during a lock storm is a symptom of the deadlocks).
         let root = *chain
             .iter()
-            .min_by_key(|&&id| (!catalog.signatures[id as usize].severity.opens_incident(), rank(id)))
+            .min_by_key(|&&id| {
+                (
+                    !catalog.signatures[id as usize].severity.opens_incident(),
+                    rank(id),
+                )
+            })
             .expect("members");
         if let Some(at) = chain.iter().position(|&c| c == root) {
             chain.remove(at);

@@ -118,10 +118,7 @@ pub fn record_message(r: &LevelRecord) -> std::borrow::Cow<'_, str> {
 /// Mines the templates of `records` (sorted as [`crate::scan::ScanOutput::unknown`]).
 /// Their bursts are found by the rate detector (`analysis::detect`), which counts each
 /// template per service and minute like a catalog signature; `bursts` is empty here.
-pub fn analyze<'s>(
-    records: &[LevelRecord],
-    service_of: &dyn Fn(u32) -> &'s str,
-) -> Analysis {
+pub fn analyze<'s>(records: &[LevelRecord], service_of: &dyn Fn(u32) -> &'s str) -> Analysis {
     // Borrowed where the message is the record's own (most): no second copy of every
     // message in memory (350,000 nginx warnings in the bench corpus were ~90 MB of copies).
     let messages: Vec<std::borrow::Cow<'_, str>> = records.iter().map(record_message).collect();
@@ -213,4 +210,3 @@ fn most_common<'a>(sorted: &[&'a str]) -> Option<&'a str> {
     }
     best.map(|(s, _)| s)
 }
-
