@@ -10,7 +10,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// The good log: one Spring Boot record whose trace says `Connection refused`.
+/// Three refused calls in three seconds: the smallest incident the rate detector opens
+/// (one error line alone is an isolated event, not an incident).
 const GOOD: &str = "2019-08-21 08:00:01.000 ERROR 1 --- [main] a.B : call failed\n\
+                    java.net.ConnectException: Connection refused\n\
+                    2019-08-21 08:00:02.000 ERROR 1 --- [main] a.B : call failed\n\
+                    java.net.ConnectException: Connection refused\n\
+                    2019-08-21 08:00:03.000 ERROR 1 --- [main] a.B : call failed\n\
                     java.net.ConnectException: Connection refused\n";
 const GOOD_START: &str = "2019-08-21T08:00:01Z";
 
@@ -18,6 +24,10 @@ const GOOD_START: &str = "2019-08-21T08:00:01Z";
 fn record_at(hhmm: &str) -> String {
     format!(
         "2019-08-21 {hhmm}:00.000 ERROR 1 --- [main] a.B : call failed\n\
+         java.net.ConnectException: Connection refused\n\
+         2019-08-21 {hhmm}:01.000 ERROR 1 --- [main] a.B : call failed\n\
+         java.net.ConnectException: Connection refused\n\
+         2019-08-21 {hhmm}:02.000 ERROR 1 --- [main] a.B : call failed\n\
          java.net.ConnectException: Connection refused\n"
     )
 }

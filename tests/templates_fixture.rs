@@ -206,15 +206,9 @@ fn mine_with(dir: &Path, threads: usize) -> (Vec<(String, String, u64)>, Vec<Str
         cfg.chunk_size = 64 * 1024;
         let disc = faultscope::input::discover::discover(&cfg.roots, &cfg.discover);
         let out = faultscope::scan::scan(&disc.sources, &cfg);
-        let first = out.files.iter().filter_map(|f| f.first).min();
-        let last = out.files.iter().filter_map(|f| f.last).max();
-        let a = faultscope::analysis::templates::analyze(
-            &out.unknown,
-            &|f| &out.files[f as usize].service,
-            first.zip(last),
-            cfg.gap,
-            5,
-        );
+        let a = faultscope::analysis::templates::analyze(&out.unknown, &|f| {
+            &out.files[f as usize].service
+        });
         let ids = a
             .templates
             .iter()

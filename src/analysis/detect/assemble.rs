@@ -11,6 +11,7 @@ use super::signals::{Signal, SignalKind, Signals};
 use super::stats::tail;
 use super::{
     Group, How, Isolated, Joined, Window, ALPHA, EFFECT, FLOOR, MIN_RECORDS, NOISE_EFFECT,
+    RARE_ALPHA,
 };
 use chrono::{DateTime, Duration, Utc};
 
@@ -126,7 +127,7 @@ pub(super) fn fitted_windows(
         let loo = (fit.baseline_events - f64::from(x)).max(FLOOR) / fit.baseline_exposure;
         let mu = loo * span as f64;
         let p = tail(u64::from(x), mu, 1.0);
-        if p < ALPHA {
+        if p < RARE_ALPHA {
             let at = DateTime::from_timestamp(m * 60, 0).unwrap_or_default();
             let (start, end) = minute_records(sig, m).unwrap_or((at, at + Duration::seconds(59)));
             out.push(Window {

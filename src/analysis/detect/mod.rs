@@ -97,7 +97,11 @@ use chrono::{DateTime, Duration, Utc};
 use rayon::prelude::*;
 
 /// Family-wise error level of the whole run (Bonferroni over every test).
-pub const ALPHA: f64 = 0.01;
+pub const ALPHA: f64 = 0.001;
+/// Level of the rare-event test (one crash/host-wide event against its leave-one-out
+/// background). Per event, not corrected for positions: a rare event never makes an
+/// incident alone, it needs a second anomalous signal or service.
+pub const RARE_ALPHA: f64 = 0.01;
 /// Effect size: a flagged window holds at least this many times its expected count.
 pub const EFFECT: f64 = 3.0;
 /// Effect size for signatures the catalog flags as noise (a prior, twice [`EFFECT`]).
@@ -126,6 +130,9 @@ pub enum How {
     RareEvent,
     /// A short capture's records (no baseline).
     ShortCapture,
+    /// One or two records of an error seen that often in the whole capture: not anomalous
+    /// (one event is never significant), listed as isolated so it is on the timeline.
+    Stray,
 }
 
 impl How {
@@ -135,6 +142,7 @@ impl How {
             How::Burst => "burst",
             How::RareEvent => "rare-event",
             How::ShortCapture => "short-capture",
+            How::Stray => "stray",
         }
     }
 }
@@ -386,6 +394,40 @@ pub fn run(signals: Signals, gap: Duration, debug: bool) -> Detection {
             }
         }
     }
+    // Stray errors: a signal seen fewer than MIN_RECORDS times in the whole capture, never
+    // above its baseline, outside every incident: on the timeline as isolated events.
+    for (i, s) in signals.signals.iter().enumerate() {
+        if !s.opens() || s.noise || fits[i].is_none() || windows.iter().any(|w| w.signal == i) {
+            continue;
+        }
+        let n = s.total();
+        if n == 0 || n >= MIN_RECORDS {
+            continue;
+        }
+        for &(t, rec) in &s.times {
+            if groups.iter().any(|g| t >= g.start - gap && t <= g.end + gap) {
+                continue;
+            }
+            windows.push(Window {
+                signal: i,
+                start: t,
+                end: t,
+                first_minute: t.timestamp().div_euclid(60),
+                last_minute: t.timestamp().div_euclid(60),
+                observed: 1,
+                expected: None,
+                p: None,
+                how: How::Stray,
+                members: vec![rec],
+            });
+            det.isolated.push(Isolated {
+                window: windows.len() - 1,
+                reason: format!(
+                    "seen {n} time(s) in the whole capture, never above its baseline"
+                ),
+            });
+        }
+    }
     det.isolated
         .sort_by_key(|x| (windows[x.window].start, windows[x.window].signal));
     // Classes: hours with an event outside the signal's own windows and outside every
@@ -417,7 +459,7 @@ pub fn run(signals: Signals, gap: Duration, debug: bool) -> Detection {
                 }
             }
             f.hours_present = (present.len(), hours);
-            Some(if windows.iter().any(|w| w.signal == i) {
+            Some(if windows.iter().any(|w| w.signal == i && w.how != How::Stray) {
                 Class::Bursting
             } else if is_chronic(f) {
                 Class::Chronic
