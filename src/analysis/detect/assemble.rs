@@ -10,8 +10,8 @@ use super::model::{burst_gap_seconds, Fit};
 use super::signals::{Signal, SignalKind, Signals};
 use super::stats::tail;
 use super::{
-    Group, How, Isolated, Joined, Window, ALPHA, EFFECT, FLOOR, MIN_RECORDS, NOISE_EFFECT,
-    RARE_ALPHA,
+    Group, How, Isolated, Joined, Window, EFFECT, FLOOR, MIN_RECORDS, NOISE_EFFECT,
+    JOIN_ALPHA, RARE_ALPHA,
 };
 use chrono::{DateTime, Duration, Utc};
 
@@ -288,7 +288,8 @@ pub(super) fn isolate(
 /// Signals elevated inside an incident that did not open it: tested over the incident's
 /// minutes, from `gap` before its start (a cause precedes its symptoms: one I/O-stall
 /// message 20 s before the timeouts it causes), against a baseline outside every incident
-/// (so not built from the window's own hits), Bonferroni over the candidates, effect
+/// (so not built from the window's own hits), at [`JOIN_ALPHA`] Bonferroni over the
+/// candidates, effect
 /// [`EFFECT`] ([`NOISE_EFFECT`] for noise). Short-capture signals have no baseline: their
 /// records inside join as such.
 pub(super) fn joiners(
@@ -387,7 +388,7 @@ pub(super) fn joiners(
         let mu = rate * exposure_of(ms, me);
         let p = tail(x, mu, fit.phi);
         let effect = if sig.noise { NOISE_EFFECT } else { EFFECT };
-        if p < ALPHA / m && x as f64 >= effect * mu {
+        if p < JOIN_ALPHA / m && x as f64 >= effect * mu {
             out.push(Joined {
                 signal: s,
                 observed: x,

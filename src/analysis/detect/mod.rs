@@ -102,6 +102,9 @@ pub const ALPHA: f64 = 0.001;
 /// background). Per event, not corrected for positions: a rare event never makes an
 /// incident alone, it needs a second anomalous signal or service.
 pub const RARE_ALPHA: f64 = 0.01;
+/// Level for a signal joining an established incident (Bonferroni over that incident's
+/// candidates): a new, small family of tests, at the level of the red-herring score.
+pub const JOIN_ALPHA: f64 = 0.01;
 /// Effect size: a flagged window holds at least this many times its expected count.
 pub const EFFECT: f64 = 3.0;
 /// Effect size for signatures the catalog flags as noise (a prior, twice [`EFFECT`]).
