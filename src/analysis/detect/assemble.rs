@@ -10,24 +10,26 @@ use super::model::{burst_gap_seconds, Fit};
 use super::signals::{Signal, SignalKind, Signals};
 use super::stats::tail;
 use super::{
-    Group, How, Isolated, Joined, Window, EFFECT, FLOOR, MIN_RECORDS, NOISE_EFFECT,
-    JOIN_ALPHA, RARE_ALPHA,
+    Group, How, Isolated, Joined, Window, EFFECT, FLOOR, JOIN_ALPHA, MIN_RECORDS, NOISE_EFFECT,
+    RARE_ALPHA,
 };
 use chrono::{DateTime, Duration, Utc};
 
-/// Record-level edges of a flagged run `first..=last` (minutes) of a signal: the burst's
-/// records are those closer to each other than `g` seconds, the gap below which the rate of
-/// the edge minute explains an inter-arrival better than the baseline's
-/// ([`burst_gap_seconds`]; `g.0` at the start, `g.1` at the end: a burst ramps up and down,
-/// so the rate at its edge, not its mean, decides).
-/// Walks back from the last record of the first minute and forward from the first record
-/// of the last minute, one minute beyond the run at most. Without stored records (dropped
-/// by `--max-hits`) the edges are the minutes'.
+/// Record-level edges of a flagged run `first..=last` (minutes) of a signal: walking back
+/// from the last record of the first minute (and forward from the first record of the last
+/// minute), the next record belongs to the burst while the gap g to it satisfies
+/// ln(r/λ) − (r − λ)g > 0, the exponential inter-arrival likelihood ratio of the burst's
+/// rate r at that edge against the baseline λ (`base`, per minute); one minute beyond the
+/// run at most, never more than `cap` seconds. r is the edge minute's records over the part
+/// of the minute they occupy (from its first record to the minute's end at the start): a
+/// burst ramps up, so its edge rate, not its mean, decides, and its first minute is partial.
+/// Without stored records (dropped by `--max-hits`) the edges are the minutes'.
 pub(super) fn edges(
     sig: &Signal,
     first: i64,
     last: i64,
-    g: (f64, f64),
+    base: f64,
+    cap: f64,
 ) -> (DateTime<Utc>, DateTime<Utc>, Vec<usize>) {
     let minute = |t: &DateTime<Utc>| t.timestamp().div_euclid(60);
     let lo = sig.times.partition_point(|x| minute(&x.0) < first - 1);
@@ -37,18 +39,26 @@ pub(super) fn edges(
     if ts.is_empty() {
         return (at(first), at(last + 1) - Duration::seconds(1), Vec::new());
     }
-    let close = |a: &DateTime<Utc>, b: &DateTime<Utc>, g: f64| {
-        ((*b - *a).num_milliseconds() as f64) < g * 1000.0
+    let secs = |a: DateTime<Utc>, b: DateTime<Utc>| (b - a).num_milliseconds() as f64 / 1000.0;
+    let in_minute = |m: i64| ts.iter().filter(move |x| minute(&x.0) == m);
+    // Per minute: the edge minute's records over the seconds they occupy.
+    let start_rate = match in_minute(first).next() {
+        Some(f) => 60.0 * in_minute(first).count() as f64 / secs(f.0, at(first + 1)).max(1.0),
+        None => f64::INFINITY,
     };
-    // Start: the last record of the first minute (or the first one after it), walked back.
+    let end_rate = match in_minute(last).last() {
+        Some(l) => 60.0 * in_minute(last).count() as f64 / secs(at(last), l.0).max(1.0),
+        None => f64::INFINITY,
+    };
+    let g_start = burst_gap_seconds(start_rate, base).min(cap);
+    let g_end = burst_gap_seconds(end_rate, base).min(cap);
     let mut i = ts
         .iter()
         .rposition(|x| minute(&x.0) == first)
         .unwrap_or_else(|| ts.iter().position(|x| minute(&x.0) > first).unwrap_or(0));
-    while i > 0 && close(&ts[i - 1].0, &ts[i].0, g.0) {
+    while i > 0 && secs(ts[i - 1].0, ts[i].0) < g_start {
         i -= 1;
     }
-    // End: the first record of the last minute (or the last one before it), walked forward.
     let mut j = ts
         .iter()
         .position(|x| minute(&x.0) == last)
@@ -57,7 +67,7 @@ pub(super) fn edges(
                 .rposition(|x| minute(&x.0) < last)
                 .unwrap_or(ts.len() - 1)
         });
-    while j + 1 < ts.len() && close(&ts[j].0, &ts[j + 1].0, g.1) {
+    while j + 1 < ts.len() && secs(ts[j].0, ts[j + 1].0) < g_end {
         j += 1;
     }
     let (a, b) = (ts[i.min(j)].0, ts[i.max(j)].0);
@@ -84,19 +94,8 @@ pub(super) fn fitted_windows(
         }
         let minutes = (f.last - f.first + 1) as f64;
         let base = f.expected / minutes;
-        let at = |m: i64| {
-            let i = sig.counts.partition_point(|c| c.0 < m);
-            sig.counts
-                .get(i)
-                .filter(|c| c.0 == m)
-                .map_or(0.0, |c| f64::from(c.1))
-        };
         let cap = gap.num_seconds() as f64;
-        let g = (
-            burst_gap_seconds(at(f.first), base).min(cap),
-            burst_gap_seconds(at(f.last), base).min(cap),
-        );
-        let (start, end, members) = edges(sig, f.first, f.last, g);
+        let (start, end, members) = edges(sig, f.first, f.last, base, cap);
         out.push(Window {
             signal: idx,
             start,

@@ -24,10 +24,12 @@
 //! **Test.** Windows of [`SCALES`] = 1, 2, 3, 5, 10, 15, 30, 60 minutes start at every event
 //! minute (a window's count is at most that of the window of equal length starting at its
 //! first event, so no position is missed). A window is flagged when
-//! 1. P(X ≥ observed | baseline) ≤ α / T, with α = [`ALPHA`] = 0.01 and T the number of
+//! 1. P(X ≥ observed | baseline) ≤ α / T, with α = [`ALPHA`] = 0.001 and T the number of
 //!    tests, positions × scales × signals (Bonferroni: a run of the tool over any logs with
-//!    no outage reports one with probability below 1 %); the critical count is computed
-//!    once per signal and scale, so the scan costs O(events × scales) comparisons; and
+//!    no outage reports a false window with probability below 0.1 %; at 1 % a property
+//!    test of steady trickles found one in a hundred runs, a page nobody should get); the
+//!    critical count is computed once per signal and scale, so the scan costs
+//!    O(events × scales) comparisons; and
 //! 2. observed ≥ k × expected, k = [`EFFECT`] = 3: a huge-volume signal's 10 % wobble is
 //!    significant but no incident. 3 is the multiple of the SRE workbook's lowest
 //!    multi-window burn-rate alert that still fits our window lengths (3× over 2 h: the
@@ -35,16 +37,23 @@
 //!    our baseline already holds the normal failures), and it clears the ~2× swing of
 //!    diurnal traffic that errors proportional to traffic inherit.
 //!
-//! Flagged windows of a signal merge into runs. A run's edge minutes are trimmed while the
-//! baseline explains them better than the burst (the two-rate log-likelihood ratio, Page's
-//! CUSUM increment, x ln(r_b/λ) − (r_b − λ) ≤ 0), so the background event a minute before an
-//! outage stays out of it. Inside the edge minutes the records decide, to the second:
-//! consecutive records belong to the burst while their gap g satisfies
-//! ln(r_b/λ) − (r_b − λ)g > 0 (the same ratio for exponential inter-arrivals).
+//! Flagged windows of a signal merge into runs; a run is cut at silences the baseline
+//! explains better than the run's rate ((r_b − λ)·L > ln(r_b/λ): two outages an hour apart
+//! joined by a 60-minute window part again), and only pieces holding a whole flagged window
+//! count. In each piece the burst is the interval of largest Poisson likelihood ratio
+//! x ln(x/μ) − (x − μ) (Kulldorff's scan statistic): a 60-minute window around a 2-minute
+//! outage of a busy signal yields the outage, and a background event a minute before it
+//! stays out (it raises μ more than x explains). Adjacent minutes that are improbable on
+//! their own (P < [`model::EDGE_ALPHA`] = 0.01) join it, so a partial first minute is not
+//! lost. The burst's own minutes leave the baseline for the next round. Inside the edge
+//! minutes the records decide, to the second: consecutive records belong to the burst
+//! while their gap g satisfies ln(r/λ) − (r − λ)g > 0, r the edge minute's rate (the
+//! exponential inter-arrival likelihood ratio; a burst ramps up, so its edge rate decides).
 //!
 //! **Rare events.** A `crash` or `host-wide` signal (OOM kill, JVM crash, disk full) that
 //! can open an incident has almost no background: one occurrence is a *rare event* when its
-//! own background without it (leave-one-out) puts P(≥ that many within ±gap) below α.
+//! own background without it (leave-one-out) puts P(≥ that many within ±gap) below
+//! [`RARE_ALPHA`] = 0.01 (per event: a rare event alone is never an incident).
 //!
 //! **Incidents.** Windows of different signals merge while less than `--gap` apart; a
 //! window is one signal's burst, so a chronic trickle can neither weld hours together nor
@@ -54,19 +63,24 @@
 //! for a never-seen signal in the shortest span we model: at λ = 0.5/60 per minute, two in
 //! a minute have P ≈ 3·10⁻⁵, three P ≈ 10⁻⁷), or anomalous user impact, or a rare event
 //! corroborated by a second anomalous signal or service. Anything less is *isolated*
-//! ([`Isolated`]: on the timeline, not an incident, no exit 1). An incident starts at its
-//! first burst record and ends when every contributing signal is back at its baseline.
+//! ([`Isolated`]: on the timeline, not an incident, no exit 1), and so is each record of an
+//! error seen fewer than three times in the whole capture (a stray line). An incident
+//! starts at its first burst record (user impact only when nothing else burst: an access log
+//! stamps a request when it completes) and ends when every contributing signal is back at
+//! its baseline.
 //!
 //! **Inside an incident** other signals count only when elevated there: their count over
-//! the incident's minutes against a baseline outside every incident (not built from the
-//! window's own hits), at α / (candidates) and k × expected ([`Joined`], shown as ×lift).
+//! the incident's minutes, from `--gap` before it, against a baseline outside every
+//! incident (not built from the window's own hits), at [`JOIN_ALPHA`] = 0.01 over the
+//! candidates and k × expected ([`Joined`], shown as ×lift). A failure elevated just before
+//! the incident starts it: a cause precedes its symptoms.
 //! The catalog's `noise` flag is a prior: a noise signature needs [`NOISE_EFFECT`] = 2k and
 //! is never a root cause. The root cause is chosen among these anomalous signals only
 //! (`incidents/`).
 //!
 //! **Classes.** Every signal is *bursting* (it has a window), *chronic* (present in more
-//! than [`CHRONIC_SHARE`] of its span's hours outside its windows, over at least
-//! [`CHRONIC_MIN_HOURS`] hours: a steady background worth one line) or *sporadic*.
+//! than [`CHRONIC_SHARE`] of its observed hours outside its windows and the incidents, over
+//! at least [`CHRONIC_MIN_HOURS`] hours: a steady background worth one line) or *sporadic*.
 //!
 //! **Short captures.** A service whose span is under [`SHORT_MINUTES`] = 60 minutes (the
 //! longest window: a shorter baseline cannot tell a burst from the rate) has no baseline:
@@ -408,7 +422,10 @@ pub fn run(signals: Signals, gap: Duration, debug: bool) -> Detection {
             continue;
         }
         for &(t, rec) in &s.times {
-            if groups.iter().any(|g| t >= g.start - gap && t <= g.end + gap) {
+            if groups
+                .iter()
+                .any(|g| t >= g.start - gap && t <= g.end + gap)
+            {
                 continue;
             }
             windows.push(Window {
@@ -425,9 +442,7 @@ pub fn run(signals: Signals, gap: Duration, debug: bool) -> Detection {
             });
             det.isolated.push(Isolated {
                 window: windows.len() - 1,
-                reason: format!(
-                    "seen {n} time(s) in the whole capture, never above its baseline"
-                ),
+                reason: format!("seen {n} time(s) in the whole capture, never above its baseline"),
             });
         }
     }
@@ -462,13 +477,15 @@ pub fn run(signals: Signals, gap: Duration, debug: bool) -> Detection {
                 }
             }
             f.hours_present = (present.len(), hours);
-            Some(if windows.iter().any(|w| w.signal == i && w.how != How::Stray) {
-                Class::Bursting
-            } else if is_chronic(f) {
-                Class::Chronic
-            } else {
-                Class::Sporadic
-            })
+            Some(
+                if windows.iter().any(|w| w.signal == i && w.how != How::Stray) {
+                    Class::Bursting
+                } else if is_chronic(f) {
+                    Class::Chronic
+                } else {
+                    Class::Sporadic
+                },
+            )
         })
         .collect();
     det.signals = signals;

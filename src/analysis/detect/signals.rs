@@ -16,10 +16,11 @@
 //!   signature signal.
 //! - A service's span: first to last record of its files (union over files), its observed
 //!   minutes being the span less the silences its own record rate makes improbable
-//!   (P(no record for L minutes) = e^(−rL) below α, Bonferroni over its gaps): a hole in
-//!   the log, where no signal could have been seen.
+//!   (P(no record for L minutes) = e^(−rL) below α, Bonferroni over its gaps; in a log
+//!   with records in fewer than half its minutes, such as an error log, only silences
+//!   longer than the longest window): a hole in the log, where no signal could be seen.
 
-use super::ALPHA;
+use super::{ALPHA, SHORT_MINUTES};
 use crate::catalog::{Catalog, MatchContext, Role, Severity};
 use crate::scan::{FileScan, ScanOutput};
 use crate::time::Format;
@@ -376,9 +377,16 @@ fn spans(
             let i = union.partition_point(|u| u.1 < a);
             i < union.len() && union[i].0 <= a && b <= union[i].1
         };
+        // A log that writes little besides its errors (an error log) is silent between
+        // them by nature: there only a silence longer than the longest window counts as a
+        // hole; a busy log (records in most minutes) also loses shorter ones.
+        let busy = mins.len() as f64 >= 0.5 * observed as f64;
         for w in mins.windows(2) {
             let empty = w[1].0 - w[0].0 - 1;
-            if empty as f64 > longest_plausible && same_span(w[0].0, w[1].0) {
+            if empty as f64 > longest_plausible
+                && (busy || empty >= SHORT_MINUTES)
+                && same_span(w[0].0, w[1].0)
+            {
                 observed -= empty;
             }
         }

@@ -203,7 +203,10 @@ fn a_chronic_signal_is_chronic_and_a_burst_of_it_still_shows() {
     let d = detect_secs(secs, span);
     assert_eq!(d.groups.len(), 1);
     assert_eq!(d.classes[0], Some(Class::Bursting));
-    assert!(is_chronic(d.fits[0].as_ref().unwrap()), "its baseline stays chronic");
+    assert!(
+        is_chronic(d.fits[0].as_ref().unwrap()),
+        "its baseline stays chronic"
+    );
 }
 
 #[test]
