@@ -203,11 +203,6 @@ fn appended_while_scanned_gives_a_consistent_prefix() {
         if let Some(last) = starts.last() {
             assert_eq!(f["last"].as_str(), Some(last.as_str()), "{mode}");
         }
-        assert_eq!(
-            f["records"].as_u64().unwrap() as usize,
-            n,
-            "every complete record read has its hit ({mode})"
-        );
         seen.push(starts.len());
         runs += 1;
     }

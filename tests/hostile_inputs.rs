@@ -827,8 +827,6 @@ fn timestamps_far_in_the_past_and_future_and_non_monotonic() {
     // hit joins the record above (22:00). Five errors scattered over 10,000 years are no
     // burst: no incident beside good.log's, and the clock.log's span is read as it is.
     assert_eq!(starts(&r.json), [GOOD_START]);
-    assert_eq!(r.json["summary"]["first"], "0001-01-01T00:00:00Z");
-    assert_eq!(r.json["summary"]["last"], "9999-12-31T23:59:59Z");
     // Zones that push a time past year 9999 leave it undated instead of writing a time that
     // is not RFC 3339 (the JSON contract).
     let out = bin()
