@@ -437,10 +437,14 @@ fn culprit_for(
             .find(|s| s.has_role(Role::PortExhaustion))
             .and_then(|s| s.os)
     });
-    let os_fits = |k: DumpKind| match (root_os, k) {
-        (Some(crate::catalog::Os::Windows), DumpKind::NetstatLinux | DumpKind::Ss) => false,
-        (Some(crate::catalog::Os::Linux), DumpKind::NetstatWindows) => false,
-        _ => true,
+    let os_fits = |k: DumpKind| {
+        !matches!(
+            (root_os, k),
+            (
+                Some(crate::catalog::Os::Windows),
+                DumpKind::NetstatLinux | DumpKind::Ss
+            ) | (Some(crate::catalog::Os::Linux), DumpKind::NetstatWindows)
+        )
     };
     let distance = |i: &crate::analysis::incidents::Incident, t: Option<DateTime<Utc>>| match t {
         Some(t) if t >= i.start && t <= i.end => 0,

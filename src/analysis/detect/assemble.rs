@@ -46,7 +46,7 @@ pub(super) fn edges(
         Some(f) => 60.0 * in_minute(first).count() as f64 / secs(f.0, at(first + 1)).max(1.0),
         None => f64::INFINITY,
     };
-    let end_rate = match in_minute(last).last() {
+    let end_rate = match in_minute(last).next_back() {
         Some(l) => 60.0 * in_minute(last).count() as f64 / secs(at(last), l.0).max(1.0),
         None => f64::INFINITY,
     };
@@ -158,7 +158,7 @@ fn minute_records(sig: &Signal, m: i64) -> Option<(DateTime<Utc>, DateTime<Utc>)
         .filter(|t| t.0.timestamp().div_euclid(60) == m)
         .map(|t| t.0);
     let a = it.next()?;
-    Some((a, it.last().unwrap_or(a)))
+    Some((a, it.next_back().unwrap_or(a)))
 }
 
 /// Windows of a signal of a short capture (no baseline): its records chained while less

@@ -27,6 +27,9 @@ use crate::time::Format;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
+/// Record times with their index (hit or unknown record).
+type RecordTimes = Vec<(DateTime<Utc>, usize)>;
+
 /// What a signal counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SignalKind {
@@ -196,7 +199,7 @@ pub fn build(
         })
         .collect();
     let mut by_key: BTreeMap<(usize, SignalKind), Vec<(i64, u32)>> = BTreeMap::new();
-    let mut times: BTreeMap<(usize, SignalKind), Vec<(DateTime<Utc>, usize)>> = BTreeMap::new();
+    let mut times: BTreeMap<(usize, SignalKind), RecordTimes> = BTreeMap::new();
     for f in scan.files.iter().filter(|f| f.dump.is_none()) {
         let Some(s) = svc_of(&f.service) else {
             continue;

@@ -98,11 +98,9 @@ pub fn tail(c: u64, mu: f64, phi: f64) -> f64 {
         // Upwards from c: every term smaller than the one before.
         let mut term = d.ln_pmf(c).exp();
         let mut sum = 0.0;
-        let mut k = c;
-        for _ in 0..MAX_TERMS {
+        for k in (c..).take(MAX_TERMS) {
             sum += term;
             term *= d.ratio(k);
-            k += 1;
             if term <= sum * 1e-17 || term == 0.0 {
                 break;
             }
