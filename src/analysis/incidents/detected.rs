@@ -110,7 +110,11 @@ pub fn from_detection(det: &Detection, mut analysis: Analysis, inp: &Inputs) -> 
             let s = &inp.catalog.signatures[inp.hits[i].sig as usize];
             !s.noise && s.severity != Severity::Marker
         });
-        let mut inc = if has_signature {
+        let mut inc = if !has_signature && bursts.is_empty() {
+            // Every hit of its windows was dropped by `--max-hits`: the rates still opened
+            // it (they are counted before the bound), the evidence is gone.
+            hitless_incident(n + 1, g, det, inp)
+        } else if has_signature {
             let describe = Describe {
                 hits: inp.hits,
                 catalog: inp.catalog,
@@ -142,6 +146,54 @@ pub fn from_detection(det: &Detection, mut analysis: Analysis, inp: &Inputs) -> 
     // Bursts were pushed incident by incident, in time order; incidents index them.
     out.templates = analysis;
     out
+}
+
+/// An incident whose windows' hits were all dropped by `--max-hits`: named from its
+/// signals (lowest layer first), without evidence lines.
+fn hitless_incident(
+    id: usize,
+    g: &crate::analysis::detect::Group,
+    det: &Detection,
+    inp: &Inputs,
+) -> Incident {
+    let mut counts: BTreeMap<u16, u64> = BTreeMap::new();
+    let mut services: Vec<String> = Vec::new();
+    for &wi in &g.windows {
+        let w = &det.windows[wi];
+        let s = &det.signals.signals[w.signal];
+        if let SignalKind::Signature(x) = s.kind {
+            *counts.entry(x).or_default() += w.observed;
+        }
+        let svc = det.signals.services[s.service].name.clone();
+        if !services.contains(&svc) {
+            services.push(svc);
+        }
+    }
+    let mut chain: Vec<u16> = counts.keys().copied().collect();
+    chain.sort_by_key(|&c| (inp.catalog.signatures[c as usize].rank(), c));
+    let root = chain.first().copied().unwrap_or(0);
+    Incident {
+        id,
+        start: g.start,
+        end: g.end,
+        severity: chain
+            .iter()
+            .map(|&c| inp.catalog.signatures[c as usize].severity)
+            .min()
+            .unwrap_or(Severity::Error),
+        root,
+        chain,
+        counts,
+        first_seen: (services.first().cloned().unwrap_or_default(), g.start),
+        services,
+        evidence: Vec::new(),
+        hits: Vec::new(),
+        restart: None,
+        kind: RootKind::Signature,
+        bursts: Vec::new(),
+        why: Vec::new(),
+        opened: Vec::new(),
+    }
 }
 
 /// The signature a window stands for (impact: the user-impact signature of its hits).
