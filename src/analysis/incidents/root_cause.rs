@@ -207,3 +207,121 @@ fn pick_evidence(
     out.truncate(3);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_566_350_000 + s, 0).unwrap()
+    }
+
+    fn hit(cat: &Catalog, id: &str, file: u32, secs: i64, off: u64, text: &str) -> Hit {
+        Hit {
+            file,
+            sig: cat.index_of(id).unwrap_or_else(|| panic!("{id}")) as u16,
+            offset: off,
+            line: off + 1,
+            record: off,
+            time: Some(t(secs)),
+            excerpt: text.into(),
+        }
+    }
+
+    /// Services: 0 gateway, 1 order-service, 2 nginx.
+    fn describe(
+        cat: &Catalog,
+        hits: &[Hit],
+        members: Vec<usize>,
+        markers: &[(usize, u64)],
+    ) -> Incident {
+        let names = ["gateway", "order-service", "nginx"];
+        let service_of = |f: u32| names[f as usize].to_string();
+        Describe {
+            hits,
+            catalog: cat,
+            gap: Duration::seconds(120),
+            service_of: &service_of,
+            markers,
+        }
+        .incident(1, t(0), t(30), members)
+    }
+
+    #[test]
+    fn root_is_the_deepest_failure_and_warnings_only_without_one() {
+        let cat = Catalog::builtin().unwrap();
+        let hits = vec![
+            hit(
+                &cat,
+                "zuul-numberof-retries-nextserver-exceeded",
+                0,
+                0,
+                1,
+                "",
+            ),
+            hit(&cat, "tcp-port-exhaustion-wsaenobufs", 0, 5, 2, ""),
+            hit(&cat, "http-5xx-access-log", 2, 10, 3, ""),
+        ];
+        let inc = describe(&cat, &hits, vec![0, 1, 2], &[]);
+        assert_eq!(
+            cat.signatures[inc.root as usize].id,
+            "tcp-port-exhaustion-wsaenobufs"
+        );
+        assert_eq!(inc.chain[0], inc.root);
+        // A warning at a deeper layer is not the root while a failure is there.
+        let warn = cat
+            .signatures
+            .iter()
+            .find(|s| s.severity == Severity::Warning && !s.noise && s.rank() == 1)
+            .expect("a layer-1 warning");
+        let hits = vec![
+            hit(&cat, &warn.id, 0, 0, 1, ""),
+            hit(&cat, "connect-refused", 0, 5, 2, ""),
+        ];
+        let inc = describe(&cat, &hits, vec![0, 1], &[]);
+        assert_eq!(cat.signatures[inc.root as usize].id, "connect-refused");
+    }
+
+    #[test]
+    fn a_restart_explains_refusals_only_from_the_named_callee() {
+        let cat = Catalog::builtin().unwrap();
+        let refused =
+            "java.net.ConnectException: Connection refused: http://order-service:8080/api";
+        // The callee (named by the refusals) restarted: it explains them.
+        let hits = vec![
+            hit(&cat, "springboot-shutdown", 1, -30, 1, ""),
+            hit(&cat, "connect-refused", 0, 0, 2, refused),
+        ];
+        let inc = describe(&cat, &hits, vec![1], &[(0, 1)]);
+        assert_eq!(inc.restart, Some(0));
+        // A restart of a service the errors do not name (nginx reopening its log) does not.
+        let hits = vec![
+            hit(&cat, "springboot-shutdown", 2, -30, 1, ""),
+            hit(&cat, "connect-refused", 0, 0, 2, refused),
+        ];
+        let inc = describe(&cat, &hits, vec![1], &[(0, 1)]);
+        assert_eq!(inc.restart, None);
+        // Nor does the failing service's own restart.
+        let hits = vec![
+            hit(&cat, "springboot-shutdown", 0, -30, 1, ""),
+            hit(
+                &cat,
+                "connect-refused",
+                0,
+                0,
+                2,
+                "Connection refused: gateway",
+            ),
+        ];
+        let inc = describe(&cat, &hits, vec![1], &[(0, 1)]);
+        assert_eq!(inc.restart, None);
+    }
+
+    #[test]
+    fn names_is_a_word_match() {
+        assert!(names("http://order-service:8080/x", "order-service"));
+        assert!(!names("http://order-service2:8080/x", "order-service"));
+        assert!(!names("reorder-service", "order-service"));
+        assert!(!names("at db", "db"));
+    }
+}
