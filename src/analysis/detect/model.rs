@@ -229,11 +229,15 @@ fn scan(series: &Series, ex: &Exposure, rate: f64, phi: f64, p: &Params) -> Vec<
             }
             let count = prefix[j] - prefix[i];
             let mu = rate * ex.of(a, b);
-            let c = match c_uniform {
-                Some(c) => c,
-                None => threshold(mu, phi, p),
+            let flag = match c_uniform {
+                Some(c) => count >= c,
+                // Exposure varies per window (requests): one tail instead of a search for
+                // the critical count, and only past the effect size.
+                None => {
+                    count as f64 >= p.effect * mu && tail(count, mu, phi) <= p.alpha_test
+                }
             };
-            if count >= c {
+            if flag {
                 flagged.push((a, ev[j - 1].0, tail(count, mu, phi), w));
             }
         }
