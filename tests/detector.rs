@@ -233,6 +233,30 @@ fn one_stray_error_is_isolated_and_exits_zero() {
         .unwrap()
         .ends_with("app.log"));
     assert_eq!(v["detector"]["mode"], "baseline");
+    // `--fail-on any` (zero tolerance) fails on the isolated event and names it in JUnit;
+    // `critical` and `error` gate on incidents only.
+    assert_eq!(scan(d.path(), &["--fail-on", "error"]).0, 0);
+    let (code, _) = scan(d.path(), &["--fail-on", "any"]);
+    assert_eq!(code, 1);
+    let out = Command::cargo_bin("faultscope")
+        .unwrap()
+        .args([
+            "scan",
+            "--tz",
+            "UTC",
+            "--format",
+            "junit",
+            "--fail-on",
+            "any",
+        ])
+        .arg(d.path())
+        .output()
+        .unwrap();
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        xml.contains("isolated events") && xml.contains("connect-refused @ "),
+        "{xml}"
+    );
 }
 
 #[test]

@@ -233,9 +233,7 @@ fn scan(series: &Series, ex: &Exposure, rate: f64, phi: f64, p: &Params) -> Vec<
                 Some(c) => count >= c,
                 // Exposure varies per window (requests): one tail instead of a search for
                 // the critical count, and only past the effect size.
-                None => {
-                    count as f64 >= p.effect * mu && tail(count, mu, phi) <= p.alpha_test
-                }
+                None => count as f64 >= p.effect * mu && tail(count, mu, phi) <= p.alpha_test,
             };
             if flag {
                 flagged.push((a, ev[j - 1].0, tail(count, mu, phi), w));
@@ -326,7 +324,7 @@ fn trim(
                 continue;
             }
             let llr = x * (x / mu).ln() - (x - mu);
-            if best.map_or(true, |b| llr > b.0) {
+            if best.is_none_or(|b| llr > b.0) {
                 best = Some((llr, u, v));
             }
         }
