@@ -17,10 +17,10 @@ use chrono::{DateTime, Duration, Utc};
 
 /// Record-level edges of a flagged run `first..=last` (minutes) of a signal: walking back
 /// from the last record of the first minute (and forward from the first record of the last
-/// minute), the next record belongs to the burst while the gap g to it satisfies
-/// ln(r/λ) − (r − λ)g > 0, the exponential inter-arrival likelihood ratio of the burst's
-/// rate r at that edge against the baseline λ (`base`, per minute); one minute beyond the
-/// run at most, never more than `cap` seconds. r is the edge minute's records over the part
+/// minute), each gap g scores ln(r/λ) − (r − λ)g, the exponential inter-arrival likelihood
+/// ratio of the burst's rate r at that edge against the baseline λ (`base`, per minute),
+/// and the edge is where the cumulative score is largest (Page's CUSUM, [`cusum_edge`]);
+/// one minute beyond the run at most, never across a gap of `cap` seconds. r is the edge minute's records over the part
 /// of the minute they occupy (from its first record to the minute's end at the start): a
 /// burst ramps up, so its edge rate, not its mean, decides, and its first minute is partial.
 /// Without stored records (dropped by `--max-hits`) the edges are the minutes'.
@@ -56,9 +56,11 @@ pub(super) fn edges(
         .iter()
         .rposition(|x| minute(&x.0) == first)
         .unwrap_or_else(|| ts.iter().position(|x| minute(&x.0) > first).unwrap_or(0));
-    while i > 0 && secs(ts[i - 1].0, ts[i].0) < g_start {
-        i -= 1;
-    }
+    i = cusum_edge(i, g_start, cap, |k| {
+        (k > 0)
+            .then(|| secs(ts[k - 1].0, ts[k].0))
+            .map(|g| (k - 1, g))
+    });
     let mut j = ts
         .iter()
         .position(|x| minute(&x.0) == last)
@@ -67,9 +69,11 @@ pub(super) fn edges(
                 .rposition(|x| minute(&x.0) < last)
                 .unwrap_or(ts.len() - 1)
         });
-    while j + 1 < ts.len() && secs(ts[j].0, ts[j + 1].0) < g_end {
-        j += 1;
-    }
+    j = cusum_edge(j, g_end, cap, |k| {
+        (k + 1 < ts.len())
+            .then(|| secs(ts[k].0, ts[k + 1].0))
+            .map(|g| (k + 1, g))
+    });
     let (a, b) = (ts[i.min(j)].0, ts[i.max(j)].0);
     let members = ts
         .iter()
@@ -77,6 +81,39 @@ pub(super) fn edges(
         .map(|x| x.1)
         .collect();
     (a, b, members)
+}
+
+/// Page's CUSUM over the gaps walking outward from record `from`: each gap g adds
+/// ln(r/λ) − (r − λ)·g = (r − λ)·(g0 − g), g0 = ln(r/λ)/(r − λ) the burst gap, and the edge
+/// is the record where the cumulative sum is largest. A single gap a little longer than g0
+/// inside a ramp (nine pool timeouts over 30 s before the dense core) does not cut off the
+/// records beyond it when those are dense; a background record a minute away costs far
+/// more than one record gains, so it stays out. `next(k)` gives the next record outward
+/// and the gap to it; no gap of `cap` seconds or more is crossed (the `--gap`, which also
+/// bounds g0), and the records are those of the run and one minute beyond it.
+fn cusum_edge(
+    from: usize,
+    g0: f64,
+    cap: f64,
+    next: impl Fn(usize) -> Option<(usize, f64)>,
+) -> usize {
+    if g0 <= 0.0 {
+        return from;
+    }
+    let (mut k, mut sum, mut best, mut at) = (from, 0.0f64, 0.0f64, from);
+    // In units of (r − λ): the sum's sign and argmax do not depend on the factor.
+    while let Some((n, g)) = next(k) {
+        if g >= cap {
+            break;
+        }
+        sum += g0 - g;
+        k = n;
+        if sum > best {
+            best = sum;
+            at = k;
+        }
+    }
+    at
 }
 
 /// The windows of one fitted signal: its flagged runs (noise needs [`NOISE_EFFECT`]), then
@@ -399,4 +436,32 @@ pub(super) fn joiners(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cusum_edge;
+
+    /// Walks back over `gaps` (seconds, outward from record 0).
+    fn back(gaps: &[f64], g0: f64) -> usize {
+        cusum_edge(0, g0, 120.0, |k| gaps.get(k).map(|&g| (k + 1, g)))
+    }
+
+    #[test]
+    fn a_ramp_with_one_longer_gap_stays_whole() {
+        // A pool running dry (day24's shape): the dense core's burst gap is ~7 s; the ramp
+        // before it has one 7.7 s and one 8.2 s gap among short ones. All nine ramp records
+        // belong to the burst; the background record 200 s earlier does not.
+        let gaps = [7.7, 1.35, 8.2, 4.0, 0.5, 0.35, 1.95, 6.25, 200.0];
+        assert_eq!(back(&gaps, 7.1), 8);
+    }
+
+    #[test]
+    fn a_background_record_a_minute_away_stays_out() {
+        assert_eq!(back(&[0.5, 0.5, 55.0, 0.5], 7.1), 2);
+        // A long gap is not crossed for a few dense records beyond it.
+        assert_eq!(back(&[30.0, 0.1, 0.1, 0.1], 7.1), 0);
+        // No burst gap (rate not above the baseline): no walk.
+        assert_eq!(back(&[0.1, 0.1], 0.0), 0);
+    }
 }

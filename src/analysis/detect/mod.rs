@@ -297,7 +297,9 @@ pub fn detect(
     gap: Duration,
     debug: bool,
 ) -> Detection {
-    let signals = signals::build(scan, cat, template_of_record, template_opens);
+    // The user-impact input (one seam: parsed access-log traffic replaces it).
+    let impact = signals::impact_minutes(scan, cat);
+    let signals = signals::build(scan, cat, template_of_record, template_opens, &impact);
     run(signals, gap, debug)
 }
 

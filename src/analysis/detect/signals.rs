@@ -9,11 +9,13 @@
 //!   or dropped by `--max-hits`). Markers are not signals (they go on the timeline),
 //!   except those the catalog flags as noise (background that is never evidence).
 //! - A mined template per service: its dated records.
-//! - User impact per access-log service: failed requests against requests per minute
-//!   ([`ImpactMinute`], [`impact_minutes`]). Today failed = hits of user-impact signatures of
-//!   the access-log context and requests = the access log's records; a parsed access log
-//!   (status and volume per minute) feeds the same type. Those hits are not also counted as a
-//!   signature signal.
+//! - User impact per access-log service: failed requests against requests per minute,
+//!   read only from [`ImpactMinute`]s, the one seam of the user-impact input: [`build`]
+//!   takes them as an argument. Today [`impact_minutes`] makes them (failed = hits of
+//!   user-impact signatures of the access-log context, requests = the access log's dated
+//!   records); a parsed access log (status and volume per minute, issue 19) feeds the same
+//!   type instead. Those hits are not also counted as a signature signal; their record
+//!   times, where stored, give the signal's second-precise edges and evidence.
 //! - A service's span: first to last record of its files (union over files), its observed
 //!   minutes being the span less the silences its own record rate makes improbable
 //!   (P(no record for L minutes) = e^(−rL) below α, Bonferroni over its gaps; in a log
@@ -174,12 +176,14 @@ pub fn impact_minutes(scan: &ScanOutput, cat: &Catalog) -> BTreeMap<String, Vec<
 }
 
 /// Builds every signal of a scan. `template_of_record` gives each unknown record's template
-/// (index into `templates`), `template_level_error` whether a template opens.
+/// (index into `templates`), `template_level_error` whether a template opens; `impact` is
+/// the user-impact input per access-log service ([`impact_minutes`] or parsed traffic).
 pub fn build(
     scan: &ScanOutput,
     cat: &Catalog,
     template_of_record: &[u32],
     template_opens: &dyn Fn(u32) -> bool,
+    impact: &BTreeMap<String, Vec<ImpactMinute>>,
 ) -> Signals {
     // Services in name order; dumps are evidence, not logs.
     let mut names: Vec<&str> = scan
@@ -207,15 +211,30 @@ pub fn build(
         let access = is_access_log(f);
         for (m, sig, n) in f.sig_minutes.iter() {
             let sg = &cat.signatures[sig as usize];
-            if is_marker(sg) {
+            // User impact is counted from `impact` only.
+            if is_marker(sg) || (access && is_impact(sg)) {
                 continue;
             }
-            let kind = if access && is_impact(sg) {
-                SignalKind::Impact
-            } else {
-                SignalKind::Signature(sig)
-            };
-            by_key.entry((s, kind)).or_default().push((m, n));
+            by_key
+                .entry((s, SignalKind::Signature(sig)))
+                .or_default()
+                .push((m, n));
+        }
+    }
+    // User impact: failures and requests per minute from the seam.
+    let mut requests: BTreeMap<usize, BTreeMap<i64, f64>> = BTreeMap::new();
+    for (name, minutes) in impact {
+        let Some(s) = svc_of(name) else { continue };
+        let r = requests.entry(s).or_default();
+        let c = by_key.entry((s, SignalKind::Impact)).or_default();
+        for im in minutes {
+            *r.entry(im.minute).or_default() += im.requests as f64;
+            if im.failed > 0 {
+                c.push((im.minute, u32::try_from(im.failed).unwrap_or(u32::MAX)));
+            }
+        }
+        if c.is_empty() {
+            by_key.remove(&(s, SignalKind::Impact));
         }
     }
     for (i, h) in scan.hits.iter().enumerate() {
@@ -249,17 +268,6 @@ pub fn build(
             .or_default()
             .push((t.timestamp().div_euclid(60), 1));
         times.entry(key).or_default().push((t, i));
-    }
-    // Requests per minute of each access-log service.
-    let mut requests: BTreeMap<usize, BTreeMap<i64, f64>> = BTreeMap::new();
-    for f in scan.files.iter().filter(|f| is_access_log(f)) {
-        let Some(s) = svc_of(&f.service) else {
-            continue;
-        };
-        let e = requests.entry(s).or_default();
-        for (m, n) in f.minutes.iter() {
-            *e.entry(m).or_default() += f64::from(n);
-        }
     }
     spans(scan, &names, &mut services, &by_key);
     let mut signals = Vec::with_capacity(by_key.len());
