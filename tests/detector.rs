@@ -281,3 +281,128 @@ fn a_ten_minute_excerpt_is_a_short_capture_and_says_so() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("short capture: no baseline"), "{text}");
 }
+
+/// `t` seconds from T0 as nginx's `$time_local` in UTC.
+fn clf_stamp(t: f64) -> String {
+    chrono::DateTime::from_timestamp(T0 + t as i64, 0)
+        .unwrap()
+        .format("%d/%b/%Y:%H:%M:%S +0000")
+        .to_string()
+}
+
+/// `t` seconds from T0 as Python logging's default `asctime` (naive, read with --tz UTC).
+fn py_stamp(t: f64) -> String {
+    let ms = (t * 1000.0) as i64;
+    chrono::DateTime::from_timestamp_millis(T0 * 1000 + ms)
+        .unwrap()
+        .format("%Y-%m-%d %H:%M:%S,%3f")
+        .to_string()
+}
+
+/// A second stack and format: an nginx access log (requests at `rpm` a minute, each failing
+/// with 502 at probability `fail`, or `outage_fail` inside `outage`) and a Python worker's
+/// log (INFO every 30 s, `psycopg2.OperationalError ... Connection refused` at `err` a
+/// minute, 20 a minute inside `outage`). Returns the first outage record's second.
+fn python_stack(
+    dir: &Path,
+    rng: &mut Rng,
+    (rpm, fail, err): (f64, f64, f64),
+    span: f64,
+    outage: Option<(f64, f64)>,
+) -> Option<f64> {
+    let inside = |t: f64| outage.is_some_and(|(a, b)| t >= a && t < b);
+    let mut first: Option<f64> = None;
+    let mut note = |t: f64| first = Some(first.map_or(t, |f: f64| f.min(t)));
+    let mut reqs = Vec::new();
+    rng.poisson(rpm, 0.0, span, &mut reqs);
+    let mut access = String::new();
+    for t in reqs {
+        let p = if inside(t) { 0.6 } else { fail };
+        let status = if rng.next() < p {
+            if inside(t) {
+                note(t);
+            }
+            502
+        } else {
+            200
+        };
+        access.push_str(&format!(
+            "10.0.0.{} - - [{}] \"GET /api/items?page={} HTTP/1.1\" {status} 512 \"-\" \"curl/8.0\"\n",
+            1 + (t as u64 % 200),
+            clf_stamp(t),
+            t as u64 % 50
+        ));
+    }
+    let mut errs = Vec::new();
+    rng.poisson(err, 0.0, span, &mut errs);
+    if let Some((a, b)) = outage {
+        let mut burst = Vec::new();
+        rng.poisson(20.0, a, b, &mut burst);
+        if let Some(&f) = burst.first() {
+            note(f);
+        }
+        errs.extend(burst);
+    }
+    let mut lines: Vec<(f64, String)> = errs
+        .iter()
+        .map(|&t| {
+            (
+                t,
+                format!(
+                    "{} ERROR worker.sync: sync failed\npsycopg2.OperationalError: could not connect to server: Connection refused\n",
+                    py_stamp(t)
+                ),
+            )
+        })
+        .collect();
+    let mut t = 0.0;
+    while t < span {
+        lines.push((t, format!("{} INFO worker.sync: batch done\n", py_stamp(t))));
+        t += 30.0;
+    }
+    lines.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (sub, text) in [
+        ("nginx", access),
+        ("worker", lines.into_iter().map(|l| l.1).collect()),
+    ] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+        let name = if sub == "nginx" {
+            "access.log"
+        } else {
+            "worker.log"
+        };
+        std::fs::write(dir.join(sub).join(name), text).unwrap();
+    }
+    first
+}
+
+proptest! {
+    #![proptest_config(config(6))]
+
+    /// Another stack and two formats side by side (nginx access log with a steady share of
+    /// 502s, a Python worker with a steady trickle of refused connections): the trickles
+    /// alone are no incident; a three-minute outage in both is one incident, starting
+    /// within ±60 s of its first record.
+    #[test]
+    fn a_python_stack_trickles_quietly_and_its_outage_is_one_incident(
+        seed in 1u64..u64::MAX,
+        rpm in 5.0f64..60.0,
+        fail in 0.002f64..0.03,
+        log_err in (0.05f64).ln()..(3f64).ln(),
+    ) {
+        let span = 4.0 * 3600.0;
+        let params = (rpm, fail, log_err.exp());
+        let quiet = tempfile::tempdir().unwrap();
+        python_stack(quiet.path(), &mut Rng(seed | 1), params, span, None);
+        let (code, v) = scan(quiet.path(), &[]);
+        prop_assert_eq!(code, 0, "{:?}: {:#}", params, v["incidents"]);
+        let loud = tempfile::tempdir().unwrap();
+        let first = python_stack(loud.path(), &mut Rng(seed | 1), params, span, Some((7200.0, 7380.0)))
+            .expect("outage records");
+        let (code, v) = scan(loud.path(), &[]);
+        prop_assert_eq!(code, 1);
+        let s = starts(&v);
+        prop_assert_eq!(s.len(), 1, "{:?}: {:#}", params, v["incidents"]);
+        prop_assert!((s[0] - (T0 + first as i64)).abs() <= 60, "{:?}: {} vs {}", params, s[0], T0 + first as i64);
+    }
+}

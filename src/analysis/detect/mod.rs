@@ -46,9 +46,12 @@
 //! stays out (it raises μ more than x explains). Adjacent minutes that are improbable on
 //! their own (P < [`model::EDGE_ALPHA`] = 0.01) join it, so a partial first minute is not
 //! lost. The burst's own minutes leave the baseline for the next round. Inside the edge
-//! minutes the records decide, to the second: consecutive records belong to the burst
-//! while their gap g satisfies ln(r/λ) − (r − λ)g > 0, r the edge minute's rate (the
-//! exponential inter-arrival likelihood ratio; a burst ramps up, so its edge rate decides).
+//! minutes the records decide, to the second: each gap g between consecutive records
+//! scores ln(r/λ) − (r − λ)g, r the edge minute's rate (the exponential inter-arrival
+//! likelihood ratio; a burst ramps up, so its edge rate decides), and the edge is where the
+//! running sum peaks walking outward (Page's CUSUM): a pool running dry logs nine timeouts
+//! over 30 s with one gap a little longer than the dense core's before the core itself,
+//! and those nine belong to the outage.
 //!
 //! **Rare events.** A `crash` or `host-wide` signal (OOM kill, JVM crash, disk full) that
 //! can open an incident has almost no background: one occurrence is a *rare event* when its
