@@ -206,7 +206,7 @@ fn explain(d: &detect::Detection, cfg: &ScanConfig, analysis: &templates::Analys
                 d.classes[i]
             )),
             None => out.push(format!(
-                "signal {name} @ {svc}: {} events; no baseline (short capture: span under {} min)",
+                "signal {name} @ {svc}: {} events; no baseline (short capture: observed under {} min)",
                 s.total(),
                 detect::SHORT_MINUTES
             )),

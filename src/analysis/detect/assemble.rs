@@ -6,7 +6,7 @@
 //! [`Window`]s, the incident [`Group`]s and the [`Isolated`] events of a [`Detection`].
 //! The rules and their constants are in the module header (`detect/mod.rs`).
 
-use super::model::{burst_gap_seconds, Fit};
+use super::model::{burst_gap_seconds, Fit, EDGE_ALPHA};
 use super::signals::{Signal, SignalKind, Signals};
 use super::stats::tail;
 use super::{
@@ -56,11 +56,12 @@ pub(super) fn edges(
         .iter()
         .rposition(|x| minute(&x.0) == first)
         .unwrap_or_else(|| ts.iter().position(|x| minute(&x.0) > first).unwrap_or(0));
+    // Seconds from the first record: the walks below read gaps and spans from it.
+    let t: Vec<f64> = ts.iter().map(|x| secs(ts[0].0, x.0)).collect();
     i = cusum_edge(i, g_start, cap, |k| {
-        (k > 0)
-            .then(|| secs(ts[k - 1].0, ts[k].0))
-            .map(|g| (k - 1, g))
+        (k > 0).then(|| t[k] - t[k - 1]).map(|g| (k - 1, g))
     });
+    i = ramp_edge(&t, i, -1, base, cap);
     let mut j = ts
         .iter()
         .position(|x| minute(&x.0) == last)
@@ -70,10 +71,11 @@ pub(super) fn edges(
                 .unwrap_or(ts.len() - 1)
         });
     j = cusum_edge(j, g_end, cap, |k| {
-        (k + 1 < ts.len())
-            .then(|| secs(ts[k].0, ts[k + 1].0))
+        (k + 1 < t.len())
+            .then(|| t[k + 1] - t[k])
             .map(|g| (k + 1, g))
     });
+    j = ramp_edge(&t, j, 1, base, cap);
     let (a, b) = (ts[i.min(j)].0, ts[i.max(j)].0);
     let members = ts
         .iter()
@@ -81,6 +83,51 @@ pub(super) fn edges(
         .map(|x| x.1)
         .collect();
     (a, b, members)
+}
+
+/// A burst's ramp beyond a record edge `from` (`dir` −1: before a start, +1: after an
+/// end): the edge minute's rate is the dense core's, and a ramp at a tenth of it (a pool's
+/// housekeeper warning nine times in 30 s before the requests pile up) loses to it. The
+/// records within a minute beyond the edge are a ramp when their own count is improbable
+/// under the baseline (P(X ≥ n | λ·1 min) < [`EDGE_ALPHA`], the level at which adjacent
+/// minutes join a burst, with n ≥ 2 so that a rate can be read); the edge then moves by the
+/// same CUSUM at the ramp's own rate, and again from there while that holds. Background
+/// records are not improbable under their own baseline and stay out.
+fn ramp_edge(t: &[f64], mut from: usize, dir: i8, base: f64, cap: f64) -> usize {
+    loop {
+        let beyond: Vec<usize> = if dir < 0 {
+            (0..from)
+                .rev()
+                .take_while(|&k| t[from] - t[k] <= 60.0)
+                .collect()
+        } else {
+            (from + 1..t.len())
+                .take_while(|&k| t[k] - t[from] <= 60.0)
+                .collect()
+        };
+        let n = beyond.len();
+        let Some(&outer) = beyond.last() else {
+            return from;
+        };
+        if n < 2 || tail(n as u64, base, 1.0) >= EDGE_ALPHA {
+            return from;
+        }
+        let rate = 60.0 * n as f64 / (t[from] - t[outer]).abs().max(1.0);
+        let g = burst_gap_seconds(rate, base).min(cap);
+        let next = cusum_edge(from, g, cap, |k| {
+            if dir < 0 {
+                (k > 0).then(|| t[k] - t[k - 1]).map(|g| (k - 1, g))
+            } else {
+                (k + 1 < t.len())
+                    .then(|| t[k + 1] - t[k])
+                    .map(|g| (k + 1, g))
+            }
+        });
+        if next == from {
+            return from;
+        }
+        from = next;
+    }
 }
 
 /// Page's CUSUM over the gaps walking outward from record `from`: each gap g adds
@@ -440,7 +487,44 @@ pub(super) fn joiners(
 
 #[cfg(test)]
 mod tests {
-    use super::cusum_edge;
+    use super::{cusum_edge, ramp_edge};
+
+    #[test]
+    fn a_slow_ramp_before_a_dense_core_belongs_to_the_burst() {
+        // day24 at --scale 10: a background record, nine pool warnings over 22 s, then a
+        // core of 200 records in 30 s; the baseline is 0.21 a minute. From the core's
+        // first record (where the core's rate puts the edge) the ramp is taken in whole.
+        let mut t = vec![0.0];
+        t.extend([
+            200.0,
+            206.2,
+            208.2,
+            208.6,
+            209.0,
+            213.0,
+            221.2,
+            222.6,
+            222.0 + 7.5,
+        ]);
+        t.sort_by(f64::total_cmp);
+        let core = t.len();
+        t.extend((0..200).map(|k| 230.0 + 0.15 * k as f64));
+        assert_eq!(ramp_edge(&t, core, -1, 0.21, 120.0), 1);
+        // Forward from the core's last record: nothing beyond it, the edge stays.
+        assert_eq!(ramp_edge(&t, t.len() - 1, 1, 0.21, 120.0), t.len() - 1);
+    }
+
+    #[test]
+    fn background_before_a_burst_is_no_ramp() {
+        // At 5 a minute, five records in the minute before the edge are the baseline.
+        let mut t: Vec<f64> = (0..5).map(|k| 100.0 + 11.0 * k as f64).collect();
+        let edge = t.len();
+        t.extend((0..100).map(|k| 160.0 + 0.2 * k as f64));
+        assert_eq!(ramp_edge(&t, edge, -1, 5.0, 120.0), edge);
+        // One rare record a minute earlier: no rate to read, stays out.
+        let t = [100.0, 150.0, 150.2, 150.4];
+        assert_eq!(ramp_edge(&t, 1, -1, 0.01, 120.0), 1);
+    }
 
     /// Walks back over `gaps` (seconds, outward from record 0).
     fn back(gaps: &[f64], g0: f64) -> usize {

@@ -51,7 +51,10 @@
 //! likelihood ratio; a burst ramps up, so its edge rate decides), and the edge is where the
 //! running sum peaks walking outward (Page's CUSUM): a pool running dry logs nine timeouts
 //! over 30 s with one gap a little longer than the dense core's before the core itself,
-//! and those nine belong to the outage.
+//! and those nine belong to the outage. When the core is far denser than such a ramp, the
+//! records within a minute beyond the edge whose own count is improbable under the
+//! baseline (P < `EDGE_ALPHA`, as for adjacent minutes) extend it by the same CUSUM at
+//! their own rate.
 //!
 //! **Rare events.** A `crash` or `host-wide` signal (OOM kill, JVM crash, disk full) that
 //! can open an incident has almost no background: one occurrence is a *rare event* when its
@@ -85,8 +88,9 @@
 //! than [`CHRONIC_SHARE`] of its observed hours outside its windows and the incidents, over
 //! at least [`CHRONIC_MIN_HOURS`] hours: a steady background worth one line) or *sporadic*.
 //!
-//! **Short captures.** A service whose span is under [`SHORT_MINUTES`] = 60 minutes (the
-//! longest window: a shorter baseline cannot tell a burst from the rate) has no baseline:
+//! **Short captures.** A service observed for under [`SHORT_MINUTES`] = 60 minutes (its
+//! span less its log gaps; the longest window: a shorter baseline cannot tell a burst from
+//! the rate) has no baseline:
 //! its error records chain by `--gap` and count as anomalous, minimum evidence still
 //! applies, and the report says so (`detector.mode`).
 //!
@@ -309,8 +313,11 @@ pub fn detect(
 /// The detector over built signals (the property tests enter here).
 pub fn run(signals: Signals, gap: Duration, debug: bool) -> Detection {
     let svc = &signals.services;
+    // Short: observed for under SHORT_MINUTES, its log gaps left out (a log that wrote two
+    // minutes, fell silent for an hour and wrote one more minute has three minutes of
+    // baseline, not ninety: its rate there would hide any burst).
     let short = |s: &Signal| match svc[s.service].range {
-        Some((lo, hi)) => hi - lo + 1 < SHORT_MINUTES,
+        Some((lo, hi)) => (hi - lo + 1).min(svc[s.service].minutes) < SHORT_MINUTES,
         None => true,
     };
     let tests: u64 = signals
