@@ -5,7 +5,6 @@
 //! per-hit work so a regression shows up with its cause.
 
 use chrono::{DateTime, Duration};
-use faultscope::analysis::incidents as cluster;
 use faultscope::catalog::Catalog;
 use faultscope::scan::Hit;
 use faultscope::{record, time};
@@ -111,7 +110,8 @@ fn file_time_learn_syslog_32m(bencher: divan::Bencher) {
     });
 }
 
-/// Clustering one million dated hits (four bursts in a day of sparse background).
+/// The rate detector over one million dated hits in 20 files (a day; four signatures per
+/// file): signals, baselines, windows and incidents, after the scan.
 #[divan::bench(sample_count = 10)]
 fn cluster_1m_hits(bencher: divan::Bencher) {
     let cat = Catalog::builtin().unwrap();
@@ -137,12 +137,34 @@ fn cluster_1m_hits(bencher: divan::Bencher) {
         })
         .collect();
     faultscope::scan::sort_hits(&mut hits);
+    let mut out = faultscope::scan::ScanOutput::default();
+    for f in 0..20u32 {
+        let mine = hits.iter().filter(|h| h.file == f);
+        out.files.push(faultscope::scan::FileScan {
+            path: format!("svc{f}/app.log"),
+            service: format!("svc{f}").into(),
+            first: mine.clone().filter_map(|h| h.time).min(),
+            last: mine.clone().filter_map(|h| h.time).max(),
+            dated_records: mine.clone().count() as u64,
+            sig_minutes: mine
+                .clone()
+                .map(|h| (h.time.unwrap().timestamp().div_euclid(60), h.sig, 1))
+                .collect(),
+            minutes: mine
+                .map(|h| (h.time.unwrap().timestamp().div_euclid(60), 1))
+                .collect(),
+            ..Default::default()
+        });
+    }
+    out.hits = hits;
     bencher.bench(|| {
-        cluster::cluster(
-            divan::black_box(&hits),
+        faultscope::analysis::detect::detect(
+            divan::black_box(&out),
             &cat,
+            &[],
+            &|_| false,
             Duration::seconds(120),
-            &|f| format!("svc{f}"),
+            false,
         )
     });
 }

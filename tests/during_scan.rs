@@ -12,7 +12,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Three refused calls in three seconds: the smallest incident (one line alone is isolated).
 const GOOD: &str = "2019-08-21 08:00:01.000 ERROR 1 --- [main] a.B : call failed\n\
+                    java.net.ConnectException: Connection refused\n\
+                    2019-08-21 08:00:02.000 ERROR 1 --- [main] a.B : call failed\n\
+                    java.net.ConnectException: Connection refused\n\
+                    2019-08-21 08:00:03.000 ERROR 1 --- [main] a.B : call failed\n\
                     java.net.ConnectException: Connection refused\n";
 
 fn scan(dir: &Path, args: &[&str]) -> (Option<i32>, Value, String) {
@@ -187,20 +192,23 @@ fn appended_while_scanned_gives_a_consistent_prefix() {
         assert_good(&v);
         let f = file(&v, "app.log");
         assert!(f["error"].is_null(), "growing is not an error: {f:#}");
-        // The appended incidents are exactly 10:00, 10:01, ... up to some minute: a prefix,
-        // no hole, no duplicate, whatever moment the snapshot was taken.
-        let starts: Vec<String> = v["incidents"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["start"].as_str().unwrap().to_string())
-            .filter(|s| s.as_str() != "2019-08-21T08:00:01Z")
-            .collect();
-        let want: Vec<String> = (0..starts.len())
+        // The appended records are exactly 10:00, 10:01, ... up to some minute: a prefix, no
+        // hole, no duplicate, whatever moment the snapshot was taken. (One error a minute is a
+        // steady trickle to the rate detector, not incidents: the file's hits and its last
+        // record say what was read.)
+        let n = f["hits"].as_u64().unwrap() as usize;
+        let starts: Vec<String> = (0..n)
             .map(|m| format!("2019-08-21T{:02}:{:02}:00Z", 10 + m / 60, m % 60))
             .collect();
-        assert_eq!(starts, want, "{mode}");
-        assert_eq!(f["hits"].as_u64().unwrap() as usize, starts.len());
+        // The last record read is the n-th, or the next one half-written (its head is there,
+        // its exception line, the hit, not yet).
+        let next = format!("2019-08-21T{:02}:{:02}:00Z", 10 + n / 60, n % 60);
+        if let (Some(want), Some(last)) = (starts.last(), f["last"].as_str()) {
+            assert!(
+                last == want || last == next,
+                "{mode}: last {last}, {n} hits"
+            );
+        }
         seen.push(starts.len());
         runs += 1;
     }

@@ -11,17 +11,28 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-/// The good log: one Spring Boot record whose trace says `Connection refused`.
+/// The good log: Spring Boot records whose traces say `Connection refused`, three refused
+/// calls in three seconds: the smallest incident the rate detector opens (one error line
+/// alone is an isolated event, not an incident).
 const GOOD: &str = "2019-08-21 08:00:01.000 ERROR 1 --- [main] a.B : call failed\n\
+                    java.net.ConnectException: Connection refused\n\
+                    2019-08-21 08:00:02.000 ERROR 1 --- [main] a.B : call failed\n\
+                    java.net.ConnectException: Connection refused\n\
+                    2019-08-21 08:00:03.000 ERROR 1 --- [main] a.B : call failed\n\
                     java.net.ConnectException: Connection refused\n";
 const GOOD_START: &str = "2019-08-21T08:00:01Z";
 
-/// A record with a hit at `hh:mm` on 2019-08-21 (UTC): a second, separate incident.
+/// Ten refused calls in ten seconds from `hh:mm` on 2019-08-21 (UTC): a second, separate
+/// incident (a burst far above any background, even when a stream holds several of them).
 fn record_at(hhmm: &str) -> String {
-    format!(
-        "2019-08-21 {hhmm}:00.000 ERROR 1 --- [main] a.B : call failed\n\
-         java.net.ConnectException: Connection refused\n"
-    )
+    (0..10)
+        .map(|s| {
+            format!(
+                "2019-08-21 {hhmm}:{s:02}.000 ERROR 1 --- [main] a.B : call failed\n\
+                 java.net.ConnectException: Connection refused\n"
+            )
+        })
+        .collect()
 }
 
 fn bin() -> Command {

@@ -273,11 +273,12 @@ fn no_final_newline_keeps_the_last_record() {
     )
     .unwrap();
     let (v, code, _) = scan_dir_json(dir.path(), &[]);
-    assert_eq!(code, 1);
-    let inc = &v["incidents"][0];
-    assert_eq!(inc["root_cause"]["signature"], "connect-refused");
-    assert_eq!(inc["start"], "2019-08-21T00:00:01Z");
-    assert_eq!(inc["evidence"][0]["line"], 3);
+    // One error record: an isolated event on the timeline, exit 0.
+    assert_eq!(code, 0);
+    let iso = &v["isolated"][0];
+    assert_eq!(iso["signal"], "connect-refused");
+    assert_eq!(iso["time"], "2019-08-21T00:00:01Z");
+    assert_eq!(iso["evidence"]["line"], 3);
     assert_eq!(v["files"][0]["lines"], 3);
 }
 
@@ -381,7 +382,10 @@ fn bad_rules_file_is_a_clear_error() {
     std::fs::create_dir(&logs).unwrap();
     std::fs::write(
         logs.join("ledger.log"),
-        "2019-08-21 08:00:00,000 ERROR [batch-7] c.e.Ledger - com.example.LedgerLockException: ledger 42 locked by batch-7\n",
+        // Three in three seconds: an incident (one line alone is an isolated event).
+        "2019-08-21 08:00:00,000 ERROR [batch-7] c.e.Ledger - com.example.LedgerLockException: ledger 42 locked by batch-7\n\
+         2019-08-21 08:00:01,000 ERROR [batch-7] c.e.Ledger - com.example.LedgerLockException: ledger 42 locked by batch-7\n\
+         2019-08-21 08:00:02,000 ERROR [batch-7] c.e.Ledger - com.example.LedgerLockException: ledger 42 locked by batch-7\n",
     )
     .unwrap();
     let (v, code, _) = scan_json(&["--rules", p.to_str().unwrap(), logs.to_str().unwrap()]);

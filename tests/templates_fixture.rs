@@ -94,20 +94,31 @@ fn three_lock_bursts_are_incidents_and_sporadic_errors_are_not() {
 }
 
 #[test]
-fn burst_min_is_a_flag() {
-    // With a burst needing 10 records, none of the 6-9 record floods qualifies.
-    let (v, code) = json(&[
-        "scan",
-        "--format",
-        "json",
-        "--tz",
-        "UTC",
-        "--burst-min",
-        "10",
-        CASE,
-    ]);
-    assert_eq!(code, 0);
-    assert!(v["incidents"].as_array().unwrap().is_empty());
+fn burst_min_is_deprecated_and_ignored() {
+    // Templates are signals of the rate detector: `--burst-min` no longer changes anything,
+    // and says so.
+    let with = bin()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--tz",
+            "UTC",
+            "--burst-min",
+            "10",
+            CASE,
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&with.stderr);
+    assert!(
+        stderr.contains("--burst-min is deprecated and ignored"),
+        "{stderr}"
+    );
+    let v: Value = serde_json::from_slice(&with.stdout).unwrap();
+    let (plain, code) = json(&["scan", "--format", "json", "--tz", "UTC", CASE]);
+    assert_eq!(with.status.code(), Some(code));
+    assert_eq!(v["incidents"], plain["incidents"]);
 }
 
 #[test]
@@ -206,15 +217,9 @@ fn mine_with(dir: &Path, threads: usize) -> (Vec<(String, String, u64)>, Vec<Str
         cfg.chunk_size = 64 * 1024;
         let disc = faultscope::input::discover::discover(&cfg.roots, &cfg.discover);
         let out = faultscope::scan::scan(&disc.sources, &cfg);
-        let first = out.files.iter().filter_map(|f| f.first).min();
-        let last = out.files.iter().filter_map(|f| f.last).max();
-        let a = faultscope::analysis::templates::analyze(
-            &out.unknown,
-            &|f| &out.files[f as usize].service,
-            first.zip(last),
-            cfg.gap,
-            5,
-        );
+        let a = faultscope::analysis::templates::analyze(&out.unknown, &|f| {
+            &out.files[f as usize].service
+        });
         let ids = a
             .templates
             .iter()

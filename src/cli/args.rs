@@ -132,8 +132,7 @@ pub(super) struct ReportArgs {
     #[arg(long = "exit-zero")]
     pub(super) exit_zero: bool,
     /// What sets exit status 1: critical (critical incidents only), error (any incident; the
-    /// default), any (also critical/error hits outside incidents and error-level unknown
-    /// records). See docs/ci.md.
+    /// default), any (also critical/error evidence outside incidents: isolated events). See docs/ci.md.
     #[arg(
         long = "fail-on",
         value_enum,
@@ -145,11 +144,10 @@ pub(super) struct ReportArgs {
     /// the timeline.
     #[arg(long = "correct-skew")]
     pub(super) correct_skew: bool,
-    /// Records of one unknown error template that make a burst (an incident) within --gap,
-    /// at 10x its rate in the rest of the logs (and, for a template with 5 or more such
-    /// clumps, at 10x its median clump rate).
-    #[arg(long = "burst-min", default_value_t = crate::analysis::templates::DEFAULT_BURST_MIN, value_name = "N")]
-    pub(super) burst_min: usize,
+    /// Deprecated and ignored: unknown error templates are signals of the rate detector
+    /// (docs/how-it-works.md), whose thresholds are statistics, not a record count.
+    #[arg(long = "burst-min", value_name = "N", hide = true)]
+    pub(super) burst_min: Option<usize>,
 }
 
 #[derive(Args, Debug)]

@@ -22,7 +22,8 @@ pub(super) struct Scanned {
 /// Report-time choices.
 pub(super) struct ReportOpts {
     pub(super) dests: Vec<(crate::cli::write::ReportFormat, Option<PathBuf>)>,
-    pub(super) burst_min: usize,
+    /// `--burst-min` (deprecated, ignored: a warning says so).
+    pub(super) burst_min: Option<usize>,
     pub(super) color: crate::cli::write::ColorWhen,
     pub(super) now: bool,
     pub(super) exit_zero: bool,
@@ -70,7 +71,7 @@ pub(super) fn report_stage(
         socket_problems,
         cluster_time,
         sockets_time,
-    } = crate::analysis::run(out, &s.socket_files, cfg, o.burst_min, debug);
+    } = crate::analysis::run(out, &s.socket_files, cfg, debug);
     let t_build = Instant::now();
     // The zone hints read every file's offsets: they run beside the report's build (one pass
     // over 100,000 files is ~1.5 ms that otherwise kept a core idle after the scan).
@@ -80,6 +81,13 @@ pub(super) fn report_stage(
     );
     report.warnings.extend(socket_problems);
     report.warnings.extend(clock.warnings.iter().cloned());
+    if o.burst_min.is_some() {
+        report.warnings.push(
+            "--burst-min is deprecated and ignored: unknown error templates are signals of the rate \
+             detector, which opens an incident on a rate improbable under the template's own baseline"
+                .into(),
+        );
+    }
     report.warnings.extend(zone_warnings);
     report.clock = clock;
     if out.hits_dropped > 0 {
@@ -135,7 +143,8 @@ pub(super) fn report_stage(
         gate.incidents.len(),
         if gate.fails_outside() {
             format!(
-                ", and error evidence outside incidents ({} signature hits, {} error templates)",
+                ", and error evidence outside incidents ({} isolated events, {} signature hits, {} error templates)",
+                gate.isolated.len(),
                 gate.outside_hits.values().sum::<u64>(),
                 gate.error_templates.len()
             )

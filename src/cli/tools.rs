@@ -60,7 +60,7 @@ pub(super) fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
             .as_ref()
             .map_or_else(|| cfg.tz.clone(), |(z, _)| z.clone())
     });
-    let analysis = crate::analysis::mine_unknown(&out, &cfg, a.report.burst_min);
+    let analysis = crate::analysis::templates_with_bursts(&out, &cfg);
     let templates = report::templates_out(&out, &analysis);
     let json = a
         .report

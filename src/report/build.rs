@@ -39,12 +39,23 @@ pub fn build<'a>(
         text: h.excerpt.to_string(),
     };
     let analysis = &clusters.templates;
-    let incidents = build_incidents(scan, clusters, cat, &sockets, &hit_out);
     let warnings = build_warnings(scan, problems);
     let (files, findings) = rayon::join(
         || build_files(scan, problems),
         || crate::analysis::findings::compute(scan, clusters, cat, &cfg.tz),
     );
+    let series = findings
+        .recurrence
+        .as_ref()
+        .map(|r| r.incidents.clone())
+        .unwrap_or_default();
+    let mut incidents = build_incidents(scan, clusters, cat, &sockets, &series, &hit_out);
+    for (out, inc) in incidents.iter_mut().zip(&clusters.incidents) {
+        out.why = super::detector::why(inc, clusters, cat);
+    }
+    let isolated = super::detector::isolated(clusters, scan, cat, &|i| hit_out(&scan.hits[i]));
+    let chronic = super::detector::chronic(clusters, cat);
+    let detector = super::detector::detector(&clusters.detection);
     let markers = clusters
         .markers
         .iter()
@@ -74,6 +85,9 @@ pub fn build<'a>(
         summary,
         incidents,
         markers,
+        isolated,
+        chronic,
+        detector,
         findings,
         generated_at: None,
         background,
@@ -94,6 +108,7 @@ fn build_incidents(
     clusters: &Clusters,
     cat: &Catalog,
     sockets: &crate::evidence::sockets::SocketsReport,
+    series: &[usize],
     hit_out: &dyn Fn(&Hit) -> HitOut,
 ) -> Vec<IncidentOut> {
     let analysis = &clusters.templates;
@@ -155,8 +170,9 @@ fn build_incidents(
                     .map(|&i| hit_out(&scan.hits[i]))
                     .collect(),
                 next_checks: root.next.clone(),
-                culprit: culprit_for(inc, cat, sockets),
+                culprit: culprit_for(inc, &clusters.incidents, series, cat, sockets),
                 new_templates: inc.bursts.iter().map(|&b| template_ref(b)).collect(),
+                why: Vec::new(),
             }
         })
         .collect()
@@ -418,17 +434,28 @@ fn template_incident(
         ],
         culprit: None,
         new_templates: inc.bursts.iter().skip(1).map(|&b| template_ref(b)).collect(),
+        why: Vec::new(),
     }
 }
 
+/// How far from an incident a host dump still describes it (a TIME_WAIT pile lives for
+/// minutes, a dump an hour away describes another state of the host).
+pub const DUMP_NEAR_SECONDS: i64 = 3600;
+
 /// Joins host evidence to an incident: when its chain holds a port-exhaustion signature,
 /// the top culprit of the snapshot closest in time names who holds the ports (the step
-/// the founding case's engineer never got to).
+/// the founding case's engineer never got to). The snapshot must be captured within
+/// [`DUMP_NEAR_SECONDS`] of the incident, or of another incident of the same recurring
+/// series (`series`: the recurrence finding's incidents) with the same root cause, and its
+/// OS must fit the root cause (a Linux `ss` dump does not explain WSAENOBUFS).
 fn culprit_for(
     inc: &crate::analysis::incidents::Incident,
+    all: &[crate::analysis::incidents::Incident],
+    series: &[usize],
     cat: &Catalog,
     sockets: &crate::evidence::sockets::SocketsReport,
 ) -> Option<CulpritOut> {
+    use crate::evidence::sockets::DumpKind;
     let exhaustion = inc
         .chain
         .iter()
@@ -436,19 +463,49 @@ fn culprit_for(
     if !exhaustion {
         return None;
     }
-    let distance = |t: Option<DateTime<Utc>>| match t {
-        Some(t) if t >= inc.start && t <= inc.end => 0,
-        Some(t) => (t - inc.start)
+    let root_os = cat.signatures[inc.root as usize].os.or_else(|| {
+        inc.chain
+            .iter()
+            .map(|&s| &cat.signatures[s as usize])
+            .find(|s| s.has_role(Role::PortExhaustion))
+            .and_then(|s| s.os)
+    });
+    let os_fits = |k: DumpKind| {
+        !matches!(
+            (root_os, k),
+            (
+                Some(crate::catalog::Os::Windows),
+                DumpKind::NetstatLinux | DumpKind::Ss
+            ) | (Some(crate::catalog::Os::Linux), DumpKind::NetstatWindows)
+        )
+    };
+    let distance = |i: &crate::analysis::incidents::Incident, t: Option<DateTime<Utc>>| match t {
+        Some(t) if t >= i.start && t <= i.end => 0,
+        Some(t) => (t - i.start)
             .num_seconds()
             .abs()
-            .min((t - inc.end).num_seconds().abs()),
+            .min((t - i.end).num_seconds().abs()),
         None => i64::MAX,
     };
+    // The incidents whose time a dump may be near: this one, and those of its recurring
+    // series with the same root cause.
+    let kin: Vec<&crate::analysis::incidents::Incident> = std::iter::once(inc)
+        .chain(all.iter().filter(|o| {
+            o.id != inc.id
+                && series.contains(&inc.id)
+                && series.contains(&o.id)
+                && o.kind == inc.kind
+                && o.root == inc.root
+        }))
+        .collect();
+    let near =
+        |t: Option<DateTime<Utc>>| kin.iter().map(|i| distance(i, t)).min().unwrap_or(i64::MAX);
     let snap = sockets
         .snapshots
         .iter()
-        .filter(|s| !s.culprits.is_empty())
-        .min_by_key(|s| (distance(s.time), s.path.clone()))?;
+        .filter(|s| !s.culprits.is_empty() && os_fits(s.kind))
+        .filter(|s| near(s.time) <= DUMP_NEAR_SECONDS)
+        .min_by_key(|s| (distance(inc, s.time), s.path.clone()))?;
     let top = snap.culprits.first()?;
     Some(CulpritOut {
         sentence: crate::evidence::sockets::culprit_sentence(top, snap.ephemeral_range),

@@ -11,11 +11,12 @@
 //! - `error` (the default, and faultscope's rule before `--fail-on`): any incident. Every
 //!   incident is `critical` or `error`, since warnings, markers and noise never open one.
 //! - `any`: zero tolerance, for logs that should be clean (a test run, a canary): any
-//!   incident, **or** a hit of a critical or error signature outside every incident (the
-//!   steady trickle a detector keeps apart from incidents, undated hits), **or** an unknown
-//!   record at level error (an error-level template, `faultscope templates`). Noise
-//!   signatures (known red herrings), warnings, markers and warning-level templates never
-//!   fail a run at any level.
+//!   incident, **or** an isolated event of the detector (`isolated[]`: anomalous but too
+//!   little evidence for an incident), **or** a hit of a critical or error signature outside
+//!   every incident (neither attached to one nor dated within its span: the steady trickle
+//!   the detector lists as chronic, undated hits), **or** an unknown record at level error
+//!   (an error-level template, `faultscope templates`). Noise signatures (known red
+//!   herrings), warnings, markers and warning-level templates never fail a run at any level.
 //!
 //! `--exit-zero` still turns any exit 1 into 0; the JUnit report is unchanged by it.
 
@@ -69,6 +70,8 @@ pub struct Gate {
     pub outside_hits: BTreeMap<String, u64>,
     /// `any` only: error-level unknown templates (id, records, text), in report order.
     pub error_templates: Vec<(String, u64, String)>,
+    /// `any` only: the report's isolated events (`isolated[]`), as "signal @ service ×n".
+    pub isolated: Vec<String>,
 }
 
 impl Gate {
@@ -79,7 +82,9 @@ impl Gate {
 
     /// Does error evidence outside the incidents fail the run (`any` only)?
     pub fn fails_outside(&self) -> bool {
-        !self.outside_hits.is_empty() || !self.error_templates.is_empty()
+        !self.outside_hits.is_empty()
+            || !self.error_templates.is_empty()
+            || !self.isolated.is_empty()
     }
 }
 
@@ -106,7 +111,20 @@ pub fn evaluate(
     }
     // Per hit, not per line of log: the hit list is what the scan stored (at most
     // --max-hits), so this is cheap.
-    let mut in_incident = vec![false; scan.hits.len()];
+    // Inside: attached to an incident, or dated within an incident's span (a chronic
+    // signal's records during an outage are not evidence outside it).
+    let mut in_incident: Vec<bool> = scan
+        .hits
+        .iter()
+        .map(|h| {
+            h.time.is_some_and(|t| {
+                clusters
+                    .incidents
+                    .iter()
+                    .any(|i| i.start <= t && t <= i.end)
+            })
+        })
+        .collect();
     for i in &clusters.incidents {
         for &h in &i.hits {
             if let Some(slot) = in_incident.get_mut(h) {
@@ -122,6 +140,11 @@ pub fn evaluate(
             *gate.outside_hits.entry(sig.id.clone()).or_default() += 1;
         }
     }
+    gate.isolated = report
+        .isolated
+        .iter()
+        .map(|x| format!("{} @ {} ×{}", x.signal, x.service, x.observed))
+        .collect();
     gate.error_templates = report
         .templates
         .iter()

@@ -196,6 +196,12 @@ fn outside_case(gate: &Gate) -> Case {
             let _ = writeln!(body, "    {sig} ×{n}");
         }
     }
+    if !gate.isolated.is_empty() {
+        body.push_str("isolated events (anomalous, too little evidence for an incident):\n");
+        for x in &gate.isolated {
+            let _ = writeln!(body, "    {}", escape_control(x));
+        }
+    }
     if !gate.error_templates.is_empty() {
         body.push_str("unknown error-level records (faultscope templates):\n");
         for (id, n, t) in &gate.error_templates {
@@ -211,7 +217,8 @@ fn outside_case(gate: &Gate) -> Case {
         outcome: Outcome::Failure {
             kind: "any".into(),
             message: format!(
-                "--fail-on any: {hits} critical/error hits outside incidents, {records} unknown error records"
+                "--fail-on any: {} isolated events, {hits} critical/error hits outside incidents, {records} unknown error records",
+                gate.isolated.len()
             ),
             text: body,
         },

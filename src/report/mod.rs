@@ -26,6 +26,7 @@ use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 
 mod build;
+mod detector;
 mod escape;
 pub mod gate;
 pub mod html;
@@ -37,6 +38,7 @@ mod prose;
 pub mod text;
 
 pub use build::{build, hash_inputs, templates_out};
+pub use detector::{ChronicOut, DetectorOut, IsolatedOut, WhyOut};
 pub use escape::escape_control;
 pub use json::{to_json, write_json};
 pub use text::{colorize, template_line, to_text};
@@ -76,6 +78,13 @@ pub struct Report<'a> {
     pub incidents: Vec<IncidentOut>,
     /// Timeline markers (restarts, starts) in time order.
     pub markers: Vec<MarkerOut>,
+    /// Anomalous events that are not incidents (too little evidence), in time order: on
+    /// the timeline, never an exit 1.
+    pub isolated: Vec<IsolatedOut>,
+    /// Steady background signals (present in most hours), by rate.
+    pub chronic: Vec<ChronicOut>,
+    /// How incidents were decided: mode, α, scales, rules.
+    pub detector: DetectorOut,
     /// Recurrence, red-herring scores, coverage, traffic, host-wide events.
     pub findings: crate::analysis::findings::Findings<'a>,
     /// When the report was made: only with `--now` (reports carry no wall-clock time
@@ -265,10 +274,10 @@ pub struct MarkerOut {
 pub struct IncidentOut {
     /// 1-based id.
     pub id: usize,
-    /// Start (first critical/error hit).
+    /// Start (first record of its first anomalous signal).
     #[serde(serialize_with = "ser_time")]
     pub start: DateTime<Utc>,
-    /// End (last critical/error hit).
+    /// End (last record of its anomalous signals' bursts).
     #[serde(serialize_with = "ser_time")]
     pub end: DateTime<Utc>,
     /// `end - start`, whole seconds.
@@ -295,6 +304,8 @@ pub struct IncidentOut {
     /// Unknown error templates that burst in this window ("also new in this window"); for
     /// a template incident, the templates beside its root.
     pub new_templates: Vec<TemplateRef>,
+    /// Why it is an incident: its anomalous signals, observed against expected.
+    pub why: Vec<WhyOut>,
 }
 
 /// The process a socket snapshot blames for a port-exhaustion incident.

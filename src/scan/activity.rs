@@ -10,6 +10,9 @@
 //! position of the time field in JSON lines) and parses only when they differ; otherwise
 //! it increments the current minute. Parsing happens about once per minute of log.
 //!
+//! [`SigMinutes`]: per file, dated signature hits per (minute, signature), counted per hit
+//! by [`SigCounter`] (the detector's rates, `analysis::detect`).
+//!
 //! Approximations (documented in docs/reports.md): two heads with the same minute text but
 //! different explicit offsets count in the first one's minute; in a DST fall-back hour the
 //! repeated local minute counts in its first occurrence.
@@ -185,6 +188,122 @@ pub mod minutes_serde {
         }
         // Strictly increasing, as checked: already in `Minutes` form.
         Ok(Minutes(out))
+    }
+}
+
+/// Counts dated hits per (minute, signature) as a chunk finds them (one per distinct hit, in
+/// line order): consecutive hits of the same minute and signature share an entry, and
+/// [`SigCounter::finish`] sorts and sums. Work per hit, never per line.
+#[derive(Debug, Default)]
+pub struct SigCounter {
+    runs: Vec<(i64, u16, u32)>,
+}
+
+impl SigCounter {
+    /// One hit of signature `sig` in `minute`.
+    #[inline]
+    pub fn add(&mut self, minute: i64, sig: u16) {
+        match self.runs.last_mut() {
+            Some((m, s, n)) if *m == minute && *s == sig => *n = n.saturating_add(1),
+            _ => self.runs.push((minute, sig, 1)),
+        }
+    }
+
+    /// Moves another counter's entries here.
+    pub fn append(&mut self, other: &mut SigCounter) {
+        self.runs.append(&mut other.runs);
+    }
+
+    /// The counts, sorted by (minute, signature), each pair once.
+    pub fn finish(mut self) -> SigMinutes {
+        self.runs.sort_unstable_by_key(|r| (r.0, r.1));
+        let mut out: Vec<(i64, u16, u32)> = Vec::with_capacity(self.runs.len());
+        for (m, s, n) in self.runs {
+            match out.last_mut() {
+                Some(l) if l.0 == m && l.1 == s => l.2 = l.2.saturating_add(n),
+                _ => out.push((m, s, n)),
+            }
+        }
+        out.shrink_to_fit();
+        SigMinutes(out)
+    }
+}
+
+/// A file's dated hits per (UTC minute, signature index): sorted by minute then signature,
+/// each pair once. Counted before `--max-hits` drops hits, so rates stay right.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SigMinutes(Vec<(i64, u16, u32)>);
+
+impl SigMinutes {
+    /// (minute, signature, hits) in (minute, signature) order.
+    pub fn iter(&self) -> impl Iterator<Item = (i64, u16, u32)> + '_ {
+        self.0.iter().copied()
+    }
+
+    /// Number of (minute, signature) entries.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// No dated hit.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FromIterator<(i64, u16, u32)> for SigMinutes {
+    /// Any (minute, signature, hits) triples: sorted and summed.
+    fn from_iter<I: IntoIterator<Item = (i64, u16, u32)>>(it: I) -> Self {
+        SigCounter {
+            runs: it.into_iter().collect(),
+        }
+        .finish()
+    }
+}
+
+/// Compact serde form of [`SigMinutes`] (partial results): one flat array
+/// `[d0, s0, n0, d1, s1, n1, ...]`, `d` the minute's distance from the previous entry's (the
+/// first from 0), `s` the signature index and `n` the hits. Signature indices are positions
+/// in the catalog, which every partial of one merge shares (its hash is checked).
+pub mod sig_minutes_serde {
+    use super::SigMinutes;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Serializes the counts as delta triples.
+    pub fn serialize<S: Serializer>(m: &SigMinutes, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(m.len() * 3))?;
+        let mut prev = 0i64;
+        for (k, sig, n) in m.iter() {
+            seq.serialize_element(&(k - prev))?;
+            seq.serialize_element(&i64::from(sig))?;
+            seq.serialize_element(&i64::from(n))?;
+            prev = k;
+        }
+        seq.end()
+    }
+
+    /// Reads delta triples back (sorted and summed again, so any order is accepted).
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SigMinutes, D::Error> {
+        let flat = Vec::<i64>::deserialize(d)?;
+        if flat.len() % 3 != 0 {
+            return Err(serde::de::Error::custom(
+                "sig_minutes: not a multiple of three values",
+            ));
+        }
+        let mut at = 0i64;
+        let mut out = Vec::with_capacity(flat.len() / 3);
+        for t in flat.chunks(3) {
+            at = at
+                .checked_add(t[0])
+                .ok_or_else(|| serde::de::Error::custom("sig_minutes: overflow"))?;
+            let sig = u16::try_from(t[1])
+                .map_err(|_| serde::de::Error::custom("sig_minutes: bad signature"))?;
+            let n = u32::try_from(t[2])
+                .map_err(|_| serde::de::Error::custom("sig_minutes: bad count"))?;
+            out.push((at, sig, n));
+        }
+        Ok(out.into_iter().collect())
     }
 }
 
@@ -398,6 +517,25 @@ mod tests {
         assert_eq!(json, "[-5,1,26105765,37,1,2,139,4294967295]");
         assert_eq!(serde_json::from_str::<W>(&json).unwrap(), W(m));
         assert!(serde_json::from_str::<W>("[1,2,0,3]").is_err());
+    }
+
+    #[test]
+    fn sig_minutes_sum_and_round_trip() {
+        #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+        struct W(#[serde(with = "super::sig_minutes_serde")] SigMinutes);
+        let mut c = SigCounter::default();
+        for (m, s) in [(10, 3), (10, 3), (9, 1), (10, 2), (10, 3)] {
+            c.add(m, s);
+        }
+        let m = c.finish();
+        assert_eq!(
+            m.iter().collect::<Vec<_>>(),
+            vec![(9, 1, 1), (10, 2, 1), (10, 3, 3)]
+        );
+        let json = serde_json::to_string(&W(m.clone())).unwrap();
+        assert_eq!(json, "[9,1,1,1,2,1,0,3,3]");
+        assert_eq!(serde_json::from_str::<W>(&json).unwrap(), W(m));
+        assert!(serde_json::from_str::<W>("[1,2]").is_err());
     }
 
     #[test]

@@ -50,6 +50,15 @@ pub(super) struct ChunkOut {
     pub(super) unknown_dropped: u64,
     /// Record heads with a signature hit, stored or dropped by `--max-hits`.
     pub(super) matched: Vec<u64>,
+    /// Dated hits per (UTC minute, signature), counted before `--max-hits` drops any
+    /// (`SigMinutes`): the detector's rates. Hits whose record starts before the chunk are
+    /// in `straddling` instead, and the last record's signatures in `tail`, so the file
+    /// merge counts a record that straddles a chunk boundary once per signature.
+    pub(super) sig_minutes: crate::scan::activity::SigCounter,
+    /// (record head, signature, minute) of dated hits whose record starts in an earlier chunk.
+    pub(super) straddling: Vec<(u64, u16, i64)>,
+    /// The chunk's last record head that had hits, and the signatures counted for it.
+    pub(super) tail: Option<(u64, Vec<u16>)>,
 }
 
 /// Bytes of file content scanned so far by this process (for a progress bar; never read by
@@ -179,6 +188,15 @@ pub(super) fn scan_chunk(
             return;
         }
         dedup.1.push(sig);
+        // Rates count every distinct hit, stored or not (`--max-hits` must not thin them).
+        if let Some(t) = time {
+            let minute = t.timestamp().div_euclid(60);
+            if rec_start < range.start {
+                out.straddling.push((rec_start as u64, sig, minute));
+            } else {
+                out.sig_minutes.add(minute, sig);
+            }
+        }
         if !bounded.admits(&(time.is_none(), time, file, ls as u64, sig)) {
             bounded.add_dropped(1);
             return;
@@ -196,6 +214,9 @@ pub(super) fn scan_chunk(
         });
     });
     (out.hits, out.dropped) = bounded.finish();
+    if dedup.0 != usize::MAX && dedup.0 >= range.start {
+        out.tail = Some((dedup.0 as u64, dedup.1));
+    }
     // Bounded storage is unordered; the merge below relies on offset order.
     out.hits.sort_by_key(|h| h.offset);
 

@@ -362,6 +362,12 @@ pub(super) struct MergedChunks {
     pub(super) dropped: u64,
     /// Record heads with a signature hit, stored or not.
     pub(super) matched: std::collections::HashSet<u64>,
+    /// Dated hits per (minute, signature), counted before `--max-hits` (the detector's
+    /// signals); moved into `FileScan::sig_minutes` by [`finish`].
+    pub(super) sig_minutes: crate::scan::activity::SigCounter,
+    /// The last merged chunk's last record with hits and its signatures (file or stream
+    /// offsets): a record straddling a chunk or window boundary counts once per signature.
+    pub(super) tail: Option<(u64, Vec<u16>)>,
 }
 
 /// [`scan_file`]'s third step: merges the chunks' results into `fs` (counters, absolute
@@ -381,6 +387,24 @@ pub(super) fn merge_more(fs: &mut FileScan, m: &mut MergedChunks, outs: Vec<Chun
     // Merge chunks: line numbers become absolute, first/last come from the outer chunks.
     let mut base = fs.lines;
     for mut c in outs {
+        m.sig_minutes.append(&mut c.sig_minutes);
+        for &(rec, sig, minute) in &c.straddling {
+            match &mut m.tail {
+                Some((r, sigs)) if *r == rec => {
+                    if !sigs.contains(&sig) {
+                        sigs.push(sig);
+                        m.sig_minutes.add(minute, sig);
+                    }
+                }
+                _ => {
+                    m.tail = Some((rec, vec![sig]));
+                    m.sig_minutes.add(minute, sig);
+                }
+            }
+        }
+        if c.tail.is_some() {
+            m.tail = c.tail.take();
+        }
         m.dropped += c.dropped;
         for h in &mut c.hits {
             h.line += base;
@@ -434,7 +458,10 @@ pub(super) fn finish(
         orphans,
         dropped,
         matched,
+        sig_minutes,
+        tail: _,
     } = merged;
+    fs.sig_minutes = sig_minutes.finish();
     if orphans > 0 {
         fs.notes.push(format!(
             "{}: {orphans} hit(s) in continuation lines at the top of the file were timed from the first stamped record below",
@@ -566,6 +593,15 @@ mod tests {
             )
         );
         assert_eq!(whole.records, 6000);
+        // Per-minute signature counts: one per record and signature, whatever the chunking
+        // and however few hits `--max-hits` stores.
+        assert_eq!(whole.sig_minutes, chunked.sig_minutes);
+        let counted: u64 = whole.sig_minutes.iter().map(|(_, _, n)| u64::from(n)).sum();
+        assert_eq!(counted, whole_hits.len() as u64);
+        cfg.max_hits = 10;
+        let (bounded, bounded_hits, _) = scan_file(0, &src, &cfg);
+        assert_eq!(bounded_hits.len(), 10);
+        assert_eq!(bounded.sig_minutes, whole.sig_minutes);
         // Continuation-line hits carry their record head's time and their own line number.
         let h = whole_hits
             .iter()

@@ -71,6 +71,11 @@ pub struct FileScan {
     /// Dated records per UTC minute (unix seconds / 60): coverage and traffic findings.
     #[serde(with = "crate::scan::activity::minutes_serde")]
     pub minutes: crate::scan::activity::Minutes,
+    /// Dated hits per UTC minute and signature (one record counts once per signature),
+    /// counted before `--max-hits` drops any: the rates the incident detector reads
+    /// (`analysis::detect`). Partials carry them.
+    #[serde(default, with = "crate::scan::activity::sig_minutes_serde")]
+    pub sig_minutes: crate::scan::activity::SigMinutes,
     /// Distinct lines with at least one match, before record de-duplication: the number
     /// `rg -c -f <(faultscope signatures --export-patterns)` reports (the bench checks it).
     pub matched_lines: u64,

@@ -296,6 +296,14 @@ fn rebase(c: &mut ChunkOut, abs: u64) {
     for m in &mut c.matched {
         *m += abs;
     }
+    // Records straddling a sub-chunk or window boundary, so the detector's per-minute
+    // counts de-duplicate a record's hits across windows as across a file's chunks.
+    for s in &mut c.straddling {
+        s.0 += abs;
+    }
+    if let Some(t) = &mut c.tail {
+        t.0 += abs;
+    }
 }
 
 /// Keeps the stored hits of a long stream within `--max-hits` as windows pass (a file's
@@ -450,13 +458,16 @@ mod tests {
                 fs.bytes,
             ),
             fs.minutes.clone(),
+            // The detector's per-minute signature counts (records straddling windows
+            // count once per signature, as across a file's chunks).
+            fs.sig_minutes.clone(),
         )
     }
 
     /// Spring Boot records with traces (`Caused by:` lines far below their head, across
     /// window edges), undated lines, unknown errors: a stream read in 64 KiB windows gives
-    /// the same hits (offsets, lines, record heads, times), counters and unknown records as
-    /// the file.
+    /// the same hits (offsets, lines, record heads, times), counters (the detector's
+    /// per-minute signature counts too) and unknown records as the file.
     #[cfg(unix)]
     #[test]
     fn a_stream_scans_like_the_same_bytes_as_a_file() {

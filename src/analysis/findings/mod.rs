@@ -98,11 +98,6 @@ pub fn compute<'a>(
     tz: &Zone,
 ) -> Findings<'a> {
     let incs = &clusters.incidents;
-    let windows: Spans = union(
-        incs.iter()
-            .map(|i| (i.start.timestamp(), i.end.timestamp() + 1))
-            .collect(),
-    );
     let incident_of = |s: i64| {
         incs.iter()
             .find(|i| i.start.timestamp() <= s && s <= i.end.timestamp())
@@ -154,7 +149,7 @@ pub fn compute<'a>(
         || {
             (
                 recurrence(clusters, tz, logs_end),
-                red_herrings(scan, catalog, &windows, &svc_span),
+                red_herrings(scan, catalog, clusters, &svc_span),
             )
         },
         || {

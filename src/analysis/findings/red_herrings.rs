@@ -2,13 +2,18 @@
 //! over the base rate. A signature firing all day at the same rate (nginx `CreateFile()` in
 //! the founding case) is *unrelated noise*, not evidence.
 //!
-//! Input: the dated hits (markers skipped unless flagged noise), the incident windows as
-//! second spans, and the spans each service's files cover. Output: one [`SignatureScore`]
+//! Input: the dated hits (markers skipped unless flagged noise), the incidents with the
+//! windows that opened them, and the spans each service's files cover. Each signature is
+//! scored against the incident windows formed *without* it (leave-one-out): the windows
+//! the other anomalous signals opened. Scoring a signature against windows its own hits
+//! built was circular (a noise signature not flagged in the catalog came out "100 % inside,
+//! correlated"). Output: one [`SignatureScore`]
 //! per signature, by [`Verdict`] then id. A signature's base time is when the services that
 //! produced it were logging, so a service that logged for an hour is not compared with a
 //! day. [`classify`] (pure, unit-tested) tests the inside count against the base rate with
 //! the Poisson tails of `analysis::rates`.
 
+use crate::analysis::incidents::Clusters;
 use crate::analysis::rates::{
     contains, intersect, measure, poisson_cdf, poisson_sf, round, union, Spans,
 };
@@ -128,15 +133,41 @@ pub fn classify(
     (lift, expected, p_more, verdict)
 }
 
+/// The incident windows without a signature's own: each incident spans the windows of the
+/// *other* signals that opened it (an incident only this signature opened drops out), so
+/// a signature is never scored against windows built from its own hits.
+fn windows_without(clusters: &Clusters, sig: u16) -> Spans {
+    union(
+        clusters
+            .incidents
+            .iter()
+            .filter_map(|i| {
+                let others = i.opened.iter().filter(|o| o.signature != Some(sig));
+                let a = others.clone().map(|o| o.start).min()?;
+                let b = others.map(|o| o.end).max()?;
+                Some((a.timestamp(), b.timestamp() + 1))
+            })
+            .collect(),
+    )
+}
+
 pub(super) fn red_herrings(
     scan: &ScanOutput,
     catalog: &Catalog,
-    windows: &Spans,
+    clusters: &Clusters,
     svc_span: &BTreeMap<&str, Spans>,
 ) -> Vec<SignatureScore> {
-    if windows.is_empty() {
+    if clusters.incidents.is_empty() {
         return Vec::new();
     }
+    let loo: BTreeMap<u16, Spans> = scan
+        .hits
+        .iter()
+        .map(|h| h.sig)
+        .collect::<std::collections::BTreeSet<u16>>()
+        .into_iter()
+        .map(|s| (s, windows_without(clusters, s)))
+        .collect();
     // Per signature: counts and the services it was seen in.
     let mut per: BTreeMap<u16, (u64, u64, BTreeSet<&str>)> = BTreeMap::new();
     for h in &scan.hits {
@@ -146,7 +177,7 @@ pub(super) fn red_herrings(
             continue;
         }
         let e = per.entry(h.sig).or_default();
-        if contains(windows, t.timestamp()) {
+        if contains(&loo[&h.sig], t.timestamp()) {
             e.0 += 1;
         } else {
             e.1 += 1;
@@ -164,7 +195,7 @@ pub(super) fn red_herrings(
                     .collect(),
             );
             let total = measure(&observed);
-            let inside_seconds = intersect(&observed, windows);
+            let inside_seconds = intersect(&observed, &loo[&sig]);
             let outside_seconds = total - inside_seconds;
             let (lift, expected, p_more, verdict) =
                 classify(inside, outside, inside_seconds, outside_seconds);

@@ -1,34 +1,37 @@
-//! Clustering and root cause: hits from all files become incidents, and each incident gets
-//! the signature deepest in its causal chain as its root cause.
+//! Incidents and root cause: the detector's incident groups (`analysis::detect`) become
+//! incidents, and each incident gets the signature deepest in its causal chain as its root
+//! cause, chosen among the signals anomalous in its window.
 //!
-//! Input: sorted hits (from `scan`), the catalog and the gap. Output: [`Incident`]s and the
-//! marker hits for the timeline ([`Clusters`]).
+//! Input: the [`Detection`](crate::analysis::detect::Detection), the sorted hits, the
+//! catalog and the gap. Output: [`Incident`]s and the marker hits for the timeline
+//! ([`Clusters`]).
 //!
-//! Rules (issue 3 and signatures.md §11):
-//! - Only critical and error hits open incidents; they merge across *all* files and services
-//!   while consecutive hits are less than `gap` apart.
-//! - Warnings inside an incident, or within `gap` of its edges ("touching"), attach to it;
-//!   warnings alone never make an incident. Markers (restarts, `Started X in ...`) go on the
-//!   timeline and never open an incident.
-//! - Noise signatures (steady background such as nginx `CreateFile()` 404s, the founding
-//!   case's red herring) never open an incident and are never a root cause.
-//! - Root cause: the lowest causal layer among the incident's non-noise hits (0 host/kernel
-//!   ... 8 user-facing 5xx); ties go to the signature seen first. The chain lists every
-//!   signature seen, root first. Evidence: up to three lines, the root signature's first
-//!   hits (one per service where possible) and then the next layers.
+//! Rules (issue 20 and signatures.md §11):
+//! - Incidents are opened and closed by the rate detector, never by proximity alone: an
+//!   incident's hits are those of the signals anomalous in its window (the windows that
+//!   opened it and the signals elevated inside it), so a chronic trickle or a stray warning
+//!   in the window is neither evidence nor root cause.
+//! - Markers (restarts, `Started X in ...`) go on the timeline and never open an incident.
+//! - Noise signatures (steady background such as nginx `CreateFile()` 404s) are never a root
+//!   cause.
+//! - Root cause: the lowest causal layer among the incident's anomalous non-noise hits (0
+//!   host/kernel ... 8 user-facing 5xx); ties go to the signature seen first. The chain lists
+//!   every anomalous signature, root first. Evidence: up to three lines, the root
+//!   signature's first hits (one per service where possible) and then the next layers.
+//! - A restart marker explains a root at the transport layer or above only when it comes
+//!   from a service the failing records name (the callee), never from the failing service
+//!   itself or an unrelated one (an nginx log reopen does not explain another service's
+//!   refusals).
 //! - Undated hits cannot be placed in time: they are counted, never dropped silently.
 //!
-//! One file per step: `gaps.rs` opens windows by gap and attaches warnings and markers
-//! ([`cluster`]); `root_cause.rs` describes a window (chain, root, restart, evidence)
-//! whichever detector opened it; `bursts.rs` joins the unknown-template bursts to the
-//! incidents ([`merge_templates`]).
+//! One file per step: `detected.rs` turns the detector's groups into incidents
+//! ([`from_detection`]); `root_cause.rs` describes a window (chain, root, restart,
+//! evidence).
 
-mod bursts;
-mod gaps;
+mod detected;
 mod root_cause;
 
-pub use bursts::merge_templates;
-pub use gaps::cluster;
+pub use detected::{from_detection, Inputs};
 
 use crate::catalog::Severity;
 use chrono::{DateTime, Utc};
@@ -70,6 +73,40 @@ pub struct Incident {
     /// Bursts of unknown templates in this incident (indices into
     /// `Clusters::templates.bursts`), by start time: "also new in this window".
     pub bursts: Vec<usize>,
+    /// Why it is an incident: its anomalous signals, observed against expected.
+    pub why: Vec<Why>,
+    /// The windows that opened it: (signature, or `None` for a template; first and last
+    /// record). The red-herring score of a signature uses the incidents' windows without
+    /// its own (leave-one-out).
+    pub opened: Vec<Opened>,
+}
+
+/// One anomalous signal of an incident.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Why {
+    /// Index into the detection's signals.
+    pub signal: usize,
+    /// `burst`, `rare-event`, `short-capture` (opened it) or `elevated` (inside it).
+    pub how: &'static str,
+    /// Events counted.
+    pub observed: u64,
+    /// Events its baseline expects (`None`: no baseline, short capture).
+    pub expected: Option<f64>,
+    /// Tail probability of the test.
+    pub p: Option<f64>,
+    /// First record of its window (for the signals that opened the incident).
+    pub start: Option<DateTime<Utc>>,
+}
+
+/// A window that opened an incident.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Opened {
+    /// Its signature (`None`: an unknown template).
+    pub signature: Option<u16>,
+    /// First record.
+    pub start: DateTime<Utc>,
+    /// Last record.
+    pub end: DateTime<Utc>,
 }
 
 /// What an incident's root cause is.
@@ -107,6 +144,8 @@ pub struct Clusters {
     pub undated: Vec<usize>,
     /// Noise hits per signature outside any incident (background rate).
     pub background: BTreeMap<u16, u64>,
-    /// Unknown error templates and their bursts (see [`merge_templates`]).
+    /// Unknown error templates and their bursts (template windows inside incidents).
     pub templates: crate::analysis::templates::Analysis,
+    /// What the detector found (signals, baselines, windows, isolated events).
+    pub detection: crate::analysis::detect::Detection,
 }

@@ -30,7 +30,8 @@
 //!
 //! Files: `mask.rs` (step 1), `distinct.rs` (2), `mine.rs` (3 and [`mine()`], the whole
 //! path), `hash.rs` (4 and the maps' hasher). This file: the templates of the unknown
-//! error/warning records and their bursts ([`analyze`]). Prefix stripping
+//! error/warning records ([`analyze`]); their bursts are the rate detector's
+//! (`analysis::detect`). Prefix stripping
 //! ([`strip_prefix`]) and the byte classes are record work, in `crate::record`.
 
 mod distinct;
@@ -49,20 +50,6 @@ use chrono::{DateTime, Utc};
 
 // ---------------------------------------------------------------------------------------
 // Unknown errors: templates of the level records no signature matched, and their bursts.
-
-/// Default `--burst-min`: records of one template that make a burst.
-pub const DEFAULT_BURST_MIN: usize = 5;
-/// A burst's rate must be at least this many times the template's rate in the rest of the
-/// scanned span (and, for a chronically clumpy template, its median clump rate).
-pub const BURST_RATE_FACTOR: f64 = 10.0;
-/// A template with at least this many clumps (windows of `--burst-min` records) clumps
-/// habitually: its bursts must also stand out against its median clump (see [`analyze`]).
-/// Meant as "more than a few": a handful of floods of an otherwise quiet error are each
-/// news (the unknown-errors fixture has 3, so it must be at least 4); from 5 on, the median
-/// clump is a usual clump. Not fitted to loghub: every value from 4 to 37 gives the same
-/// loghub results (Apache's chronic template has 37 clumps, the other systems' bursting
-/// templates at most 3).
-pub const CHRONIC_CLUMPS: usize = 5;
 
 /// One template of unknown error/warning records, with its statistics.
 #[derive(Clone, Debug, PartialEq)]
@@ -92,7 +79,8 @@ pub struct Template {
     pub records: Vec<usize>,
 }
 
-/// A burst: a window in which one error-level template fired far above its own rate.
+/// A burst: a window in which one template fired far above its own rate, inside an
+/// incident (found by `analysis::detect`, which treats templates as signals).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Burst {
     /// Template index.
@@ -127,37 +115,10 @@ pub fn record_message(r: &LevelRecord) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Mines the templates of `records` (sorted as [`crate::scan::ScanOutput::unknown`]) and
-/// finds their bursts.
-///
-/// Burst rule, per error-level template: its dated error records chain into windows while
-/// consecutive records are less than `gap` apart. A window is a burst when
-/// 1. it holds at least `burst_min` records, and
-/// 2. its rate, records / max(window length, `gap`), is at least [`BURST_RATE_FACTOR`]
-///    times the template's rate in the rest of the scanned span (`span`): records outside
-///    the window / (span − max(window length, gap)); a template never seen outside the
-///    window has rate 0 there, and
-/// 3. the rest of the span is at least as long as the window (a template that fires all
-///    through the logs has no quieter baseline to burst from: that is its usual rate), and
-/// 4. it stands out against the template's own clumps: a *clump* is any of its windows
-///    holding at least `burst_min` records (this one included). A template with at least
-///    [`CHRONIC_CLUMPS`] clumps clumps habitually, and then a window must also have at least
-///    [`BURST_RATE_FACTOR`] times the median clump rate (rates as in 2). With fewer clumps
-///    rule 4 holds for every window.
-///
-/// So an error that recurs at its usual rate, however often, never bursts; the same error
-/// arriving five times in a minute after hours of one an hour does. Rule 4 is for errors
-/// whose usual rate is itself clumpy (Apache's `mod_jk child workerEnv in error state <*>`
-/// arrives in dozens of 5–30-record clumps through a day and a half): against the rest of
-/// the span every clump looks like a burst, but a clump like the template's other clumps is
-/// its normal behaviour, not an outage; only a clump far above them is.
-pub fn analyze<'s>(
-    records: &[LevelRecord],
-    service_of: &dyn Fn(u32) -> &'s str,
-    span: Option<(DateTime<Utc>, DateTime<Utc>)>,
-    gap: chrono::Duration,
-    burst_min: usize,
-) -> Analysis {
+/// Mines the templates of `records` (sorted as [`crate::scan::ScanOutput::unknown`]).
+/// Their bursts are found by the rate detector (`analysis::detect`), which counts each
+/// template per service and minute like a catalog signature; `bursts` is empty here.
+pub fn analyze<'s>(records: &[LevelRecord], service_of: &dyn Fn(u32) -> &'s str) -> Analysis {
     // Borrowed where the message is the record's own (most): no second copy of every
     // message in memory (350,000 nginx warnings in the bench corpus were ~90 MB of copies).
     let messages: Vec<std::borrow::Cow<'_, str>> = records.iter().map(record_message).collect();
@@ -170,18 +131,10 @@ pub fn analyze<'s>(
             of_record[i] = t as u32;
         }
     }
-    let mut bursts = Vec::new();
-    if let Some((s0, s1)) = span {
-        let span_len = (s1 - s0).max(chrono::Duration::zero());
-        for (t, tpl) in templates.iter().enumerate() {
-            template_bursts(records, t, tpl, span_len, gap, burst_min, &mut bursts);
-        }
-    }
-    bursts.sort_by_key(|b| (b.start, b.template));
     Analysis {
         templates,
         of_record,
-        bursts,
+        bursts: Vec::new(),
     }
 }
 
@@ -241,85 +194,6 @@ fn templates_of<'s>(
     templates
 }
 
-/// Pushes the bursts of template `t` (`tpl`) to `bursts`: the rules are in [`analyze`];
-/// `span_len` is the length of the scanned span.
-fn template_bursts(
-    records: &[LevelRecord],
-    t: usize,
-    tpl: &Template,
-    span_len: chrono::Duration,
-    gap: chrono::Duration,
-    burst_min: usize,
-    bursts: &mut Vec<Burst>,
-) {
-    if tpl.level != Level::Error {
-        return;
-    }
-    let errs: Vec<usize> = tpl
-        .records
-        .iter()
-        .copied()
-        .filter(|&i| records[i].level == Level::Error && records[i].time.is_some())
-        .collect();
-    if errs.len() < burst_min {
-        return;
-    }
-    let time = |i: usize| records[errs[i]].time.expect("dated");
-    // Windows: maximal runs of records less than `gap` apart, as (first, end) index
-    // ranges into `errs`.
-    let mut windows: Vec<(usize, usize)> = Vec::new();
-    let mut w0 = 0;
-    while w0 < errs.len() {
-        let mut w1 = w0 + 1;
-        while w1 < errs.len() && time(w1) - time(w1 - 1) < gap {
-            w1 += 1;
-        }
-        windows.push((w0, w1));
-        w0 = w1;
-    }
-    // records / max(window length, gap), per millisecond.
-    let rate = |&(w0, w1): &(usize, usize)| {
-        let window = (time(w1 - 1) - time(w0)).max(gap);
-        (w1 - w0) as f64 / window.num_milliseconds().max(1) as f64
-    };
-    let mut clump_rates: Vec<f64> = windows
-        .iter()
-        .filter(|(w0, w1)| w1 - w0 >= burst_min)
-        .map(rate)
-        .collect();
-    // Rule 4: the median clump rate a burst must stand out against (0: the template
-    // clumps too rarely for its clumps to be its usual behaviour).
-    let usual_clump_rate = if clump_rates.len() >= CHRONIC_CLUMPS {
-        clump_rates.sort_by(f64::total_cmp);
-        clump_rates[(clump_rates.len() - 1) / 2]
-    } else {
-        0.0
-    };
-    for &(w0, w1) in &windows {
-        let k = w1 - w0;
-        let start = time(w0);
-        let end = time(w1 - 1);
-        let window = (end - start).max(gap);
-        let rest = span_len - window;
-        let background = (errs.len() - k) as u64;
-        if k >= burst_min && rest >= window {
-            let rate_in = rate(&(w0, w1));
-            let rate_out = background as f64 / rest.num_milliseconds().max(1) as f64;
-            if rate_in >= BURST_RATE_FACTOR * rate_out
-                && rate_in >= BURST_RATE_FACTOR * usual_clump_rate
-            {
-                bursts.push(Burst {
-                    template: t,
-                    start,
-                    end,
-                    records: errs[w0..w1].to_vec(),
-                    background,
-                });
-            }
-        }
-    }
-}
-
 /// The most common value of a sorted slice (ties: the first).
 fn most_common<'a>(sorted: &[&'a str]) -> Option<&'a str> {
     let mut best: Option<(&str, usize)> = None;
@@ -335,92 +209,4 @@ fn most_common<'a>(sorted: &[&'a str]) -> Option<&'a str> {
         i = j;
     }
     best.map(|(s, _)| s)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Error records of one template (`worker <n> stalled`), one per offset in seconds from
-    /// 2019-08-21 00:00:00 UTC.
-    fn stalled_records(secs: &[i64]) -> Vec<LevelRecord> {
-        let t0 = DateTime::parse_from_rfc3339("2019-08-21T00:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        secs.iter()
-            .enumerate()
-            .map(|(i, &s)| LevelRecord {
-                file: 0,
-                record: i as u64 * 100,
-                line: i as u64 + 1,
-                level: Level::Error,
-                time: Some(t0 + chrono::Duration::seconds(s)),
-                message: crate::record::level::Message::Own(
-                    format!("worker {} stalled", 1000 + i).into(),
-                ),
-                exception: None,
-                head: "".into(),
-            })
-            .collect()
-    }
-
-    /// Bursts of `stalled_records(secs)` over one day, gap 2 min, burst-min 5.
-    fn day_bursts(secs: &[i64]) -> Vec<Burst> {
-        let recs = stalled_records(secs);
-        let t0 = DateTime::parse_from_rfc3339("2019-08-21T00:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let span = Some((t0, t0 + chrono::Duration::hours(24)));
-        let a = analyze(
-            &recs,
-            &|_| "svc",
-            span,
-            chrono::Duration::minutes(2),
-            DEFAULT_BURST_MIN,
-        );
-        assert_eq!(a.templates.len(), 1, "{:?}", a.templates);
-        a.bursts
-    }
-
-    /// `n` records 10 s apart from `at` seconds.
-    fn clump(at: i64, n: i64) -> impl Iterator<Item = i64> {
-        (0..n).map(move |i| at + 10 * i)
-    }
-
-    #[test]
-    fn a_chronically_clumpy_template_does_not_burst() {
-        // A clump of 6 records in 50 s every hour all day. Each clump alone passes rules
-        // 1-3 (6 per 2 min against 138 in the rest of the day is over 30x), but 24 alike
-        // clumps are the template's usual behaviour.
-        let secs: Vec<i64> = (0..24).flat_map(|h| clump(h * 3600 + 600, 6)).collect();
-        assert_eq!(day_bursts(&secs), vec![]);
-    }
-
-    #[test]
-    fn a_clump_far_above_the_usual_clumps_bursts() {
-        // The same hourly clumps, and at 12:30 one of 120 records in 119 s: 20x the
-        // median clump rate (both windows are shorter than the gap).
-        let mut secs: Vec<i64> = (0..24).flat_map(|h| clump(h * 3600 + 600, 6)).collect();
-        secs.extend((0..120).map(|i| 12 * 3600 + 1800 + i));
-        secs.sort_unstable();
-        let bursts = day_bursts(&secs);
-        assert_eq!(bursts.len(), 1, "{bursts:?}");
-        assert_eq!(bursts[0].records.len(), 120);
-        assert_eq!(bursts[0].background, 24 * 6);
-    }
-
-    #[test]
-    fn a_few_clumps_of_a_quiet_template_all_burst() {
-        // Below CHRONIC_CLUMPS clumps, every clump that passes rules 1-3 is a burst, alike
-        // or not: four floods of 7 among one sporadic record every 3 hours.
-        let mut secs: Vec<i64> = (0..8).map(|k| k * 3 * 3600 + 1234).collect();
-        for h in [3, 9, 14, 20] {
-            secs.extend(clump(h * 3600, 7));
-        }
-        secs.sort_unstable();
-        assert_eq!(CHRONIC_CLUMPS, 5, "the test places one clump fewer");
-        let bursts = day_bursts(&secs);
-        assert_eq!(bursts.len(), 4, "{bursts:?}");
-        assert!(bursts.iter().all(|b| b.records.len() == 7));
-    }
 }

@@ -271,6 +271,21 @@ fn marker_segs<'r>(r: &'r Report, scale: &Scale, display: &Zone) -> BTreeMap<&'r
                 ),
             });
     }
+    // Isolated events sit on the timeline too (anomalous, not incidents).
+    for x in &r.isolated {
+        markers.entry(x.service.as_str()).or_default().push(Seg {
+            x: scale.x(x.time),
+            w: 0.0,
+            title: format!(
+                "isolated: {} {} ×{} at {} ({})",
+                x.service,
+                x.signal,
+                x.observed,
+                day(x.time),
+                x.reason
+            ),
+        });
+    }
     markers
 }
 

@@ -40,6 +40,7 @@ struct IncidentView {
     services: String,
     signatures: Vec<(String, u64)>,
     evidence: Vec<Evidence>,
+    why: Vec<String>,
     detail: Svg,
 }
 
@@ -129,6 +130,9 @@ pub(super) struct View {
     checks: Vec<Checks>,
     files: Vec<FileRow>,
     warnings: Vec<String>,
+    isolated: Vec<String>,
+    chronic: Vec<String>,
+    detector: String,
 }
 
 fn ids(v: &[usize]) -> String {
@@ -149,6 +153,57 @@ fn dash(v: Vec<&str>) -> String {
 /// The page's values, every text from logs made printable.
 pub(super) fn view(r: &Report, display: &Zone) -> View {
     let f = &r.findings;
+    let day = |x: DateTime<Utc>| display.format(x, "%Y-%m-%d %H:%M:%S");
+    let isolated = r
+        .isolated
+        .iter()
+        .map(|x| {
+            t(&format!(
+                "{}  {}  {} ×{}: {}",
+                day(x.time),
+                x.service,
+                x.signal,
+                x.observed,
+                x.reason
+            ))
+        })
+        .collect();
+    let chronic = r
+        .chronic
+        .iter()
+        .map(|c| {
+            t(&format!(
+                "{} ({}): {:.1}/h, {:.0} % of minutes, {} burst(s) — {}",
+                c.signature,
+                c.services.join(", "),
+                c.rate_per_hour,
+                c.share_of_minutes * 100.0,
+                c.windows,
+                c.title
+            ))
+        })
+        .collect();
+    let d = &r.detector;
+    let detector = t(&format!(
+        "Mode {}: anomalous at P ≤ {} / {} tests and ≥ {}× the baseline ({}× for catalog noise), windows of {}–{} minutes; an incident needs {} anomalous records, user impact or a corroborated rare event.{}",
+        d.mode,
+        d.alpha,
+        d.tests,
+        d.effect,
+        d.noise_effect,
+        d.scales_minutes.first().copied().unwrap_or(1),
+        d.scales_minutes.last().copied().unwrap_or(60),
+        d.min_records,
+        if d.short_services.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " Short capture: no baseline for {} (under {} minutes).",
+                d.short_services.join(", "),
+                d.short_minutes
+            )
+        }
+    ));
     let n = r.incidents.len();
     let meta = meta(r, display);
     let summary = summary(r, display);
@@ -213,6 +268,9 @@ pub(super) fn view(r: &Report, display: &Zone) -> View {
             .map(|e| format!("error: {}", t(e)))
             .chain(r.warnings.iter().map(|w| t(w)))
             .collect(),
+        isolated,
+        chronic,
+        detector,
     }
 }
 
@@ -375,6 +433,11 @@ fn incidents(r: &Report, display: &Zone) -> Vec<IncidentView> {
                         signature: e.signature.clone(),
                         text: t(e.text.trim_end()),
                     })
+                    .collect(),
+                why: i
+                    .why
+                    .iter()
+                    .map(|w| t(&crate::report::text::why_text(w)))
                     .collect(),
                 detail: detail(r, i, display),
             }

@@ -135,6 +135,7 @@ pub(super) fn details(o: &mut String, r: &Report, display: &Zone) {
                 .join(" → ")
         );
         let _ = writeln!(o);
+        super::detector::why(o, i);
         if let Some(t) = &i.root_cause.template {
             let _ = writeln!(
                 o,

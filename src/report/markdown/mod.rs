@@ -18,6 +18,7 @@ use super::Report;
 use crate::time::Zone;
 
 mod appendix;
+mod detector;
 mod findings;
 mod incidents;
 mod summary;
@@ -92,6 +93,7 @@ pub fn to_markdown(r: &Report, display: &Zone) -> String {
         incidents::table(&mut o, r, display);
         incidents::details(&mut o, r, display);
     }
+    detector::sections(&mut o, r, display);
     findings::findings(&mut o, r, display);
     clocks(&mut o, r);
     appendix::unknown_errors(&mut o, r, display);

@@ -53,13 +53,138 @@ pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
         incident_details(&mut o, inc, display);
     }
     markers(&mut o, r, display);
+    isolated(&mut o, r, display);
+    chronic(&mut o, r);
     host_evidence(&mut o, r, display);
     background(&mut o, r);
     o.push_str(&findings::findings(r, display));
     clocks(&mut o, r);
     templates(&mut o, r, display);
+    detector(&mut o, r);
     summary(&mut o, r);
     o
+}
+
+/// Why lines listed per incident before "…and N more".
+const WHY_LINES: usize = 6;
+
+/// One anomalous signal: observed against expected, lift, p-value, how it counted.
+pub fn why_text(w: &super::WhyOut) -> String {
+    match (w.expected, w.lift, w.p_value) {
+        (Some(e), lift, p) => format!(
+            "{} @ {}: {} vs {} expected{}{} ({})",
+            w.signal,
+            w.service,
+            w.observed,
+            fmt_expected(e),
+            lift.map_or(String::new(), |l| format!(", ×{}", fmt_lift(l))),
+            p.map_or(String::new(), |p| format!(", p {p:.1e}")),
+            w.how
+        ),
+        (None, _, _) => format!(
+            "{} @ {}: {} records, no baseline ({})",
+            w.signal, w.service, w.observed, w.how
+        ),
+    }
+}
+
+fn fmt_expected(e: f64) -> String {
+    if e >= 10.0 {
+        format!("{e:.0}")
+    } else if e >= 0.1 {
+        format!("{e:.1}")
+    } else {
+        format!("{e:.3}")
+    }
+}
+
+fn fmt_lift(l: f64) -> String {
+    if l >= 100.0 {
+        format!("{l:.0}")
+    } else {
+        format!("{l:.1}")
+    }
+}
+
+/// Anomalous events that are not incidents.
+fn isolated(o: &mut String, r: &Report, display: &Zone) {
+    if r.isolated.is_empty() {
+        return;
+    }
+    let day = |t: DateTime<Utc>| display.format(t, "%Y-%m-%d %H:%M:%S");
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "isolated (anomalous, not incidents: too little evidence)"
+    );
+    for x in &r.isolated {
+        let _ = writeln!(
+            o,
+            "    {}  {:<16} {} ×{}: {}{}",
+            day(x.time),
+            x.service,
+            x.signal,
+            x.observed,
+            x.reason,
+            x.evidence
+                .as_ref()
+                .map(|e| format!("  {}:{}", e.path, e.line))
+                .unwrap_or_default()
+        );
+    }
+}
+
+/// Steady background signals.
+fn chronic(o: &mut String, r: &Report) {
+    if r.chronic.is_empty() {
+        return;
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "chronic (steady background, present in most hours; not incidents)"
+    );
+    for c in &r.chronic {
+        let _ = writeln!(
+            o,
+            "    {:>8.1}/h  {}  [{}; {:.0} % of minutes{}]  {}",
+            c.rate_per_hour,
+            c.signature,
+            c.services.join(", "),
+            c.share_of_minutes * 100.0,
+            if c.windows > 0 {
+                format!("; {} burst(s)", c.windows)
+            } else {
+                String::new()
+            },
+            clip(&escape_control(&c.title), 80)
+        );
+    }
+}
+
+/// How incidents were decided, on one line (and the short-capture note).
+fn detector(o: &mut String, r: &Report) {
+    let d = &r.detector;
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "detector: {} mode; a window is anomalous at P ≤ {} / {} tests and ≥ {}× its baseline (scales {}–{} min); an incident needs {} anomalous records, user impact or a corroborated rare event",
+        d.mode,
+        d.alpha,
+        d.tests,
+        d.effect,
+        d.scales_minutes.first().copied().unwrap_or(1),
+        d.scales_minutes.last().copied().unwrap_or(60),
+        d.min_records
+    );
+    if !d.short_services.is_empty() {
+        let _ = writeln!(
+            o,
+            "short capture: no baseline for {} (observed under {} minutes): their error records count as anomalous",
+            d.short_services.join(", "),
+            d.short_minutes
+        );
+    }
 }
 
 /// One incident's block as the text report prints it (its header line, root cause, chain,
@@ -191,6 +316,17 @@ fn incident_details(o: &mut String, inc: &IncidentOut, display: &Zone) {
             e.line,
             clip(&escape_control(e.text.trim()), 110)
         );
+    }
+    for (k, w) in inc.why.iter().take(WHY_LINES).enumerate() {
+        let _ = writeln!(
+            o,
+            "    {:<12}{}",
+            if k == 0 { "why" } else { "" },
+            escape_control(&why_text(w))
+        );
+    }
+    if inc.why.len() > WHY_LINES {
+        let _ = writeln!(o, "    {:<12}…and {} more", "", inc.why.len() - WHY_LINES);
     }
     for (k, t) in inc.new_templates.iter().enumerate() {
         let _ = writeln!(
