@@ -43,7 +43,7 @@ pub fn build<'a>(
     let warnings = build_warnings(scan, problems);
     let (files, findings) = rayon::join(
         || build_files(scan, problems),
-        || crate::analysis::findings::compute(scan, clusters, cat, &cfg.tz),
+        || crate::analysis::findings::compute(scan, clusters, cat, &cfg.access, &cfg.tz),
     );
     let markers = clusters
         .markers
@@ -214,6 +214,8 @@ fn build_files<'a>(scan: &'a ScanOutput, problems: &[Problem]) -> Vec<FileOut<'a
             first: None,
             last: None,
             hits: 0,
+            levels: Default::default(),
+            http: None,
             error: Some(p.error.message.clone()),
             skipped: None,
             kind: "log",
@@ -240,6 +242,8 @@ fn build_files<'a>(scan: &'a ScanOutput, problems: &[Problem]) -> Vec<FileOut<'a
             first: f.first,
             last: f.last,
             hits: f.hits,
+            levels: f.levels,
+            http: f.http.as_deref().map(super::HttpOut::of),
             error: f.error.as_ref().map(|e| e.message.clone()),
             skipped: f.skipped.clone(),
             kind: f.dump.map_or("log", |k| k.as_str()),

@@ -7,7 +7,8 @@
 //!
 //! The steps, in order:
 //! 1. open and detect: the file is opened (map or read, gzip, UTF-16), checked for a host
-//!    dump, cut into line-aligned chunks and its stamps learnt (`FileTime::learn`);
+//!    dump, cut into line-aligned chunks, its stamps learnt (`FileTime::learn`) and its
+//!    sampled lines profiled (`access.rs`: access layout, level dialect, JSON lines);
 //! 2. chunk fan-out: the chunks go through rayon (`chunk.rs`), each chunk's pages released
 //!    once scanned, unknown records into one bounded store as each chunk finishes;
 //! 3. merge of chunks: counters summed, line numbers made absolute, first/last from the
@@ -16,6 +17,7 @@
 //!    boundary), unknown records whose record a signature matched are dropped, and the
 //!    file's hits are bounded again.
 
+use super::access::Profile;
 use super::chunk::{scan_chunk, split_chunks, ChunkOut};
 use super::output::{FileScan, Hit};
 use crate::config::ScanConfig;
@@ -55,11 +57,12 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
         bytes,
         chunks,
         ft,
+        profile,
     } = match open_and_detect(src, cfg) {
         ControlFlow::Continue(d) => d,
         ControlFlow::Break(done) => return done,
     };
-    let (outs, unknown, unknown_dropped) = fan_out(idx, &bytes, &chunks, &ft, cfg);
+    let (outs, unknown, unknown_dropped) = fan_out(idx, &bytes, &chunks, &ft, cfg, &profile);
     let merged = merge_chunks(&mut fs, outs);
     finish(fs, merged, unknown, unknown_dropped, &bytes, cfg)
 }
@@ -74,6 +77,8 @@ struct Detected {
     chunks: Vec<Range<usize>>,
     /// How its stamps are read.
     ft: FileTime,
+    /// What its sampled lines say: access layout, level dialect, JSON lines.
+    profile: Profile,
 }
 
 /// [`scan_file`]'s first step: opens the file and learns its stamps. Breaks with the file's
@@ -167,11 +172,14 @@ fn open_and_detect(
         fs.time_detail = ft.describe();
     }
     fs.notes.extend(ft.notes.iter().cloned());
+    let profile = super::access::profile(buf, fs.format, cfg);
+    fs.access_detail = profile.detail.clone();
     ControlFlow::Continue(Detected {
         fs,
         bytes: opened.bytes,
         chunks,
         ft,
+        profile,
     })
 }
 
@@ -184,6 +192,7 @@ fn fan_out(
     chunks: &[Range<usize>],
     ft: &FileTime,
     cfg: &ScanConfig,
+    profile: &Profile,
 ) -> (Vec<ChunkOut>, Vec<ChunkRecord>, u64) {
     let buf: &[u8] = bytes;
     // Mapped pages are released as soon as they are scanned, so resident memory follows
@@ -200,7 +209,7 @@ fn fan_out(
         .par_iter()
         .enumerate()
         .map(|(ci, r)| {
-            let mut out = scan_chunk(idx, buf, r.clone(), ft, cfg);
+            let mut out = scan_chunk(idx, buf, r.clone(), ft, cfg, profile);
             bytes.release(r.clone());
             let levels = std::mem::take(&mut out.levels);
             let mut st = unknown_store.lock().unwrap_or_else(|p| p.into_inner());
@@ -248,7 +257,14 @@ fn merge_chunks(fs: &mut FileScan, outs: Vec<ChunkOut>) -> MergedChunks {
             h.line += base;
         }
         bases.push(base);
-        fs.level_records += c.level_count;
+        fs.level_records += c.level_counts.total();
+        fs.levels.add(c.level_counts);
+        if let Some(t) = c.http.take() {
+            match &mut fs.http {
+                Some(all) => all.merge(t),
+                None => fs.http = Some(Box::new(t)),
+            }
+        }
         matched.extend(c.matched.iter().copied());
         base += c.lines;
         fs.records += c.records;

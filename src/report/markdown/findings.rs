@@ -201,6 +201,36 @@ fn traffic(o: &mut String, f: &Findings) {
             b.requests_per_minute
         );
         let _ = writeln!(o);
+        // Proxy flags and failing upstreams, per incident, each flag with its meaning.
+        let mut any = false;
+        for it in &t.incidents {
+            for f in &it.flags {
+                any = true;
+                let _ = writeln!(
+                    o,
+                    "- #{}: flag `{}` ×{}{}",
+                    it.id,
+                    md(&f.flag),
+                    f.count,
+                    f.means
+                        .as_deref()
+                        .map(|m| format!(": {}", md(m)))
+                        .unwrap_or_default()
+                );
+            }
+            if !it.upstreams.is_empty() {
+                any = true;
+                let ups: Vec<String> = it
+                    .upstreams
+                    .iter()
+                    .map(|u| format!("{} ×{}", md(&clip(&u.path, 60)), u.count))
+                    .collect();
+                let _ = writeln!(o, "- #{}: failing upstreams {}", it.id, ups.join(", "));
+            }
+        }
+        if any {
+            let _ = writeln!(o);
+        }
     }
 }
 

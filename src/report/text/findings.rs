@@ -202,6 +202,36 @@ fn traffic(o: &mut String, f: &Findings) {
                     }
                 ),
             );
+            if !it.upstreams.is_empty() {
+                let ups: Vec<String> = it
+                    .upstreams
+                    .iter()
+                    .map(|p| format!("{} ×{}", clip(&escape_control(&p.path), 40), p.count))
+                    .collect();
+                row(
+                    o,
+                    "traffic",
+                    &mut first,
+                    &format!("   failing upstreams: {}", ups.join(", ")),
+                );
+            }
+            // Proxy flags, each with what it means (HAProxy sH--, Envoy UF, ALB `-`).
+            for f in &it.flags {
+                row(
+                    o,
+                    "traffic",
+                    &mut first,
+                    &format!(
+                        "   flag {} ×{}{}",
+                        escape_control(&f.flag),
+                        f.count,
+                        f.means
+                            .as_deref()
+                            .map(|m| format!(": {}", escape_control(m)))
+                            .unwrap_or_default()
+                    ),
+                );
+            }
         }
         let b = &t.baseline;
         row(

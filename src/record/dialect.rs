@@ -1,0 +1,480 @@
+//! Where a line says its level, per file dialect: the candidates the level pass checks.
+//!
+//! Input: a chunk of a file and the file's [`Dialect`] (sniffed once per file from sampled
+//! lines: JSON objects, text lines, syslog `<PRI>` heads, glog/klog heads). Output: level
+//! candidates in byte order: (offset, level, [`Kind`]), checked by [`counts`].
+//!
+//! Two small automata, each within Teddy's budget (at most 64 prefix literals, all ≥ 4
+//! bytes: a test checks it, docs/unknown-errors.md says why), run only on the files whose
+//! dialect needs them:
+//! - text: `ERROR`/`FATAL`/`SEVERE`/`CRITICAL`/`CRIT`, `WARN`/`WARNING` words; nginx/Apache
+//!   `[error]`, `[core:error]`; logfmt `level=error` (logrus, go-kit), log15 `lvl=eror`;
+//!   logrus terminal `ERRO[0000]`; ASP.NET Core console `fail: `/`crit: `/`warn: `; glog
+//!   heads at a line start (`\nE0618`) and after a syslog tag or a CRI head (`]: E0618`,
+//!   ` F E0618`);
+//! - JSON: level values `"error"`/`"Warning"`... (the key is checked at the match: `level`,
+//!   `severity`, `@l`, `lvl`, `log.level`...), pino/bunyan numbers `"level":50`, journald
+//!   `"PRIORITY":"3"`.
+//!
+//! Levels that sit at a fixed place of every line are read per line instead, for the files
+//! that have them: syslog `<PRI>` (severity = PRI mod 8) and glog heads in klog files (`W`
+//! included, which the automaton leaves out to stay within its literal budget).
+
+use super::level::Level;
+use crate::time::Format;
+use regex_automata::meta;
+use std::sync::OnceLock;
+
+/// How a level is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `ERROR`, `WARN` as a word.
+    Word,
+    /// `[error]`, `[core:error]`.
+    Bracket,
+    /// `"level":"error"` and other JSON string values.
+    Json,
+    /// `"level":50` (pino, bunyan), `"PRIORITY":"3"` (journald).
+    JsonNumber,
+    /// `E1012 10:20:30.123456 ...` at a line start.
+    Glog,
+    /// A glog head after a syslog tag or CRI head (`]: E0618 ...`, ` F E0618 ...`); the
+    /// match starts 3 bytes before the head.
+    GlogAfter,
+    /// `level=error`, `lvl=eror`.
+    Logfmt,
+    /// logrus on a terminal: `ERRO[0000]`.
+    Short,
+    /// ASP.NET Core console: `fail: Category[id]` with the message on the next lines.
+    Dotnet,
+    /// Syslog `<PRI>` at a line start.
+    Pri,
+}
+
+/// Which level syntaxes a file uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dialect {
+    /// Some lines are not JSON: run the text automaton.
+    pub text: bool,
+    /// Some lines hold a JSON object: run the JSON automaton.
+    pub json: bool,
+    /// Lines start with a syslog `<PRI>`.
+    pub pri: bool,
+    /// A glog/klog file: read every head's first letter (`W` included).
+    pub glog: bool,
+}
+
+impl Default for Dialect {
+    /// Both automata, no per-line reading: for a file nothing was sampled from.
+    fn default() -> Dialect {
+        Dialect {
+            text: true,
+            json: true,
+            pri: false,
+            glog: false,
+        }
+    }
+}
+
+impl Dialect {
+    /// The dialect of a file from sampled lines and its timestamp format.
+    pub fn sniff<'a>(lines: impl IntoIterator<Item = &'a [u8]>, format: Option<Format>) -> Dialect {
+        let (mut json, mut text, mut pri, mut n) = (0usize, 0usize, 0usize, 0usize);
+        for l in lines {
+            let l = l.strip_suffix(b"\r").unwrap_or(l);
+            if l.is_empty() {
+                continue;
+            }
+            n += 1;
+            if is_json_line(l) {
+                json += 1;
+            } else {
+                text += 1;
+            }
+            pri += usize::from(pri_of(l).is_some());
+        }
+        if n == 0 {
+            return Dialect {
+                glog: format == Some(Format::Klog),
+                ..Dialect::default()
+            };
+        }
+        Dialect {
+            text: text > 0,
+            json: json > 0,
+            pri: pri * 2 > n,
+            glog: format == Some(Format::Klog),
+        }
+    }
+
+    /// Most lines are JSON objects (JSON message fields are read, see `scan`).
+    pub fn json_lines<'a>(lines: impl IntoIterator<Item = &'a [u8]>) -> bool {
+        let (mut json, mut n) = (0usize, 0usize);
+        for l in lines {
+            let l = l.strip_suffix(b"\r").unwrap_or(l);
+            if !l.is_empty() {
+                n += 1;
+                json += usize::from(is_json_line(l));
+            }
+        }
+        n > 0 && json * 2 >= n
+    }
+}
+
+/// A line holding a JSON object: a `{"` within its first 64 bytes (after a stamp or CRI
+/// head) and a `}` at its end.
+pub fn is_json_line(l: &[u8]) -> bool {
+    let l = l.strip_suffix(b"\r").unwrap_or(l);
+    let head = &l[..l.len().min(64)];
+    l.last() == Some(&b'}')
+        && memchr::memchr(b'{', head).is_some_and(|i| l.get(i + 1) == Some(&b'"'))
+}
+
+/// The severity of a syslog `<PRI>` at the start of a line (PRI mod 8).
+pub fn pri_of(l: &[u8]) -> Option<u8> {
+    if l.first() != Some(&b'<') {
+        return None;
+    }
+    let close = memchr::memchr(b'>', &l[..l.len().min(5)])?;
+    let digits = &l[1..close];
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let v: u16 = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    (v <= 191).then_some((v % 8) as u8)
+}
+
+/// The compiled patterns of one automaton.
+pub struct Patterns {
+    /// The automaton.
+    pub regex: meta::Regex,
+    /// Per pattern: its level and kind.
+    pub kinds: Vec<(Level, Kind)>,
+}
+
+/// The text automaton's patterns: (regex, level, kind).
+pub(super) fn text_patterns() -> Vec<(&'static str, Level, Kind)> {
+    let (e, w) = (Level::Error, Level::Warning);
+    vec![
+        (
+            r"(?-u:\b)(?:ERROR|FATAL|SEVERE|CRITICAL|CRIT)(?-u:\b)",
+            e,
+            Kind::Word,
+        ),
+        (r"(?-u:\b)WARN(?:ING)?(?-u:\b)", w, Kind::Word),
+        (r"[\[:](?:error|crit|alert|emerg)\]", e, Kind::Bracket),
+        (r"[\[:]warn\]", w, Kind::Bracket),
+        // The newline before a glog head is part of the pattern so that its literals are
+        // 4 bytes (`\nE10`), like every other level literal: one 3-byte literal (`E10`)
+        // shortened the whole Teddy fingerprint to 3 bytes and let hex ids, `0xE10` and
+        // `F12345` through as candidates (the level pass was 11 % of a profile of the bench
+        // .gz corpus). A head on the range's first line has no newline before it and is
+        // checked apart (`first_line_glog`).
+        (r"\n[EF](?:0[1-9]|1[0-2])", e, Kind::Glog),
+        // kubelet through journald (`kubelet[1187]: E0618 ...`), a static pod's CRI file
+        // (`... stderr F E0618 ...`): the 4 bytes before the month are the literal.
+        (r"(?:\]:| F) [EF]", e, Kind::GlogAfter),
+        (r"(?:\]:| F) W", w, Kind::GlogAfter),
+        (
+            r"(?-u:\b)(?:level=(?:error|fatal|panic|crit)|lvl=(?:eror|crit))(?-u:\b)",
+            e,
+            Kind::Logfmt,
+        ),
+        (r"(?-u:\b)(?:level|lvl)=warn", w, Kind::Logfmt),
+        (r"(?:ERRO|FATA|PANI)\[", e, Kind::Short),
+        (r"(?:fail|crit): ", e, Kind::Dotnet),
+        (r"warn: ", w, Kind::Dotnet),
+    ]
+}
+
+/// The JSON automaton's patterns. Values are matched as `"error"` and their key is checked
+/// at the match (`json_level_key`): spelled-out `"level": "error"` variants (and `(?i)`)
+/// would explode the literal set.
+pub(super) fn json_patterns() -> Vec<(&'static str, Level, Kind)> {
+    let (e, w) = (Level::Error, Level::Warning);
+    vec![
+        (
+            r#""(?:error|ERROR|Error|fatal|FATAL|Fatal|critical|CRITICAL|crit|CRIT)""#,
+            e,
+            Kind::Json,
+        ),
+        (
+            r#""(?:warn|WARN|Warn|warning|WARNING|Warning)""#,
+            w,
+            Kind::Json,
+        ),
+        // pino / bunyan: 50 error, 60 fatal, 40 warn; journald: PRIORITY 0–3 err, 4 warning.
+        (r#""level":(?:50|60)[,}]"#, e, Kind::JsonNumber),
+        (r#""level":40[,}]"#, w, Kind::JsonNumber),
+        (r#""PRIORITY":"[0-3]""#, e, Kind::JsonNumber),
+        (r#""PRIORITY":"4""#, w, Kind::JsonNumber),
+    ]
+}
+
+fn compile(pats: Vec<(&'static str, Level, Kind)>) -> Patterns {
+    let srcs: Vec<&str> = pats.iter().map(|p| p.0).collect();
+    let regex = meta::Builder::new()
+        .syntax(regex_automata::util::syntax::Config::new().utf8(false))
+        .configure(meta::Config::new().utf8_empty(false))
+        .build_many(&srcs)
+        .expect("level patterns compile");
+    Patterns {
+        regex,
+        kinds: pats.iter().map(|p| (p.1, p.2)).collect(),
+    }
+}
+
+/// The text automaton (compiled once).
+pub fn text() -> &'static Patterns {
+    static M: OnceLock<Patterns> = OnceLock::new();
+    M.get_or_init(|| compile(text_patterns()))
+}
+
+/// The JSON automaton (compiled once).
+pub fn json() -> &'static Patterns {
+    static M: OnceLock<Patterns> = OnceLock::new();
+    M.get_or_init(|| compile(json_patterns()))
+}
+
+/// A glog/klog head (`E1012 10:20:30...`) at the start of `b`.
+pub fn glog_head(b: &[u8]) -> Option<Level> {
+    let level = match b.first()? {
+        b'E' | b'F' => Level::Error,
+        b'W' => Level::Warning,
+        _ => return None,
+    };
+    let ok = b.len() > 9
+        && matches!(&b[1..3], [b'0', b'1'..=b'9'] | [b'1', b'0'..=b'2'])
+        && b[3..5].iter().all(u8::is_ascii_digit)
+        && b[5] == b' '
+        && b[6..8].iter().all(u8::is_ascii_digit)
+        && b[8] == b':';
+    ok.then_some(level)
+}
+
+/// Candidates of one chunk (`hay` = the chunk, offsets relative to it), in byte order:
+/// (offset, level, kind). Each source is already in order; they are merged lazily.
+pub fn candidates<'h>(
+    hay: &'h [u8],
+    d: &Dialect,
+) -> impl Iterator<Item = (usize, Level, Kind)> + 'h {
+    let from = |p: &'static Patterns| {
+        p.regex.find_iter(hay).map(move |m| {
+            let (level, kind) = p.kinds[m.pattern().as_usize()];
+            // A glog match starts at the newline before the head.
+            (m.start() + usize::from(kind == Kind::Glog), level, kind)
+        })
+    };
+    let text = d.text.then(|| from(text()));
+    let json = d.json.then(|| from(json()));
+    // A head on the chunk's first line has no newline before it.
+    let first = (d.text && !d.glog)
+        .then(|| {
+            glog_head(hay)
+                .filter(|l| *l == Level::Error)
+                .map(|l| (0, l, Kind::Glog))
+        })
+        .flatten();
+    let lines = (d.pri || d.glog).then(|| line_led(hay, d.pri, d.glog));
+    Merge3 {
+        a: first
+            .into_iter()
+            .chain(text.into_iter().flatten())
+            .peekable(),
+        b: json.into_iter().flatten().peekable(),
+        c: lines.into_iter().flatten().peekable(),
+    }
+}
+
+/// Per-line candidates: a `<PRI>` or glog head at each line start.
+fn line_led(hay: &[u8], pri: bool, glog: bool) -> impl Iterator<Item = (usize, Level, Kind)> + '_ {
+    std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', hay).map(|i| i + 1))
+        .filter(|&s| s < hay.len())
+        .filter_map(move |s| {
+            let line = &hay[s..];
+            if pri {
+                if let Some(sev) = pri_of(line) {
+                    return match sev {
+                        0..=3 => Some((s, Level::Error, Kind::Pri)),
+                        4 => Some((s, Level::Warning, Kind::Pri)),
+                        _ => None,
+                    };
+                }
+            }
+            if glog {
+                return glog_head(line).map(|l| (s, l, Kind::Glog));
+            }
+            None
+        })
+}
+
+/// Three ordered streams merged by offset (ties: the first stream).
+struct Merge3<A: Iterator, B: Iterator, C: Iterator> {
+    a: std::iter::Peekable<A>,
+    b: std::iter::Peekable<B>,
+    c: std::iter::Peekable<C>,
+}
+
+impl<A, B, C> Iterator for Merge3<A, B, C>
+where
+    A: Iterator<Item = (usize, Level, Kind)>,
+    B: Iterator<Item = (usize, Level, Kind)>,
+    C: Iterator<Item = (usize, Level, Kind)>,
+{
+    type Item = (usize, Level, Kind);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let pa = self.a.peek().map(|x| x.0);
+        let pb = self.b.peek().map(|x| x.0);
+        let pc = self.c.peek().map(|x| x.0);
+        let min = [pa, pb, pc].into_iter().flatten().min()?;
+        if pa == Some(min) {
+            self.a.next()
+        } else if pb == Some(min) {
+            self.b.next()
+        } else {
+            self.c.next()
+        }
+    }
+}
+
+/// Is the JSON string value starting at `at` the value of a level key (`"level":"error"`,
+/// `"severity": "ERROR"`, `"log.level":"warn"`, Serilog's `"@l":"Warning"`)?
+fn json_level_key(line: &[u8], at: usize) -> bool {
+    let mut i = at;
+    while i > 0 && line[i - 1] == b' ' {
+        i -= 1;
+    }
+    if i == 0 || line[i - 1] != b':' {
+        return false;
+    }
+    i -= 1;
+    while i > 0 && line[i - 1] == b' ' {
+        i -= 1;
+    }
+    let before = &line[..i];
+    [
+        &b"\"level\""[..],
+        b"\"severity\"",
+        b"\"lvl\"",
+        b"\"levelname\"",
+        b"\"log.level\"",
+        b"\"loglevel\"",
+        b"\"@l\"",
+        b"\"Level\"",
+        b"\"SeverityText\"",
+    ]
+    .iter()
+    .any(|k| before.ends_with(k))
+}
+
+/// Does a candidate of `kind` at `at` in `line` count as the line's level (the window, no
+/// other level before it, a JSON object, a whole glog head, a console prefix)?
+pub fn counts(kind: Kind, line: &[u8], at: usize) -> bool {
+    let window = super::level::LEVEL_WINDOW;
+    let before = &line[..at];
+    match kind {
+        Kind::Word | Kind::Bracket => at < window && !other_level_before(before),
+        Kind::Json => memchr::memchr(b'{', before).is_some() && json_level_key(line, at),
+        Kind::JsonNumber => memchr::memchr(b'{', before).is_some(),
+        // `E1012 10:20:30.123456 ...`: the rest of the head is checked here.
+        Kind::Glog | Kind::Pri => at == 0 && (kind == Kind::Pri || glog_head(line).is_some()),
+        Kind::GlogAfter => at < window && glog_head(&line[at + 3..]).is_some(),
+        // logrus' `time="…" level=error`, slog's `time=… level=ERROR`: among the first fields.
+        Kind::Logfmt => at < 2 * window,
+        Kind::Short => at < window && (at == 0 || before.ends_with(b" ")),
+        // `fail: X[0]` at the line start or right after the console's timestamp.
+        Kind::Dotnet => {
+            at == 0
+                || (at < window
+                    && before.ends_with(b" ")
+                    && before.first().is_some_and(u8::is_ascii_digit)
+                    && before
+                        .iter()
+                        .all(|c| c.is_ascii_digit() || b"-:./ T+Z,".contains(c)))
+        }
+    }
+}
+
+/// Another level word before the match (`INFO ... ERROR`): the line's level is that one.
+fn other_level_before(prefix: &[u8]) -> bool {
+    // Searchers built once: `memmem::find` builds one per call, and this runs per level
+    // match (a warning-flooded nginx log has one per line).
+    static OTHERS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 7]> =
+        std::sync::LazyLock::new(|| {
+            [
+                &b"INFO"[..],
+                b"DEBUG",
+                b"TRACE",
+                b"NOTICE",
+                b"[info]",
+                b"[debug]",
+                b"[notice]",
+            ]
+            .map(memchr::memmem::Finder::new)
+        });
+    OTHERS.iter().any(|f| f.find(prefix).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Prefilter hygiene, as for the catalog: every level pattern of each automaton starts
+    /// with a small, finite set of literals of at least 4 bytes (Teddy's fingerprint is as
+    /// long as the shortest), at most 64 per automaton, or the level pass would run the
+    /// lazy DFA over every byte.
+    #[test]
+    fn level_patterns_keep_a_literal_prefilter() {
+        use regex_syntax::hir::literal::{ExtractKind, Extractor};
+        for (name, pats) in [("text", text_patterns()), ("json", json_patterns())] {
+            let mut total = 0;
+            for (p, _, _) in pats {
+                let hir = regex_syntax::ParserBuilder::new()
+                    .utf8(false)
+                    .build()
+                    .parse(p)
+                    .unwrap();
+                let mut seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+                seq.minimize_by_preference();
+                let lits = seq
+                    .literals()
+                    .unwrap_or_else(|| panic!("`{p}` has no finite literal prefix set"));
+                assert!(lits.len() <= 32, "`{p}` expands to {} prefixes", lits.len());
+                for l in lits {
+                    assert!(l.len() >= 4, "`{p}` has a short prefix {l:?}");
+                }
+                total += lits.len();
+            }
+            assert!(
+                total <= 64,
+                "{name}: {total} prefix literals: more than Teddy takes"
+            );
+        }
+    }
+
+    #[test]
+    fn sniffs_dialects() {
+        let lines: Vec<&[u8]> = vec![
+            b"{\"level\":50,\"msg\":\"x\"}",
+            b"(node:1) [DEP0005] DeprecationWarning: x",
+            b"",
+        ];
+        let d = Dialect::sniff(lines.iter().copied(), None);
+        assert!(d.json && d.text && !d.pri && !d.glog);
+        let lines: Vec<&[u8]> = vec![b"2024-06-18T02:03:02Z {\"level\":\"info\",\"msg\":\"a\"}\r"];
+        let d = Dialect::sniff(lines.iter().copied(), None);
+        assert!(d.json && !d.text);
+        assert!(Dialect::json_lines(lines.iter().copied()));
+        let lines: Vec<&[u8]> = vec![
+            b"<11>Oct 11 22:14:15 host app: boom",
+            b"<14>Oct 11 22:14:16 host app: ok",
+        ];
+        assert!(Dialect::sniff(lines.iter().copied(), None).pri);
+        assert!(Dialect::sniff(std::iter::empty(), Some(Format::Klog)).glog);
+        assert_eq!(pri_of(b"<3>x"), Some(3));
+        assert_eq!(pri_of(b"<192>x"), None);
+        assert_eq!(pri_of(b"<a>x"), None);
+    }
+}
