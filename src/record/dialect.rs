@@ -13,12 +13,13 @@
 //!   heads at a line start (`\nE0618`) and after a syslog tag or a CRI head (`]: E0618`,
 //!   ` F E0618`);
 //! - JSON: level values `"error"`/`"Warning"`... (the key is checked at the match: `level`,
-//!   `severity`, `@l`, `lvl`, `log.level`...), pino/bunyan numbers `"level":50`, journald
-//!   `"PRIORITY":"3"`.
+//!   `severity`, `@l`, `lvl`, `log.level`...).
 //!
-//! Levels that sit at a fixed place of every line are read per line instead, for the files
-//! that have them: syslog `<PRI>` (severity = PRI mod 8) and glog heads in klog files (`W`
-//! included, which the automaton leaves out to stay within its literal budget).
+//! Levels that sit on every line are read per line instead, for the files that have them
+//! (an automaton literal found on every line would make every line a candidate): syslog
+//! `<PRI>` (severity = PRI mod 8), glog heads in klog files (`W` included, which the
+//! automaton leaves out to stay within its literal budget), pino/bunyan numbers
+//! (`"level":50`) and journald's `"PRIORITY":"3"`.
 
 use super::level::Level;
 use crate::time::Format;
@@ -34,7 +35,7 @@ pub enum Kind {
     Bracket,
     /// `"level":"error"` and other JSON string values.
     Json,
-    /// `"level":50` (pino, bunyan), `"PRIORITY":"3"` (journald).
+    /// `"level":50` (pino, bunyan), `"PRIORITY":"3"` (journald), read per line.
     JsonNumber,
     /// `E1012 10:20:30.123456 ...` at a line start.
     Glog,
@@ -62,6 +63,52 @@ pub struct Dialect {
     pub pri: bool,
     /// A glog/klog file: read every head's first letter (`W` included).
     pub glog: bool,
+    /// A numeric level field on every JSON line.
+    pub numeric: Option<NumericLevel>,
+}
+
+/// A numeric level field JSON lines carry on every line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NumericLevel {
+    /// pino / bunyan `"level":50` (60 fatal, 50 error, 40 warn).
+    Pino,
+    /// journald `"PRIORITY":"3"` (0–3 error, 4 warning).
+    Journald,
+}
+
+impl NumericLevel {
+    fn key(self) -> &'static memchr::memmem::Finder<'static> {
+        static PINO: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"level\":"));
+        static JOURNALD: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"PRIORITY\":\""));
+        match self {
+            NumericLevel::Pino => &PINO,
+            NumericLevel::Journald => &JOURNALD,
+        }
+    }
+
+    /// The level a line says, and where its key starts.
+    fn read(self, line: &[u8]) -> Option<(usize, Level)> {
+        let at = self.key().find(line)?;
+        let v = &line[at + self.key().needle().len()..];
+        let end = v
+            .iter()
+            .position(|c| !c.is_ascii_digit())
+            .unwrap_or(v.len());
+        if end == 0 || end > 3 {
+            return None;
+        }
+        let n: u16 = std::str::from_utf8(&v[..end]).ok()?.parse().ok()?;
+        let level = match (self, n) {
+            (NumericLevel::Pino, 50 | 60) => Level::Error,
+            (NumericLevel::Pino, 40) => Level::Warning,
+            (NumericLevel::Journald, 0..=3) => Level::Error,
+            (NumericLevel::Journald, 4) => Level::Warning,
+            _ => return None,
+        };
+        Some((at, level))
+    }
 }
 
 impl Default for Dialect {
@@ -72,6 +119,7 @@ impl Default for Dialect {
             json: true,
             pri: false,
             glog: false,
+            numeric: None,
         }
     }
 }
@@ -80,6 +128,7 @@ impl Dialect {
     /// The dialect of a file from sampled lines and its timestamp format.
     pub fn sniff<'a>(lines: impl IntoIterator<Item = &'a [u8]>, format: Option<Format>) -> Dialect {
         let (mut json, mut text, mut pri, mut n) = (0usize, 0usize, 0usize, 0usize);
+        let (mut pino, mut journald) = (0usize, 0usize);
         for l in lines {
             let l = l.strip_suffix(b"\r").unwrap_or(l);
             if l.is_empty() {
@@ -88,11 +137,26 @@ impl Dialect {
             n += 1;
             if is_json_line(l) {
                 json += 1;
+                let has = |k: NumericLevel| {
+                    k.key().find(l).is_some_and(|at| {
+                        l.get(at + k.key().needle().len())
+                            .is_some_and(u8::is_ascii_digit)
+                    })
+                };
+                pino += usize::from(has(NumericLevel::Pino));
+                journald += usize::from(has(NumericLevel::Journald));
             } else {
                 text += 1;
             }
             pri += usize::from(pri_of(l).is_some());
         }
+        let numeric = if json > 0 && pino * 2 > json {
+            Some(NumericLevel::Pino)
+        } else if json > 0 && journald * 2 > json {
+            Some(NumericLevel::Journald)
+        } else {
+            None
+        };
         if n == 0 {
             return Dialect {
                 glog: format == Some(Format::Klog),
@@ -104,6 +168,7 @@ impl Dialect {
             json: json > 0,
             pri: pri * 2 > n,
             glog: format == Some(Format::Klog),
+            numeric,
         }
     }
 
@@ -121,13 +186,35 @@ impl Dialect {
     }
 }
 
-/// A line holding a JSON object: a `{"` within its first 64 bytes (after a stamp or CRI
-/// head) and a `}` at its end.
+/// A line holding a JSON object: `{"` at its start, or after a lone stamp (`kubectl logs
+/// --timestamps`) or a CRI head (`<stamp> stdout F `), and `}` at its end. A text line that
+/// ends with structured fields (zap's console `... dial failed\t{"error": "..."}`) is not.
 pub fn is_json_line(l: &[u8]) -> bool {
     let l = l.strip_suffix(b"\r").unwrap_or(l);
+    if l.last() != Some(&b'}') {
+        return false;
+    }
     let head = &l[..l.len().min(64)];
-    l.last() == Some(&b'}')
-        && memchr::memchr(b'{', head).is_some_and(|i| l.get(i + 1) == Some(&b'"'))
+    let Some(i) = memchr::memchr(b'{', head) else {
+        return false;
+    };
+    if l.get(i + 1) != Some(&b'"') {
+        return false;
+    }
+    let pre: Vec<&[u8]> = l[..i]
+        .split(|c| *c == b' ' || *c == b'\t')
+        .filter(|t| !t.is_empty())
+        .collect();
+    match pre.as_slice() {
+        [] => true,
+        [stamp] => stamp.first().is_some_and(u8::is_ascii_digit),
+        [stamp, stream, tag] => {
+            stamp.first().is_some_and(u8::is_ascii_digit)
+                && matches!(*stream, b"stdout" | b"stderr")
+                && matches!(*tag, b"F" | b"P")
+        }
+        _ => false,
+    }
 }
 
 /// The severity of a syslog `<PRI>` at the start of a line (PRI mod 8).
@@ -275,7 +362,7 @@ pub fn candidates<'h>(
                 .map(|l| (0, l, Kind::Glog))
         })
         .flatten();
-    let lines = (d.pri || d.glog).then(|| line_led(hay, d.pri, d.glog));
+    let lines = (d.pri || d.glog || d.numeric.is_some()).then(|| line_led(hay, *d));
     Merge3 {
         a: first
             .into_iter()
@@ -286,13 +373,20 @@ pub fn candidates<'h>(
     }
 }
 
-/// Per-line candidates: a `<PRI>` or glog head at each line start.
-fn line_led(hay: &[u8], pri: bool, glog: bool) -> impl Iterator<Item = (usize, Level, Kind)> + '_ {
+/// Per-line candidates: a `<PRI>` or glog head at each line start, a numeric level field.
+fn line_led(hay: &[u8], d: Dialect) -> impl Iterator<Item = (usize, Level, Kind)> + '_ {
     std::iter::once(0)
         .chain(memchr::memchr_iter(b'\n', hay).map(|i| i + 1))
         .filter(|&s| s < hay.len())
         .filter_map(move |s| {
             let line = &hay[s..];
+            if let Some(k) = d.numeric {
+                let le = memchr::memchr(b'\n', line).unwrap_or(line.len());
+                return k
+                    .read(&line[..le])
+                    .map(|(at, l)| (s + at, l, Kind::JsonNumber));
+            }
+            let (pri, glog) = (d.pri, d.glog);
             if pri {
                 if let Some(sev) = pri_of(line) {
                     return match sev {
@@ -473,6 +567,14 @@ mod tests {
         ];
         assert!(Dialect::sniff(lines.iter().copied(), None).pri);
         assert!(Dialect::sniff(std::iter::empty(), Some(Format::Klog)).glog);
+        assert!(is_json_line(b"2024-06-18T02:03:02.1Z stdout F {\"a\":1}"));
+        assert!(!is_json_line(
+            b"2024-06-18T04:12:31.442Z\tERROR\tmain.go:42\tdial failed\t{\"error\": \"x\"}"
+        ));
+        assert!(!is_json_line(b"INFO request {\"a\":1}"));
+        assert!(!is_json_line(
+            b"2024-06-18T04:12:31.442Z\tERROR\tmain.go:42\tfailed\t{\"error\":1}"
+        ));
         assert_eq!(pri_of(b"<3>x"), Some(3));
         assert_eq!(pri_of(b"<192>x"), None);
         assert_eq!(pri_of(b"<a>x"), None);

@@ -25,8 +25,8 @@
 //!
 //! Access logs in the `clf` format are skipped whole, as before.
 
-pub use super::dialect::Dialect;
 use super::dialect::{self, Kind};
+pub use super::dialect::{Dialect, NumericLevel};
 use crate::record;
 use crate::time::{Format, RawStamp};
 use chrono::{DateTime, Utc};
@@ -248,11 +248,11 @@ pub type HeadParser<'a> = &'a dyn Fn(&[u8]) -> Option<(RawStamp, Format)>;
 /// Turns a head stamp into a time, given the head's byte offset and its 1-based chunk line.
 pub type Resolver<'a> = &'a mut dyn FnMut(&RawStamp, usize, u64) -> Option<DateTime<Utc>>;
 
-/// Runs the level pass over `buf[range]` (both automata, no per-line levels) and returns
-/// the error/warning record heads, with chunk-relative line numbers (1-based from
-/// `range.start`). `parse_head` reads a line's head stamp; `resolve` turns a stamp into a
-/// time (and does the zone bookkeeping) given the head's byte offset and its 1-based chunk
-/// line.
+/// Runs the level pass over `buf[range]` (its dialect sniffed from the range's first 64
+/// lines, as the scan sniffs a file's) and returns the error/warning record heads, with
+/// chunk-relative line numbers (1-based from `range.start`). `parse_head` reads a line's
+/// head stamp; `resolve` turns a stamp into a time (and does the zone bookkeeping) given the
+/// head's byte offset and its 1-based chunk line.
 pub fn level_pass(
     file: u32,
     buf: &[u8],
@@ -261,9 +261,10 @@ pub fn level_pass(
     parse_head: HeadParser,
     resolve: Resolver,
 ) -> Vec<LevelRecord> {
+    let head = &buf[range.start..range.end.min(range.start + 64 * 1024)];
     let pass = LevelPass {
         format,
-        dialect: Dialect::default(),
+        dialect: Dialect::sniff(head.split(|c| *c == b'\n').take(64), format),
         parse_head,
         known: &|_| false,
         skip: &|_| false,
@@ -670,8 +671,10 @@ Caused by: java.util.concurrent.TimeoutException: WARN timeout\n\
 {\"level\":40,\"time\":1725390761002,\"msg\":\"slow request\"}\n\
 {\"level\":60,\"time\":1725390761003,\"msg\":\"fatal\"}\n\
 {\"level\":500,\"time\":1725390761004,\"msg\":\"not a level\"}\n";
+        let sniff = |t: &str| Dialect::sniff(t.lines().map(str::as_bytes), None);
+        assert_eq!(sniff(pino).numeric, Some(NumericLevel::Pino));
         assert_eq!(
-            got(&run(pino, Some(Format::JsonEpoch))),
+            got(&run_with(pino, Some(Format::JsonEpoch), sniff(pino))),
             vec![
                 (2, Level::Error, "charge failed".into()),
                 (3, Level::Warning, "slow request".into()),
@@ -682,7 +685,7 @@ Caused by: java.util.concurrent.TimeoutException: WARN timeout\n\
 {\"__REALTIME_TIMESTAMP\":\"1718676182140001\",\"PRIORITY\":\"6\",\"MESSAGE\":\"Started\"}\n\
 {\"__REALTIME_TIMESTAMP\":\"1718676182140002\",\"PRIORITY\":\"4\",\"MESSAGE\":\"low disk\"}\n";
         assert_eq!(
-            got(&run(journald, None)),
+            got(&run_with(journald, None, sniff(journald))),
             vec![
                 (1, Level::Error, "Failed to start nginx.service".into()),
                 (3, Level::Warning, "low disk".into()),

@@ -238,6 +238,9 @@ pub struct Layout {
     flag_sep: Option<u8>,
     missing_upstream_flag: Option<String>,
     client_closed_status: Vec<u16>,
+    /// The layout has flags of any kind (a flags field or a synthetic flag): else
+    /// [`Layout::for_each_flag`] has nothing to do.
+    has_flags: bool,
 }
 
 /// What a request means for traffic.
@@ -298,6 +301,9 @@ impl Layout {
     /// `sc-win32-status`, and the layout's synthetic flag for a missing upstream status on
     /// a 5xx (ALB `target_status_code -`).
     pub fn for_each_flag(&self, req: &Request, mut f: impl FnMut(&[u8], Option<&FlagEntry>)) {
+        if !self.has_flags {
+            return;
+        }
         let lookup = |flag: &[u8]| -> Option<&FlagEntry> {
             self.flags
                 .as_ref()?
@@ -444,8 +450,16 @@ fn parse_json<'a>(
 ) -> Option<Request<'a>> {
     let mut found: [Option<json::Value<'a>>; MAX_JSON_KEYS] = [None; MAX_JSON_KEYS];
     let mut required = 0usize;
+    // The lengths of the wanted names (most values' key paths have none of them).
+    let mut lengths = 0u128;
+    for name in keys.iter().map(|k| &k.1).chain(require) {
+        lengths |= 1u128 << name.len().min(127);
+    }
     json::walk(line, |path, v| {
         let len = path.dotted_len();
+        if lengths & (1u128 << len.min(127)) == 0 {
+            return;
+        }
         for (k, (_, name)) in keys.iter().enumerate() {
             if found[k].is_none() && name.len() == len && path.is(name) {
                 found[k] = Some(v);
@@ -717,7 +731,19 @@ fn compile(
         Some(s) if s.len() == 1 => Some(s.as_bytes()[0]),
         Some(s) => return Err(format!("flag_separator `{s}`: one character")),
     };
+    let has_flags = d.missing_upstream_status_flag.is_some()
+        || match &split {
+            Split::Tokens { head, tail, keys } => head
+                .iter()
+                .chain(tail)
+                .flat_map(|s| &s.parts)
+                .chain(keys.iter().map(|k| &k.1))
+                .any(|r| *r == Role::Flags),
+            Split::W3c { names } => names.iter().any(|n| n.1 == Role::Flags),
+            Split::Json { keys, .. } => keys.iter().any(|k| k.0 == Role::Flags),
+        };
     Ok(Layout {
+        has_flags,
         id: d.id,
         title: d.title,
         refs: d.refs,
