@@ -8,18 +8,18 @@
 //! bytes: a test checks it, docs/unknown-errors.md says why), run only on the files whose
 //! dialect needs them:
 //! - text: `ERROR`/`FATAL`/`SEVERE`/`CRITICAL`/`CRIT`, `WARN`/`WARNING` words; nginx/Apache
-//!   `[error]`, `[core:error]`; logfmt `level=error` (logrus, go-kit), log15 `lvl=eror`;
-//!   logrus terminal `ERRO[0000]`; ASP.NET Core console `fail: `/`crit: `/`warn: `; glog
-//!   heads at a line start (`\nE0618`) and after a syslog tag or a CRI head (`]: E0618`,
-//!   ` F E0618`);
+//!   `[error]`, `[core:error]`; logrus terminal `ERRO[0000]`; glog heads at a line start
+//!   (`\nE0618`) and after a syslog tag or a CRI head (`]: E0618`, ` F E0618`);
 //! - JSON: level values `"error"`/`"Warning"`... (the key is checked at the match: `level`,
 //!   `severity`, `@l`, `lvl`, `log.level`...).
 //!
-//! Levels that sit on every line are read per line instead, for the files that have them
-//! (an automaton literal found on every line would make every line a candidate): syslog
-//! `<PRI>` (severity = PRI mod 8), glog heads in klog files (`W` included, which the
-//! automaton leaves out to stay within its literal budget), pino/bunyan numbers
-//! (`"level":50`) and journald's `"PRIORITY":"3"`.
+//! Levels that sit at a known place of every line are read per line instead, for the files
+//! whose sampled lines have them (as automaton literals they would make every line of such
+//! files a candidate, and their 4-byte fingerprints — `leve`, `fail`, `warn` — would match
+//! common words in every other file): syslog `<PRI>` (severity = PRI mod 8), glog heads in
+//! klog files (`W` included) and after a leading stamp, logfmt `level=error` (logrus,
+//! go-kit; log15 `lvl=eror`), ASP.NET Core console heads (`fail: `/`crit: `/`warn: `),
+//! pino/bunyan numbers (`"level":50`) and journald's `"PRIORITY":"3"`.
 
 use super::level::Level;
 use crate::time::Format;
@@ -42,6 +42,8 @@ pub enum Kind {
     /// A glog head after a syslog tag or CRI head (`]: E0618 ...`, ` F E0618 ...`); the
     /// match starts 3 bytes before the head.
     GlogAfter,
+    /// A glog head after a leading stamp (read per line; the candidate is the head).
+    GlogStamped,
     /// `level=error`, `lvl=eror`.
     Logfmt,
     /// logrus on a terminal: `ERRO[0000]`.
@@ -63,6 +65,13 @@ pub struct Dialect {
     pub pri: bool,
     /// A glog/klog file: read every head's first letter (`W` included).
     pub glog: bool,
+    /// glog heads after a stamp (`kubectl logs --timestamps` of a Kubernetes component:
+    /// `2024-06-18T01:58:02.000000068Z E0618 01:58:02.113201 7 x.go:1] ...`): read per line.
+    pub glog_stamped: bool,
+    /// logfmt `level=`/`lvl=` fields (logrus, go-kit, log15).
+    pub logfmt: bool,
+    /// ASP.NET Core console heads (`fail: Category[id]`).
+    pub dotnet: bool,
     /// A numeric level field on every JSON line.
     pub numeric: Option<NumericLevel>,
 }
@@ -119,6 +128,9 @@ impl Default for Dialect {
             json: true,
             pri: false,
             glog: false,
+            glog_stamped: false,
+            logfmt: false,
+            dotnet: false,
             numeric: None,
         }
     }
@@ -128,7 +140,8 @@ impl Dialect {
     /// The dialect of a file from sampled lines and its timestamp format.
     pub fn sniff<'a>(lines: impl IntoIterator<Item = &'a [u8]>, format: Option<Format>) -> Dialect {
         let (mut json, mut text, mut pri, mut n) = (0usize, 0usize, 0usize, 0usize);
-        let (mut pino, mut journald) = (0usize, 0usize);
+        let (mut pino, mut journald, mut stamped) = (0usize, 0usize, 0usize);
+        let (mut logfmt, mut dotnet) = (0usize, 0usize);
         for l in lines {
             let l = l.strip_suffix(b"\r").unwrap_or(l);
             if l.is_empty() {
@@ -149,6 +162,9 @@ impl Dialect {
                 text += 1;
             }
             pri += usize::from(pri_of(l).is_some());
+            stamped += usize::from(stamped_glog(l).is_some());
+            logfmt += usize::from(logfmt_level(l).is_some());
+            dotnet += usize::from(dotnet_head(l).is_some());
         }
         let numeric = if json > 0 && pino * 2 > json {
             Some(NumericLevel::Pino)
@@ -168,6 +184,9 @@ impl Dialect {
             json: json > 0,
             pri: pri * 2 > n,
             glog: format == Some(Format::Klog),
+            glog_stamped: stamped > 0,
+            logfmt: logfmt * 4 >= n,
+            dotnet: dotnet > 0,
             numeric,
         }
     }
@@ -217,6 +236,85 @@ pub fn is_json_line(l: &[u8]) -> bool {
     }
 }
 
+/// Where a glog head starts after a leading RFC 3339 stamp, and its level.
+fn stamped_glog(l: &[u8]) -> Option<(usize, Level)> {
+    if !(l.len() > 30 && l[..4].iter().all(u8::is_ascii_digit) && l[4] == b'-' && l[10] == b'T') {
+        return None;
+    }
+    let sp = memchr::memchr(b' ', &l[..l.len().min(40)])?;
+    glog_head(&l[sp + 1..]).map(|lv| (sp + 1, lv))
+}
+
+/// An ASP.NET Core console head (`fail: Category[id]`, at the line start or after the
+/// console's `TimestampFormat`): where its level word starts, and the level (`None` for
+/// `info`/`dbug`/`trce`).
+fn dotnet_head(l: &[u8]) -> Option<(usize, Option<Level>)> {
+    let head = &l[..l.len().min(super::level::LEVEL_WINDOW)];
+    let at = if head.first().is_some_and(u8::is_ascii_digit) {
+        let i = head
+            .iter()
+            .position(|c| c.is_ascii_alphabetic() && *c != b'T' && *c != b'Z')?;
+        if i == 0
+            || head[i - 1] != b' '
+            || !head[..i]
+                .iter()
+                .all(|c| c.is_ascii_digit() || b"-:./ T+Z,".contains(c))
+        {
+            return None;
+        }
+        i
+    } else {
+        0
+    };
+    let rest = &head[at..];
+    let level = match rest.get(..6)? {
+        b"fail: " | b"crit: " => Some(Level::Error),
+        b"warn: " => Some(Level::Warning),
+        b"info: " | b"dbug: " | b"trce: " => None,
+        _ => return None,
+    };
+    // `Category[EventId]` follows.
+    let cat = &rest[6..];
+    let open = memchr::memchr(b'[', cat)?;
+    (open > 0
+        && !cat[..open].contains(&b' ')
+        && cat[open + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+            > 0)
+    .then_some((at, level))
+}
+
+/// A logfmt level field among a line's first fields (`level=error`, `lvl=eror`,
+/// `level="warning"`): where its key starts, and the level (`None` for other values).
+fn logfmt_level(l: &[u8]) -> Option<(usize, Option<Level>)> {
+    static KEYS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 2]> =
+        std::sync::LazyLock::new(|| [&b"level="[..], b"lvl="].map(memchr::memmem::Finder::new));
+    let head = &l[..l.len().min(2 * super::level::LEVEL_WINDOW)];
+    let (at, key) = KEYS.iter().find_map(|f| {
+        f.find_iter(head)
+            .find(|&i| i == 0 || head[i - 1] == b' ')
+            .map(|i| (i, f.needle().len()))
+    })?;
+    let mut v = &head[at + key..];
+    if let Some(q) = v.strip_prefix(b"\"") {
+        v = q;
+    }
+    let end = v
+        .iter()
+        .position(|c| !c.is_ascii_alphabetic())
+        .unwrap_or(v.len());
+    let level = match v[..end].to_ascii_lowercase().as_slice() {
+        b"error" | b"err" | b"eror" | b"fatal" | b"panic" | b"crit" | b"critical" | b"alert"
+        | b"emerg" => Some(Level::Error),
+        b"warn" | b"warning" => Some(Level::Warning),
+        b"" => return None,
+        _ => None,
+    };
+    Some((at, level))
+}
+
 /// The severity of a syslog `<PRI>` at the start of a line (PRI mod 8).
 pub fn pri_of(l: &[u8]) -> Option<u8> {
     if l.first() != Some(&b'<') {
@@ -256,45 +354,38 @@ pub(super) fn text_patterns() -> Vec<(&'static str, Level, Kind)> {
         // shortened the whole Teddy fingerprint to 3 bytes and let hex ids, `0xE10` and
         // `F12345` through as candidates (the level pass was 11 % of a profile of the bench
         // .gz corpus). A head on the range's first line has no newline before it and is
-        // checked apart (`first_line_glog`).
+        // checked apart (`glog_head` on the chunk's first line).
         (r"\n[EF](?:0[1-9]|1[0-2])", e, Kind::Glog),
         // kubelet through journald (`kubelet[1187]: E0618 ...`), a static pod's CRI file
         // (`... stderr F E0618 ...`): the 4 bytes before the month are the literal.
         (r"(?:\]:| F) [EF]", e, Kind::GlogAfter),
         (r"(?:\]:| F) W", w, Kind::GlogAfter),
-        (
-            r"(?-u:\b)(?:level=(?:error|fatal|panic|crit)|lvl=(?:eror|crit))(?-u:\b)",
-            e,
-            Kind::Logfmt,
-        ),
-        (r"(?-u:\b)(?:level|lvl)=warn", w, Kind::Logfmt),
+        // logrus on a terminal; `WARN[` is the word pattern's. (`ERRO` is also `ERROR`'s
+        // fingerprint: no new candidates.)
         (r"(?:ERRO|FATA|PANI)\[", e, Kind::Short),
-        (r"(?:fail|crit): ", e, Kind::Dotnet),
-        (r"warn: ", w, Kind::Dotnet),
     ]
 }
 
-/// The JSON automaton's patterns. Values are matched as `"error"` and their key is checked
-/// at the match (`json_level_key`): spelled-out `"level": "error"` variants (and `(?i)`)
-/// would explode the literal set.
+/// The JSON automaton's patterns. Values are matched as `error"` and their opening quote
+/// and key are checked at the match (`json_level_key`): spelled-out `"level": "error"`
+/// variants (and `(?i)`) would explode the literal set.
 pub(super) fn json_patterns() -> Vec<(&'static str, Level, Kind)> {
     let (e, w) = (Level::Error, Level::Warning);
+    // Without the opening quote: literals that all start with `"` let the regex engine pick
+    // a one-byte prefilter on the quote, so every string of a JSON line was a candidate (0.6
+    // GB/s on pino logs). The quote and the key are checked at the match (`counts`). Numeric
+    // levels (pino, journald) are read per line (`NumericLevel`).
     vec![
         (
-            r#""(?:error|ERROR|Error|fatal|FATAL|Fatal|critical|CRITICAL|crit|CRIT)""#,
+            r#"(?:error|ERROR|Error|fatal|FATAL|Fatal|critical|CRITICAL|crit|CRIT)""#,
             e,
             Kind::Json,
         ),
         (
-            r#""(?:warn|WARN|Warn|warning|WARNING|Warning)""#,
+            r#"(?:warn|WARN|Warn|warning|WARNING|Warning)""#,
             w,
             Kind::Json,
         ),
-        // pino / bunyan: 50 error, 60 fatal, 40 warn; journald: PRIORITY 0–3 err, 4 warning.
-        (r#""level":(?:50|60)[,}]"#, e, Kind::JsonNumber),
-        (r#""level":40[,}]"#, w, Kind::JsonNumber),
-        (r#""PRIORITY":"[0-3]""#, e, Kind::JsonNumber),
-        (r#""PRIORITY":"4""#, w, Kind::JsonNumber),
     ]
 }
 
@@ -362,7 +453,8 @@ pub fn candidates<'h>(
                 .map(|l| (0, l, Kind::Glog))
         })
         .flatten();
-    let lines = (d.pri || d.glog || d.numeric.is_some()).then(|| line_led(hay, *d));
+    let lines = (d.pri || d.glog || d.glog_stamped || d.logfmt || d.dotnet || d.numeric.is_some())
+        .then(|| line_led(hay, *d));
     Merge3 {
         a: first
             .into_iter()
@@ -385,6 +477,23 @@ fn line_led(hay: &[u8], d: Dialect) -> impl Iterator<Item = (usize, Level, Kind)
                 return k
                     .read(&line[..le])
                     .map(|(at, l)| (s + at, l, Kind::JsonNumber));
+            }
+            let le = memchr::memchr(b'\n', line).unwrap_or(line.len());
+            let line = &line[..le];
+            if d.glog_stamped {
+                if let Some((at, l)) = stamped_glog(line) {
+                    return Some((s + at, l, Kind::GlogStamped));
+                }
+            }
+            if d.dotnet {
+                if let Some((at, Some(l))) = dotnet_head(line) {
+                    return Some((s + at, l, Kind::Dotnet));
+                }
+            }
+            if d.logfmt {
+                if let Some((at, Some(l))) = logfmt_level(line) {
+                    return Some((s + at, l, Kind::Logfmt));
+                }
             }
             let (pri, glog) = (d.pri, d.glog);
             if pri {
@@ -470,24 +579,20 @@ pub fn counts(kind: Kind, line: &[u8], at: usize) -> bool {
     let before = &line[..at];
     match kind {
         Kind::Word | Kind::Bracket => at < window && !other_level_before(before),
-        Kind::Json => memchr::memchr(b'{', before).is_some() && json_level_key(line, at),
+        Kind::Json => {
+            at > 0
+                && line[at - 1] == b'"'
+                && memchr::memchr(b'{', before).is_some()
+                && json_level_key(line, at - 1)
+        }
         Kind::JsonNumber => memchr::memchr(b'{', before).is_some(),
         // `E1012 10:20:30.123456 ...`: the rest of the head is checked here.
         Kind::Glog | Kind::Pri => at == 0 && (kind == Kind::Pri || glog_head(line).is_some()),
         Kind::GlogAfter => at < window && glog_head(&line[at + 3..]).is_some(),
-        // logrus' `time="…" level=error`, slog's `time=… level=ERROR`: among the first fields.
-        Kind::Logfmt => at < 2 * window,
+        Kind::GlogStamped => glog_head(&line[at..]).is_some(),
+        // Read per line, and checked there (`logfmt_level`, `dotnet_head`).
+        Kind::Logfmt | Kind::Dotnet => true,
         Kind::Short => at < window && (at == 0 || before.ends_with(b" ")),
-        // `fail: X[0]` at the line start or right after the console's timestamp.
-        Kind::Dotnet => {
-            at == 0
-                || (at < window
-                    && before.ends_with(b" ")
-                    && before.first().is_some_and(u8::is_ascii_digit)
-                    && before
-                        .iter()
-                        .all(|c| c.is_ascii_digit() || b"-:./ T+Z,".contains(c)))
-        }
     }
 }
 

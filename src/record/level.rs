@@ -821,6 +821,38 @@ Caused by: java.util.concurrent.TimeoutException: WARN timeout\n\
             got(&r).iter().map(|g| (g.0, g.1)).collect::<Vec<_>>(),
             vec![(1, Level::Error), (3, Level::Warning)]
         );
+        let kubectl = "2024-06-18T01:58:02.000000068Z I0618 01:58:02.113201       7 controller.go:190] \"Configuration changes detected\"\n2024-06-18T01:58:03.000000068Z E0618 01:58:03.113201       7 controller.go:191] \"Error reloading NGINX\"\n2024-06-18T01:58:04.000000068Z 10.0.0.4 - - [18/Jun/2024:01:58:04 +0000] \"GET /ERROR HTTP/2.0\" 200 1 \"-\" \"-\"\n";
+        let d = Dialect::sniff(
+            kubectl.lines().map(str::as_bytes),
+            Some(Format::Iso8601Offset),
+        );
+        assert!(d.glog_stamped);
+        // The access line's `/ERROR` is a level only when nothing says the line is a request.
+        let r = run_with(kubectl, Some(Format::Iso8601Offset), d);
+        assert_eq!(
+            got(&r).iter().map(|g| (g.0, g.1)).collect::<Vec<_>>(),
+            vec![(2, Level::Error), (3, Level::Error)]
+        );
+        let pass = LevelPass {
+            format: Some(Format::Iso8601Offset),
+            dialect: d,
+            parse_head: &|l| record::header_stamp(l, Some(Format::Iso8601Offset)),
+            known: &|_| false,
+            skip: &|l| memchr::memmem::find(l, b" HTTP/").is_some(),
+        };
+        let buf = kubectl.as_bytes();
+        let (r, counts) = pass.run(0, buf, 0..buf.len(), &mut |_, _, _| None);
+        assert_eq!(
+            got(&r).iter().map(|g| (g.0, g.1)).collect::<Vec<_>>(),
+            vec![(2, Level::Error)]
+        );
+        assert_eq!(
+            counts,
+            LevelCounts {
+                error: 1,
+                warning: 0
+            }
+        );
         let cri = "2024-06-18T04:12:31.442118Z stderr F E0618 04:12:31.442118       1 controller.go:9] sync failed\n2024-06-18T04:12:31.442119Z stderr F I0618 04:12:31.442119       1 controller.go:9] ok\n";
         let r = run(cri, Some(Format::Cri));
         assert_eq!(
