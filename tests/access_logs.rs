@@ -453,6 +453,59 @@ fn ingress_request_lengths_in_500s_are_no_user_impact() {
     assert_eq!(v["findings"]["traffic"]["errors"], 0);
 }
 
+/// Slowness without errors: two hours of an nginx `combined` + `$request_time
+/// $upstream_response_time` log at 20–60 ms with a steady trickle of slow requests (one in
+/// 300 takes 2 s), then 6 minutes where a fifth of the requests take 2–3 s. The window is
+/// the traffic finding's `slow[]`, in text too; no 5xx anywhere.
+#[test]
+fn a_latency_jump_without_errors_is_a_slow_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..(120 * 30) {
+        let s = i * 2;
+        let (h, m, sec) = (s / 3600, (s / 60) % 60, s % 60);
+        let minute = s / 60;
+        let ms = if (60..66).contains(&minute) && i % 5 == 0 {
+            2000 + (i * 37) % 1000
+        } else if i % 300 == 7 {
+            2000
+        } else {
+            20 + (i * 13) % 40
+        };
+        let _ = writeln!(
+            text,
+            "{} - - [18/Jun/2024:{:02}:{m:02}:{sec:02} +0000] \"GET /api/items/{} HTTP/1.1\" 200 {} \"-\" \"okhttp/4.12\" {}.{:03} {}.{:03}",
+            ip(i), 8 + h, five(i, 1), five(i, 2), ms / 1000, ms % 1000, ms / 1000, ms % 1000
+        );
+    }
+    std::fs::write(dir.path().join("access.log"), text).unwrap();
+    let (v, _, stderr) = scan(dir.path(), &[]);
+    let http = &file(&v, "access.log")["http"];
+    assert_eq!(
+        (http["layout"].as_str(), http["requests"].as_u64()),
+        (Some("combined-timed"), Some(3600)),
+        "{stderr}"
+    );
+    let slow = v["findings"]["traffic"]["slow"].as_array().unwrap();
+    assert_eq!(slow.len(), 1, "{slow:#?}");
+    assert_eq!(slow[0]["from"], "2024-06-18T09:00:00Z");
+    assert_eq!(slow[0]["to"], "2024-06-18T09:06:00Z");
+    assert_eq!(slow[0]["slow_minutes"], 6);
+    assert_eq!(slow[0]["failed"], 0);
+    assert!(slow[0]["p99_ms"].as_f64().unwrap() > 1900.0, "{slow:#?}");
+    assert!(
+        slow[0]["baseline_p99_ms"].as_f64().unwrap() < 100.0,
+        "{slow:#?}"
+    );
+    let out = bin()
+        .args(["scan", "--tz", "UTC"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("slow 2024-06-18 09:00 → 09:06"), "{text}");
+}
+
 /// A stack trace inside a JSON string is read unescaped: `\"Too many connections\"` and
 /// the `Caused by:` line inside `stack_trace` match their signatures.
 #[test]

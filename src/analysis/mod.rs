@@ -4,12 +4,14 @@
 //! and the catalog, and gives the incidents with their root causes ([`incidents`]), the
 //! unknown-error templates and their bursts ([`templates`]), the findings beside the
 //! timeline ([`findings`]: recurrence, red herrings, coverage, traffic, host-wide events)
-//! and clock/zone hints ([`clock`]).
+//! and clock/zone hints ([`clock`]). [`impact`] gives the access logs' per-minute user
+//! impact (failed/total requests) and their windows of slowness.
 //!
 //! Imports only stages below it (scan, record, evidence, config, catalog, input, time).
 
 pub mod clock;
 pub mod findings;
+pub mod impact;
 pub mod incidents;
 pub mod rates;
 pub mod templates;

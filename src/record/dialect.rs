@@ -88,19 +88,43 @@ pub enum NumericLevel {
 impl NumericLevel {
     fn key(self) -> &'static memchr::memmem::Finder<'static> {
         static PINO: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"level\":"));
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"level\""));
         static JOURNALD: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"PRIORITY\":\""));
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"PRIORITY\""));
         match self {
             NumericLevel::Pino => &PINO,
             NumericLevel::Journald => &JOURNALD,
         }
     }
 
+    /// Where the key starts and the bytes of its value (journald's quote skipped). The
+    /// colon may have spaces around it: pino and `journalctl -o json` write none, but
+    /// Python's `json.dumps` (structlog, log shippers re-serialising) writes `"level": 50`.
+    fn value(self, line: &[u8]) -> Option<(usize, &[u8])> {
+        let f = self.key();
+        let mut from = 0;
+        while let Some(i) = f.find(&line[from..]) {
+            let at = from + i;
+            let v = &line[at + f.needle().len()..];
+            let v = v
+                .trim_ascii_start()
+                .strip_prefix(b":")
+                .map(|v| v.trim_ascii_start());
+            let v = match (self, v) {
+                (NumericLevel::Journald, Some(v)) => v.strip_prefix(b"\""),
+                (_, v) => v,
+            };
+            if let Some(v) = v {
+                return Some((at, v));
+            }
+            from = at + 1;
+        }
+        None
+    }
+
     /// The level a line says, and where its key starts.
     fn read(self, line: &[u8]) -> Option<(usize, Level)> {
-        let at = self.key().find(line)?;
-        let v = &line[at + self.key().needle().len()..];
+        let (at, v) = self.value(line)?;
         let end = v
             .iter()
             .position(|c| !c.is_ascii_digit())
@@ -151,10 +175,8 @@ impl Dialect {
             if is_json_line(l) {
                 json += 1;
                 let has = |k: NumericLevel| {
-                    k.key().find(l).is_some_and(|at| {
-                        l.get(at + k.key().needle().len())
-                            .is_some_and(u8::is_ascii_digit)
-                    })
+                    k.value(l)
+                        .is_some_and(|(_, v)| v.first().is_some_and(u8::is_ascii_digit))
                 };
                 pino += usize::from(has(NumericLevel::Pino));
                 journald += usize::from(has(NumericLevel::Journald));

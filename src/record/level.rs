@@ -691,6 +691,24 @@ Caused by: java.util.concurrent.TimeoutException: WARN timeout\n\
                 (3, Level::Warning, "low disk".into()),
             ]
         );
+        // Re-serialised with spaces after the colons (Python's `json.dumps`), and a
+        // `"level"` string value before the key.
+        let spaced = "{\"msg\": \"level\", \"level\": 30, \"time\": 1725390761000}\n\
+{\"msg\": \"level\", \"level\" : 50, \"time\": 1725390761001}\n";
+        assert_eq!(sniff(spaced).numeric, Some(NumericLevel::Pino));
+        assert_eq!(
+            got(&run_with(spaced, Some(Format::JsonEpoch), sniff(spaced)))
+                .iter()
+                .map(|g| (g.0, g.1))
+                .collect::<Vec<_>>(),
+            vec![(2, Level::Error)]
+        );
+        let journald = "{\"PRIORITY\": \"6\", \"MESSAGE\": \"Started\"}\n{\"PRIORITY\": \"2\", \"MESSAGE\": \"Failed\"}\n";
+        assert_eq!(sniff(journald).numeric, Some(NumericLevel::Journald));
+        assert_eq!(
+            got(&run_with(journald, None, sniff(journald))),
+            vec![(2, Level::Error, "Failed".into())]
+        );
     }
 
     #[test]

@@ -10,7 +10,9 @@
 //! client-closed requests are counted apart and are not failures. Each incident is measured
 //! over the minutes it touches; the baseline is every other minute of the access logs'
 //! span, counted without walking it (stamps years apart would mean billions of minutes).
+//! Slowness windows come from `analysis::impact`.
 
+use crate::analysis::impact::{slow_windows, SlowWindow};
 use crate::analysis::incidents::{minute_range, Clusters};
 use crate::analysis::rates::round;
 use crate::evidence::access::{Histogram, Layouts, MinuteTraffic, TopK};
@@ -38,6 +40,9 @@ pub struct Traffic {
     pub failed_requests: u64,
     /// Paths with the most failures during incidents.
     pub top_paths: Vec<PathCount>,
+    /// Windows where an access log's p99 latency jumped well above its own baseline
+    /// (`analysis::impact`), with the incidents they overlap.
+    pub slow: Vec<SlowWindow>,
 }
 
 /// A request rate.
@@ -230,6 +235,7 @@ pub(super) fn traffic(
         incidents,
         failed_requests: failed,
         top_paths: top(&all_paths),
+        slow: slow_windows(scan, clusters),
     })
 }
 

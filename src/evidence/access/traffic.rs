@@ -114,6 +114,15 @@ impl Histogram {
         self.0 = out;
     }
 
+    /// Durations whose bucket's representative value is at least `ms` milliseconds.
+    pub fn count_at_least_ms(&self, ms: f64) -> u64 {
+        self.0
+            .iter()
+            .filter(|&&(b, _)| Histogram::value_us(b) / 1000.0 >= ms)
+            .map(|e| e.1)
+            .sum()
+    }
+
     /// The `q` quantile (0 < q ≤ 1) in milliseconds, `None` when empty: the representative
     /// value of the bucket holding the ⌈q·n⌉-th duration.
     pub fn quantile_ms(&self, q: f64) -> Option<f64> {
@@ -456,14 +465,19 @@ impl Builder {
             });
         }
         if o.failed {
-            let path = request_path_text(req);
-            self.t.paths.add(&path, 1, TOP_FILE);
+            // A TCP log (HAProxy `tcplog`) has no path: no `-` among the failing paths.
+            let path = (!req.path().is_empty()).then(|| request_path_text(req));
+            if let Some(path) = &path {
+                self.t.paths.add(path, 1, TOP_FILE);
+            }
             let up = String::from_utf8_lossy(req.upstream);
             if !up.is_empty() {
                 self.t.upstreams.add(&up, 1, TOP_FILE);
             }
             if let Some(i) = run {
-                self.runs[i].paths.add(&path, 1, TOP_MINUTE);
+                if let Some(path) = &path {
+                    self.runs[i].paths.add(path, 1, TOP_MINUTE);
+                }
                 if !up.is_empty() {
                     self.runs[i].upstreams.add(&up, 1, TOP_MINUTE);
                 }

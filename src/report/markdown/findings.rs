@@ -24,7 +24,7 @@ pub(super) fn findings(o: &mut String, r: &Report, display: &Zone) {
     recurrence(o, r, display);
     red_herrings(o, f);
     coverage(o, f, display);
-    traffic(o, f);
+    traffic(o, f, display);
     host_wide(o, f, display);
     host_evidence(o, r);
     markers(o, r, display);
@@ -161,7 +161,7 @@ fn coverage(o: &mut String, f: &Findings, display: &Zone) {
 }
 
 /// **Traffic.**: requests and 5xx in the minutes each incident touches, and the baseline.
-fn traffic(o: &mut String, f: &Findings) {
+fn traffic(o: &mut String, f: &Findings, display: &Zone) {
     if let Some(t) = &f.traffic {
         let _ = writeln!(
             o,
@@ -227,6 +227,11 @@ fn traffic(o: &mut String, f: &Findings) {
                     .collect();
                 let _ = writeln!(o, "- #{}: failing upstreams {}", it.id, ups.join(", "));
             }
+        }
+        // Latency jumps (`analysis::impact`): user impact even without a 5xx.
+        for w in &t.slow {
+            any = true;
+            let _ = writeln!(o, "- {}", md(&crate::report::prose::slow_line(w, display)));
         }
         if any {
             let _ = writeln!(o);
