@@ -205,6 +205,44 @@ pub struct EventMatch {
     pub ids: Vec<u32>,
 }
 
+impl EventMatch {
+    /// The entry's event as a pattern over the rendered form of an event-log record
+    /// (docs/sources.md: `<stamp> <LEVEL> <Provider>[<EventID>]: <message>`, written by
+    /// `input` for `.evtx` files and every Windows export), so provider + event id match
+    /// through the one automaton like any text pattern: `Tcpip` with ids 4227, 4231 gives
+    /// `(?:CRITICAL|ERROR|...) (?:Microsoft-Windows-)?[Tt]cpip\[(?:4227|4231)\]:`.
+    /// Manifest providers carry the `Microsoft-Windows-` prefix in the XML that Event
+    /// Viewer's "Source" column drops (`Kernel-Power`), and classic sources are spelled in
+    /// either case (`disk`, `Disk`): both are accepted. The level word right before the
+    /// provider ties the pattern to the rendered form (a journal line has its host there).
+    pub fn pattern(&self) -> Option<String> {
+        let provider = self.provider.trim();
+        let bare = provider
+            .strip_prefix("Microsoft-Windows-")
+            .unwrap_or(provider);
+        let mut chars = bare.chars();
+        let first = chars.next()?;
+        if self.ids.is_empty() {
+            return None;
+        }
+        let first = if first.is_ascii_alphabetic() {
+            format!(
+                "[{}{}]",
+                first.to_ascii_uppercase(),
+                first.to_ascii_lowercase()
+            )
+        } else {
+            regex_syntax::escape(&first.to_string())
+        };
+        let ids: Vec<String> = self.ids.iter().map(u32::to_string).collect();
+        Some(format!(
+            "(?:CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG) (?:Microsoft-Windows-)?{first}{}\\[(?:{})\\]:",
+            regex_syntax::escape(chars.as_str()),
+            ids.join("|")
+        ))
+    }
+}
+
 /// One catalog entry.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -266,6 +304,17 @@ impl Signature {
     /// Layer used for ranking; markers and unknown layers sort last.
     pub fn rank(&self) -> u8 {
         self.layer.unwrap_or(u8::MAX)
+    }
+
+    /// Every pattern the entry compiles into: its `patterns`, then the one its `event`
+    /// gives ([`EventMatch::pattern`]).
+    pub fn all_patterns(&self) -> Vec<std::borrow::Cow<'_, str>> {
+        let mut out: Vec<std::borrow::Cow<'_, str>> =
+            self.patterns.iter().map(|p| p.as_str().into()).collect();
+        if let Some(p) = self.event.as_ref().and_then(EventMatch::pattern) {
+            out.push(p.into());
+        }
+        out
     }
 
     /// Whether the entry has a role.
@@ -518,6 +567,12 @@ impl Catalog {
             if sig.level == Some(RecordLevel::Info) {
                 return Err(err(id, "`level` must be warning, error or critical".into()));
             }
+            if sig.event.as_ref().is_some_and(|e| e.pattern().is_none()) {
+                return Err(err(
+                    id,
+                    "`event` needs a provider and at least one id".into(),
+                ));
+            }
             compile_unless(&sig.unless).map_err(|e| err(id, format!("`unless`: {e}")))?;
             out.push(sig);
         }
@@ -678,8 +733,14 @@ impl Catalog {
                 compile_unless(&v).map_err(|e| err(&r.id, format!("`unless`: {e}")))?;
                 sig.unless = v;
             }
-            if r.event.is_some() {
-                sig.event = r.event;
+            if let Some(ev) = r.event {
+                if ev.pattern().is_none() {
+                    return Err(err(
+                        &r.id,
+                        "`event` needs a provider and at least one id".into(),
+                    ));
+                }
+                sig.event = Some(ev);
             }
             if sig.patterns.is_empty() {
                 return Err(err(&r.id, "no patterns".into()));
@@ -721,7 +782,7 @@ impl Catalog {
                 reason: format!("`unless`: {reason}"),
             })?;
             guards.push((unless, sig.level));
-            for p in &sig.patterns {
+            for p in &sig.all_patterns() {
                 let hir = compile_one(p, false).map_err(|reason| Error::Rules {
                     path: "<catalog>".into(),
                     entry: Some(sig.id.clone()),
@@ -759,7 +820,7 @@ impl Catalog {
     pub fn export_patterns(&self) -> String {
         let mut out = String::new();
         for sig in &self.signatures {
-            for p in &sig.patterns {
+            for p in &sig.all_patterns() {
                 out.push_str(p);
                 out.push('\n');
             }
@@ -852,6 +913,57 @@ fn strip_newlines(hir: Hir) -> Hir {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every built-in entry with an `event` matches the rendered form of its own events
+    /// (any provider spelling Windows writes) and nothing of another provider or id; the
+    /// match goes through the compiled matcher, so the event is the entry's hit.
+    #[test]
+    fn event_fields_match_the_rendered_form() {
+        let cat = Catalog::builtin().unwrap();
+        let m = cat.compile().unwrap();
+        let sig_of = |line: &str| -> Vec<&str> {
+            let mut v: Vec<&str> = m
+                .regex
+                .find_iter(line.as_bytes())
+                .map(|x| {
+                    cat.signatures[m.pattern_sig[x.pattern().as_usize()] as usize]
+                        .id
+                        .as_str()
+                })
+                .collect();
+            v.dedup();
+            v
+        };
+        let mut n = 0;
+        for sig in &cat.signatures {
+            let Some(ev) = &sig.event else { continue };
+            n += 1;
+            let bare = ev
+                .provider
+                .strip_prefix("Microsoft-Windows-")
+                .unwrap_or(&ev.provider);
+            for id in &ev.ids {
+                for provider in [bare.to_string(), format!("Microsoft-Windows-{bare}")] {
+                    let line =
+                        format!("2024-05-14T09:12:01.123Z WARNING {provider}[{id}]: param1=x");
+                    assert!(
+                        sig_of(&line).contains(&sig.id.as_str()),
+                        "{} on {line}",
+                        sig.id
+                    );
+                }
+                let other = format!(
+                    "2024-05-14T09:12:01.123Z WARNING {bare}[{}]: x",
+                    id + 100_000
+                );
+                assert!(!sig_of(&other).contains(&sig.id.as_str()), "{other}");
+                let journal = format!("2024-05-14T09:12:01Z WARNING host01 {bare}[{id}]: x");
+                assert!(!sig_of(&journal).contains(&sig.id.as_str()), "{journal}");
+            }
+        }
+        assert!(n >= 16, "{n} entries with an event");
+        assert!(m.regex.is_match(b"2024-05-14T09:12:01Z ERROR Disk[153]: x"));
+    }
 
     fn matches(m: &Matcher, cat: &Catalog, line: &str) -> Vec<String> {
         let mut ids: Vec<String> = m

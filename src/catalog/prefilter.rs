@@ -242,7 +242,7 @@ pub fn necessary(h: &Hir, model: &Model) -> Option<Vec<Vec<u8>>> {
             return;
         }
         let c = set_cost(&set, model);
-        if best.as_ref().map_or(true, |(b, _)| c < *b) {
+        if best.as_ref().is_none_or(|(b, _)| c < *b) {
             best = Some((c, set));
         }
     };
@@ -591,7 +591,7 @@ fn bucket_plan<'a>(
             let mut with = members[k].clone();
             with.extend(&units[i]);
             let grow = work(&with) - work(&members[k]);
-            if best.map_or(true, |(g, _)| grow < g) {
+            if best.is_none_or(|(g, _)| grow < g) {
                 best = Some((grow, k));
             }
         }

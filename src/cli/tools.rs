@@ -26,28 +26,40 @@ pub(super) fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
         ));
     }
     let cfg = resolve(&a)?;
-    let display = match &a.report.display_tz {
-        Some(z) => Zone::parse(z).map_err(|e| flag_err("--display-tz", e))?,
-        None => cfg.tz.clone(),
+    let display_flag = match &a.report.display_tz {
+        Some(z) => Some(Zone::parse(z).map_err(|e| flag_err("--display-tz", e))?),
+        None => None,
     };
     if cfg.threads > 0 {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(cfg.threads)
             .build_global();
     }
-    let disc = discover::discover(&cfg.roots, &cfg.discover);
+    let disc = crate::input::stream::discover_all(&cfg.roots, &cfg.discover);
     for p in disc.problems.iter().filter(|p| !p.note) {
         eprintln!(
             "faultscope: error: {}",
             report::escape_control(&p.error.message)
         );
     }
-    let out = scan::scan(&disc.sources, &cfg);
+    let mut out = scan::scan(&disc.sources, &cfg);
     for f in &out.files {
         if let Some(e) = &f.error {
             eprintln!("faultscope: error: {}", report::escape_control(&e.message));
         }
     }
+    // Zones and clocks settled as `scan` settles them, so the templates' times agree.
+    let clock =
+        crate::analysis::clock::settle(&mut out, (&cfg.tz, cfg.tz_reason), a.report.correct_skew);
+    for w in &clock.warnings {
+        eprintln!("faultscope: warning: {}", report::escape_control(w));
+    }
+    let display = display_flag.unwrap_or_else(|| {
+        clock
+            .effective
+            .as_ref()
+            .map_or_else(|| cfg.tz.clone(), |(z, _)| z.clone())
+    });
     let analysis = crate::analysis::mine_unknown(&out, &cfg, a.report.burst_min);
     let templates = report::templates_out(&out, &analysis);
     let json = a
@@ -92,8 +104,12 @@ pub(super) fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
         }
     };
     match &a.report.output {
-        Some(p) => std::fs::write(p, rendered.as_bytes())
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
+        Some(p) => {
+            let mut out = super::atomic::Output::create(p)?;
+            out.write_all(rendered.as_bytes())
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
+            out.commit()?;
+        }
         None => {
             let mut stdout = std::io::stdout().lock();
             stdout.write_all(rendered.as_bytes())?;
@@ -107,6 +123,7 @@ pub(super) fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
 pub(super) fn run_inspect(a: InspectArgs) -> anyhow::Result<i32> {
     let mut cfg = ScanConfig::new(a.paths.clone())?;
     cfg.discover.follow = a.follow;
+    cfg.discover.globs = discover::Globs::new(&a.glob).map_err(|e| flag_err("--glob", e))?;
     cfg.year = a.year;
     if let Some(z) = &a.tz {
         cfg.tz = Zone::parse(z).map_err(|e| flag_err("--tz", e))?;
@@ -141,6 +158,12 @@ pub(super) fn run_inspect(a: InspectArgs) -> anyhow::Result<i32> {
         gaps: a.gaps,
     };
     let files = crate::inspect::inspect(&disc.sources, &cfg, &opts);
+    if a.records || a.format == OutputFormat::Json {
+        // The text rendering shows them in each file's block; these outputs cannot.
+        for w in crate::inspect::warnings(&files) {
+            eprintln!("faultscope: warning: {}", report::escape_control(&w));
+        }
+    }
     let rendered = if a.records {
         crate::inspect::to_ndjson(&files)
     } else {
@@ -193,7 +216,7 @@ pub(super) fn run_sockets(a: SocketsArgs) -> anyhow::Result<i32> {
                     );
                 }
             }
-            Ok(Err(crate::input::Skip::Binary(note))) => eprintln!("faultscope: warning: {note}"),
+            Ok(Err(skip)) => eprintln!("faultscope: warning: {}", skip.into_note()),
             Err(e) => {
                 eprintln!("faultscope: error: {e}");
                 trouble = true;

@@ -64,6 +64,18 @@ pub fn to_ndjson(r: &Report, scan: &ScanOutput, clusters: &Clusters, cat: &Catal
     hit_lines(&mut lines, scan, cat, &incident_of);
     lines.sort_by_key(|l| l.0);
     let mut out = String::new();
+    if let Some(e) = &r.error {
+        // The run's error (nothing could be scanned) as one event, first.
+        let v = obj(vec![
+            ("ecs.version", json!(ECS_VERSION)),
+            ("event.kind", json!("event")),
+            ("event.module", json!("faultscope")),
+            ("event.dataset", json!("faultscope.error")),
+            ("error.message", json!(e)),
+        ]);
+        out.push_str(&v.to_string());
+        out.push('\n');
+    }
     for (_, l) in lines {
         out.push_str(&l);
         out.push('\n');
@@ -118,6 +130,14 @@ fn incident_lines(lines: &mut Vec<Line>, r: &Report) {
                     .collect::<Vec<_>>()),
             ),
             ("faultscope.next_checks", json!(inc.next_checks)),
+            // The zone naive times were read in, its source and confidence: the header of
+            // the other formats, carried by each incident line.
+            ("faultscope.timezone", json!(r.assumed_timezone)),
+            ("faultscope.timezone_source", json!(r.timezone_reason)),
+            (
+                "faultscope.timezone_confidence",
+                json!(r.clock.naive_zones.first().and_then(|z| z.confidence)),
+            ),
         ]);
         lines.push((
             (false, inc.start.timestamp_micros(), 0, inc.id),

@@ -61,6 +61,39 @@ impl FileAccess {
     }
 }
 
+/// Every W3C `#Fields:` header of a buffer at a line start (IIS writes one after each
+/// restart): one search over a W3C file's bytes, so each chunk knows the header in force at
+/// its start.
+fn w3c_headers(layout: &Layout, buf: &[u8]) -> Vec<(usize, W3cFields)> {
+    memchr::memmem::find_iter(buf, b"#Fields:")
+        .filter(|&i| i == 0 || buf[i - 1] == b'\n')
+        .filter_map(|i| {
+            let le = crate::record::line_end(buf, i);
+            layout
+                .w3c_fields(crate::record::trim_cr(&buf[i..le]))
+                .map(|f| (i, f))
+        })
+        .collect()
+}
+
+impl Profile {
+    /// A stream's window (`buf`, scanned up to `end`; `buf[..ctx]` is the previous window's
+    /// tail): the W3C headers become this window's, with the header in force at the previous
+    /// window's end carried at offset 0 when `carry` (window offsets restart, and a header
+    /// may have changed in any earlier window; the first window carries nothing).
+    pub(super) fn window(&mut self, buf: &[u8], end: usize, carry: bool) {
+        let Some(fa) = self.access.as_mut() else {
+            return;
+        };
+        if !fa.layout().is_w3c() {
+            return;
+        }
+        let carried = fa.headers.last().filter(|_| carry).map(|h| h.1.clone());
+        let found = w3c_headers(&fa.layouts.layouts[fa.layout], &buf[..end]);
+        fa.headers = carried.into_iter().map(|f| (0, f)).chain(found).collect();
+    }
+}
+
 /// Lines of up to two sample windows: the head and (for a file of more than two windows)
 /// the middle, each cut at line starts.
 fn windows(buf: &[u8]) -> Vec<Vec<&[u8]>> {
@@ -96,17 +129,7 @@ pub(super) fn profile(buf: &[u8], format: Option<Format>, cfg: &ScanConfig) -> P
     let access = detection.map(|d| {
         let layout = &cfg.access.layouts[d.layout];
         let headers = if layout.is_w3c() {
-            // Every header of the file (IIS writes one after each restart): one search
-            // over a W3C file's bytes, so each chunk knows the header in force at its start.
-            memchr::memmem::find_iter(buf, b"#Fields:")
-                .filter(|&i| i == 0 || buf[i - 1] == b'\n')
-                .filter_map(|i| {
-                    let le = crate::record::line_end(buf, i);
-                    layout
-                        .w3c_fields(crate::record::trim_cr(&buf[i..le]))
-                        .map(|f| (i, f))
-                })
-                .collect()
+            w3c_headers(layout, buf)
         } else {
             Vec::new()
         };
@@ -155,7 +178,7 @@ impl<'a> ChunkAccess<'a> {
             .headers
             .iter()
             .rev()
-            .find(|(o, _)| *o < start)
+            .find(|(o, _)| *o < start || *o == 0)
             .map(|h| h.1.clone());
         ChunkAccess {
             fa,

@@ -88,6 +88,10 @@ pub struct FileScan {
     pub naive_count: u64,
     /// How stamps are read: layouts and year/date inference (filled under `--debug` only).
     pub time_detail: String,
+    /// For stamps without a year: where the year came from (`mtime`, `file name`, `--year`,
+    /// `none`); `dated files` once the clocks stage moved it to the dated files' years.
+    #[serde(default)]
+    pub year_from: Option<String>,
     /// Set when the file is a saved netstat/ss/tasklist/ps dump (detected by content):
     /// host evidence for `sockets`, not a log.
     pub dump: Option<crate::evidence::sockets::DumpKind>,
@@ -112,6 +116,11 @@ pub struct FileScan {
     /// there).
     #[serde(skip)]
     pub unknown: Vec<crate::record::level::LevelRecord>,
+    /// The file's later parts when its records belong to several services (a journal's
+    /// units, docs/sources.md): (start offset, the part's result). This result is the first
+    /// part's; [`scan`](super::scan) puts the others after it in the file list.
+    #[serde(skip)]
+    pub split: Vec<(u64, FileScan)>,
 }
 
 /// What a scan produced.

@@ -262,7 +262,7 @@ fn best_reading(layouts: &Layouts, line: &[u8]) -> Option<(usize, Prefix)> {
             }
             if let Some(req) = l.parse(rest, None) {
                 let key = (req.score, req.tokens);
-                if best.as_ref().map_or(true, |b| key > b.0) {
+                if best.as_ref().is_none_or(|b| key > b.0) {
                     best = Some((key, i, p));
                 }
             }
