@@ -199,7 +199,13 @@ pub(super) fn traffic(
             })
             .collect();
         flags.sort_by(|x, y| y.count.cmp(&x.count).then(x.flag.cmp(&y.flag)));
-        flags.truncate(TOP_PATHS);
+        // The top flags of each layout: behind an ALB and an HAProxy, both say why.
+        let mut per_layout: BTreeMap<String, usize> = BTreeMap::new();
+        flags.retain(|f| {
+            let n = per_layout.entry(f.layout.clone()).or_default();
+            *n += 1;
+            *n <= TOP_PATHS
+        });
         incidents.push(IncidentTraffic {
             id: inc.id,
             rate: window.rate(b - a + 1),

@@ -353,6 +353,16 @@ impl FileTraffic {
         self.durations.quantile_ms(q)
     }
 
+    /// Moves every minute by `f` (a file re-timed after the scan: an inferred zone, a
+    /// settled year, a corrected skew), minutes kept sorted and each once.
+    pub fn remap_minutes(&mut self, f: impl Fn(i64) -> i64) {
+        let mut runs = std::mem::take(&mut self.minutes);
+        for m in &mut runs {
+            m.minute = f(m.minute);
+        }
+        self.minutes = normalise(runs);
+    }
+
     /// (minute, p99 in ms) for every minute with durations: the slowness signal.
     pub fn p99_series(&self) -> impl Iterator<Item = (i64, f64)> + '_ {
         self.minutes
