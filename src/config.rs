@@ -5,7 +5,8 @@
 //! flag parsing errors happen once, up front, with the flag named, and tests can build a
 //! configuration without a command line.
 
-use crate::catalog::{Catalog, Matcher};
+use crate::catalog::{Catalog, MatchContext, Matcher, Role};
+use crate::evidence::access::Layouts;
 use crate::input::discover::DiscoverOptions;
 use crate::input::InputOptions;
 use crate::time::{Zone, ZoneReason, ZoneRule};
@@ -58,6 +59,12 @@ pub struct ScanConfig {
     pub catalog: Catalog,
     /// Its compiled matcher.
     pub matcher: Matcher,
+    /// Access-log layouts (embedded + the catalog's `--rules` `access` sections).
+    pub access: std::sync::Arc<Layouts>,
+    /// The catalog's user-impact signature of the access-log context
+    /// ([`access_impact_signature`]): its hits come from access logs' parsed statuses, never
+    /// from its regex.
+    pub access_impact: Option<u16>,
     /// Emit `--debug` explanations on stderr.
     pub debug: bool,
     /// `--year`: year of the last record of files whose stamps carry none (default: mtime).
@@ -78,6 +85,8 @@ impl ScanConfig {
     pub fn new(roots: Vec<PathBuf>) -> crate::Result<ScanConfig> {
         let catalog = Catalog::builtin()?;
         let matcher = catalog.compile()?;
+        let access = crate::evidence::access::layouts_for(&catalog)?;
+        let access_impact = access_impact_signature(&catalog);
         let (tz, tz_reason) = crate::time::default_zone();
         Ok(ScanConfig {
             roots,
@@ -92,6 +101,8 @@ impl ScanConfig {
             chunk_size: DEFAULT_CHUNK,
             catalog,
             matcher,
+            access,
+            access_impact,
             debug: false,
             year: None,
             sockets: Vec::new(),
@@ -99,6 +110,16 @@ impl ScanConfig {
             max_hits: DEFAULT_MAX_HITS,
             path_prefix: String::new(),
         })
+    }
+
+    /// Replaces the catalog, and with it the matcher, the access-log layouts and the
+    /// access impact signature.
+    pub fn set_catalog(&mut self, catalog: Catalog) -> crate::Result<()> {
+        self.matcher = catalog.compile()?;
+        self.access = crate::evidence::access::layouts_for(&catalog)?;
+        self.access_impact = access_impact_signature(&catalog);
+        self.catalog = catalog;
+        Ok(())
     }
 
     /// The zone rule for one file: `--tz-for` (first match) → `--tz` → local.
@@ -119,4 +140,15 @@ impl ScanConfig {
             aliases: self.tz_alias.clone(),
         }
     }
+}
+
+/// The catalog entry that stands for a failed request of an access log: the first with the
+/// `user-impact` role and the `access-log` context (`http-5xx-access-log` in the built-in
+/// catalog). Asked by role and context, never by id.
+pub fn access_impact_signature(catalog: &Catalog) -> Option<u16> {
+    catalog
+        .signatures
+        .iter()
+        .position(|s| s.has_role(Role::UserImpact) && s.context == Some(MatchContext::AccessLog))
+        .map(|i| i as u16)
 }

@@ -5,13 +5,15 @@
 //! unknown-error templates and their bursts ([`templates`]), the findings beside the
 //! timeline ([`findings`]: recurrence, red herrings, coverage, traffic, host-wide events)
 //! and the clocks ([`clock`]: zones inferred from the logs, years, skew; run by the report
-//! stage before the rest, so every time the analysis reads is settled).
+//! stage before the rest, so every time the analysis reads is settled). [`impact`] gives the
+//! access logs' per-minute user impact (failed/total requests) and their windows of slowness.
 //!
 //! Imports only stages below it (scan, record, evidence, config, catalog, input, time).
 
 pub mod clock;
 pub mod detect;
 pub mod findings;
+pub mod impact;
 pub mod incidents;
 pub mod rates;
 pub mod templates;

@@ -449,6 +449,10 @@ struct RulesFile {
     /// Ids to disable.
     #[serde(default)]
     disable: Vec<String>,
+    /// Access-log layouts and flag tables (`evidence::access` reads them; kept raw here,
+    /// this stage sits below it).
+    #[serde(default)]
+    access: Option<serde_json::Value>,
 }
 
 /// The enabled signatures, in a stable order (built-ins first, then added rules).
@@ -456,6 +460,10 @@ struct RulesFile {
 pub struct Catalog {
     /// Entries.
     pub signatures: Vec<Signature>,
+    /// The `access` sections of the rules files applied, in order, with their file's
+    /// path: access-log layouts as data, read by `evidence::access` (which names the file
+    /// in its errors).
+    pub access_rules: Vec<(String, serde_json::Value)>,
 }
 
 /// Compiled form of a catalog: one automaton; pattern id → signature index.
@@ -529,7 +537,10 @@ impl Catalog {
                 });
             }
         }
-        Ok(Catalog { signatures })
+        Ok(Catalog {
+            signatures,
+            access_rules: Vec::new(),
+        })
     }
 
     /// Parses one family file (schema `faultscope-catalog/2`); an entry that does not
@@ -612,6 +623,9 @@ impl Catalog {
             entry: Some(entry.to_string()),
             reason,
         };
+        if let Some(access) = rules.access {
+            self.access_rules.push((path.to_string(), access));
+        }
         let mut seen = BTreeMap::new();
         for r in rules.signatures {
             if seen.insert(r.id.clone(), ()).is_some() {
@@ -1082,6 +1096,7 @@ mod tests {
         // The compiled guard gives the same answers.
         let cat = Catalog {
             signatures: vec![sig],
+            access_rules: Vec::new(),
         };
         let m = cat.compile().unwrap();
         assert!(m.accepts(0, b"connect() failed", Some(RecordLevel::Info)));

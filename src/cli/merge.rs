@@ -19,8 +19,7 @@ pub(super) fn run_merge(a: MergeArgs) -> anyhow::Result<i32> {
         }
     };
     let mut cfg = ScanConfig::new(Vec::new())?;
-    cfg.catalog = load_catalog(&a.rules)?;
-    cfg.matcher = cfg.catalog.compile()?;
+    cfg.set_catalog(load_catalog(&a.rules)?)?;
     cfg.debug = a.debug;
     cfg.gap = super::resolve::parse_gap(&a.report.gap)?;
     let display = match &a.report.display_tz {

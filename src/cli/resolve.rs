@@ -157,6 +157,8 @@ pub(super) fn resolve(a: &ScanArgs) -> anyhow::Result<ScanConfig> {
         tz_for,
         tz_alias,
         chunk_size: crate::config::DEFAULT_CHUNK,
+        access: crate::evidence::access::layouts_for(&catalog)?,
+        access_impact: crate::config::access_impact_signature(&catalog),
         catalog,
         matcher,
         debug: a.debug,

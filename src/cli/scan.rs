@@ -185,7 +185,7 @@ fn debug_scan(cfg: &ScanConfig, out: &scan::ScanOutput, debug: &dyn Fn(String)) 
     // a scan of the bench's small-files corpus, on the main thread.
     for f in out.files.iter().filter(|_| cfg.debug) {
         debug(format!(
-            "{}: service={} format={} [{}] zone={} ({}) access={} bytes={} lines={} records={} matched_lines={} hits={}",
+            "{}: service={} format={} [{}] zone={} ({}) access={} bytes={} lines={} records={} matched_lines={} hits={}{}",
             f.path,
             f.service,
             f.format.map_or("none", |x| x.id()),
@@ -199,7 +199,14 @@ fn debug_scan(cfg: &ScanConfig, out: &scan::ScanOutput, debug: &dyn Fn(String)) 
             f.lines,
             f.records,
             f.matched_lines,
-            f.hits
+            f.hits,
+            match (&f.http, f.access_detail.is_empty()) {
+                (Some(h), false) => format!(
+                    " http={} requests={} failed={} other_lines={}",
+                    f.access_detail, h.requests, h.failed, h.other_lines
+                ),
+                _ => String::new(),
+            }
         ));
     }
     if cfg.debug {

@@ -1,34 +1,37 @@
 //! Record levels: which records are errors or warnings, read on the scan's whole-buffer
 //! pass.
 //!
-//! Input: a chunk of a file buffer (the same one the signature automaton just ran over) and
-//! the file's timestamp format. Output: one [`LevelRecord`] per error- or warning-level
-//! record head, with its message (prefix stripped, see [`crate::record::strip_prefix`])
-//! and the exception class named by its continuation lines.
+//! Input: a chunk of a file buffer (the same one the signature automaton just ran over),
+//! the file's timestamp format and its level [`Dialect`] (`dialect.rs`: which automata run,
+//! which levels are read per line). Output: one [`LevelRecord`] per error- or warning-level
+//! record head, with its message (prefix stripped, see [`crate::record::strip_prefix`];
+//! JSON: the `msg`/`message`/`@m`/`MESSAGE` field; ASP.NET Core console: the indented line
+//! under `fail:`) and the exception class named by its continuation lines (JSON: by its
+//! `stack_trace`/`exception`/`err.stack` field), and [`LevelCounts`].
 //!
-//! How: a second, small `regex_automata::meta::Regex` holds the level literals (never a
-//! per-line loop): bare `ERROR`/`FATAL`/`SEVERE`/`CRITICAL`/`CRIT`/`WARN`/`WARNING` words,
-//! nginx/Apache `[error]`/`[crit]`/`[alert]`/`[emerg]`/`[warn]` and Apache 2.4
-//! `[module:error]`, JSON `"level":"error"`-style fields (case variants spelled out: a
-//! `(?i)` flag would expand into hundreds of literals and switch the prefilter off), and
-//! glog/klog heads (`E1012 10:20:30.123456 ...`). A match counts only when:
+//! How: small `regex_automata::meta::Regex`es hold the level literals (never a per-line
+//! loop; see `dialect.rs` for the forms: words, brackets, logfmt `level=error`, logrus
+//! `ERRO[`, ASP.NET `fail:`, glog heads, JSON values and pino/journald numbers). A candidate
+//! counts only when:
 //! - its line is a record head (the line carries the file's timestamp, see
 //!   [`crate::record::header_stamp`]; in a file with no detected format every line is its
 //!   own record): a record's level is its head's, and a `WARN` inside a stack trace or a
 //!   message body is not a level;
 //! - a bare word or bracket sits in the line's first [`LEVEL_WINDOW`] bytes and no other
 //!   level word (`INFO`, `DEBUG`, ...) comes before it (`INFO ... 0 ERRORs` is info);
-//! - a JSON field is on a line that is a JSON object.
+//! - a JSON field is inside a JSON object, under a level key;
+//! - the caller does not skip the line (an access log's request lines: their failures are
+//!   traffic, read from the status field).
 //!
-//! Access logs (CLF) are skipped: their HTTP 5xx are the `http-5xx-access-log` signature.
+//! Access logs in the `clf` format are skipped whole, as before.
 
+use super::dialect::{self, Kind};
+pub use super::dialect::{Dialect, NumericLevel};
 use crate::record;
 use crate::time::{Format, RawStamp};
 use chrono::{DateTime, Utc};
-use regex_automata::meta;
 use serde::Serialize;
 use std::ops::Range;
-use std::sync::OnceLock;
 
 /// A record level that matters for unknown errors.
 #[derive(
@@ -61,111 +64,26 @@ const TRACE_LINES: usize = 200;
 /// Continuation bytes read per record for the exception class.
 const TRACE_BYTES: usize = 64 * 1024;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    /// `ERROR`, `WARN` as a word.
-    Word,
-    /// `[error]`, `[core:error]`.
-    Bracket,
-    /// `"level":"error"`.
-    Json,
-    /// `E1012 10:20:30`.
-    Glog,
+/// Error- and warning-level records of a file (or chunk), signature-matched or not.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct LevelCounts {
+    /// Error-level records.
+    pub error: u64,
+    /// Warning-level records.
+    pub warning: u64,
 }
 
-/// The compiled level patterns.
-pub struct LevelMatcher {
-    regex: meta::Regex,
-    kinds: Vec<(Level, Kind)>,
-}
-
-/// The level patterns: (regex, level, kind). Together they keep at most 64 prefix
-/// literals (a Teddy prefilter); JSON values are matched as `"error"` and their key is
-/// checked at the match (`"level"`, `"severity"`, ... see [`json_level_key`]).
-fn patterns() -> Vec<(&'static str, Level, Kind)> {
-    let e = Level::Error;
-    let w = Level::Warning;
-    vec![
-        (
-            r"(?-u:\b)(?:ERROR|FATAL|SEVERE|CRITICAL|CRIT)(?-u:\b)",
-            e,
-            Kind::Word,
-        ),
-        (r"(?-u:\b)WARN(?:ING)?(?-u:\b)", w, Kind::Word),
-        (r"[\[:](?:error|crit|alert|emerg)\]", e, Kind::Bracket),
-        (r"[\[:]warn\]", w, Kind::Bracket),
-        (
-            r#""(?:error|ERROR|Error|fatal|FATAL|Fatal|critical|CRITICAL|crit|CRIT)""#,
-            e,
-            Kind::Json,
-        ),
-        (
-            r#""(?:warn|WARN|Warn|warning|WARNING|Warning)""#,
-            w,
-            Kind::Json,
-        ),
-        // The newline before a glog head is part of the pattern so that its literals are
-        // 4 bytes (`\nE10`), like every other level literal: one 3-byte literal (`E10`)
-        // shortened the whole Teddy fingerprint to 3 bytes and let hex ids, `0xE10` and
-        // `F12345` through as candidates (the level pass was 11 % of a profile of the bench
-        // .gz corpus). A head on the range's first line has no newline before it and is
-        // checked apart ([`first_line_glog`]).
-        (r"\n[EF](?:0[1-9]|1[0-2])", e, Kind::Glog),
-    ]
-}
-
-/// A glog/klog error head (`E1012 ...`, `F0101 ...`) at the very start of `hay`, which the
-/// level pattern (anchored on the newline before a head) cannot see.
-fn first_line_glog(hay: &[u8]) -> bool {
-    matches!(
-        hay,
-        [b'E' | b'F', b'0', b'1'..=b'9', ..] | [b'E' | b'F', b'1', b'0'..=b'2', ..]
-    )
-}
-
-/// Is the JSON string value starting at `at` the value of a level key (`"level":"error"`,
-/// `"severity": "ERROR"`, `"log.level":"warn"`)?
-fn json_level_key(line: &[u8], at: usize) -> bool {
-    let mut i = at;
-    while i > 0 && line[i - 1] == b' ' {
-        i -= 1;
+impl LevelCounts {
+    /// Both.
+    pub fn total(&self) -> u64 {
+        self.error + self.warning
     }
-    if i == 0 || line[i - 1] != b':' {
-        return false;
-    }
-    i -= 1;
-    while i > 0 && line[i - 1] == b' ' {
-        i -= 1;
-    }
-    let before = &line[..i];
-    [
-        &b"\"level\""[..],
-        b"\"severity\"",
-        b"\"lvl\"",
-        b"\"levelname\"",
-        b"\"log.level\"",
-        b"\"loglevel\"",
-    ]
-    .iter()
-    .any(|k| before.ends_with(k))
-}
 
-/// The shared level matcher (compiled once).
-pub fn matcher() -> &'static LevelMatcher {
-    static M: OnceLock<LevelMatcher> = OnceLock::new();
-    M.get_or_init(|| {
-        let pats = patterns();
-        let srcs: Vec<&str> = pats.iter().map(|p| p.0).collect();
-        let regex = meta::Builder::new()
-            .syntax(regex_automata::util::syntax::Config::new().utf8(false))
-            .configure(meta::Config::new().utf8_empty(false))
-            .build_many(&srcs)
-            .expect("level patterns compile");
-        LevelMatcher {
-            regex,
-            kinds: pats.iter().map(|p| (p.1, p.2)).collect(),
-        }
-    })
+    /// Adds another count.
+    pub fn add(&mut self, o: LevelCounts) {
+        self.error += o.error;
+        self.warning += o.warning;
+    }
 }
 
 /// An error- or warning-level record. Partial results carry them, with
@@ -330,10 +248,11 @@ pub type HeadParser<'a> = &'a dyn Fn(&[u8]) -> Option<(RawStamp, Format)>;
 /// Turns a head stamp into a time, given the head's byte offset and its 1-based chunk line.
 pub type Resolver<'a> = &'a mut dyn FnMut(&RawStamp, usize, u64) -> Option<DateTime<Utc>>;
 
-/// Runs the level automaton over `buf[range]` and returns the error/warning record heads,
-/// with chunk-relative line numbers (1-based from `range.start`). `parse_head` reads a
-/// line's head stamp; `resolve` turns a stamp into a time (and does the zone bookkeeping)
-/// given the head's byte offset and its 1-based chunk line.
+/// Runs the level pass over `buf[range]` (its dialect sniffed from the range's first 64
+/// lines, as the scan sniffs a file's) and returns the error/warning record heads, with
+/// chunk-relative line numbers (1-based from `range.start`). `parse_head` reads a line's
+/// head stamp; `resolve` turns a stamp into a time (and does the zone bookkeeping) given the
+/// head's byte offset and its 1-based chunk line.
 pub fn level_pass(
     file: u32,
     buf: &[u8],
@@ -342,108 +261,106 @@ pub fn level_pass(
     parse_head: HeadParser,
     resolve: Resolver,
 ) -> Vec<LevelRecord> {
-    level_pass_except(file, buf, range, format, parse_head, resolve, &|_| false).0
+    let head = &buf[range.start..range.end.min(range.start + 64 * 1024)];
+    let pass = LevelPass {
+        format,
+        dialect: Dialect::sniff(head.split(|c| *c == b'\n').take(64), format),
+        parse_head,
+        known: &|_| false,
+        skip: &|_| false,
+    };
+    pass.run(file, buf, range, resolve).0
 }
 
-/// [`level_pass`] that only counts the records for which `known(head offset)` holds (a
-/// signature already matched them, so they are not unknown) instead of building them: on a
-/// dense log most error records are signature hits, and their message, exception and head
-/// line would be built only to be dropped. Returns the records built and the count of all
-/// error/warning records (built or only counted).
-pub fn level_pass_except(
-    file: u32,
-    buf: &[u8],
-    range: Range<usize>,
-    format: Option<Format>,
-    parse_head: HeadParser,
-    resolve: Resolver,
-    known: &dyn Fn(u64) -> bool,
-) -> (Vec<LevelRecord>, u64) {
-    let mut out = Vec::new();
-    let mut count = 0u64;
-    if format == Some(Format::Clf) {
-        return (out, 0);
-    }
-    let m = matcher();
-    let hay = &buf[range.clone()];
-    let mut line_cursor = range.start;
-    let mut line_no = 0u64;
-    let mut last_line: Option<usize> = None;
-    let glog = m.kinds.iter().position(|k| k.1 == Kind::Glog);
-    let first = glog.filter(|_| first_line_glog(hay)).map(|g| (0, g));
-    let hits = m.regex.find_iter(hay).map(|hit| {
-        let p = hit.pattern().as_usize();
-        // A glog match starts at the newline before the head.
-        (hit.start() + usize::from(Some(p) == glog), p)
-    });
-    for (at_in_hay, pattern) in first.into_iter().chain(hits) {
-        let pos = range.start + at_in_hay;
-        let ls = record::line_start(buf, pos).max(range.start);
-        if last_line == Some(ls) {
-            continue; // one level per line: the first that counted (or was refused)
-        }
-        last_line = Some(ls);
-        let (level, kind) = m.kinds[pattern];
-        let le = record::line_end(buf, ls);
-        let line = record::trim_cr(&buf[ls..le]);
-        let at = pos - ls;
-        if !level_counts(kind, line, at) {
-            continue;
-        }
-        let stamp = parse_head(line);
-        if stamp.is_none() && format.is_some() && kind != Kind::Glog {
-            continue; // a continuation line: not a record head
-        }
-        line_no += bytecount::count(&buf[line_cursor..ls], b'\n') as u64;
-        line_cursor = ls;
-        let time = stamp.and_then(|(st, _)| resolve(&st, ls, line_no + 1));
-        count += 1;
-        if known(ls as u64) {
-            continue;
-        }
-        let (message, exception, hint) = message_of(buf, line, le, kind, format, parse_head);
-        // The head line as far as the excerpt or the message reaches, whichever is later,
-        // so the message is a tail of it.
-        let head = lossy(
-            line,
-            crate::record::excerpt::EXCERPT_MAX.max(hint.map_or(0, |h| h + MESSAGE_MAX)),
-        );
-        out.push(LevelRecord {
-            file,
-            record: ls as u64,
-            line: line_no + 1,
-            level,
-            time,
-            message: Message::of(&head, &message, hint),
-            exception,
-            head,
-        });
-    }
-    (out, count)
+/// How one file's level pass runs.
+pub struct LevelPass<'a> {
+    /// The file's timestamp format.
+    pub format: Option<Format>,
+    /// Which level syntaxes the file uses.
+    pub dialect: Dialect,
+    /// Reads the stamp at the head of a line.
+    pub parse_head: HeadParser<'a>,
+    /// Records (by head offset) a signature already matched: counted, not built. On a
+    /// dense log most error records are signature hits, and their message, exception and
+    /// head line would be built only to be dropped.
+    pub known: &'a dyn Fn(u64) -> bool,
+    /// Lines that are no level record whatever they say (an access log's requests).
+    pub skip: &'a dyn Fn(&[u8]) -> bool,
 }
 
-/// Does a level match of `kind` at `at` in `line` count as the line's level (see the
-/// module docs: the window, no other level before it, a JSON object, a whole glog head)?
-fn level_counts(kind: Kind, line: &[u8], at: usize) -> bool {
-    match kind {
-        Kind::Word | Kind::Bracket => at < LEVEL_WINDOW && !other_level_before(&line[..at]),
-        Kind::Json => {
-            line.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'{')
-                && json_level_key(line, at)
+impl LevelPass<'_> {
+    /// Runs over `buf[range]`: the records built (not `known`) and the counts of all
+    /// error/warning records (built or only counted).
+    pub fn run(
+        &self,
+        file: u32,
+        buf: &[u8],
+        range: Range<usize>,
+        resolve: Resolver,
+    ) -> (Vec<LevelRecord>, LevelCounts) {
+        let mut out = Vec::new();
+        let mut counts = LevelCounts::default();
+        if self.format == Some(Format::Clf) {
+            return (out, counts);
         }
-        // `E1012 10:20:30.123456 ...`: the rest of the head is checked here.
-        Kind::Glog => {
-            line.len() > 9
-                && line[3..5].iter().all(u8::is_ascii_digit)
-                && line[5] == b' '
-                && line[8] == b':'
+        let hay = &buf[range.clone()];
+        let mut line_cursor = range.start;
+        let mut line_no = 0u64;
+        let mut last_line: Option<usize> = None;
+        for (at_in_hay, level, kind) in dialect::candidates(hay, &self.dialect) {
+            let pos = range.start + at_in_hay;
+            let ls = record::line_start(buf, pos).max(range.start);
+            if last_line == Some(ls) {
+                continue; // one level per line: the first that counted (or was refused)
+            }
+            last_line = Some(ls);
+            let le = record::line_end(buf, ls);
+            let line = record::trim_cr(&buf[ls..le]);
+            if !dialect::counts(kind, line, pos - ls) || (self.skip)(line) {
+                continue;
+            }
+            let stamp = (self.parse_head)(line);
+            let glog = matches!(kind, Kind::Glog | Kind::Pri);
+            if stamp.is_none() && self.format.is_some() && !glog {
+                continue; // a continuation line: not a record head
+            }
+            line_no += bytecount::count(&buf[line_cursor..ls], b'\n') as u64;
+            line_cursor = ls;
+            let time = stamp.and_then(|(st, _)| resolve(&st, ls, line_no + 1));
+            match level {
+                Level::Error => counts.error += 1,
+                Level::Warning => counts.warning += 1,
+            }
+            if (self.known)(ls as u64) {
+                continue;
+            }
+            let (message, exception, hint) =
+                message_of(buf, line, le, kind, self.format, self.parse_head);
+            // The head line as far as the excerpt or the message reaches, whichever is
+            // later, so the message is a tail of it.
+            let head = lossy(
+                line,
+                crate::record::excerpt::EXCERPT_MAX.max(hint.map_or(0, |h| h + MESSAGE_MAX)),
+            );
+            out.push(LevelRecord {
+                file,
+                record: ls as u64,
+                line: line_no + 1,
+                level,
+                time,
+                message: Message::of(&head, &message, hint),
+                exception,
+                head,
+            });
         }
+        (out, counts)
     }
 }
 
 /// The message, exception class and message start (in `line`, when the message is a tail
-/// of it) of the record whose head `line` ends at `le`: a JSON record's fields, else the
-/// line after its prefix and the class its continuation lines name.
+/// of it) of the record whose head `line` ends at `le`: a JSON record's fields; an ASP.NET
+/// Core console entry's first indented line; else the line after its prefix and the class
+/// its continuation lines name.
 fn message_of(
     buf: &[u8],
     line: &[u8],
@@ -452,18 +369,30 @@ fn message_of(
     format: Option<Format>,
     parse_head: HeadParser,
 ) -> (Box<str>, Option<Box<str>>, Option<usize>) {
-    if kind == Kind::Json || line.first() == Some(&b'{') {
+    if matches!(kind, Kind::Json | Kind::JsonNumber) || dialect::is_json_line(line) {
         let (m, e) = json_message(line);
-        (m, e, None)
-    } else {
-        let msg = record::strip_prefix(line);
-        (
-            lossy(msg, MESSAGE_MAX),
-            trace_exception(buf, le, format, parse_head).map(Into::into),
-            // `msg` is a tail of `line`: where it starts, if the excerpt kept the bytes.
-            Some(line.len() - msg.len()),
-        )
+        return (m, e, None);
     }
+    let exception = trace_exception(buf, le, format, parse_head).map(Into::into);
+    if kind == Kind::Dotnet {
+        // `fail: Category[EventId]` and the message on the next, indented line
+        // (SimpleConsoleFormatter writes 6 spaces).
+        let next = le + 1;
+        if next < buf.len() {
+            let nl = record::trim_cr(&buf[next..record::line_end(buf, next)]);
+            let body = nl.trim_ascii_start();
+            if body.len() < nl.len() && !body.is_empty() {
+                return (lossy(body, MESSAGE_MAX), exception, None);
+            }
+        }
+    }
+    let msg = record::strip_prefix(line);
+    (
+        lossy(msg, MESSAGE_MAX),
+        exception,
+        // `msg` is a tail of `line`: where it starts, if the excerpt kept the bytes.
+        Some(line.len() - msg.len()),
+    )
 }
 
 fn lossy(b: &[u8], max: usize) -> Box<str> {
@@ -472,26 +401,6 @@ fn lossy(b: &[u8], max: usize) -> Box<str> {
         cut -= 1;
     }
     crate::record::excerpt::lossy_box(&b[..cut])
-}
-
-/// Another level word before the match (`INFO ... ERROR`): the line's level is that one.
-fn other_level_before(prefix: &[u8]) -> bool {
-    // Searchers built once: `memmem::find` builds one per call, and this runs per level
-    // match (a warning-flooded nginx log has one per line).
-    static OTHERS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 7]> =
-        std::sync::LazyLock::new(|| {
-            [
-                &b"INFO"[..],
-                b"DEBUG",
-                b"TRACE",
-                b"NOTICE",
-                b"[info]",
-                b"[debug]",
-                b"[notice]",
-            ]
-            .map(memchr::memmem::Finder::new)
-        });
-    OTHERS.iter().any(|f| f.find(prefix).is_some())
 }
 
 /// The exception class of a record from its continuation lines: the deepest `Caused by:`,
@@ -534,18 +443,56 @@ fn trace_exception(
     deepest.or(first).map(str::to_string)
 }
 
-/// Message and exception class of a JSON record (`message`/`msg`/`log` field;
-/// `stack_trace`/`exception`/`error` field).
+/// Keys of a JSON record's message, most specific first (Serilog CLEF `@m`/`@mt`,
+/// journald `MESSAGE`, Docker's `log`).
+pub const JSON_MESSAGE_KEYS: &[&str] = &[
+    "message",
+    "msg",
+    "@m",
+    "@mt",
+    "MESSAGE",
+    "log",
+    "event",
+    "error.message",
+    "err.message",
+];
+
+/// Keys of a JSON record's stack trace or exception (pino `err.stack`, Serilog `@x`, ECS
+/// `error.stack_trace`, logstash-logback `stack_trace`, Python `exc_info`).
+pub const JSON_TRACE_KEYS: &[&str] = &[
+    "stack_trace",
+    "stacktrace",
+    "exception",
+    "@x",
+    "error.stack_trace",
+    "error.stack",
+    "err.stack",
+    "exc_info",
+    "exception.stacktrace",
+    "error",
+];
+
+/// Message and exception class of a JSON record (the object may follow a prefix such as a
+/// kubectl timestamp).
 fn json_message(line: &[u8]) -> (Box<str>, Option<Box<str>>) {
-    let v: serde_json::Value = match serde_json::from_slice(line) {
+    let obj = memchr::memchr(b'{', line).map_or(line, |i| &line[i..]);
+    let v: serde_json::Value = match serde_json::from_slice(obj) {
         Ok(v) => v,
         Err(_) => return (lossy(line, MESSAGE_MAX), None),
     };
     let field = |names: &[&str]| -> Option<String> {
         names.iter().find_map(|n| {
-            let mut cur = &v;
-            for part in n.split('.') {
-                cur = cur.get(part)?;
+            // Nested (`err` → `stack`) or flat (`"error.message"`).
+            let mut cur = v.get(*n).or_else(|| {
+                let mut cur = &v;
+                for part in n.split('.') {
+                    cur = cur.get(part)?;
+                }
+                Some(cur)
+            })?;
+            if let serde_json::Value::Object(_) = cur {
+                // `"exception": {"stacktrace": ...}`: the object is no text.
+                cur = cur.get("stacktrace").or_else(|| cur.get("message"))?;
             }
             match cur {
                 serde_json::Value::String(s) => Some(s.clone()),
@@ -554,16 +501,8 @@ fn json_message(line: &[u8]) -> (Box<str>, Option<Box<str>>) {
             }
         })
     };
-    let message = field(&["message", "msg", "log", "event", "error.message"]).unwrap_or_default();
-    let trace = field(&[
-        "stack_trace",
-        "stacktrace",
-        "exception",
-        "error.stack_trace",
-        "error.stack",
-        "exc_info",
-        "error",
-    ]);
+    let message = field(JSON_MESSAGE_KEYS).unwrap_or_default();
+    let trace = field(JSON_TRACE_KEYS);
     let exception = trace.and_then(|t| {
         let mut first = None;
         let mut deepest = None;
@@ -651,36 +590,6 @@ mod tests {
         )
     }
 
-    /// Prefilter hygiene, as for the catalog: every level pattern starts with a small,
-    /// finite set of literals of at least 4 bytes (Teddy's fingerprint is as long as the
-    /// shortest), or the level pass would run the lazy DFA over every byte.
-    #[test]
-    fn level_patterns_keep_a_literal_prefilter() {
-        use regex_syntax::hir::literal::{ExtractKind, Extractor};
-        let mut total = 0;
-        for (p, _, _) in patterns() {
-            let hir = regex_syntax::ParserBuilder::new()
-                .utf8(false)
-                .build()
-                .parse(p)
-                .unwrap();
-            let mut seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
-            seq.minimize_by_preference();
-            let lits = seq
-                .literals()
-                .unwrap_or_else(|| panic!("`{p}` has no finite literal prefix set"));
-            assert!(lits.len() <= 32, "`{p}` expands to {} prefixes", lits.len());
-            for l in lits {
-                assert!(l.len() >= 4, "`{p}` has a short prefix {l:?}");
-            }
-            total += lits.len();
-        }
-        assert!(
-            total <= 64,
-            "{total} prefix literals: more than Teddy takes"
-        );
-    }
-
     #[test]
     fn levels_on_record_heads_only() {
         let text = "\
@@ -734,6 +643,240 @@ Caused by: java.util.concurrent.TimeoutException: WARN timeout\n\
         }
         // Not heads: a glog-like word inside a line, a month 13.
         assert!(run("I0101 00:00:01.000000   1 a.go:1] saw E1012 in data\nE1312 00:00:01.000000   1 a.go:1] x\n", None).is_empty());
+    }
+
+    fn run_with(text: &str, format: Option<Format>, dialect: Dialect) -> Vec<LevelRecord> {
+        let buf = text.as_bytes();
+        let pass = LevelPass {
+            format,
+            dialect,
+            parse_head: &|l| record::header_stamp(l, format),
+            known: &|_| false,
+            skip: &|_| false,
+        };
+        pass.run(0, buf, 0..buf.len(), &mut |_, _, _| None).0
+    }
+
+    /// (line, level, message) of each record.
+    fn got(recs: &[LevelRecord]) -> Vec<(u64, Level, String)> {
+        recs.iter()
+            .map(|r| (r.line, r.level, r.message().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn numeric_json_levels_pino_bunyan_journald() {
+        let pino = "{\"level\":30,\"time\":1725390761000,\"msg\":\"ok\"}\n\
+{\"level\":50,\"time\":1725390761001,\"err\":{\"type\":\"Error\",\"message\":\"getaddrinfo EAI_AGAIN payments.internal\",\"stack\":\"Error: getaddrinfo EAI_AGAIN payments.internal\\n    at GetAddrInfoReqWrap.onlookup (node:dns:107:26)\"},\"msg\":\"charge failed\"}\n\
+{\"level\":40,\"time\":1725390761002,\"msg\":\"slow request\"}\n\
+{\"level\":60,\"time\":1725390761003,\"msg\":\"fatal\"}\n\
+{\"level\":500,\"time\":1725390761004,\"msg\":\"not a level\"}\n";
+        let sniff = |t: &str| Dialect::sniff(t.lines().map(str::as_bytes), None);
+        assert_eq!(sniff(pino).numeric, Some(NumericLevel::Pino));
+        assert_eq!(
+            got(&run_with(pino, Some(Format::JsonEpoch), sniff(pino))),
+            vec![
+                (2, Level::Error, "charge failed".into()),
+                (3, Level::Warning, "slow request".into()),
+                (4, Level::Error, "fatal".into()),
+            ]
+        );
+        let journald = "{\"__REALTIME_TIMESTAMP\":\"1718676182140000\",\"PRIORITY\":\"3\",\"MESSAGE\":\"Failed to start nginx.service\"}\n\
+{\"__REALTIME_TIMESTAMP\":\"1718676182140001\",\"PRIORITY\":\"6\",\"MESSAGE\":\"Started\"}\n\
+{\"__REALTIME_TIMESTAMP\":\"1718676182140002\",\"PRIORITY\":\"4\",\"MESSAGE\":\"low disk\"}\n";
+        assert_eq!(
+            got(&run_with(journald, None, sniff(journald))),
+            vec![
+                (1, Level::Error, "Failed to start nginx.service".into()),
+                (3, Level::Warning, "low disk".into()),
+            ]
+        );
+        // Re-serialised with spaces after the colons (Python's `json.dumps`), and a
+        // `"level"` string value before the key.
+        let spaced = "{\"msg\": \"level\", \"level\": 30, \"time\": 1725390761000}\n\
+{\"msg\": \"level\", \"level\" : 50, \"time\": 1725390761001}\n";
+        assert_eq!(sniff(spaced).numeric, Some(NumericLevel::Pino));
+        assert_eq!(
+            got(&run_with(spaced, Some(Format::JsonEpoch), sniff(spaced)))
+                .iter()
+                .map(|g| (g.0, g.1))
+                .collect::<Vec<_>>(),
+            vec![(2, Level::Error)]
+        );
+        let journald = "{\"PRIORITY\": \"6\", \"MESSAGE\": \"Started\"}\n{\"PRIORITY\": \"2\", \"MESSAGE\": \"Failed\"}\n";
+        assert_eq!(sniff(journald).numeric, Some(NumericLevel::Journald));
+        assert_eq!(
+            got(&run_with(journald, None, sniff(journald))),
+            vec![(2, Level::Error, "Failed".into())]
+        );
+    }
+
+    #[test]
+    fn syslog_pri_levels() {
+        let text = "<11>Oct 11 22:14:15 host app: disk failed\n<12>Oct 11 22:14:16 host app: disk slow\n<14>Oct 11 22:14:17 host app: fine\n<165>1 2003-10-11T22:14:15.003Z host app 1 - - info\n<131>1 2003-10-11T22:14:15.003Z host app 1 - - local0 err\n";
+        let d = Dialect::sniff(text.lines().map(str::as_bytes), None);
+        assert!(d.pri);
+        assert_eq!(
+            got(&run_with(text, None, d))
+                .into_iter()
+                .map(|g| (g.0, g.1))
+                .collect::<Vec<_>>(),
+            vec![(1, Level::Error), (2, Level::Warning), (5, Level::Error)]
+        );
+    }
+
+    #[test]
+    fn json_word_levels_under_any_level_key() {
+        for (line, level) in [
+            ("{\"level\":\"error\",\"msg\":\"m\"}", Level::Error),
+            ("{\"severity\":\"ERROR\",\"message\":\"m\"}", Level::Error),
+            ("{\"@t\":\"2024-01-01T00:00:00Z\",\"@l\":\"Warning\",\"@mt\":\"m {X}\",\"@m\":\"m\"}", Level::Warning),
+            ("{\"lvl\":\"crit\",\"msg\":\"m\"}", Level::Error),
+            ("{\"log.level\":\"warn\",\"message\":\"m\"}", Level::Warning),
+            ("{\"log\":{\"level\":\"error\"},\"message\":\"m\"}", Level::Error),
+            ("2024-06-18T02:03:02.140Z {\"level\":\"error\",\"msg\":\"m\"}", Level::Error),
+        ] {
+            let r = run(&format!("{line}\n"), None);
+            assert_eq!(got(&r), vec![(1, level, "m".into())], "{line}");
+        }
+        // A level word as a value of another key is no level.
+        assert!(run("{\"level\":\"info\",\"msg\":\"error\"}\n", None).is_empty());
+    }
+
+    #[test]
+    fn aspnet_core_console_two_line_entries() {
+        let text = "2024-02-20 13:03:15.310 fail: Microsoft.EntityFrameworkCore.Database.Command[20102]\n      Failed executing DbCommand (30,248 ms) [Parameters=[], CommandType='Text']\n      SELECT 1\n2024-02-20 13:03:15.311 info: Microsoft.Hosting.Lifetime[0]\n      Now listening\n2024-02-20 13:03:16.000 warn: Microsoft.AspNetCore.Server.Kestrel[22]\n      Heartbeat took longer than \"00:00:01\"\n";
+        let r = run(text, Some(Format::DateTimeSeconds));
+        assert_eq!(
+            got(&r),
+            vec![
+                (
+                    1,
+                    Level::Error,
+                    "Failed executing DbCommand (30,248 ms) [Parameters=[], CommandType='Text']"
+                        .into()
+                ),
+                (
+                    6,
+                    Level::Warning,
+                    "Heartbeat took longer than \"00:00:01\"".into()
+                ),
+            ]
+        );
+        // Without a timestamp format (the default console), and `crit:`.
+        let text = "crit: Microsoft.AspNetCore.Hosting.Diagnostics[6]\n      Application startup exception\n      System.InvalidOperationException: boom\n";
+        let r = run(text, None);
+        assert_eq!(
+            got(&r),
+            vec![(1, Level::Error, "Application startup exception".into())]
+        );
+        assert_eq!(
+            r[0].exception.as_deref(),
+            Some("System.InvalidOperationException")
+        );
+        // `fail:` in a message is not a level.
+        assert!(run(
+            "2024-02-20 13:03:15.310 info: X[0] test fail: nothing\n",
+            Some(Format::DateTimeSeconds)
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn python_logging_and_celery_prefixes() {
+        let r = run(
+            "ERROR:root:payment failed\nINFO:root:ok\nWARNING:urllib3.connectionpool:Retrying\n",
+            None,
+        );
+        assert_eq!(
+            got(&r).iter().map(|g| (g.0, g.1)).collect::<Vec<_>>(),
+            vec![(1, Level::Error), (3, Level::Warning)]
+        );
+        let django =
+            "2024-05-14 09:47:16,080 ERROR django.request Internal Server Error: /api/orders/\n";
+        assert_eq!(run(django, Some(Format::CommaMillis)).len(), 1);
+        let celery = "[2024-05-14 09:47:16,080: ERROR/ForkPoolWorker-3] Task shop.tasks.push[c4e9] raised unexpected: LedgerLocked()\n[2024-05-14 09:47:17,000: INFO/MainProcess] Task received\n[2024-05-14 09:47:18,000: WARNING/ForkPoolWorker-3] soft time limit\n";
+        let r = run(celery, None);
+        assert_eq!(
+            got(&r).iter().map(|g| (g.0, g.1)).collect::<Vec<_>>(),
+            vec![(1, Level::Error), (3, Level::Warning)]
+        );
+    }
+
+    #[test]
+    fn go_zap_logrus_slog_log15_text_forms() {
+        for (line, level) in [
+            ("2024-06-18T04:12:31.442Z\tERROR\tcheckout/main.go:42\tdial failed\t{\"error\": \"connection refused\"}", Level::Error),
+            ("time=\"2024-06-18T04:12:31Z\" level=error msg=\"dial failed\"", Level::Error),
+            ("time=\"2024-06-18T04:12:31Z\" level=warning msg=\"slow\"", Level::Warning),
+            ("ERRO[0042] dial failed                                  error=\"refused\"", Level::Error),
+            ("time=2024-06-18T04:12:31.000Z level=ERROR msg=\"dial failed\" err=refused", Level::Error),
+            ("t=2024-06-18T04:12:31+0000 lvl=eror msg=\"dial failed\"", Level::Error),
+        ] {
+            let r = run(&format!("{line}\n"), None);
+            assert_eq!(r.iter().map(|r| r.level).collect::<Vec<_>>(), vec![level], "{line}");
+        }
+        assert!(run(
+            "time=\"2024-06-18T04:12:31Z\" level=info msg=\"errors=0\"\n",
+            None
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn glog_warning_heads_and_wrapped_heads() {
+        let klog = "I1012 10:20:30.123456   1 main.go:1] fine\nW1012 10:20:32.000000   1 x.go:2] slow\nE1012 10:20:33.000000   1 x.go:3] failed\n";
+        let d = Dialect::sniff(std::iter::empty(), Some(Format::Klog));
+        let r = run_with(klog, Some(Format::Klog), d);
+        assert_eq!(
+            got(&r).iter().map(|g| (g.0, g.1)).collect::<Vec<_>>(),
+            vec![(2, Level::Warning), (3, Level::Error)]
+        );
+        // kubelet through journald, a static pod's CRI file.
+        let journal = "Jun 18 04:00:00 node-2 kubelet[1187]: E0618 04:00:00.773302    1187 kubelet_volumes.go:245] \"orphaned pod\"\nJun 18 04:00:01 node-2 kubelet[1187]: I0618 04:00:01.000000    1187 a.go:1] fine\nJun 18 04:00:02 node-2 kubelet[1187]: W0618 04:00:02.000000    1187 a.go:1] slow\n";
+        let r = run(journal, Some(Format::Syslog3164));
+        assert_eq!(
+            got(&r).iter().map(|g| (g.0, g.1)).collect::<Vec<_>>(),
+            vec![(1, Level::Error), (3, Level::Warning)]
+        );
+        let kubectl = "2024-06-18T01:58:02.000000068Z I0618 01:58:02.113201       7 controller.go:190] \"Configuration changes detected\"\n2024-06-18T01:58:03.000000068Z E0618 01:58:03.113201       7 controller.go:191] \"Error reloading NGINX\"\n2024-06-18T01:58:04.000000068Z 10.0.0.4 - - [18/Jun/2024:01:58:04 +0000] \"GET /ERROR HTTP/2.0\" 200 1 \"-\" \"-\"\n";
+        let d = Dialect::sniff(
+            kubectl.lines().map(str::as_bytes),
+            Some(Format::Iso8601Offset),
+        );
+        assert!(d.glog_stamped);
+        // The access line's `/ERROR` is a level only when nothing says the line is a request.
+        let r = run_with(kubectl, Some(Format::Iso8601Offset), d);
+        assert_eq!(
+            got(&r).iter().map(|g| (g.0, g.1)).collect::<Vec<_>>(),
+            vec![(2, Level::Error), (3, Level::Error)]
+        );
+        let pass = LevelPass {
+            format: Some(Format::Iso8601Offset),
+            dialect: d,
+            parse_head: &|l| record::header_stamp(l, Some(Format::Iso8601Offset)),
+            known: &|_| false,
+            skip: &|l| memchr::memmem::find(l, b" HTTP/").is_some(),
+        };
+        let buf = kubectl.as_bytes();
+        let (r, counts) = pass.run(0, buf, 0..buf.len(), &mut |_, _, _| None);
+        assert_eq!(
+            got(&r).iter().map(|g| (g.0, g.1)).collect::<Vec<_>>(),
+            vec![(2, Level::Error)]
+        );
+        assert_eq!(
+            counts,
+            LevelCounts {
+                error: 1,
+                warning: 0
+            }
+        );
+        let cri = "2024-06-18T04:12:31.442118Z stderr F E0618 04:12:31.442118       1 controller.go:9] sync failed\n2024-06-18T04:12:31.442119Z stderr F I0618 04:12:31.442119       1 controller.go:9] ok\n";
+        let r = run(cri, Some(Format::Cri));
+        assert_eq!(
+            got(&r).iter().map(|g| (g.0, g.1)).collect::<Vec<_>>(),
+            vec![(1, Level::Error)]
+        );
     }
 
     #[test]

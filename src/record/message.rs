@@ -294,6 +294,9 @@ impl<'a> PrefixToken<'a> {
 /// equals the token-by-token version, `tests::reference::strip_prefix`).
 pub fn strip_prefix(line: &[u8]) -> &[u8] {
     let line = record_trim(line);
+    if let Some(rest) = python_basic_config(line) {
+        return rest;
+    }
     let mut ws = WsScan::new(line);
     let mut k = 0;
     let mut stamp = false;
@@ -372,6 +375,27 @@ pub fn strip_prefix(line: &[u8]) -> &[u8] {
         };
     }
     rest
+}
+
+/// Python's `logging.basicConfig()` default, `%(levelname)s:%(name)s:%(message)s`
+/// (`ERROR:billing.ledger:sync rejected`): the message after the level and the logger name
+/// (a dotted name without spaces; `root` when none was given).
+fn python_basic_config(line: &[u8]) -> Option<&[u8]> {
+    let level_end = memchr::memchr(b':', &line[..line.len().min(9)])?;
+    if !matches!(
+        &line[..level_end],
+        b"DEBUG" | b"INFO" | b"WARNING" | b"ERROR" | b"CRITICAL"
+    ) {
+        return None;
+    }
+    let rest = &line[level_end + 1..];
+    let name_end = rest.iter().take(128).position(|&c| c == b':')?;
+    let name = &rest[..name_end];
+    (!name.is_empty()
+        && name
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-')))
+    .then(|| skip_ws(&rest[name_end + 1..]))
 }
 
 /// The next prefix token at or after `i`: a bracket group may hold spaces (`[client
@@ -484,6 +508,9 @@ mod tests {
         /// loops over the token's bytes itself.
         pub fn strip_prefix(line: &[u8]) -> &[u8] {
             let line = record_trim(line);
+            if let Some(rest) = super::super::python_basic_config(line) {
+                return rest;
+            }
             let mut ws = WsScan::new(line);
             let mut k = 0;
             let mut stamp = false;
@@ -650,7 +677,10 @@ mod tests {
 
     #[test]
     fn prefixes_are_stripped() {
-        let cases: [(&str, &str); 11] = [
+        let cases: [(&str, &str); 13] = [
+            // Python `logging.basicConfig()`'s default format.
+            ("ERROR:billing.ledger:sync rejected for account 3", "sync rejected for account 3"),
+            ("WARNING:root:disk at 91%", "disk at 91%"),
             // PostgreSQL `%m [%p] `: the zone is part of the stamp, not the message.
             ("2024-05-14 09:12:01.123 CEST [1234] ERROR:  relation \"foo\" does not exist", "relation \"foo\" does not exist"),
             ("2024-07-10 00:00:17.006 -03 [64] LOG:  checkpoint starting: time", "checkpoint starting: time"),

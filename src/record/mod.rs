@@ -4,6 +4,7 @@
 //! - `head.rs`: the walk back from a hit's line to its record head and the stamp it
 //!   carries ([`find_head_in`], [`find_head`]), across continuation lines;
 //! - [`level`]: which records are errors or warnings, read on the scan's whole-buffer pass;
+//!   `dialect.rs`: the level syntaxes (text, JSON, syslog `<PRI>`, glog) and their automata;
 //! - `message.rs`: a head line's message after its timestamp/level/logger prefix
 //!   ([`strip_prefix`]) and the exception class a line names ([`exception_class`]);
 //! - `tokens.rs`: the byte classes and whitespace scanner that prefix stripping and the
@@ -13,6 +14,7 @@
 //! This file: line bounds ([`line_start`], [`line_end`]). Lines keep a trailing `\r` (CRLF
 //! files); it is never part of a stamp or an excerpt ([`trim_cr`]).
 
+mod dialect;
 pub mod excerpt;
 mod head;
 pub mod level;

@@ -42,7 +42,7 @@ pub fn build<'a>(
     let warnings = build_warnings(scan, problems);
     let (files, findings) = rayon::join(
         || build_files(scan, problems),
-        || crate::analysis::findings::compute(scan, clusters, cat, &cfg.tz),
+        || crate::analysis::findings::compute(scan, clusters, cat, &cfg.access, &cfg.tz),
     );
     let series = findings
         .recurrence
@@ -232,6 +232,8 @@ fn build_files<'a>(scan: &'a ScanOutput, problems: &[Problem]) -> Vec<FileOut<'a
             first: None,
             last: None,
             hits: 0,
+            levels: Default::default(),
+            http: None,
             error: Some(p.error.message.clone()),
             skipped: None,
             kind: "log",
@@ -258,6 +260,8 @@ fn build_files<'a>(scan: &'a ScanOutput, problems: &[Problem]) -> Vec<FileOut<'a
             first: f.first,
             last: f.last,
             hits: f.hits,
+            levels: f.levels,
+            http: f.http.as_deref().map(super::HttpOut::of),
             error: f.error.as_ref().map(|e| e.message.clone()),
             skipped: f.skipped.clone(),
             kind: f.dump.map_or("log", |k| k.as_str()),

@@ -55,8 +55,11 @@ fn write_file_row(out: &mut String, f: &FileOut<'_>) {
         OptStr(Option<&'v str>),
         Num(u64),
         Time(Option<DateTime<Utc>>),
+        Levels(crate::record::level::LevelCounts),
+        /// Nested JSON as serde's pretty printer writes it at this depth (rare: access logs).
+        Raw(String),
     }
-    let fields: [Option<(&str, V)>; 17] = [
+    let fields: [Option<(&str, V)>; 19] = [
         Some(("path", V::Str(&f.path))),
         Some(("service", V::Str(f.service))),
         Some(("format", V::OptStr(f.format))),
@@ -71,6 +74,18 @@ fn write_file_row(out: &mut String, f: &FileOut<'_>) {
         Some(("first", V::Time(f.first))),
         Some(("last", V::Time(f.last))),
         Some(("hits", V::Num(f.hits))),
+        Some(("levels", V::Levels(f.levels))),
+        Some((
+            "http",
+            V::Raw(match &f.http {
+                // The nested object's lines indented to this depth (a row's fields are 6
+                // spaces in).
+                Some(h) => serde_json::to_string_pretty(h)
+                    .expect("http serializes")
+                    .replace('\n', "\n      "),
+                None => "null".into(),
+            }),
+        )),
         Some(("error", V::OptStr(f.error.as_deref()))),
         Some(("skipped", V::OptStr(f.skipped.as_deref()))),
         Some(("kind", V::Str(f.kind))),
@@ -90,6 +105,14 @@ fn write_file_row(out: &mut String, f: &FileOut<'_>) {
                 out.push('"');
             }
             V::OptStr(None) | V::Time(None) => out.push_str("null"),
+            V::Levels(l) => {
+                out.push_str("{\n        \"error\": ");
+                out.push_str(itoa::Buffer::new().format(l.error));
+                out.push_str(",\n        \"warning\": ");
+                out.push_str(itoa::Buffer::new().format(l.warning));
+                out.push_str("\n      }");
+            }
+            V::Raw(s) => out.push_str(&s),
         }
     }
     out.push_str("\n    }");
@@ -170,6 +193,15 @@ mod tests {
                 first,
                 last,
                 hits: nums[4] ^ i as u64,
+                levels: crate::record::level::LevelCounts { error: nums[0] / 3, warning: i as u64 },
+                http: (i % 2 == 1).then(|| super::super::HttpOut {
+                    layout: &texts[3],
+                    requests: nums[1],
+                    by_class: super::super::ByClass { c1: 0, c2: nums[2], c3: 1, c4: 2, c5: nums[3] },
+                    failed: nums[3],
+                    client_closed: i as u64,
+                    duration_ms: (i % 3 == 1).then_some(crate::analysis::findings::Quantiles { p50: 1.5, p99: 2000.0 }),
+                }),
                 error: opts[1].clone(),
                 skipped: opts[2].clone(),
                 kind: if i % 7 == 0 { "netstat-windows" } else { "log" },
@@ -201,6 +233,8 @@ mod tests {
                 first: None,
                 last: None,
                 hits: 5,
+                levels: Default::default(),
+                http: None,
                 error: None,
                 skipped: None,
                 kind: "log",

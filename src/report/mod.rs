@@ -323,6 +323,65 @@ pub struct CulpritOut {
     pub culprit: crate::evidence::sockets::Culprit,
 }
 
+/// An access log's traffic in `files[]`.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct HttpOut<'a> {
+    /// The layout that reads its lines (`combined`, `haproxy-http`, `iis-w3c`, ...).
+    pub layout: &'a str,
+    /// Requests read.
+    pub requests: u64,
+    /// Requests per status class.
+    pub by_class: ByClass,
+    /// Failed requests: 5xx, or no status and a server-failure flag (HAProxy TCP `SC`).
+    pub failed: u64,
+    /// Requests whose client went away (499, ALB 460, HAProxy `CD`, Envoy `DC`): not
+    /// failures.
+    pub client_closed: u64,
+    /// Median and 99th percentile duration (`null`: the layout has no duration).
+    pub duration_ms: Option<crate::analysis::findings::Quantiles>,
+}
+
+/// Requests per status class.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ByClass {
+    /// 1xx.
+    #[serde(rename = "1xx")]
+    pub c1: u64,
+    /// 2xx.
+    #[serde(rename = "2xx")]
+    pub c2: u64,
+    /// 3xx.
+    #[serde(rename = "3xx")]
+    pub c3: u64,
+    /// 4xx.
+    #[serde(rename = "4xx")]
+    pub c4: u64,
+    /// 5xx.
+    #[serde(rename = "5xx")]
+    pub c5: u64,
+}
+
+impl<'a> HttpOut<'a> {
+    /// The `files[].http` object of an access log's traffic.
+    pub fn of(t: &'a crate::evidence::access::FileTraffic) -> HttpOut<'a> {
+        let c = t.by_class;
+        HttpOut {
+            layout: &t.layout,
+            requests: t.requests,
+            by_class: ByClass {
+                c1: c[0],
+                c2: c[1],
+                c3: c[2],
+                c4: c[3],
+                c5: c[4],
+            },
+            failed: t.failed,
+            client_closed: t.client_closed,
+            duration_ms: crate::analysis::findings::Quantiles::of(&t.durations),
+        }
+    }
+}
+
 /// Background noise counts.
 #[derive(Serialize, Debug, Clone)]
 pub struct Background {
@@ -367,6 +426,10 @@ pub struct FileOut<'a> {
     pub last: Option<DateTime<Utc>>,
     /// Hits.
     pub hits: u64,
+    /// Error- and warning-level records (signature-matched or not).
+    pub levels: crate::record::level::LevelCounts,
+    /// Access-log traffic (`null`: not an access log).
+    pub http: Option<HttpOut<'a>>,
     /// Error, if the file could not be (fully) read.
     pub error: Option<String>,
     /// Why it was skipped (binary).

@@ -273,6 +273,32 @@ pub(super) fn join_or_none(v: &[&str]) -> String {
     }
 }
 
+/// One slowness window: when, how slow against the log's baseline, and which incident shows it.
+pub(crate) fn slow_line(
+    w: &crate::analysis::impact::SlowWindow,
+    display: &crate::time::Zone,
+) -> String {
+    format!(
+        "slow {} → {} {}: p99 {:.0} ms (baseline {:.0} ms), {} requests, {} × 5xx; {}",
+        display.format(w.from, "%Y-%m-%d %H:%M"),
+        display.format(w.to, "%H:%M"),
+        crate::report::escape::escape_control(&w.file),
+        w.p99_ms,
+        w.baseline_p99_ms,
+        w.requests,
+        w.failed,
+        if w.incidents.is_empty() {
+            "no incident covers it".to_string()
+        } else {
+            w.incidents
+                .iter()
+                .map(|i| format!("#{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

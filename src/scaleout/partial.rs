@@ -29,10 +29,14 @@ pub const SCHEMA: &str = "faultscope-partial/1";
 /// The version of this faultscope (partials must come from the same one).
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// The effective catalog's fingerprint: SHA-256 (hex) of its JSON form. Partials scanned
-/// with different `--rules` differ here.
+/// The effective catalog's fingerprint: SHA-256 (hex) of its JSON form, and of the access
+/// layouts its rules files add (they decide which files are access logs and how their
+/// lines read). Partials scanned with different `--rules` differ here.
 pub fn catalog_hash(cat: &Catalog) -> String {
-    let json = serde_json::to_vec(&cat.signatures).expect("catalog serializes");
+    let mut json = serde_json::to_vec(&cat.signatures).expect("catalog serializes");
+    if !cat.access_rules.is_empty() {
+        json.extend(serde_json::to_vec(&cat.access_rules).expect("access rules serialize"));
+    }
     hex(&Sha256::digest(&json))
 }
 

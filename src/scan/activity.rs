@@ -44,10 +44,11 @@ impl MinuteCounter {
         }
     }
 
-    /// Counts one stamped record head. `parse` reads and resolves the head's stamp; it
-    /// runs only when the minute text differs from the previous head's.
+    /// Counts one stamped record head and returns its minute (`None`: its stamp does not
+    /// resolve). `parse` reads and resolves the head's stamp; it runs only when the minute
+    /// text differs from the previous head's.
     #[inline]
-    pub fn count<F>(&mut self, line: &[u8], format: Option<Format>, parse: F)
+    pub fn count<F>(&mut self, line: &[u8], format: Option<Format>, parse: F) -> Option<i64>
     where
         F: FnOnce(&[u8]) -> Option<(RawStamp, DateTime<Utc>)>,
     {
@@ -55,12 +56,10 @@ impl MinuteCounter {
         if let (Some(k), Some(m)) = (key, self.minute) {
             if self.key_len > 0 && k == &self.key[..self.key_len] {
                 self.bump(m);
-                return;
+                return Some(m);
             }
         }
-        let Some((raw, t)) = parse(line) else {
-            return;
-        };
+        let (raw, t) = parse(line)?;
         let m = t.timestamp().div_euclid(60);
         self.minute = Some(m);
         if format == Some(Format::JsonLines) {
@@ -74,6 +73,7 @@ impl MinuteCounter {
             _ => self.key_len = 0,
         }
         self.bump(m);
+        Some(m)
     }
 
     #[inline]

@@ -14,6 +14,7 @@
 //!
 //! [`SCANNED_BYTES`] counts the bytes scanned, for the progress bar.
 
+use super::access::{ChunkAccess, Profile};
 use super::output::Hit;
 use super::walk::{find_head_memo, quick_header, HeaderKind, LineCache};
 use crate::config::ScanConfig;
@@ -45,7 +46,9 @@ pub(super) struct ChunkOut {
     pub(super) dropped: u64,
     pub(super) levels: Vec<crate::record::level::LevelRecord>,
     /// Level records found in the chunk, signature-matched or not, kept or not.
-    pub(super) level_count: u64,
+    pub(super) level_counts: crate::record::level::LevelCounts,
+    /// The chunk's requests, when the file is an access log.
+    pub(super) http: Option<crate::evidence::access::FileTraffic>,
     /// Unknown records of the chunk not kept (`--max-hits`).
     pub(super) unknown_dropped: u64,
     /// Record heads with a signature hit, stored or dropped by `--max-hits`.
@@ -129,14 +132,15 @@ fn resolve(
 
 /// Scans one chunk: hits, then levels, then per-line statistics (the three `// ---` passes
 /// below). One body on purpose, longer than the rest: it is the scan's hot path, tuned by
-/// measurement, and its passes share the chunk's result and resolution scratch; it moved
-/// here whole, unchanged.
+/// measurement, and its passes share the chunk's result and resolution scratch. `profile`:
+/// what the file's sampled lines said (access layout, level dialect, JSON lines).
 pub(super) fn scan_chunk(
     file: u32,
     buf: &[u8],
     range: Range<usize>,
     ft: &FileTime,
     cfg: &ScanConfig,
+    profile: &Profile,
 ) -> ChunkOut {
     let mut out = ChunkOut::default();
     let hay = &buf[range.clone()];
@@ -150,75 +154,148 @@ pub(super) fn scan_chunk(
     // One record counts once per signature: drop repeats here already (hits of a record are
     // contiguous), so `--max-hits` bounds distinct hits; the merge dedups across chunks.
     let mut dedup: (usize, Vec<u16>) = (usize::MAX, Vec::new());
-    for_each_match(&cfg.matcher, buf, range.clone(), |pos, pattern| {
-        let ls = record::line_start(buf, pos).max(range.start);
-        let (le, head) = match &last_line {
-            Some(c) if c.start == ls => (c.end, Some((c.record, c.time))),
-            _ => {
-                out.matched_lines += 1;
-                (record::line_end(buf, ls), None)
-            }
-        };
-        line_no += bytecount::count(&buf[line_cursor..ls], b'\n') as u64;
-        line_cursor = ls;
-        let (rec_start, time, walk) = match head {
-            Some((r, t)) => (r, t, last_line.take().map(|c| c.walk)),
-            None => {
-                let walk = find_head_memo(buf, ls, last_line.as_ref(), |l| ft.parse_line(l));
-                out.orphans += u64::from(walk.orphan);
-                let t = match &walk.stamp {
-                    Some((st, _)) => resolve(ft, st, walk.start, line_no + 1, &mut out),
-                    None => None,
-                };
-                (walk.start, t, Some(walk))
-            }
-        };
-        last_line = walk.map(|walk| LineCache {
-            start: ls,
-            end: le,
-            record: rec_start,
-            time,
-            walk,
-        });
-        let sig = cfg.matcher.pattern_sig[pattern];
-        if dedup.0 != rec_start {
-            dedup = (rec_start, Vec::new());
-            out.matched.push(rec_start as u64);
-        } else if dedup.1.contains(&sig) {
-            return;
+    // JSON lines: the prefilter's candidate lines, whose message fields are read unescaped.
+    let mut candidates: Vec<usize> = Vec::new();
+    let mut on_line = |ls: usize| {
+        if profile.json_lines {
+            candidates.push(ls)
         }
-        dedup.1.push(sig);
-        // Rates count every distinct hit, stored or not (`--max-hits` must not thin them).
-        if let Some(t) = time {
-            let minute = t.timestamp().div_euclid(60);
-            if rec_start < range.start {
-                out.straddling.push((rec_start as u64, sig, minute));
-            } else {
-                out.sig_minutes.add(minute, sig);
+    };
+    for_each_match(
+        &cfg.matcher,
+        buf,
+        range.clone(),
+        &mut on_line,
+        |pos, pattern| {
+            let ls = record::line_start(buf, pos).max(range.start);
+            let (le, head) = match &last_line {
+                Some(c) if c.start == ls => (c.end, Some((c.record, c.time))),
+                _ => {
+                    out.matched_lines += 1;
+                    (record::line_end(buf, ls), None)
+                }
+            };
+            line_no += bytecount::count(&buf[line_cursor..ls], b'\n') as u64;
+            line_cursor = ls;
+            let (rec_start, time, walk) = match head {
+                Some((r, t)) => (r, t, last_line.take().map(|c| c.walk)),
+                None => {
+                    let walk = find_head_memo(buf, ls, last_line.as_ref(), |l| ft.parse_line(l));
+                    out.orphans += u64::from(walk.orphan);
+                    let t = match &walk.stamp {
+                        Some((st, _)) => resolve(ft, st, walk.start, line_no + 1, &mut out),
+                        None => None,
+                    };
+                    (walk.start, t, Some(walk))
+                }
+            };
+            last_line = walk.map(|walk| LineCache {
+                start: ls,
+                end: le,
+                record: rec_start,
+                time,
+                walk,
+            });
+            let sig = cfg.matcher.pattern_sig[pattern];
+            // The access-log user-impact signature's hits come from parsed statuses (below),
+            // never from its regex: `" 5\d\d "` also matches `$request_length` 500–599.
+            if Some(sig) == cfg.access_impact {
+                return;
             }
-        }
-        if !bounded.admits(&(time.is_none(), time, file, ls as u64, sig)) {
-            bounded.add_dropped(1);
-            return;
-        }
-        let line = record::trim_cr(&buf[ls..le]);
-        let cut = floor_char(line, EXCERPT_MAX);
-        bounded.push(Hit {
-            file,
-            sig,
-            offset: ls as u64,
-            line: line_no + 1,
-            record: rec_start as u64,
-            time,
-            excerpt: lossy_box(&line[..cut]),
-        });
-    });
+            if dedup.0 != rec_start {
+                dedup = (rec_start, Vec::new());
+                out.matched.push(rec_start as u64);
+            } else if dedup.1.contains(&sig) {
+                return;
+            }
+            dedup.1.push(sig);
+            // Rates count every distinct hit, stored or not (`--max-hits` must not thin them).
+            if let Some(t) = time {
+                let minute = t.timestamp().div_euclid(60);
+                if rec_start < range.start {
+                    out.straddling.push((rec_start as u64, sig, minute));
+                } else {
+                    out.sig_minutes.add(minute, sig);
+                }
+            }
+            if !bounded.admits(&(time.is_none(), time, file, ls as u64, sig)) {
+                bounded.add_dropped(1);
+                return;
+            }
+            let line = record::trim_cr(&buf[ls..le]);
+            let cut = floor_char(line, EXCERPT_MAX);
+            bounded.push(Hit {
+                file,
+                sig,
+                offset: ls as u64,
+                line: line_no + 1,
+                record: rec_start as u64,
+                time,
+                excerpt: lossy_box(&line[..cut]),
+            });
+        },
+    );
     (out.hits, out.dropped) = bounded.finish();
     if dedup.0 != usize::MAX && dedup.0 >= range.start {
         out.tail = Some((dedup.0 as u64, dedup.1));
     }
     // Bounded storage is unordered; the merge below relies on offset order.
     out.hits.sort_by_key(|h| h.offset);
+    // Hits found after this pass (JSON fields, access logs' failed requests), merged into
+    // `out.hits` at the end under the same bound.
+    let mut extra: Vec<Hit> = Vec::new();
+    let mut scratch = Vec::new();
+    let mut json_cursor = (range.start, 0u64);
+    let mut field_hits =
+        |ls: usize, line_no: Option<u64>, out: &mut ChunkOut, extra: &mut Vec<Hit>| {
+            let le = record::line_end(buf, ls);
+            let line = record::trim_cr(&buf[ls..le]);
+            let mut time: Option<Option<DateTime<Utc>>> = None;
+            let line_no = line_no.unwrap_or_else(|| {
+                json_cursor.1 += bytecount::count(&buf[json_cursor.0..ls], b'\n') as u64;
+                json_cursor.0 = ls;
+                json_cursor.1 + 1
+            });
+            let mut found = false;
+            super::fields::field_matches(
+                &cfg.matcher,
+                line,
+                cfg.access_impact,
+                &mut scratch,
+                |sig, text| {
+                    // A signature the raw line already matched counts once per record.
+                    let i = out.hits.partition_point(|h| h.offset < ls as u64);
+                    let raw = out.hits[i..]
+                        .iter()
+                        .take_while(|h| h.offset == ls as u64)
+                        .any(|h| h.sig == sig);
+                    if raw {
+                        return;
+                    }
+                    let t = *time.get_or_insert_with(|| {
+                        let (st, _) = ft.parse_line_at(ls, line)?;
+                        resolve(ft, &st, ls, line_no, &mut ChunkOut::default())
+                    });
+                    found = true;
+                    extra.push(Hit {
+                        file,
+                        sig,
+                        offset: ls as u64,
+                        line: line_no,
+                        record: ls as u64,
+                        time: t,
+                        excerpt: lossy_box(&text[..floor_char(text, EXCERPT_MAX)]),
+                    });
+                },
+            );
+            if found && !out.matched.contains(&(ls as u64)) {
+                out.matched.push(ls as u64);
+            }
+            found
+        };
+    for &ls in &candidates {
+        field_hits(ls, None, &mut out, &mut extra);
+    }
 
     // --- Levels: a second small automaton over the same chunk (src/level.rs).
     // Records a signature matched in this chunk are not unknown: the level pass only counts
@@ -228,17 +305,34 @@ pub(super) fn scan_chunk(
     // whose signature hit falls in the next chunk is removed at the file merge.)
     let matched: std::collections::HashSet<u64> = out.matched.iter().copied().collect();
     let mut lv = ChunkOut::default();
-    (out.levels, out.level_count) = crate::record::level::level_pass_except(
-        file,
-        buf,
-        range.clone(),
-        ft.format(),
-        &|l| ft.parse_line(l),
-        &mut |st, at, l| resolve(ft, st, at, l, &mut lv),
-        &|head| matched.contains(&head),
-    );
+    let access = profile.access.as_ref();
+    let pass = crate::record::level::LevelPass {
+        format: ft.format(),
+        dialect: profile.dialect,
+        parse_head: &|l| ft.parse_line(l),
+        known: &|head| matched.contains(&head),
+        skip: &|line| access.is_some_and(|a| a.is_request(line)),
+    };
+    (out.levels, out.level_counts) = pass.run(file, buf, range.clone(), &mut |st, at, l| {
+        resolve(ft, st, at, l, &mut lv)
+    });
     out.explicit |= lv.explicit;
     out.naive |= lv.naive;
+    if profile.json_lines {
+        // Error records no signature matched on the raw line: their fields, unescaped.
+        let levels = std::mem::take(&mut out.levels);
+        for rec in levels {
+            let ls = rec.record as usize;
+            let tried = candidates.binary_search(&ls).is_ok();
+            if rec.level == crate::record::level::Level::Error
+                && !tried
+                && field_hits(ls, Some(rec.line), &mut out, &mut extra)
+            {
+                continue; // matched now: no longer unknown
+            }
+            out.levels.push(rec);
+        }
+    }
     let mut kept = crate::scan::bound::Bounded::new(cfg.max_hits);
     kept.extend(std::mem::take(&mut out.levels));
     (out.levels, out.unknown_dropped) = kept.finish();
@@ -256,11 +350,18 @@ pub(super) fn scan_chunk(
     let mut minutes =
         crate::scan::activity::MinuteCounter::with_capacity(out.lines.min(1024) as usize);
     let mut minute_scratch = ChunkOut::default();
+    let mut requests = access.map(|a| ChunkAccess::new(a, file, range.start, cfg));
+    let mut exact_scratch = ChunkOut::default();
+    let mut exact = |at: usize, line: &[u8]| {
+        let (st, _) = ft.parse_line_at(at, line)?;
+        resolve(ft, &st, at, 0, &mut exact_scratch)
+    };
     let mut pos = range.start;
     while pos < range.end {
         let le = memchr::memchr(b'\n', &buf[pos..range.end]).map_or(range.end, |i| pos + i);
         let line = &buf[pos..le];
         if !line.is_empty() && line != b"\r" {
+            let mut minute = None;
             match quick_header(line, ft) {
                 HeaderKind::Stamped => {
                     out.records += 1;
@@ -278,7 +379,7 @@ pub(super) fn scan_chunk(
                         ),
                         None => (None, line),
                     };
-                    minutes.count(mline, mformat, |_| {
+                    minute = minutes.count(mline, mformat, |_| {
                         let (st, _) = ft.parse_line_at(pos, line)?;
                         let t = resolve(ft, &st, pos, 0, &mut minute_scratch)?;
                         Some((st, t))
@@ -287,8 +388,34 @@ pub(super) fn scan_chunk(
                 HeaderKind::Plain => out.records += 1,
                 HeaderKind::Continuation => {}
             }
+            if let Some(r) = requests.as_mut() {
+                r.line(buf, pos, line, minute, &mut exact);
+            }
         }
         pos = le + 1;
+    }
+    if let Some(r) = requests {
+        let (traffic, derived) = r.finish();
+        out.http = Some(traffic);
+        extra.extend(derived);
+    }
+    out.explicit |= exact_scratch.explicit;
+    out.naive |= exact_scratch.naive;
+    if !extra.is_empty() {
+        // The detector's per-minute rates count these too (JSON message fields, failed
+        // requests of access logs), stored or not, like the automaton's hits above.
+        for h in &extra {
+            if let Some(t) = h.time {
+                out.sig_minutes.add(t.timestamp().div_euclid(60), h.sig);
+            }
+        }
+        out.matched.extend(extra.iter().map(|h| h.record));
+        let mut bounded = crate::scan::bound::Bounded::new(cfg.max_hits);
+        bounded.add_dropped(out.dropped);
+        bounded.extend(std::mem::take(&mut out.hits));
+        bounded.extend(extra);
+        (out.hits, out.dropped) = bounded.finish();
+        out.hits.sort_by_key(|h| (h.offset, h.sig));
     }
     let mut scratch = ChunkOut::default();
     for (slot, at) in [(0, first_head), (1, last_head)] {
@@ -316,7 +443,8 @@ pub(super) fn scan_chunk(
 }
 
 /// Calls `f(at, pattern id)` for every catalog match in `buf[range]`, in order, where `at`
-/// lies on the match's line (its start, or the line start). With a
+/// lies on the match's line (its start, or the line start), and `on_line(line start)` for
+/// every line the prefilter makes a candidate (before its matches). With a
 /// prefilter (src/prefilter.rs) the automaton runs only on lines that hold one of the
 /// necessary literals; without one, over the whole range. Both give the same matches
 /// (patterns are line-local; a property test below compares them).
@@ -324,6 +452,7 @@ fn for_each_match(
     m: &crate::catalog::Matcher,
     buf: &[u8],
     range: Range<usize>,
+    on_line: &mut dyn FnMut(usize),
     mut f: impl FnMut(usize, usize),
 ) {
     let input = |r: Range<usize>| regex_automata::Input::new(buf).range(r);
@@ -337,6 +466,7 @@ fn for_each_match(
                 };
                 let ls = record::line_start(buf, p).max(at);
                 let le = record::line_end(buf, p).min(range.end);
+                on_line(ls);
                 // Forward-only searches: the caller needs the line and the pattern, not the
                 // match start, so the reverse scan that finds a start is skipped (3 % of a
                 // profile of the dense corpus). Each search resumes at the previous match's
@@ -419,7 +549,7 @@ mod tests {
             proptest::prop_assert!(m.prefilter().is_ok());
             let b = buf.as_bytes();
             let mut got = Vec::new();
-            for_each_match(&m, b, 0..b.len(), |at, p| got.push((record::line_start(b, at), p)));
+            for_each_match(&m, b, 0..b.len(), &mut |_| {}, |at, p| got.push((record::line_start(b, at), p)));
             let want: Vec<(usize, usize)> = m
                 .regex
                 .find_iter(b)

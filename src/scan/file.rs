@@ -7,7 +7,8 @@
 //!
 //! The steps, in order:
 //! 1. open and detect: the file is opened (map or read, gzip, UTF-16), checked for a host
-//!    dump, cut into line-aligned chunks and its stamps learnt (`FileTime::learn`);
+//!    dump, cut into line-aligned chunks, its stamps learnt (`FileTime::learn`) and its
+//!    sampled lines profiled (`access.rs`: access layout, level dialect, JSON lines);
 //! 2. chunk fan-out: the chunks go through rayon (`chunk.rs`), each chunk's pages released
 //!    once scanned, unknown records into one bounded store as each chunk finishes;
 //! 3. merge of chunks: counters summed, line numbers made absolute, first/last from the
@@ -16,6 +17,7 @@
 //!    boundary), unknown records whose record a signature matched are dropped, and the
 //!    file's hits are bounded again.
 
+use super::access::Profile;
 use super::chunk::{scan_chunk, split_chunks, ChunkOut};
 use super::output::{FileScan, Hit};
 use crate::config::ScanConfig;
@@ -55,6 +57,7 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
         bytes,
         mut chunks,
         ft,
+        profile,
         parts,
     } = match open_and_detect(src, cfg) {
         ControlFlow::Continue(d) => d,
@@ -63,7 +66,7 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     if fs.access == Some(input::Access::Mmap) {
         injected_map_fault(src, &mut fs, &mut chunks);
     }
-    let (outs, unknown, unknown_dropped) = fan_out(idx, &bytes, &chunks, &ft, cfg);
+    let (outs, unknown, unknown_dropped) = fan_out(idx, &bytes, &chunks, &ft, cfg, &profile);
     if parts.is_empty() {
         let merged = merge_chunks(&mut fs, outs, 0);
         let truncated = bytes.truncated_during_scan();
@@ -181,6 +184,8 @@ struct Detected {
     chunks: Vec<Range<usize>>,
     /// How its stamps are read.
     ft: FileTime,
+    /// What its sampled lines say: access layout, level dialect, JSON lines.
+    profile: Profile,
     /// Where each service's part starts, when the file holds several (`parts.rs`).
     parts: Vec<(usize, std::sync::Arc<str>)>,
 }
@@ -297,11 +302,14 @@ fn open_and_detect(
         fs.time_detail = ft.describe();
     }
     fs.notes.extend(ft.notes.iter().cloned());
+    let profile = super::access::profile(buf, fs.format, cfg);
+    fs.access_detail = profile.detail.clone();
     ControlFlow::Continue(Detected {
         fs,
         bytes: opened.bytes,
         chunks,
         ft,
+        profile,
         parts,
     })
 }
@@ -315,6 +323,7 @@ fn fan_out(
     chunks: &[Range<usize>],
     ft: &FileTime,
     cfg: &ScanConfig,
+    profile: &Profile,
 ) -> (Vec<ChunkOut>, Vec<ChunkRecord>, u64) {
     let buf: &[u8] = bytes;
     // Mapped pages are released as soon as they are scanned, so resident memory follows
@@ -331,7 +340,7 @@ fn fan_out(
         .par_iter()
         .enumerate()
         .map(|(ci, r)| {
-            let mut out = scan_chunk(idx, buf, r.clone(), ft, cfg);
+            let mut out = scan_chunk(idx, buf, r.clone(), ft, cfg, profile);
             bytes.release(r.clone());
             let levels = std::mem::take(&mut out.levels);
             let mut st = unknown_store.lock().unwrap_or_else(|p| p.into_inner());
@@ -410,7 +419,14 @@ pub(super) fn merge_more(fs: &mut FileScan, m: &mut MergedChunks, outs: Vec<Chun
             h.line += base;
         }
         m.bases.push(base);
-        fs.level_records += c.level_count;
+        fs.level_records += c.level_counts.total();
+        fs.levels.add(c.level_counts);
+        if let Some(t) = c.http.take() {
+            match &mut fs.http {
+                Some(all) => all.merge(t),
+                None => fs.http = Some(Box::new(t)),
+            }
+        }
         m.matched.extend(c.matched.iter().copied());
         base += c.lines;
         fs.records += c.records;

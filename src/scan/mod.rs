@@ -33,11 +33,17 @@
 //!   check.
 //! - `output.rs`: [`Hit`], [`FileScan`], [`ScanOutput`] and their orders ([`sort_hits`],
 //!   [`sort_unknown`]): what every later stage reads.
+//! - `access.rs`: per file, what sampled lines say (access layout, level dialect, JSON
+//!   lines); per chunk, the request split of an access log's lines (per-minute traffic,
+//!   one derived hit per failed request); `fields.rs`: signatures over JSON lines' message
+//!   fields, unescaped.
 //! - [`activity`] (records per minute) and [`bound`] (`--max-hits`).
 
+mod access;
 pub mod activity;
 pub mod bound;
 mod chunk;
+mod fields;
 mod file;
 mod output;
 mod parts;

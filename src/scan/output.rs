@@ -102,6 +102,16 @@ pub struct FileScan {
     pub dump: Option<crate::evidence::sockets::DumpKind>,
     /// Error- and warning-level records (src/level.rs), signature-matched or not.
     pub level_records: u64,
+    /// The same records per level.
+    #[serde(default)]
+    pub levels: crate::record::level::LevelCounts,
+    /// Access-log traffic: requests per minute, status classes, failures, durations
+    /// (`None`: not an access log; see `evidence::access`). Boxed: most files have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<Box<crate::evidence::access::FileTraffic>>,
+    /// How the access layout was chosen, and the vote (filled under `--debug` only).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub access_detail: String,
     /// Unknown error/warning records not kept because of `--max-hits` (which bounds them as
     /// it bounds hits: the earliest are kept).
     #[serde(default)]

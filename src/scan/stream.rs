@@ -31,6 +31,7 @@
 //!
 //! [`scan_file`]: super::scan_file
 
+use super::access::Profile;
 use super::chunk::{scan_chunk, split_chunks, ChunkOut};
 use super::file::{
     dump_kind, dump_scan, finish, merge_more, zone_name, ChunkRecord, Dump, MergedChunks,
@@ -121,7 +122,10 @@ pub fn scan_stream(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<H
         fs.time_detail = ft.describe();
     }
     fs.notes.extend(ft.notes.iter().cloned());
-    let scanned = scan_windows(idx, &mut stream, w, ft, &mut fs, cfg);
+    // Access layout and level dialect from the first window's sampled lines.
+    let mut profile = super::access::profile(&w.buf, fs.format, cfg);
+    fs.access_detail = std::mem::take(&mut profile.detail);
+    let scanned = scan_windows(idx, &mut stream, w, ft, &mut fs, cfg, &mut profile);
     fs.bytes = scanned.bytes;
     if scanned.cut_lines > 0 {
         fs.notes.push(format!(
@@ -198,6 +202,7 @@ fn scan_windows(
     mut ft: FileTime,
     fs: &mut FileScan,
     cfg: &ScanConfig,
+    profile: &mut Profile,
 ) -> Scanned {
     let window = window_size(cfg);
     let mut merged = MergedChunks::default();
@@ -234,7 +239,8 @@ fn scan_windows(
         if let Some(end) = prev.take() {
             ft = ft.next_window(end, &w.buf, w.ctx);
         }
-        let mut outs = scan_range(idx, &w.buf, w.ctx..end, &ft, cfg);
+        profile.window(&w.buf, end, chunk_no > 0);
+        let mut outs = scan_range(idx, &w.buf, w.ctx..end, &ft, cfg, profile);
         for c in &mut outs {
             rebase(c, w.abs);
             unknown.add_dropped(c.unknown_dropped);
@@ -276,6 +282,7 @@ fn scan_range(
     range: Range<usize>,
     ft: &FileTime,
     cfg: &ScanConfig,
+    profile: &Profile,
 ) -> Vec<ChunkOut> {
     let sub = (window_size(cfg) / 4).max(64 * 1024);
     let subs: Vec<Range<usize>> = split_chunks(&buf[range.clone()], sub)
@@ -283,7 +290,7 @@ fn scan_range(
         .map(|r| range.start + r.start..range.start + r.end)
         .collect();
     subs.into_par_iter()
-        .map(|r| scan_chunk(idx, buf, r, ft, cfg))
+        .map(|r| scan_chunk(idx, buf, r, ft, cfg, profile))
         .collect()
 }
 

@@ -2,7 +2,8 @@
 //! corrected, has every time the scan gave it moved, instead of being scanned again.
 //!
 //! Input: the [`ScanOutput`] and, per file, a map from the instant the scan computed to the
-//! right one. Output: the same output with the file's first/last, per-minute counts, hits
+//! right one. Output: the same output with the file's first/last, per-minute counts (an
+//! access log's per-minute traffic too), hits
 //! and unknown error/warning records moved, and the hit and record orders restored
 //! ([`sort_hits`], [`sort_unknown`]): what a scan with the right zone would have given.
 //!
@@ -81,6 +82,14 @@ pub fn apply(out: &mut ScanOutput, moves: &[(usize, Move)]) {
             })
             .collect();
         fs.minutes = moved;
+        // An access log's per-minute traffic moves with its records (a syslog-prefixed
+        // HAProxy log whose year is settled from the other files).
+        if let Some(h) = fs.http.as_mut() {
+            h.remap_minutes(|m| {
+                DateTime::from_timestamp(m.saturating_mul(60), 0)
+                    .map_or(m, |t| map(i, t).timestamp().div_euclid(60))
+            });
+        }
     }
     for h in &mut out.hits {
         if let Some(t) = h.time {

@@ -145,7 +145,22 @@ pub fn impact_minutes(scan: &ScanOutput, cat: &Catalog) -> BTreeMap<String, Vec<
         first_fail: None,
         last_fail: None,
     };
-    for f in scan.files.iter().filter(|f| is_access_log(f)) {
+    for f in scan.files.iter() {
+        // An access log whose layout was recognised gives its parsed per-minute traffic:
+        // requests and failed requests by status and flags (issue 19), so a `500` in a
+        // length or timer field never counts and a 499 (the client gave up) is no failure.
+        if let Some(h) = &f.http {
+            let e = per.entry(f.service.to_string()).or_default();
+            for m in &h.minutes {
+                let im = e.entry(m.minute).or_insert_with(|| blank(m.minute));
+                im.requests += u64::from(m.requests);
+                im.failed += u64::from(m.failed);
+            }
+            continue;
+        }
+        if !is_access_log(f) {
+            continue;
+        }
         let e = per.entry(f.service.to_string()).or_default();
         for (m, n) in f.minutes.iter() {
             e.entry(m).or_insert_with(|| blank(m)).requests += u64::from(n);
@@ -160,7 +175,7 @@ pub fn impact_minutes(scan: &ScanOutput, cat: &Catalog) -> BTreeMap<String, Vec<
         let (Some(t), f) = (h.time, &scan.files[h.file as usize]) else {
             continue;
         };
-        if is_access_log(f) && is_impact(&cat.signatures[h.sig as usize]) {
+        if (f.http.is_some() || is_access_log(f)) && is_impact(&cat.signatures[h.sig as usize]) {
             if let Some(im) = per
                 .get_mut(&*f.service)
                 .and_then(|e| e.get_mut(&t.timestamp().div_euclid(60)))

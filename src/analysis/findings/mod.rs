@@ -14,8 +14,9 @@
 //! - `coverage.rs`, [`Coverage`]: per incident, which services logged during it, which were
 //!   silent (a silent service is not "no errors"), and services with no dated records at
 //!   all.
-//! - `traffic.rs`, [`Traffic`]: from access logs, requests and 5xx per incident vs the
-//!   baseline outside, and the URL paths that failed most.
+//! - `traffic.rs`, [`Traffic`]: from access logs read as fields, requests and failures
+//!   per incident vs the baseline outside, the URL paths that failed most, the upstreams and
+//!   the proxy flags (explained).
 //! - `host_wide.rs`, [`HostWide`]: one signature in several services within the same
 //!   second: a shared cause (ports, DNS, disk), not one service's fault.
 //!
@@ -43,7 +44,9 @@ pub use red_herrings::{
     classify, SignatureScore, Verdict, CORRELATED_SHARE, LIFT_HIGH, LIFT_LOW, SCORE_MIN_HITS,
     SCORE_P_VALUE,
 };
-pub use traffic::{request_path, IncidentTraffic, PathCount, Rate, Traffic, TOP_PATHS};
+pub use traffic::{
+    request_path, FlagCount, IncidentTraffic, PathCount, Quantiles, Rate, Traffic, TOP_PATHS,
+};
 
 use crate::analysis::incidents::Clusters;
 use crate::analysis::rates::{union, Spans};
@@ -90,11 +93,13 @@ pub struct Findings<'a> {
     pub host_wide: Vec<HostWide>,
 }
 
-/// Computes every finding. `tz` is the assumed zone (for the phase).
+/// Computes every finding. `tz` is the assumed zone (for the phase); `layouts` explain the
+/// access logs' proxy flags.
 pub fn compute<'a>(
     scan: &'a ScanOutput,
     clusters: &Clusters,
     catalog: &Catalog,
+    layouts: &crate::evidence::access::Layouts,
     tz: &Zone,
 ) -> Findings<'a> {
     let incs = &clusters.incidents;
@@ -157,7 +162,7 @@ pub fn compute<'a>(
                 || coverage(scan, clusters, &svc_files, catalog),
                 || {
                     (
-                        traffic(scan, clusters, catalog),
+                        traffic(scan, clusters, layouts),
                         host_wide(scan, catalog, incident_of),
                     )
                 },

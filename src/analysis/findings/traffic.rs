@@ -1,42 +1,48 @@
-//! Traffic: from access logs, requests and 5xx per incident vs the baseline outside, and
-//! the URL paths that failed most.
+//! Traffic: from access logs read as fields, requests and failures per incident vs the
+//! baseline outside, the URL paths that failed most, the upstreams behind the failures and
+//! the proxy flags, each explained.
 //!
-//! Input: the scan output (access logs are the files of format `clf` with dated records)
-//! and the clusters. Output: [`Traffic`], `None` without an access log. Requests are the
-//! access logs' dated records per minute; 5xx are the hits of user-impact signatures of the access-log context (catalog data) in those files,
-//! and their paths come from the excerpt ([`request_path`], without the query string). Each
-//! incident is measured over the minutes it touches; the baseline is every other minute of
-//! the access logs' span, counted without walking it (stamps years apart would mean
-//! billions of minutes).
+//! Input: the scan output (each access log's [`FileTraffic`](crate::evidence::access::FileTraffic):
+//! per-minute requests, failures, client-closed requests, latency histograms and top lists;
+//! see `evidence::access`), the clusters and the layouts (for what a flag means). Output:
+//! [`Traffic`], `None` without an access log. Failures are what the parsed status says (5xx,
+//! or no status and a server-failure flag), never a regex over the line; 499s and other
+//! client-closed requests are counted apart and are not failures. Each incident is measured
+//! over the minutes it touches; the baseline is every other minute of the access logs'
+//! span, counted without walking it (stamps years apart would mean billions of minutes).
+//! Slowness windows come from `analysis::impact`.
 
+use crate::analysis::impact::{slow_windows, SlowWindow};
 use crate::analysis::incidents::{minute_range, Clusters};
 use crate::analysis::rates::round;
-use crate::catalog::{Catalog, MatchContext, Role};
-use crate::scan::{Hit, ScanOutput};
-use crate::time::Format;
+use crate::evidence::access::{Histogram, Layouts, MinuteTraffic, TopK};
+use crate::scan::ScanOutput;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Traffic: URL paths listed per incident.
+/// Traffic: URL paths (and upstreams, flags) listed per incident.
 pub const TOP_PATHS: usize = 5;
 
 /// Requests from access logs.
 #[derive(Serialize, Debug, Clone)]
 pub struct Traffic {
-    /// Access logs read (format `clf`).
+    /// Access logs read (files whose lines a layout reads, with dated requests).
     pub files: Vec<String>,
-    /// Requests (dated records).
+    /// Dated requests.
     pub requests: u64,
-    /// 5xx responses (hits of `http-5xx-access-log`).
+    /// Failed requests (5xx, or no status and a server-failure flag).
     pub errors: u64,
     /// Outside incident minutes.
     pub baseline: Rate,
     /// Per incident, over the minutes it touches.
     pub incidents: Vec<IncidentTraffic>,
-    /// 5xx during incidents (the "failed requests" of the impact).
+    /// Failed requests during incidents (the "failed requests" of the impact).
     pub failed_requests: u64,
-    /// Paths with the most 5xx during incidents.
+    /// Paths with the most failures during incidents.
     pub top_paths: Vec<PathCount>,
+    /// Windows where an access log's p99 latency jumped well above its own baseline
+    /// (`analysis::impact`), with the incidents they overlap.
+    pub slow: Vec<SlowWindow>,
 }
 
 /// A request rate.
@@ -46,14 +52,37 @@ pub struct Rate {
     pub minutes: i64,
     /// Requests.
     pub requests: u64,
-    /// 5xx.
+    /// Failed requests.
     pub errors: u64,
     /// Requests per minute.
     pub requests_per_minute: f64,
-    /// 5xx per minute.
+    /// Failures per minute.
     pub errors_per_minute: f64,
     /// errors / requests.
     pub error_rate: f64,
+    /// Requests whose client went away (499 and the like): not failures.
+    pub client_closed: u64,
+    /// Median and 99th percentile duration in ms, where the layouts have a duration.
+    pub duration_ms: Option<Quantiles>,
+}
+
+/// Duration quantiles in milliseconds (from a histogram: within ±6.25 %).
+#[derive(Serialize, Debug, Clone, Copy, PartialEq)]
+pub struct Quantiles {
+    /// Median.
+    pub p50: f64,
+    /// 99th percentile.
+    pub p99: f64,
+}
+
+impl Quantiles {
+    /// The quantiles of a histogram (`None` when it is empty), rounded to 0.1 ms.
+    pub fn of(h: &Histogram) -> Option<Quantiles> {
+        Some(Quantiles {
+            p50: round(h.quantile_ms(0.5)?, 1),
+            p99: round(h.quantile_ms(0.99)?, 1),
+        })
+    }
 }
 
 /// Traffic during one incident.
@@ -61,23 +90,42 @@ pub struct Rate {
 pub struct IncidentTraffic {
     /// Incident id.
     pub id: usize,
-    /// Requests, 5xx and rates over the minutes the incident touches.
+    /// Requests, failures and rates over the minutes the incident touches.
     #[serde(flatten)]
     pub rate: Rate,
-    /// Paths with the most 5xx.
+    /// Paths with the most failures.
     pub top_paths: Vec<PathCount>,
+    /// Upstreams (addresses, servers) behind the most failures.
+    pub upstreams: Vec<PathCount>,
+    /// Proxy flags seen (HAProxy termination states, Envoy response flags, ALB's missing
+    /// target status), with what each means.
+    pub flags: Vec<FlagCount>,
 }
 
-/// A URL path and its 5xx count.
+/// A URL path (or an upstream) and its failure count.
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 pub struct PathCount {
-    /// Path without the query string.
+    /// Path without the query string (or upstream).
     pub path: String,
-    /// 5xx responses.
+    /// Failed requests.
     pub count: u64,
 }
 
-/// The request path of an access-log line: `"GET /api/x?y=1 HTTP/1.1"` → `/api/x`.
+/// A proxy flag, how often it was seen and what it means.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct FlagCount {
+    /// The flag (`sH`, `UF`, `target_status_code -`).
+    pub flag: String,
+    /// The layout whose flag table explains it.
+    pub layout: String,
+    /// Requests carrying it.
+    pub count: u64,
+    /// What it means (one line), when the layout's table knows it.
+    pub means: Option<String>,
+}
+
+/// The request path of an access-log line: `"GET /api/x?y=1 HTTP/1.1"` → `/api/x` (for a
+/// hit's excerpt in NDJSON; the traffic finding reads parsed fields).
 pub fn request_path(line: &str) -> Option<&str> {
     let q = line.find('"')?;
     let rest = &line[q + 1..];
@@ -92,69 +140,81 @@ pub fn request_path(line: &str) -> Option<&str> {
     (!path.is_empty()).then_some(path)
 }
 
+/// Per-minute traffic of all access logs, and per file its minutes (for flags).
+struct Sum {
+    all: BTreeMap<i64, MinuteTraffic>,
+}
+
 pub(super) fn traffic(
     scan: &ScanOutput,
     clusters: &Clusters,
-    catalog: &Catalog,
+    layouts: &Layouts,
 ) -> Option<Traffic> {
     let access: Vec<usize> = scan
         .files
         .iter()
         .enumerate()
-        .filter(|(_, f)| f.format == Some(Format::Clf) && f.dated_records > 0)
+        .filter(|(_, f)| f.http.as_ref().is_some_and(|h| !h.minutes.is_empty()))
         .map(|(i, _)| i)
         .collect();
     if access.is_empty() {
         return None;
     }
-    let impact: Vec<bool> = catalog
-        .signatures
-        .iter()
-        .map(|s| s.has_role(Role::UserImpact) && s.context == Some(MatchContext::AccessLog))
-        .collect();
-    let mut req: BTreeMap<i64, u64> = BTreeMap::new();
+    let mut sum = Sum {
+        all: BTreeMap::new(),
+    };
     for &i in &access {
-        for (m, n) in scan.files[i].minutes.iter() {
-            *req.entry(m).or_default() += n as u64;
+        for m in &scan.files[i].http.as_ref().expect("access").minutes {
+            sum.all
+                .entry(m.minute)
+                .and_modify(|e| e.merge(m))
+                .or_insert_with(|| m.clone());
         }
-    }
-    let is_access: BTreeSet<u32> = access.iter().map(|&i| i as u32).collect();
-    let errors: Vec<&Hit> = scan
-        .hits
-        .iter()
-        .filter(|h| impact[h.sig as usize] && is_access.contains(&h.file) && h.time.is_some())
-        .collect();
-    let mut err: BTreeMap<i64, u64> = BTreeMap::new();
-    for h in &errors {
-        *err.entry(h.time.expect("dated").timestamp().div_euclid(60))
-            .or_default() += 1;
     }
     let mut inc_minutes: BTreeSet<i64> = BTreeSet::new();
     let mut incidents = Vec::new();
-    let mut all_paths: BTreeMap<String, u64> = BTreeMap::new();
+    let mut all_paths = TopK::default();
     for inc in &clusters.incidents {
         let (a, b) = minute_range(inc);
         inc_minutes.extend(a..=b);
-        let requests: u64 = req.range(a..=b).map(|(_, n)| n).sum();
-        let mut paths: BTreeMap<String, u64> = BTreeMap::new();
-        let mut n5 = 0;
-        for h in &errors {
-            let m = h.time.expect("dated").timestamp().div_euclid(60);
-            if m >= a && m <= b {
-                n5 += 1;
-                if let Some(p) = request_path(&h.excerpt) {
-                    *paths.entry(p.to_string()).or_default() += 1;
-                    *all_paths.entry(p.to_string()).or_default() += 1;
+        let window = window(sum.all.range(a..=b).map(|(_, m)| m));
+        all_paths.merge(&window.paths, usize::MAX);
+        let mut flags: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for &i in &access {
+            let h = scan.files[i].http.as_ref().expect("access");
+            let lo = h.minutes.partition_point(|m| m.minute < a);
+            for m in h.minutes[lo..].iter().take_while(|m| m.minute <= b) {
+                for (f, n) in m.flags.ranked() {
+                    *flags.entry((f.to_string(), h.layout.clone())).or_default() += n;
                 }
             }
         }
+        let mut flags: Vec<FlagCount> = flags
+            .into_iter()
+            .map(|((flag, layout), count)| FlagCount {
+                means: layouts.explain(&layout, &flag).map(str::to_string),
+                flag,
+                layout,
+                count,
+            })
+            .collect();
+        flags.sort_by(|x, y| y.count.cmp(&x.count).then(x.flag.cmp(&y.flag)));
+        // The top flags of each layout: behind an ALB and an HAProxy, both say why.
+        let mut per_layout: BTreeMap<String, usize> = BTreeMap::new();
+        flags.retain(|f| {
+            let n = per_layout.entry(f.layout.clone()).or_default();
+            *n += 1;
+            *n <= TOP_PATHS
+        });
         incidents.push(IncidentTraffic {
             id: inc.id,
-            rate: rate(b - a + 1, requests, n5),
-            top_paths: top_paths(paths),
+            rate: window.rate(b - a + 1),
+            top_paths: top(&window.paths),
+            upstreams: top(&window.upstreams),
+            flags,
         });
     }
-    let (m0, m1) = match (req.keys().next(), req.keys().next_back()) {
+    let (m0, m1) = match (sum.all.keys().next(), sum.all.keys().next_back()) {
         (Some(&a), Some(&b)) => (a, b),
         _ => (0, -1),
     };
@@ -164,28 +224,70 @@ pub(super) fn traffic(
     } else {
         (m1 - m0 + 1) - inc_minutes.range(m0..=m1).count() as i64
     };
-    let base_req: u64 = req
-        .iter()
-        .filter(|(m, _)| !inc_minutes.contains(m))
-        .map(|(_, n)| n)
-        .sum();
-    let base_err: u64 = err
-        .iter()
-        .filter(|(m, _)| !inc_minutes.contains(m))
-        .map(|(_, n)| n)
-        .sum();
+    let base = window(
+        sum.all
+            .iter()
+            .filter(|(m, _)| !inc_minutes.contains(m))
+            .map(|(_, m)| m),
+    );
     let failed: u64 = incidents.iter().map(|i| i.rate.errors).sum();
     let mut files: Vec<String> = access.iter().map(|&i| scan.files[i].path.clone()).collect();
     files.sort();
     Some(Traffic {
         files,
-        requests: req.values().sum(),
-        errors: errors.len() as u64,
-        baseline: rate(base_minutes, base_req, base_err),
+        requests: sum.all.values().map(|m| u64::from(m.requests)).sum(),
+        errors: sum.all.values().map(|m| u64::from(m.failed)).sum(),
+        baseline: base.rate(base_minutes),
         incidents,
         failed_requests: failed,
-        top_paths: top_paths(all_paths),
+        top_paths: top(&all_paths),
+        slow: slow_windows(scan, clusters),
     })
+}
+
+/// Minutes added up.
+#[derive(Default)]
+struct Window {
+    requests: u64,
+    failed: u64,
+    client_closed: u64,
+    durations: Histogram,
+    paths: TopK,
+    upstreams: TopK,
+}
+
+impl Window {
+    fn rate(&self, minutes: i64) -> Rate {
+        let mut r = rate(minutes, self.requests, self.failed);
+        r.client_closed = self.client_closed;
+        r.duration_ms = Quantiles::of(&self.durations);
+        r
+    }
+}
+
+fn window<'a>(minutes: impl Iterator<Item = &'a MinuteTraffic>) -> Window {
+    let mut w = Window::default();
+    for m in minutes {
+        w.requests += u64::from(m.requests);
+        w.failed += u64::from(m.failed);
+        w.client_closed += u64::from(m.client_closed);
+        w.durations.merge(&m.durations);
+        w.paths.merge(&m.paths, usize::MAX);
+        w.upstreams.merge(&m.upstreams, usize::MAX);
+    }
+    w
+}
+
+/// The [`TOP_PATHS`] most frequent, ties by name.
+fn top(t: &TopK) -> Vec<PathCount> {
+    t.ranked()
+        .into_iter()
+        .take(TOP_PATHS)
+        .map(|(path, count)| PathCount {
+            path: path.to_string(),
+            count,
+        })
+        .collect()
 }
 
 /// Requests, 5xx and their rates over some minutes (0 where a divisor is 0).
@@ -194,6 +296,8 @@ fn rate(minutes: i64, requests: u64, errors: u64) -> Rate {
         minutes,
         requests,
         errors,
+        client_closed: 0,
+        duration_ms: None,
         requests_per_minute: if minutes > 0 {
             round(requests as f64 / minutes as f64, 2)
         } else {
@@ -210,17 +314,6 @@ fn rate(minutes: i64, requests: u64, errors: u64) -> Rate {
             0.0
         },
     }
-}
-
-/// The [`TOP_PATHS`] paths with the most 5xx, ties by path.
-fn top_paths(paths: BTreeMap<String, u64>) -> Vec<PathCount> {
-    let mut v: Vec<PathCount> = paths
-        .into_iter()
-        .map(|(path, count)| PathCount { path, count })
-        .collect();
-    v.sort_by(|a, b| b.count.cmp(&a.count).then(a.path.cmp(&b.path)));
-    v.truncate(TOP_PATHS);
-    v
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ pub(super) fn findings(o: &mut String, r: &Report, display: &Zone) {
     recurrence(o, r, display);
     red_herrings(o, f);
     coverage(o, f, display);
-    traffic(o, f);
+    traffic(o, f, display);
     host_wide(o, f, display);
     host_evidence(o, r, display);
     markers(o, r, display);
@@ -161,7 +161,7 @@ fn coverage(o: &mut String, f: &Findings, display: &Zone) {
 }
 
 /// **Traffic.**: requests and 5xx in the minutes each incident touches, and the baseline.
-fn traffic(o: &mut String, f: &Findings) {
+fn traffic(o: &mut String, f: &Findings, display: &Zone) {
     if let Some(t) = &f.traffic {
         let _ = writeln!(
             o,
@@ -201,6 +201,41 @@ fn traffic(o: &mut String, f: &Findings) {
             b.requests_per_minute
         );
         let _ = writeln!(o);
+        // Proxy flags and failing upstreams, per incident, each flag with its meaning.
+        let mut any = false;
+        for it in &t.incidents {
+            for f in &it.flags {
+                any = true;
+                let _ = writeln!(
+                    o,
+                    "- #{}: flag `{}` ×{}{}",
+                    it.id,
+                    md(&f.flag),
+                    f.count,
+                    f.means
+                        .as_deref()
+                        .map(|m| format!(": {}", md(m)))
+                        .unwrap_or_default()
+                );
+            }
+            if !it.upstreams.is_empty() {
+                any = true;
+                let ups: Vec<String> = it
+                    .upstreams
+                    .iter()
+                    .map(|u| format!("{} ×{}", md(&clip(&u.path, 60)), u.count))
+                    .collect();
+                let _ = writeln!(o, "- #{}: failing upstreams {}", it.id, ups.join(", "));
+            }
+        }
+        // Latency jumps (`analysis::impact`): user impact even without a 5xx.
+        for w in &t.slow {
+            any = true;
+            let _ = writeln!(o, "- {}", md(&crate::report::prose::slow_line(w, display)));
+        }
+        if any {
+            let _ = writeln!(o);
+        }
     }
 }
 

@@ -23,7 +23,7 @@ pub(crate) fn findings(r: &Report, display: &Zone) -> String {
     recurrence(&mut o, r, display);
     red_herrings(&mut o, f);
     coverage(&mut o, f, display);
-    traffic(&mut o, f);
+    traffic(&mut o, f, display);
     host_wide(&mut o, f, display);
     if o.is_empty() {
         return o;
@@ -174,7 +174,7 @@ fn coverage(o: &mut String, f: &Findings, display: &Zone) {
 }
 
 /// Requests and 5xx per incident with the most failed paths, and the baseline.
-fn traffic(o: &mut String, f: &Findings) {
+fn traffic(o: &mut String, f: &Findings, display: &Zone) {
     if let Some(t) = &f.traffic {
         let mut first = true;
         for it in &t.incidents {
@@ -202,6 +202,36 @@ fn traffic(o: &mut String, f: &Findings) {
                     }
                 ),
             );
+            if !it.upstreams.is_empty() {
+                let ups: Vec<String> = it
+                    .upstreams
+                    .iter()
+                    .map(|p| format!("{} ×{}", clip(&escape_control(&p.path), 40), p.count))
+                    .collect();
+                row(
+                    o,
+                    "traffic",
+                    &mut first,
+                    &format!("   failing upstreams: {}", ups.join(", ")),
+                );
+            }
+            // Proxy flags, each with what it means (HAProxy sH--, Envoy UF, ALB `-`).
+            for f in &it.flags {
+                row(
+                    o,
+                    "traffic",
+                    &mut first,
+                    &format!(
+                        "   flag {} ×{}{}",
+                        escape_control(&f.flag),
+                        f.count,
+                        f.means
+                            .as_deref()
+                            .map(|m| format!(": {}", escape_control(m)))
+                            .unwrap_or_default()
+                    ),
+                );
+            }
         }
         let b = &t.baseline;
         row(
@@ -217,6 +247,15 @@ fn traffic(o: &mut String, f: &Findings) {
                 if t.failed_requests == 1 { "" } else { "s" }
             ),
         );
+        // Latency jumps (`analysis::impact`): user impact even without a 5xx.
+        for w in &t.slow {
+            row(
+                o,
+                "traffic",
+                &mut first,
+                &crate::report::prose::slow_line(w, display),
+            );
+        }
     }
 }
 
