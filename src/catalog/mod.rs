@@ -28,6 +28,7 @@ use regex_syntax::hir::{
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::Path;
 
 /// Schema of the embedded family files.
@@ -251,6 +252,13 @@ pub struct Signature {
     /// Minimum record level for a hit to count (`None`: any level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<RecordLevel>,
+    /// The level the product itself logs this failure at, when it is below the level the
+    /// severity implies (php-fpm's `WARNING: server reached pm.max_children`, the kernel's
+    /// `INFO: task ... blocked`): a record at this level keeps the catalog severity (see
+    /// [`Signature::severity_at`]). `None`: `error` for critical/error entries, `warning`
+    /// for warning entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logged_at: Option<RecordLevel>,
     /// Where the match must sit (`None`: anywhere).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<MatchContext>,
@@ -273,13 +281,111 @@ impl Signature {
         self.roles.contains(&role)
     }
 
-    /// Whether a line one of this entry's patterns matched is a hit: not excluded by an
-    /// `unless` regex, and the record's level (`None`: unknown) not below the entry's
-    /// `level`. Compiles the `unless` regexes on every call: for tests and one-off checks;
-    /// the scan uses [`Matcher::accepts`].
-    pub fn accepts(&self, line: &[u8], level: Option<RecordLevel>) -> bool {
-        let unless = compile_unless(&self.unless).unwrap_or(None);
-        accepts_with(unless.as_ref(), self.level, line, level)
+    /// The record level at which a hit keeps the catalog severity: the entry's `logged_at`,
+    /// else `error` for critical and error entries and `warning` for warning entries;
+    /// `None` for markers (a marker is context at any level: `Started Application` is an
+    /// INFO line).
+    pub fn expected_level(&self) -> Option<RecordLevel> {
+        expected_level(self.severity, self.logged_at)
+    }
+
+    /// The severity of a hit of this entry in a record whose own level is `level` (`None`:
+    /// the record names no level, as syslog, kernel and event-log lines do). The catalog's
+    /// severity, lowered when the program that wrote the line judged it less severe:
+    /// - no level, or a level at or above [`Signature::expected_level`]: the catalog's;
+    /// - a WARN record below it: at most `warning` (the program recovered or retried; the
+    ///   line is context for an incident, never its opener);
+    /// - an INFO/DEBUG/TRACE/NOTICE record below it: `None`, not a hit (nginx logs the
+    ///   TLS and reset errors clients cause at `[info]`; pure-ftpd its per-IP limit at
+    ///   `[INFO]`). A product that logs a real failure that low says so in `logged_at`.
+    ///
+    /// Markers never change. One function for the scan and for every detector.
+    pub fn severity_at(&self, level: Option<RecordLevel>) -> Option<Severity> {
+        severity_for(self.severity, self.expected_level(), level)
+    }
+
+    /// Whether a host whose OS is `os` (`None`: unknown) can show this entry's failure: an
+    /// entry pinned to an OS (`os`, its errno texts are that OS's) fits only that OS; an
+    /// entry without one fits any host. For joining host dumps (a Linux `ss` dump is no
+    /// evidence for WinSock's WSAENOBUFS).
+    pub fn fits_os(&self, os: Option<Os>) -> bool {
+        match (self.os, os) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        }
+    }
+
+    /// Whether a line one of this entry's patterns matched is a hit, and at which severity:
+    /// see [`Matcher::judge`]. Compiles the `unless` regexes on every call: for tests and
+    /// one-off checks; the scan uses [`Matcher::judge`].
+    pub fn judge(
+        &self,
+        line: &[u8],
+        level: Option<RecordLevel>,
+        context_ok: impl FnOnce(MatchContext) -> bool,
+    ) -> std::result::Result<Severity, Reject> {
+        let guard = Guard {
+            unless: compile_unless(&self.unless).unwrap_or(None),
+            level: self.level,
+            context: self.context,
+            expected: self.expected_level(),
+            severity: self.severity,
+        };
+        guard.judge(line, level, context_ok)
+    }
+}
+
+/// Why a match of a signature's pattern is not a hit (counted per file, shown by `--debug`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reject {
+    /// The record's level is below the entry's `level`.
+    Level,
+    /// The record is informational (INFO and the like) and the entry is not logged that
+    /// low: [`Signature::severity_at`] is `None`.
+    Informational,
+    /// The match is outside the entry's `context`.
+    Context,
+    /// One of the entry's `unless` regexes matches the line.
+    Unless,
+}
+
+impl Reject {
+    /// Lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reject::Level => "level",
+            Reject::Informational => "informational",
+            Reject::Context => "context",
+            Reject::Unless => "unless",
+        }
+    }
+}
+
+fn expected_level(severity: Severity, logged_at: Option<RecordLevel>) -> Option<RecordLevel> {
+    match severity {
+        Severity::Marker => None,
+        _ if logged_at.is_some() => logged_at,
+        Severity::Critical | Severity::Error => Some(RecordLevel::Error),
+        Severity::Warning => Some(RecordLevel::Warning),
+    }
+}
+
+/// [`Signature::severity_at`] from its parts.
+fn severity_for(
+    severity: Severity,
+    expected: Option<RecordLevel>,
+    level: Option<RecordLevel>,
+) -> Option<Severity> {
+    match (expected, level) {
+        (Some(expected), Some(level)) if level < expected => match level {
+            // `max`: the less severe of the two (Severity sorts the most severe first).
+            RecordLevel::Warning => Some(severity.max(Severity::Warning)),
+            RecordLevel::Info => None,
+            // Below `expected` but error or above: only a `logged_at: critical` entry on an
+            // ERROR line; error is what the program said.
+            RecordLevel::Error | RecordLevel::Critical => Some(severity.max(Severity::Error)),
+        },
+        _ => Some(severity),
     }
 }
 
@@ -296,58 +402,47 @@ fn compile_unless(unless: &[String]) -> std::result::Result<Option<meta::Regex>,
         .map_err(|e| e.to_string())
 }
 
-fn accepts_with(
-    unless: Option<&meta::Regex>,
-    min: Option<RecordLevel>,
-    line: &[u8],
+/// An entry's precision rules, compiled: what [`Matcher::judge`] applies to each match.
+#[derive(Clone, Debug)]
+struct Guard {
+    /// The `unless` regexes as one automaton.
+    unless: Option<meta::Regex>,
+    /// `level`: the least record level a hit needs.
     level: Option<RecordLevel>,
-) -> bool {
-    if let (Some(min), Some(level)) = (min, level) {
-        if level < min {
-            return false;
-        }
-    }
-    !unless.is_some_and(|re| re.is_match(line))
+    /// `context`.
+    context: Option<MatchContext>,
+    /// [`Signature::expected_level`].
+    expected: Option<RecordLevel>,
+    /// The catalog severity.
+    severity: Severity,
 }
 
-/// A line's level read from its first words, for catalog examples and the precision
-/// corpus (the scan reads levels with src/level.rs). The first level word within the first
-/// 96 bytes decides: `INFO`/`NOTICE`/`DEBUG`/`TRACE`/`LOG`/`[info]`/`[notice]` are info,
-/// `WARN`/`WARNING`/`[warn]` warning, `ERROR`/`ERR`/`SEVERE`/`[error]` error,
-/// `CRITICAL`/`CRIT`/`FATAL`/`PANIC`/`EMERG`/`ALERT`/`[crit]`/`[alert]`/`[emerg]`
-/// critical; also `level=x` and `"level":"x"` fields.
-pub fn guess_level(line: &[u8]) -> Option<RecordLevel> {
-    let head = &line[..line.len().min(96)];
-    let mut i = 0;
-    while i < head.len() {
-        if !head[i].is_ascii_alphabetic() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < head.len() && head[i].is_ascii_alphabetic() {
-            i += 1;
-        }
-        let word = &head[start..i];
-        let bracketed = start > 0 && head[start - 1] == b'[' && head.get(i) == Some(&b']');
-        let field = start >= 6
-            && (head[..start].ends_with(b"level=") || head[..start].ends_with(b"level\":\""));
-        let upper = word.iter().all(|c| c.is_ascii_uppercase());
-        if !(upper || bracketed || field) {
-            continue;
-        }
-        let lvl = match word.to_ascii_uppercase().as_slice() {
-            b"INFO" | b"NOTICE" | b"DEBUG" | b"TRACE" | b"LOG" => RecordLevel::Info,
-            b"WARN" | b"WARNING" => RecordLevel::Warning,
-            b"ERROR" | b"ERR" | b"SEVERE" => RecordLevel::Error,
-            b"CRITICAL" | b"CRIT" | b"FATAL" | b"PANIC" | b"EMERG" | b"ALERT" => {
-                RecordLevel::Critical
+impl Guard {
+    /// Cheapest first: the level (one comparison), the context (a look at the line), the
+    /// `unless` regexes (a search of the line) last.
+    fn judge(
+        &self,
+        line: &[u8],
+        level: Option<RecordLevel>,
+        context_ok: impl FnOnce(MatchContext) -> bool,
+    ) -> std::result::Result<Severity, Reject> {
+        if let (Some(min), Some(level)) = (self.level, level) {
+            if level < min {
+                return Err(Reject::Level);
             }
-            _ => continue,
-        };
-        return Some(lvl);
+        }
+        let severity =
+            severity_for(self.severity, self.expected, level).ok_or(Reject::Informational)?;
+        if let Some(c) = self.context {
+            if !context_ok(c) {
+                return Err(Reject::Context);
+            }
+        }
+        if self.unless.as_ref().is_some_and(|re| re.is_match(line)) {
+            return Err(Reject::Unless);
+        }
+        Ok(severity)
     }
-    None
 }
 
 #[derive(Deserialize)]
@@ -379,6 +474,7 @@ struct RuleEntry {
     roles: Option<Vec<Role>>,
     os: Option<Os>,
     level: Option<RecordLevel>,
+    logged_at: Option<RecordLevel>,
     context: Option<MatchContext>,
     unless: Option<Vec<String>>,
     event: Option<EventMatch>,
@@ -418,8 +514,8 @@ pub struct Matcher {
     pub pattern_sig: Vec<u16>,
     /// The patterns' HIR (the prefilter is built from them).
     hirs: Vec<Hir>,
-    /// Per signature: its `unless` regexes as one automaton, and its minimum level.
-    guards: Vec<(Option<meta::Regex>, Option<RecordLevel>)>,
+    /// Per signature: its precision rules, compiled.
+    guards: Vec<Guard>,
     /// Necessary literals of every pattern (src/prefilter.rs), or why there are none (then
     /// the automaton reads the whole buffer). Built once, from a sample of the input when
     /// [`Matcher::prepare`] runs first.
@@ -439,11 +535,101 @@ impl Matcher {
         });
     }
 
-    /// Whether a line that signature `sig` (its index in the catalog) matched is a hit:
-    /// see [`Signature::accepts`].
-    pub fn accepts(&self, sig: usize, line: &[u8], level: Option<RecordLevel>) -> bool {
-        let (unless, min) = &self.guards[sig];
-        accepts_with(unless.as_ref(), *min, line, level)
+    /// Whether a match of signature `sig` (its index in the catalog) on `line` is a hit, and
+    /// at which severity ([`Signature::severity_at`]). `level` is the record's own level
+    /// (`None`: it names none); `context_ok` answers whether the match sits in a
+    /// [`MatchContext`] and is asked only for an entry that has one. The rules, cheapest
+    /// first: `level`, the severity's level rule, `context`, `unless`. All per hit: nothing
+    /// here runs on lines without a match.
+    pub fn judge(
+        &self,
+        sig: usize,
+        line: &[u8],
+        level: Option<RecordLevel>,
+        context_ok: impl FnOnce(MatchContext) -> bool,
+    ) -> std::result::Result<Severity, Reject> {
+        self.guards[sig].judge(line, level, context_ok)
+    }
+
+    /// Whether [`Matcher::judge`] reads the record's level for `sig`: markers without a
+    /// `level` rule are hits at any level, and their record's level need not be looked up.
+    pub fn needs_level(&self, sig: usize) -> bool {
+        let g = &self.guards[sig];
+        g.level.is_some() || g.expected.is_some()
+    }
+
+    /// The leftmost-first matches of the automaton in `hay[line]` (one line, or its tail),
+    /// in order, each reported as its pattern id to `f`, which answers whether it counts.
+    ///
+    /// A match `f` refuses (an `unless`, `level` or `context` rule) must not hide the
+    /// matches behind it: the automaton resumes after a match's end, so a refused leftmost
+    /// match would swallow a later signature's match that starts inside it. The search
+    /// therefore goes on from the refused match's start + 1, and the refused signature's
+    /// further matches on this line are refused without asking `f` (its rules read the
+    /// line and the record, the same for every match on it). Accepted matches resume at
+    /// their end, as `find_iter` does. A lower-priority pattern that starts at the very
+    /// byte of a refused match is not tried (the automaton reports one match per start;
+    /// family order puts the specific entry first, and no example or precision-corpus line
+    /// has such a pair).
+    ///
+    /// Forward-only searches: the end of a match and its pattern suffice while matches
+    /// count, so the reverse scan that finds a start runs only for a refused match.
+    pub fn search_line(&self, hay: &[u8], line: Range<usize>, mut f: impl FnMut(usize) -> bool) {
+        let input = |from: usize| regex_automata::Input::new(hay).range(from..line.end);
+        let mut from = line.start;
+        // Refused signatures of this line; empty (no allocation) on almost every line.
+        let mut refused: Vec<u16> = Vec::new();
+        while from <= line.end {
+            let Some(hm) = self.regex.search_half(&input(from)) else {
+                break;
+            };
+            let pattern = hm.pattern().as_usize();
+            let sig = self.pattern_sig[pattern];
+            if !refused.contains(&sig) && f(pattern) {
+                from = if hm.offset() > from {
+                    hm.offset()
+                } else {
+                    hm.offset() + 1
+                };
+                continue;
+            }
+            if !refused.contains(&sig) {
+                refused.push(sig);
+            }
+            // The same search with its start this time: the refused match's start.
+            let start = self
+                .regex
+                .search(&input(from))
+                .map_or(hm.offset(), |m| m.start());
+            from = start + 1;
+        }
+    }
+
+    /// The hits one line gives, as the scan finds them ([`Matcher::search_line`] then
+    /// [`Matcher::judge`]): each signature once, in match order, with its severity. For
+    /// tests and tools that judge lines outside a scan; `level` and `context_ok` stand for
+    /// the record the line belongs to.
+    pub fn hits_on_line(
+        &self,
+        line: &[u8],
+        level: Option<RecordLevel>,
+        context_ok: impl Fn(MatchContext) -> bool,
+    ) -> Vec<(usize, Severity)> {
+        let mut out: Vec<(usize, Severity)> = Vec::new();
+        self.search_line(line, 0..line.len(), |pattern| {
+            let sig = self.pattern_sig[pattern] as usize;
+            if out.iter().any(|&(s, _)| s == sig) {
+                return true;
+            }
+            match self.judge(sig, line, level, &context_ok) {
+                Ok(sev) => {
+                    out.push((sig, sev));
+                    true
+                }
+                Err(_) => false,
+            }
+        });
+        out
     }
 
     /// The prefilter (built without a sample if [`Matcher::prepare`] did not run), or why
@@ -606,6 +792,7 @@ impl Catalog {
                         roles: Vec::new(),
                         os: None,
                         level: None,
+                        logged_at: None,
                         context: None,
                         unless: Vec::new(),
                         event: None,
@@ -657,6 +844,9 @@ impl Catalog {
             if r.level.is_some() {
                 sig.level = r.level;
             }
+            if r.logged_at.is_some() {
+                sig.logged_at = r.logged_at;
+            }
             if r.context.is_some() {
                 sig.context = r.context;
             }
@@ -690,6 +880,58 @@ impl Catalog {
         Ok(())
     }
 
+    /// The entries of any of `stacks` and any of `categories` (an empty list: no filter),
+    /// in catalog order, for `faultscope signatures --stack/--category`. Names compare
+    /// case-insensitively. A name no entry has is an error naming the ones that exist (a
+    /// typo must not print an empty list that reads as "nothing for this stack").
+    pub fn select(
+        &self,
+        stacks: &[String],
+        categories: &[String],
+    ) -> std::result::Result<Vec<&Signature>, String> {
+        let norm = |v: &[String]| -> Vec<String> {
+            v.iter()
+                .map(|s| s.trim().to_ascii_lowercase())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        let (stacks, categories) = (norm(stacks), norm(categories));
+        let known_stacks: std::collections::BTreeSet<String> = self
+            .signatures
+            .iter()
+            .flat_map(|s| s.stacks.iter().map(|x| x.to_ascii_lowercase()))
+            .collect();
+        let known_categories: std::collections::BTreeSet<String> = self
+            .signatures
+            .iter()
+            .map(|s| s.category.to_ascii_lowercase())
+            .collect();
+        for (what, asked, known) in [
+            ("stack", &stacks, &known_stacks),
+            ("category", &categories, &known_categories),
+        ] {
+            if let Some(bad) = asked.iter().find(|a| !known.contains(*a)) {
+                return Err(format!(
+                    "no signature has {what} `{bad}`; known: {}",
+                    known.iter().cloned().collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+        Ok(self
+            .signatures
+            .iter()
+            .filter(|s| {
+                stacks.is_empty()
+                    || s.stacks
+                        .iter()
+                        .any(|x| stacks.contains(&x.to_ascii_lowercase()))
+            })
+            .filter(|s| {
+                categories.is_empty() || categories.contains(&s.category.to_ascii_lowercase())
+            })
+            .collect())
+    }
+
     /// Index of a signature by id.
     pub fn index_of(&self, id: &str) -> Option<usize> {
         self.signatures.iter().position(|s| s.id == id)
@@ -706,7 +948,13 @@ impl Catalog {
                 entry: Some(sig.id.clone()),
                 reason: format!("`unless`: {reason}"),
             })?;
-            guards.push((unless, sig.level));
+            guards.push(Guard {
+                unless,
+                level: sig.level,
+                context: sig.context,
+                expected: sig.expected_level(),
+                severity: sig.severity,
+            });
             for p in &sig.patterns {
                 let hir = compile_one(p, false).map_err(|reason| Error::Rules {
                     path: "<catalog>".into(),
@@ -854,6 +1102,23 @@ mod tests {
         ids
     }
 
+    /// A line judged alone as the scan judges it: its level by `record::level::line_level`,
+    /// its context from the line (no access-log file, not a continuation line).
+    fn judge_line(sig: &Signature, line: &str) -> std::result::Result<Severity, Reject> {
+        let b = line.as_bytes();
+        sig.judge(b, crate::record::level::line_level(b), |c| {
+            crate::record::context_fits(c, b, false, false)
+        })
+    }
+
+    /// [`Matcher::hits_on_line`] with the line's own level and context, as in `judge_line`.
+    fn line_hits(m: &Matcher, line: &str) -> Vec<(usize, Severity)> {
+        let b = line.as_bytes();
+        m.hits_on_line(b, crate::record::level::line_level(b), |c| {
+            crate::record::context_fits(c, b, false, false)
+        })
+    }
+
     #[test]
     fn builtin_loads_and_compiles() {
         let cat = Catalog::builtin().unwrap();
@@ -879,11 +1144,13 @@ mod tests {
 
     #[test]
     fn every_example_behaves() {
-        // Each entry's positive examples must be matched by that entry (through the combined
-        // automaton, as the scan sees them); negative examples must not be, unless the
-        // entry's `unless`/`level` rejects them (then they are precision rules at work).
+        // Each entry's positive examples must be matched by that entry's patterns and be
+        // hits (its `unless`/`level`/`context` and the level rule of its severity, the
+        // line's level read as the scan reads it); negative examples must not be, unless
+        // the rules reject them (then they are precision rules at work).
         let cat = Catalog::builtin().unwrap();
         let m = cat.compile().unwrap();
+        let mut problems = Vec::new();
         for sig in &cat.signatures {
             assert!(
                 sig.examples.matching.len() >= 2 && sig.examples.no_match.len() >= 2,
@@ -903,18 +1170,23 @@ mod tests {
             for ex in &sig.examples.matching {
                 // Overlapping signatures may claim the leftmost match; check by the entry's
                 // own patterns as well as the combined automaton.
-                assert!(own(ex), "{}: example does not match: {ex}", sig.id);
-                assert!(
-                    sig.accepts(ex.as_bytes(), guess_level(ex.as_bytes())),
-                    "{}: example rejected by its own unless/level: {ex}",
-                    sig.id
-                );
+                if !own(ex) {
+                    problems.push(format!("{}: example does not match: {ex}", sig.id));
+                } else if let Err(why) = judge_line(sig, ex) {
+                    problems.push(format!(
+                        "{}: example rejected by its own rules ({}): {ex}",
+                        sig.id,
+                        why.as_str()
+                    ));
+                }
             }
             for ex in &sig.examples.no_match {
-                let hit = own(ex) && sig.accepts(ex.as_bytes(), guess_level(ex.as_bytes()));
-                assert!(!hit, "{}: near miss matches: {ex}", sig.id);
+                if own(ex) && judge_line(sig, ex).is_ok() {
+                    problems.push(format!("{}: near miss matches: {ex}", sig.id));
+                }
             }
         }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
         assert!(matches(&m, &cat, "no error here").is_empty());
     }
 
@@ -955,69 +1227,138 @@ mod tests {
     }
 
     #[test]
-    fn accepts_applies_unless_and_level() {
+    fn judge_applies_the_precision_rules() {
+        use RecordLevel::*;
         let mut sig = Catalog::builtin().unwrap().signatures[0].clone();
+        sig.severity = Severity::Critical;
         sig.unless = vec![r"bind\(\) to".into()];
-        sig.level = Some(RecordLevel::Error);
-        assert!(sig.accepts(b"connect() failed", None));
-        assert!(sig.accepts(b"connect() failed", Some(RecordLevel::Critical)));
-        assert!(sig.accepts(b"connect() failed", Some(RecordLevel::Error)));
-        assert!(!sig.accepts(b"connect() failed", Some(RecordLevel::Warning)));
-        assert!(!sig.accepts(b"connect() failed", Some(RecordLevel::Info)));
-        assert!(!sig.accepts(b"bind() to 10.0.0.1:443 failed", None));
+        sig.level = Some(Error);
+        let any = |_: MatchContext| true;
+        let line = b"connect() failed";
+        assert_eq!(sig.judge(line, None, any), Ok(Severity::Critical));
+        assert_eq!(sig.judge(line, Some(Critical), any), Ok(Severity::Critical));
+        assert_eq!(sig.judge(line, Some(Error), any), Ok(Severity::Critical));
+        assert_eq!(sig.judge(line, Some(Warning), any), Err(Reject::Level));
+        assert_eq!(sig.judge(line, Some(Info), any), Err(Reject::Level));
+        assert_eq!(
+            sig.judge(b"bind() to 10.0.0.1:443 failed", None, any),
+            Err(Reject::Unless)
+        );
+        // Without `level`, the severity's own level rule: lowered on WARN, none on INFO.
         sig.level = None;
-        assert!(sig.accepts(b"x", Some(RecordLevel::Info)));
+        assert_eq!(sig.judge(line, Some(Warning), any), Ok(Severity::Warning));
+        assert_eq!(sig.judge(line, Some(Info), any), Err(Reject::Informational));
+        // A product that logs the failure at WARN (`logged_at`) keeps the severity there.
+        sig.logged_at = Some(Warning);
+        assert_eq!(sig.judge(line, Some(Warning), any), Ok(Severity::Critical));
+        assert_eq!(sig.judge(line, Some(Info), any), Err(Reject::Informational));
+        sig.logged_at = Some(Info);
+        assert_eq!(sig.judge(line, Some(Info), any), Ok(Severity::Critical));
+        // Context: asked only for an entry that has one.
+        sig.context = Some(MatchContext::AccessLog);
+        assert_eq!(sig.judge(line, None, |_| false), Err(Reject::Context));
+        sig.context = None;
+        assert_eq!(
+            sig.judge(line, None, |_| panic!("no context to ask")),
+            Ok(Severity::Critical)
+        );
         // The compiled guard gives the same answers.
+        sig.logged_at = None;
+        sig.level = Some(Error);
         let cat = Catalog {
             signatures: vec![sig],
         };
         let m = cat.compile().unwrap();
-        assert!(m.accepts(0, b"connect() failed", Some(RecordLevel::Info)));
-        assert!(!m.accepts(0, b"[emerg] bind() to 10.0.0.1:443 failed", None));
+        assert_eq!(m.judge(0, line, Some(Warning), any), Err(Reject::Level));
+        assert_eq!(
+            m.judge(0, b"[emerg] bind() to 10.0.0.1:443 failed", None, any),
+            Err(Reject::Unless)
+        );
+        assert!(m.needs_level(0));
+    }
+
+    /// The severity rule, for every catalog severity and record level: never raised, a
+    /// marker never changed, a WARN record caps at warning, an INFO record is no hit (unless
+    /// the entry is logged that low), and a record without level keeps the catalog's.
+    #[test]
+    fn severity_is_lowered_by_the_record_level_never_raised() {
+        use RecordLevel::*;
+        let mut sig = Catalog::builtin().unwrap().signatures[0].clone();
+        for sev in [
+            Severity::Critical,
+            Severity::Error,
+            Severity::Warning,
+            Severity::Marker,
+        ] {
+            for logged_at in [None, Some(Info), Some(Warning), Some(Error)] {
+                sig.severity = sev;
+                sig.logged_at = logged_at;
+                assert_eq!(sig.severity_at(None), Some(sev));
+                for level in [Info, Warning, Error, Critical] {
+                    let got = sig.severity_at(Some(level));
+                    if let Some(g) = got {
+                        assert!(g >= sev, "{sev:?} raised to {g:?} on {level:?}");
+                    }
+                    if sev == Severity::Marker {
+                        assert_eq!(got, Some(sev));
+                    }
+                    if level >= Error {
+                        assert_eq!(got, Some(sev), "{sev:?} on an {level:?} record");
+                    }
+                    let expected = sig.expected_level();
+                    if expected.is_some_and(|e| level < e) {
+                        match level {
+                            Warning => assert_eq!(got, Some(sev.max(Severity::Warning))),
+                            Info => assert_eq!(got, None),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
-    fn guessed_levels() {
-        use RecordLevel::*;
-        for (line, want) in [
-            (
-                "2024-03-02 09:14:11.123  INFO 1 --- [main] x : 0 ERRORs",
-                Some(Info),
-            ),
-            (
-                "2024/03/02 09:14:11 [emerg] 1021#1021: bind() to",
-                Some(Critical),
-            ),
-            (
-                "2024/03/02 09:14:11 [error] 1021#1021: *1 connect()",
-                Some(Error),
-            ),
-            (
-                "Mar  2 09:14:11 ftp01 pure-ftpd: (?@1.2.3.4) [INFO] Too many",
-                Some(Info),
-            ),
-            (
-                "[02-Mar-2024 09:14:11] WARNING: [pool www] server reached",
-                Some(Warning),
-            ),
-            (
-                "2024-03-02 09:14:11 UTC [4412] FATAL:  sorry, too many",
-                Some(Critical),
-            ),
-            (
-                "2024-03-02 09:14:11 UTC [4412] LOG:  checkpoint starting",
-                Some(Info),
-            ),
-            (r#"{"level":"error","msg":"x"}"#, Some(Error)),
-            ("ts=2024 level=warn msg=x", Some(Warning)),
-            ("java.net.ConnectException: Connection refused", None),
-            (
-                "Error,8/21/2019 8:47:10 AM,Service Control Manager,7031",
-                None,
-            ),
-        ] {
-            assert_eq!(guess_level(line.as_bytes()), want, "{line}");
-        }
+    fn os_fits() {
+        let mut sig = Catalog::builtin().unwrap().signatures[0].clone();
+        sig.os = None;
+        assert!(
+            sig.fits_os(None) && sig.fits_os(Some(Os::Linux)) && sig.fits_os(Some(Os::Windows))
+        );
+        sig.os = Some(Os::Windows);
+        assert!(sig.fits_os(None) && sig.fits_os(Some(Os::Windows)));
+        assert!(!sig.fits_os(Some(Os::Linux)));
+    }
+
+    /// A refused match is searched past: the signature behind it still gets its hit, and the
+    /// refused signature's further matches on the line are refused without being judged.
+    #[test]
+    fn a_refused_match_does_not_hide_the_next() {
+        let text = r#"{"schema": "faultscope-catalog/2", "family": "x", "signatures": [
+            {"id": "long", "title": "t", "category": "c", "severity": "error", "layer": 3,
+             "patterns": ["alpha beta"], "unless": ["skip me"], "ref": ["x"]},
+            {"id": "inner", "title": "t", "category": "c", "severity": "error", "layer": 3,
+             "patterns": ["beta gamma"], "ref": ["x"]}]}"#;
+        let cat = Catalog {
+            signatures: Catalog::parse_family("x.json", text).unwrap(),
+        };
+        let m = cat.compile().unwrap();
+        let ids = |line: &str| -> Vec<&str> {
+            m.hits_on_line(line.as_bytes(), None, |_| true)
+                .iter()
+                .map(|&(s, _)| cat.signatures[s].id.as_str())
+                .collect()
+        };
+        // Accepted: `long` claims `alpha beta`, hiding `beta gamma` (leftmost-first).
+        assert_eq!(ids("alpha beta gamma"), ["long"]);
+        // Refused by `unless`: the search resumes inside it and finds `inner`.
+        assert_eq!(ids("skip me: alpha beta gamma"), ["inner"]);
+        let mut judged = 0;
+        m.search_line(b"alpha beta alpha beta", 0..21, |_| {
+            judged += 1;
+            false
+        });
+        assert_eq!(judged, 1, "a refused signature is judged once per line");
     }
 
     /// Issue 21's innocent lines: each fooled one entry; with the entry's patterns, `unless`
@@ -1029,7 +1370,6 @@ mod tests {
         for (id, line) in ISSUE_21_INNOCENT {
             let i = cat.index_of(id).unwrap_or_else(|| panic!("no entry {id}"));
             let sig = &cat.signatures[i];
-            let level = guess_level(line.as_bytes());
             let own = sig.patterns.iter().any(|p| {
                 let h = compile_one(p, true).unwrap();
                 meta::Regex::builder()
@@ -1038,14 +1378,15 @@ mod tests {
                     .is_match(line.as_bytes())
             });
             assert!(
-                !(own && sig.accepts(line.as_bytes(), level)),
+                !(own && judge_line(sig, line).is_ok()),
                 "{id} still fires on {line}"
             );
-            for x in m.regex.find_iter(line.as_bytes()) {
-                let s = m.pattern_sig[x.pattern().as_usize()] as usize;
+            for (s, sev) in line_hits(&m, line) {
+                assert!(s != i, "{id} still fires (combined automaton) on {line}");
                 assert!(
-                    s != i || !m.accepts(s, line.as_bytes(), level),
-                    "{id} still fires (combined automaton) on {line}"
+                    !sev.opens_incident() || cat.signatures[s].noise,
+                    "{} fires at {sev:?} on {line}",
+                    cat.signatures[s].id
                 );
             }
             assert!(
@@ -1067,64 +1408,6 @@ mod tests {
         ("k8s-container-restart", "default     2m          Warning   Unhealthy   pod/web-7d9f8b6c5-x2k4q   Readiness probe failed: HTTP probe failed with statuscode: 503"),
         ("sqlserver-errorlog-events", "2006-02-27 00:02:00.34 Logon       Error: 18456, Severity: 14, State: 8."),
     ];
-
-    /// The precision corpus (fixtures/precision/*.log, innocent lines of many products):
-    /// every critical/error hit the scan would report (leftmost-first matches, as the scan
-    /// finds them, then `unless`/`level`) must be one of `expected_hits.tsv`, and every
-    /// listed one must still happen.
-    #[test]
-    fn precision_corpus_has_only_the_listed_hits() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/precision");
-        let cat = Catalog::builtin().unwrap();
-        let m = cat.compile().unwrap();
-        let expected: std::collections::BTreeSet<(String, usize, String)> =
-            std::fs::read_to_string(root.join("expected_hits.tsv"))
-                .unwrap()
-                .lines()
-                .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-                .map(|l| {
-                    let f: Vec<&str> = l.split('\t').collect();
-                    (f[0].to_string(), f[1].parse().unwrap(), f[2].to_string())
-                })
-                .collect();
-        let mut names: Vec<_> = std::fs::read_dir(&root)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".log"))
-            .collect();
-        names.sort();
-        assert!(names.len() >= 20, "{} files", names.len());
-        let (mut lines, mut got, mut soft) = (0usize, std::collections::BTreeSet::new(), 0usize);
-        for n in &names {
-            let text = std::fs::read(root.join(n)).unwrap();
-            for (no, line) in text.split(|&b| b == b'\n').enumerate() {
-                if line.is_empty() {
-                    continue;
-                }
-                lines += 1;
-                let level = guess_level(line);
-                for x in m.regex.find_iter(line) {
-                    let s = m.pattern_sig[x.pattern().as_usize()] as usize;
-                    if !m.accepts(s, line, level) {
-                        continue;
-                    }
-                    let sig = &cat.signatures[s];
-                    if sig.severity.opens_incident() && !sig.noise {
-                        got.insert((n.clone(), no + 1, sig.id.clone()));
-                    } else {
-                        soft += 1;
-                    }
-                }
-            }
-        }
-        assert!(lines >= 1000, "{lines} lines");
-        let extra: Vec<_> = got.difference(&expected).collect();
-        let missing: Vec<_> = expected.difference(&got).collect();
-        assert!(
-            extra.is_empty() && missing.is_empty(),
-            "precision corpus ({lines} lines, {soft} warning/marker hits): unexpected hits {extra:#?}; listed but gone {missing:#?}"
-        );
-    }
 
     /// Prefilter hygiene (scan-engine.md §4.6): every built-in pattern must start with a
     /// small, finite set of literals of at least 3 bytes. One pattern without (a leading

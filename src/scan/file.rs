@@ -262,6 +262,7 @@ fn merge_chunks(fs: &mut FileScan, outs: Vec<ChunkOut>) -> MergedChunks {
         fs.minutes.merge_runs(std::mem::take(&mut c.minutes));
         fs.naive_stamps |= c.naive;
         fs.matched_lines += c.matched_lines;
+        fs.rejected.add(&c.rejected);
         if fs.first.is_none() {
             fs.first = c.first;
         }

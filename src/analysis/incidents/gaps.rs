@@ -57,7 +57,7 @@ fn open_windows(hits: &[Hit], catalog: &Catalog, gap: Duration, out: &mut Cluste
             continue;
         };
         let s = sig(h);
-        if !s.severity.opens_incident() || s.noise {
+        if !h.severity(catalog).opens_incident() || s.noise {
             continue;
         }
         match windows.last_mut() {
@@ -100,7 +100,7 @@ fn attach(
             }
             continue;
         }
-        if s.severity.opens_incident() && !s.noise {
+        if h.severity(catalog).opens_incident() && !s.noise {
             continue;
         }
         while w < windows.len() && windows[w].1 + gap <= t {
@@ -133,6 +133,7 @@ mod tests {
             record: off,
             time: secs.map(t),
             excerpt: "".into(),
+            level: None,
         }
     }
 
@@ -201,6 +202,34 @@ mod tests {
         assert_eq!(c.incidents.len(), 1);
         assert_eq!(c.incidents[0].hits.len(), 2, "the far warning stays out");
         assert_eq!(c.incidents[0].start, t(0));
+    }
+
+    /// A critical entry on a WARN record counts as a warning (the record's own level lowers
+    /// it): it attaches to an incident, never opens one, and does not raise its severity.
+    #[test]
+    fn a_hit_on_a_warn_record_counts_as_a_warning() {
+        use crate::catalog::RecordLevel;
+        let cat = Catalog::builtin().unwrap();
+        let on = |level, secs, off| {
+            let mut h = hit(&cat, "tcp-port-exhaustion-wsaenobufs", 0, Some(secs), off);
+            h.level = level;
+            h
+        };
+        let (c, _) = run(&cat, vec![on(Some(RecordLevel::Warning), 0, 1)]);
+        assert!(c.incidents.is_empty());
+        let (c, _) = run(
+            &cat,
+            vec![
+                on(Some(RecordLevel::Warning), 0, 1),
+                hit(&cat, "connect-refused", 1, Some(10), 2),
+            ],
+        );
+        assert_eq!(c.incidents.len(), 1);
+        assert_eq!(c.incidents[0].start, t(10), "the warning does not open it");
+        assert_eq!(c.incidents[0].severity, Severity::Error);
+        assert_eq!(c.incidents[0].hits.len(), 2, "the warning attaches");
+        let (c, _) = run(&cat, vec![on(Some(RecordLevel::Error), 0, 1)]);
+        assert_eq!(c.incidents[0].severity, Severity::Critical);
     }
 
     #[test]
