@@ -13,8 +13,11 @@
 //! - `stack-trace`: inside a stack trace: a continuation line of a record (`\tat ...`,
 //!   `Caused by: ...`), or a line that names an exception itself (`Caused by:`, `Suppressed:`,
 //!   `Exception in thread`, `java.net.ConnectException: ...`).
+//!
+//! And whose level governs a match ([`match_level`]): the record's head names the level of
+//! its own line and of its stack trace, not of every line that follows it without a stamp.
 
-use crate::catalog::MatchContext;
+use crate::catalog::{MatchContext, RecordLevel};
 
 /// Whether a match on `line` sits in `context`. `access_file`: the file was detected as an
 /// access log; `continuation`: the line is not its record's head line.
@@ -28,6 +31,46 @@ pub fn context_fits(
         MatchContext::AccessLog => access_file || holds_request(line),
         MatchContext::StackTrace => continuation || crate::record::exception_class(line).is_some(),
     }
+}
+
+/// The level that governs a match on `line` (for the catalog's `level` rule and the severity
+/// lowered on a WARN or INFO record), given the level its record's head names.
+///
+/// On the head line: the head's level. On a continuation line: the head's level only for a
+/// WARN-or-higher record and a line of its stack trace ([`trace_line`]): a logger's
+/// `warn("retrying", e)` writes the exception under the WARN head, and the retried failure
+/// is the warning. Any other line without a stamp of its own (after an INFO line, or not
+/// trace-shaped) is judged without a level: text that follows an INFO line is far more
+/// often another writer's output (a Go `panic:`, Node's `FATAL ERROR: ... heap out of
+/// memory`, a JVM `Exception in thread "main"`, Python's uncaught `Traceback`) than part of
+/// the info message, and a crash must not be hidden by the line before it.
+pub fn match_level(
+    head: Option<RecordLevel>,
+    continuation: bool,
+    line: &[u8],
+) -> Option<RecordLevel> {
+    if !continuation {
+        return head;
+    }
+    head.filter(|&l| l >= RecordLevel::Warning && trace_line(line))
+}
+
+/// Is the line part of a logged stack trace: a frame (`\tat ...`, `    at ...`, `... 12
+/// more`), a `Caused by:`/`Suppressed:` or .NET ` ---> ` inner exception, or an exception
+/// line (`java.net.ConnectException: ...`)? `Exception in thread "..."` is not: the JVM
+/// prints it for an uncaught exception, outside any logger record.
+pub fn trace_line(line: &[u8]) -> bool {
+    let t = line.trim_ascii_start();
+    if t.starts_with(b"Exception in thread ") {
+        return false;
+    }
+    line.first() == Some(&b'\t')
+        || t.starts_with(b"at ")
+        || t.starts_with(b"... ")
+        || t.starts_with(b"Caused by:")
+        || t.starts_with(b"Suppressed:")
+        || t.starts_with(b"---> ")
+        || crate::record::exception_class(line).is_some()
 }
 
 /// Does the line hold a quoted HTTP request line: `"METHOD target HTTP/d`?
@@ -78,6 +121,41 @@ mod tests {
             assert!(!context_fits(ctx, line.as_bytes(), false, false), "{line}");
             assert!(context_fits(ctx, line.as_bytes(), true, false), "{line}");
         }
+    }
+
+    #[test]
+    fn the_head_level_governs_its_line_and_its_trace() {
+        use RecordLevel::*;
+        let warn = Some(Warning);
+        assert_eq!(match_level(warn, false, b"2024 WARN x retrying"), warn);
+        for line in [
+            "java.net.ConnectException: Connection refused",
+            "Caused by: java.net.ConnectException: Connection refused",
+            "\tat a.b.C.d(C.java:1)",
+            "       ---> System.Net.Sockets.SocketException (111): Connection refused",
+        ] {
+            assert_eq!(match_level(warn, true, line.as_bytes()), warn, "{line}");
+            assert_eq!(match_level(Some(Error), true, line.as_bytes()), Some(Error));
+            // An INFO line does not lower what follows it.
+            assert_eq!(
+                match_level(Some(Info), true, line.as_bytes()),
+                None,
+                "{line}"
+            );
+        }
+        for line in [
+            "panic: runtime error: invalid memory address or nil pointer dereference",
+            "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
+            "Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space",
+        ] {
+            assert_eq!(match_level(warn, true, line.as_bytes()), None, "{line}");
+            assert_eq!(
+                match_level(Some(Info), true, line.as_bytes()),
+                None,
+                "{line}"
+            );
+        }
+        assert_eq!(match_level(None, true, b"\tat a.b.C.d(C.java:1)"), None);
     }
 
     #[test]

@@ -177,6 +177,7 @@ pub(super) fn scan_chunk(
             return true;
         }
         let line = record::trim_cr(&buf[ls..le]);
+        let continuation = rec_start != ls;
         let level = if cfg.matcher.needs_level(sig as usize) {
             if rec_level.0 != rec_start {
                 // An orphan's head is the stamp below it, not a line of its own.
@@ -186,12 +187,12 @@ pub(super) fn scan_chunk(
                 });
                 rec_level = (rec_start, lv.flatten());
             }
-            rec_level.1
+            record::match_level(rec_level.1, continuation, line)
         } else {
             None
         };
         let verdict = cfg.matcher.judge(sig as usize, line, level, |c| {
-            record::context_fits(c, line, access_file, rec_start != ls)
+            record::context_fits(c, line, access_file, continuation)
         });
         if let Err(why) = verdict {
             out.rejected.count(why);
