@@ -607,3 +607,43 @@ fn signatures_filter_by_stack_and_category() {
     assert_eq!(code, 2);
     assert!(err.contains("timeout"), "{err}");
 }
+
+/// `os`: a host dump joins a port-exhaustion incident only when its OS fits the exhaustion's
+/// errno texts. The founding case's WSAENOBUFS (Windows) takes the Windows `netstat -ano`
+/// culprit; given only a Linux `ss` dump, it names none.
+#[test]
+fn host_dumps_join_only_root_causes_of_their_os() {
+    let incidents = |args: &[&str]| -> Vec<Value> {
+        let out = bin()
+            .args(["scan", "--format", "json", "--tz", "+08:00"])
+            .args(args)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["incidents"].as_array().unwrap().clone()
+    };
+    let windows = incidents(&["fixtures/founding-case"]);
+    assert!(!windows.is_empty());
+    for inc in &windows {
+        assert_eq!(inc["culprit"]["process"], "sqlservr.exe", "{inc:#}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for svc in ["zuul-gateway", "user-service"] {
+        let to = dir.path().join(svc);
+        std::fs::create_dir_all(&to).unwrap();
+        for e in std::fs::read_dir(root().join("fixtures/founding-case").join(svc)).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let logs = dir.path().to_str().unwrap();
+    let linux = incidents(&["--sockets", "fixtures/hosts/linux/ss-tanp.txt", logs]);
+    assert!(!linux.is_empty());
+    for inc in &linux {
+        assert_eq!(
+            inc["root_cause"]["signature"], "tcp-port-exhaustion-wsaenobufs",
+            "{inc:#}"
+        );
+        assert!(inc["culprit"].is_null(), "{inc:#}");
+    }
+}

@@ -31,10 +31,12 @@
 //!    static byte rank (memchr's). Why: a static rank calls `que` rare while `request` is on
 //!    every access-log line.
 //! 3. Any substring of a necessary literal is necessary too: a greedy weighted set cover
-//!    ([`cover`]) picks few rare substrings that every literal contains (the three
+//!    ([`cover_in_groups`]) picks few rare substrings that every literal contains (the three
 //!    `... probe failed: ` branches share one; fingerprints start on rare bytes), trading
-//!    Teddy's cost per literal against the expected candidate rate. On the bench corpus:
-//!    153 literals → ~45, and the prefilter alone runs at 4–8 GB/s per core.
+//!    Teddy's cost per literal against the expected candidate rate, and raising that cost
+//!    until the cover fits as few Teddy searchers (64 literals each, one pass over every byte
+//!    each) as it can. On the bench corpus: 153 literals → ~45, and the prefilter alone
+//!    runs at 4–8 GB/s per core; the 197-entry catalog's ~420 literals → under 64.
 //! 4. Teddy (aho-corasick's packed searcher, SIMD; 4-byte fingerprints) searches for them,
 //!    [`GROUP`] literals per searcher; literals shorter than 4 bytes get their own group
 //!    (memchr's memmem when alone), since one 3-byte literal would shorten the whole
@@ -103,7 +105,7 @@ impl Prefilter {
         }
         lits.sort();
         lits.dedup();
-        let mut lits = cover(&lits, model);
+        let mut lits = cover_in_groups(&lits, model);
         lits.sort();
         if lits.len() > MAX_LITERALS {
             return Err(format!("{} literals: too many to pay off", lits.len()));
@@ -618,74 +620,168 @@ fn set_cost(set: &[Vec<u8>], model: &Model) -> f64 {
 /// with the lowest (per-literal overhead + rate) per newly covered literal first), so
 /// `Connection refused` and `connection refused` share `onnection refused`, the three
 /// `... probe failed: ` alternatives share one literal, and fingerprints start on rare
-/// bytes. Deterministic: ties go to the substring met first. Lazy greedy: a candidate's
-/// score only grows as literals get covered, so a stale score is a lower bound and only
-/// the heap's top is re-scored.
+/// bytes. Deterministic: ties go to the substring met first.
+#[cfg(test)]
 fn cover(lits: &[Vec<u8>], model: &Model) -> Vec<Vec<u8>> {
-    use rayon::prelude::*;
-    use std::cmp::Reverse;
-    use std::collections::{BinaryHeap, HashMap};
-    // Each literal's substrings and their rates, on every thread (a substring's rate depends
-    // on its bytes only); this runs before the first file is scanned, with the other cores
-    // idle: 5 ms on one thread for the catalog's ~150 literals.
-    let per_lit: Vec<Vec<(&[u8], f64)>> = lits
-        .par_iter()
-        .map(|l| {
-            let mut v = Vec::new();
-            model.substring_rates(l, |j, n, r| v.push((&l[j..j + n], r)));
-            v
-        })
-        .collect();
-    // Candidates in order of first appearance (deterministic, no sort of ~60,000 entries).
-    let total: usize = per_lit.iter().map(Vec::len).sum();
-    let mut index: HashMap<&[u8], usize> = HashMap::with_capacity(total);
-    // A candidate's literals: the first inline, the others (shared substrings, a few
-    // thousand of ~26,000) in a vector, so most candidates allocate nothing.
-    let mut cands: Vec<(&[u8], f64, u32, Vec<u32>)> = Vec::with_capacity(total);
-    for (i, subs) in per_lit.iter().enumerate() {
-        let i = i as u32;
-        for &(sub, r) in subs {
-            let k = *index.entry(sub).or_insert_with(|| {
-                cands.push((sub, PER_LITERAL + r, i, Vec::new()));
-                cands.len() - 1
-            });
-            let c = &mut cands[k];
-            if c.3.last().unwrap_or(&c.2) != &i {
-                c.3.push(i);
+    Candidates::new(lits, model).pick(PER_LITERAL)
+}
+
+/// [`cover`] that also minds Teddy's searchers: one searcher holds [`GROUP`] literals, and
+/// each more searcher is one more pass over every byte (the 197-entry catalog's first cover
+/// had 78 long literals: two Teddy passes, the prefilter a third slower on the bench's
+/// service logs than with the 57-entry catalog's 50). When the cover needs more searchers
+/// than necessary, the per-literal cost is doubled until the cover fits fewer (shared,
+/// somewhat commoner substrings: a few more candidate lines, which cost far less than a
+/// pass), up to [`MAX_LITERAL_SCALE`] times; the cover with the fewest searchers wins, at
+/// the lowest cost that reaches it.
+fn cover_in_groups(lits: &[Vec<u8>], model: &Model) -> Vec<Vec<u8>> {
+    let cands = Candidates::new(lits, model);
+    let searchers = |c: &[Vec<u8>]| {
+        let long = c.iter().filter(|l| l.len() >= FINGERPRINT).count();
+        long.div_ceil(GROUP) + usize::from(long < c.len())
+    };
+    let mut best = cands.pick(PER_LITERAL);
+    let mut per = PER_LITERAL;
+    while searchers(&best) > 1 && per < PER_LITERAL * MAX_LITERAL_SCALE {
+        per *= 2.0;
+        let c = cands.pick(per);
+        if searchers(&c) < searchers(&best) {
+            best = c;
+        }
+    }
+    best
+}
+
+/// How far [`cover_in_groups`] raises the per-literal cost.
+const MAX_LITERAL_SCALE: f64 = 256.0;
+
+/// A cheap hasher for the cover's substring table (~100,000 short byte strings at start-up;
+/// the standard SipHash was most of the prefilter's build time): FxHash's multiply-rotate
+/// over 8-byte words. Not DoS-resistant, and needs not be: the keys are the catalog's own
+/// literals.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+    }
+
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(K);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The substrings [`cover`] chooses from: each with its rate and the literals holding it.
+struct Candidates<'a> {
+    /// (substring, rate, first literal, further literals): the first inline, the others
+    /// (shared substrings, a few thousand of ~26,000) in a vector, so most allocate nothing.
+    cands: Vec<(&'a [u8], f64, u32, Vec<u32>)>,
+    /// Literals to cover.
+    n: usize,
+}
+
+impl<'a> Candidates<'a> {
+    fn new(lits: &'a [Vec<u8>], model: &Model) -> Candidates<'a> {
+        use rayon::prelude::*;
+        use std::collections::HashMap;
+        // Each literal's substrings and their rates, on every thread (a substring's rate
+        // depends on its bytes only); this runs before the first file is scanned, with the
+        // other cores idle.
+        let per_lit: Vec<Vec<(&[u8], f64)>> = lits
+            .par_iter()
+            .map(|l| {
+                let mut v = Vec::new();
+                model.substring_rates(l, |j, n, r| v.push((&l[j..j + n], r)));
+                v
+            })
+            .collect();
+        // Candidates in order of first appearance (deterministic, no sort).
+        let total: usize = per_lit.iter().map(Vec::len).sum();
+        let mut index: HashMap<&[u8], usize, std::hash::BuildHasherDefault<FxHasher>> =
+            HashMap::with_capacity_and_hasher(total, Default::default());
+        let mut cands: Vec<(&[u8], f64, u32, Vec<u32>)> = Vec::with_capacity(total);
+        for (i, subs) in per_lit.iter().enumerate() {
+            let i = i as u32;
+            for &(sub, r) in subs {
+                let k = *index.entry(sub).or_insert_with(|| {
+                    cands.push((sub, r, i, Vec::new()));
+                    cands.len() - 1
+                });
+                let c = &mut cands[k];
+                if c.3.last().unwrap_or(&c.2) != &i {
+                    c.3.push(i);
+                }
             }
         }
-    }
-    // Scores are positive, so their bit patterns order like the numbers.
-    let key = |score: f64, k: usize| Reverse((score.to_bits(), k));
-    let mut heap: BinaryHeap<Reverse<(u64, usize)>> = cands
-        .iter()
-        .enumerate()
-        .map(|(k, c)| key(c.1 / (1 + c.3.len()) as f64, k))
-        .collect();
-    let mut covered = vec![false; lits.len()];
-    let mut out = Vec::new();
-    while let Some(Reverse((_, k))) = heap.pop() {
-        let (sub, cost, first, more) = &cands[k];
-        let v = || std::iter::once(first).chain(more);
-        let n = v().filter(|&&i| !covered[i as usize]).count();
-        if n == 0 {
-            continue;
-        }
-        let fresh = key(cost / n as f64, k);
-        if heap.peek().is_some_and(|top| fresh < *top) {
-            // Another candidate's (lower-bound) score is now better: re-queue.
-            heap.push(fresh);
-            continue;
-        }
-        for &i in v() {
-            covered[i as usize] = true;
-        }
-        out.push(sub.to_vec());
-        if covered.iter().all(|&c| c) {
-            break;
+        Candidates {
+            cands,
+            n: lits.len(),
         }
     }
-    out
+
+    /// The greedy cover with `per_literal` as each chosen substring's overhead. Lazy greedy:
+    /// a candidate's score only grows as literals get covered, so a stale score is a lower
+    /// bound and only the heap's top is re-scored.
+    fn pick(&self, per_literal: f64) -> Vec<Vec<u8>> {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        // Scores are positive, so their bit patterns order like the numbers.
+        let key = |score: f64, k: usize| Reverse((score.to_bits(), k));
+        let mut heap: BinaryHeap<Reverse<(u64, usize)>> = self
+            .cands
+            .iter()
+            .enumerate()
+            .map(|(k, c)| key((per_literal + c.1) / (1 + c.3.len()) as f64, k))
+            .collect();
+        let mut covered = vec![false; self.n];
+        let mut left = self.n;
+        let mut out = Vec::new();
+        while let Some(Reverse((_, k))) = heap.pop() {
+            let (sub, rate, first, more) = &self.cands[k];
+            let v = || std::iter::once(first).chain(more);
+            let n = v().filter(|&&i| !covered[i as usize]).count();
+            if n == 0 {
+                continue;
+            }
+            let fresh = key((per_literal + rate) / n as f64, k);
+            if heap.peek().is_some_and(|top| fresh < *top) {
+                // Another candidate's (lower-bound) score is now better: re-queue.
+                heap.push(fresh);
+                continue;
+            }
+            for &i in v() {
+                if !covered[i as usize] {
+                    covered[i as usize] = true;
+                    left -= 1;
+                }
+            }
+            out.push(sub.to_vec());
+            if left == 0 {
+                break;
+            }
+        }
+        out
+    }
 }
 
 /// Byte frequency rank for text, higher = more common. The table is memchr's
@@ -781,6 +877,33 @@ mod tests {
             );
         }
         assert!(c.len() <= 3, "{c:?}");
+    }
+
+    /// More distinct rare literals than one Teddy searcher holds, all sharing a piece that
+    /// is on every line of the logs: the plain cover keeps them apart (two searchers, two
+    /// passes over every byte); the grouped cover takes the shared piece (more candidate
+    /// lines, one pass).
+    #[test]
+    fn cover_fits_one_searcher_when_it_can() {
+        let sample: String = (0..2000)
+            .map(|k| format!("xxxxxxxxx zzzz yyyyyyy {k}\n"))
+            .collect();
+        let model = Model::from_sample(sample.as_bytes());
+        // A byte of its own in each literal, so no other piece is shared by a few.
+        let lits: Vec<Vec<u8>> = (0..100u8)
+            .map(|i| [&[b'Q', 0x80 + i, b'J', 0x80 + i][..], b" zzzz"].concat())
+            .collect();
+        let long = |c: &[Vec<u8>]| c.iter().filter(|l| l.len() >= FINGERPRINT).count();
+        let plain = Candidates::new(&lits, &model).pick(PER_LITERAL);
+        assert!(long(&plain) > GROUP, "{}", plain.len());
+        let grouped = cover_in_groups(&lits, &model);
+        assert!(long(&grouped) <= GROUP, "{grouped:?}");
+        for l in &lits {
+            assert!(
+                grouped.iter().any(|s| memchr::memmem::find(l, s).is_some()),
+                "{l:?}"
+            );
+        }
     }
 
     #[test]

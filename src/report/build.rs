@@ -396,11 +396,13 @@ fn culprit_for(
     cat: &Catalog,
     sockets: &crate::evidence::sockets::SocketsReport,
 ) -> Option<CulpritOut> {
-    let exhaustion = inc
+    let exhaustion: Vec<&crate::catalog::Signature> = inc
         .chain
         .iter()
-        .any(|&s| cat.signatures[s as usize].has_role(Role::PortExhaustion));
-    if !exhaustion {
+        .map(|&s| &cat.signatures[s as usize])
+        .filter(|s| s.has_role(Role::PortExhaustion))
+        .collect();
+    if exhaustion.is_empty() {
         return None;
     }
     let distance = |t: Option<DateTime<Utc>>| match t {
@@ -415,6 +417,8 @@ fn culprit_for(
         .snapshots
         .iter()
         .filter(|s| !s.culprits.is_empty())
+        // A dump of another OS than the exhaustion's errno texts is no evidence for it.
+        .filter(|s| exhaustion.iter().any(|sig| sig.fits_os(s.kind.os())))
         .min_by_key(|s| (distance(s.time), s.path.clone()))?;
     let top = snap.culprits.first()?;
     Some(CulpritOut {
