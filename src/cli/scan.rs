@@ -153,9 +153,10 @@ fn debug_scan(cfg: &ScanConfig, out: &scan::ScanOutput, debug: &dyn Fn(String)) 
     if cfg.debug {
         debug(match cfg.matcher.prefilter() {
             Ok(pf) => format!(
-                "prefilter: {} over {} necessary literals (regex only on lines holding one): {:?}",
+                "prefilter: {} over {} necessary literals, built in {:.1?} (regex only on lines holding one): {:?}",
                 pf.engine(),
                 pf.literals().len(),
+                pf.built_in(),
                 pf.literals()
                     .iter()
                     .map(|l| String::from_utf8_lossy(l))
