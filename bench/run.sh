@@ -149,8 +149,9 @@ if [ -n "${FAULTSCOPE_LOGHUB:-}" ] && [ -d "$FAULTSCOPE_LOGHUB" ]; then
                  | grep -E '^(system|[A-Za-z]+ +[0-9]|mean)' | grep -v '^running' || true)
 fi
 
-# Startup + empty scan.
-hyperfine -N -w 3 -r 30 --export-json "$OUT/empty.json" \
+# Startup + empty scan. An empty directory exits 2 ("nothing could be scanned", issue 23):
+# -i keeps hyperfine timing it.
+hyperfine -N -i -w 3 -r 30 --export-json "$OUT/empty.json" \
   -n empty "$FS scan --exit-zero bench/corpus-empty" >&2 || broken=1
 read -r EMPTY < <(median "$OUT/empty.json")
 

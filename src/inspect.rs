@@ -13,8 +13,8 @@
 //! (syntactic), inspect parses every record head fully; it is a diagnostic, not the hot path.
 
 use crate::config::ScanConfig;
+use crate::input;
 use crate::input::discover::Source;
-use crate::input::{self, Skip};
 use crate::scan::split_chunks;
 use crate::time::{rfc3339, FileTime, FileTimeInput, Inference, Resolved, StampZone, ZoneReason};
 use chrono::{DateTime, Utc};
@@ -319,7 +319,8 @@ fn open_and_learn(
     };
     let opened = match input::open(&src.path, &cfg.input) {
         Ok(Ok(o)) => o,
-        Ok(Err(Skip::Binary(note))) => {
+        Ok(Err(skip)) => {
+            let note = skip.into_note();
             fi.error = Some(note);
             return ControlFlow::Break(fi);
         }

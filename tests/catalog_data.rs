@@ -276,7 +276,7 @@ fn schema_and_entry_shape() {
                 problems.push(format!("{name}: unknown key {key:?}"));
             }
         }
-        if doc["signatures"].as_array().map_or(true, |a| a.is_empty()) {
+        if doc["signatures"].as_array().is_none_or(|a| a.is_empty()) {
             problems.push(format!("{name}: `signatures` must be a non-empty array"));
         }
     }
@@ -298,7 +298,7 @@ fn schema_and_entry_shape() {
             bad("duplicate id".into());
         }
         for key in ["title", "means"] {
-            if s[key].as_str().map_or(true, |t| t.trim().is_empty()) {
+            if s[key].as_str().is_none_or(|t| t.trim().is_empty()) {
                 bad(format!("`{key}` must be a non-empty string"));
             }
         }

@@ -487,7 +487,7 @@ fn recall_every_listed_stack_is_recognised() {
     );
     let files: BTreeSet<String> = walk(&dir)
         .into_iter()
-        .filter(|p| p.extension().map_or(true, |e| e != "md"))
+        .filter(|p| p.extension().is_none_or(|e| e != "md"))
         .map(|p| p.strip_prefix(&dir).unwrap().to_string_lossy().into_owned())
         .collect();
     assert_eq!(files, listed, "every recall file is listed above");

@@ -128,9 +128,13 @@ fn empty_file() {
     );
     assert!(f["error"].is_null() && f["skipped"].is_null());
     assert_eq!(r.json["summary"]["files_scanned"], 2);
-    // Only an empty file: nothing wrong, nothing found.
+    // Only an empty file: nothing could be scanned, a CI gate must not pass (issue 23).
     let r = scan_in(d.path(), &["empty.log"], &[]);
-    assert_eq!(r.code, 0);
+    assert_eq!(r.code, 2);
+    assert!(r.json["error"]
+        .as_str()
+        .unwrap()
+        .contains("empty.log: empty"));
 }
 
 #[test]
@@ -463,23 +467,22 @@ fn fifo_and_device_files_never_block() {
             );
         }
     }
-    // Named explicitly: a FIFO with no writer, /dev/null, /dev/zero, a link to a device.
+    // Named explicitly, a device is read as a stream (issue 23; a named FIFO too, see
+    // `hostile_streams.rs`): /dev/null is empty, /dev/zero is binary after its first bytes
+    // (never read to its endless end), a link to a device is the device.
     let r = scan_in(
         d.path(),
-        &["good.log", "pipe.log", "/dev/null", "/dev/zero", "null.log"],
+        &["good.log", "/dev/null", "/dev/zero", "null.log"],
         &[],
     );
     assert_eq!(r.code, 1);
     assert_good_incident(&r.json);
     contains_all(
         &r.stderr,
-        &[
-            "warning: pipe.log: not a regular file (FIFO, socket or device), skipped",
-            "warning: /dev/null: not a regular file",
-            "warning: /dev/zero: not a regular file",
-            "warning: null.log: not a regular file",
-        ],
+        &["warning: /dev/zero: binary file (only NUL bytes), skipped"],
     );
+    assert_eq!(file(&r.json, "/dev/null")["access"], "stream");
+    assert_eq!(file(&r.json, "null.log")["bytes"], 0);
     // A FIFO as a socket dump (`--sockets`) and to `faultscope sockets`: no hang either.
     let r = scan_in(d.path(), &["--sockets", "pipe.log", "good.log"], &[]);
     assert_eq!(r.code, 1);
@@ -494,9 +497,10 @@ fn fifo_and_device_files_never_block() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "no dump found");
-    // `faultscope scan /dev/null` alone: nothing to do, no hang.
+    // `faultscope scan /dev/null` alone: nothing to scan (exit 2), no hang.
     let r = scan_in(d.path(), &["/dev/null"], &[]);
-    assert_eq!(r.code, 0);
+    assert_eq!(r.code, 2);
+    contains_all(&r.stderr, &["nothing could be scanned", "/dev/null: empty"]);
     assert!(t0.elapsed() < Duration::from_secs(30));
 }
 

@@ -204,8 +204,8 @@ fn score(dir: &Path, system: &str) -> Score {
             None => false,
             Some((full, raw_st)) => {
                 let n = full.naive;
-                let wall_ok = want.wall.map_or(true, |(y, m, d, t)| {
-                    y.map_or(true, |y| y == n.year())
+                let wall_ok = want.wall.is_none_or(|(y, m, d, t)| {
+                    y.is_none_or(|y| y == n.year())
                         && m == n.month()
                         && d == n.day()
                         && t == n.time()
@@ -214,7 +214,7 @@ fn score(dir: &Path, system: &str) -> Score {
                     years.insert(n.month(), n.year());
                     assert_eq!(raw_st.partial, faultscope::time::Partial::NoYear);
                 }
-                let epoch_ok = want.epoch.map_or(true, |e| match ft.rule.resolve(full) {
+                let epoch_ok = want.epoch.is_none_or(|e| match ft.rule.resolve(full) {
                     Resolved::At(t, _) => t.timestamp() == e,
                     _ => false,
                 });
@@ -244,8 +244,7 @@ fn score(dir: &Path, system: &str) -> Score {
 
 #[test]
 fn loghub_timestamps_match_the_structured_csv() {
-    let Some(dir) = common::loghub_dir() else {
-        eprintln!("loghub_time: skipped: FAULTSCOPE_LOGHUB not set");
+    let Some(dir) = common::loghub_dir("loghub_timestamps_match_the_structured_csv") else {
         return;
     };
     let dir = dir.as_path();

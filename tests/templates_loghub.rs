@@ -8,8 +8,8 @@
 //! event. GA = correctly grouped messages / all messages.
 //!
 //! Needs the research-licensed corpus: set `FAULTSCOPE_LOGHUB` to the `loghub` folder
-//! (`.ci/run` uses `../shared/corpus/loghub`). Without it the test prints "skipped" and
-//! passes. Run with `--nocapture` to see the table (docs/templates.md holds a copy).
+//! (`.ci/run` uses `../shared/corpus/loghub`). Without it the test prints "SKIPPED" and
+//! passes, or fails under CI (`tests/skip`). Run with `--nocapture` to see the table (docs/templates.md holds a copy).
 
 mod common;
 
@@ -63,7 +63,7 @@ fn grouping_accuracy<A: std::hash::Hash + Eq, B: std::hash::Hash + Eq>(
 
 #[test]
 fn grouping_accuracy_on_loghub_2k() {
-    let Some(dir) = common::loghub_dir() else {
+    let Some(dir) = common::loghub_dir("grouping_accuracy_on_loghub_2k") else {
         return;
     };
     let dir = dir.as_path();

@@ -209,6 +209,44 @@ pub struct EventMatch {
     pub ids: Vec<u32>,
 }
 
+impl EventMatch {
+    /// The entry's event as a pattern over the rendered form of an event-log record
+    /// (docs/sources.md: `<stamp> <LEVEL> <Provider>[<EventID>]: <message>`, written by
+    /// `input` for `.evtx` files and every Windows export), so provider + event id match
+    /// through the one automaton like any text pattern: `Tcpip` with ids 4227, 4231 gives
+    /// `(?:CRITICAL|ERROR|...) (?:Microsoft-Windows-)?[Tt]cpip\[(?:4227|4231)\]:`.
+    /// Manifest providers carry the `Microsoft-Windows-` prefix in the XML that Event
+    /// Viewer's "Source" column drops (`Kernel-Power`), and classic sources are spelled in
+    /// either case (`disk`, `Disk`): both are accepted. The level word right before the
+    /// provider ties the pattern to the rendered form (a journal line has its host there).
+    pub fn pattern(&self) -> Option<String> {
+        let provider = self.provider.trim();
+        let bare = provider
+            .strip_prefix("Microsoft-Windows-")
+            .unwrap_or(provider);
+        let mut chars = bare.chars();
+        let first = chars.next()?;
+        if self.ids.is_empty() {
+            return None;
+        }
+        let first = if first.is_ascii_alphabetic() {
+            format!(
+                "[{}{}]",
+                first.to_ascii_uppercase(),
+                first.to_ascii_lowercase()
+            )
+        } else {
+            regex_syntax::escape(&first.to_string())
+        };
+        let ids: Vec<String> = self.ids.iter().map(u32::to_string).collect();
+        Some(format!(
+            "(?:CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG|EVENT) (?:Microsoft-Windows-)?{first}{}\\[(?:{})\\]:",
+            regex_syntax::escape(chars.as_str()),
+            ids.join("|")
+        ))
+    }
+}
+
 /// One catalog entry.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -277,6 +315,17 @@ impl Signature {
     /// Layer used for ranking; markers and unknown layers sort last.
     pub fn rank(&self) -> u8 {
         self.layer.unwrap_or(u8::MAX)
+    }
+
+    /// Every pattern the entry compiles into: its `patterns`, then the one its `event`
+    /// gives ([`EventMatch::pattern`]).
+    pub fn all_patterns(&self) -> Vec<std::borrow::Cow<'_, str>> {
+        let mut out: Vec<std::borrow::Cow<'_, str>> =
+            self.patterns.iter().map(|p| p.as_str().into()).collect();
+        if let Some(p) = self.event.as_ref().and_then(EventMatch::pattern) {
+            out.push(p.into());
+        }
+        out
     }
 
     /// Whether the entry has a role.
@@ -352,6 +401,9 @@ pub struct Matcher {
     pub regex: meta::Regex,
     /// For each pattern id, the index of its signature in the catalog.
     pub pattern_sig: Vec<u16>,
+    /// For each pattern id, whether it is an entry's `event` (provider + event id over the
+    /// rendered event-log form, [`EventMatch::pattern`]) rather than one of its `patterns`.
+    pattern_event: Vec<bool>,
     /// The patterns' HIR (the prefilter is built from them).
     hirs: Vec<Hir>,
     /// Per signature: its precision rules, compiled.
@@ -435,6 +487,12 @@ impl Catalog {
                 serde_json::from_value(v).map_err(|e| err(id.clone(), e.to_string()))?;
             if sig.level == Some(RecordLevel::Info) {
                 return Err(err(id, "`level` must be warning, error or critical".into()));
+            }
+            if sig.event.as_ref().is_some_and(|e| e.pattern().is_none()) {
+                return Err(err(
+                    id,
+                    "`event` needs a provider and at least one id".into(),
+                ));
             }
             compile_unless(&sig.unless).map_err(|e| err(id, format!("`unless`: {e}")))?;
             out.push(sig);
@@ -597,8 +655,14 @@ impl Catalog {
                 compile_unless(&v).map_err(|e| err(&r.id, format!("`unless`: {e}")))?;
                 sig.unless = v;
             }
-            if r.event.is_some() {
-                sig.event = r.event;
+            if let Some(ev) = r.event {
+                if ev.pattern().is_none() {
+                    return Err(err(
+                        &r.id,
+                        "`event` needs a provider and at least one id".into(),
+                    ));
+                }
+                sig.event = Some(ev);
             }
             if sig.patterns.is_empty() {
                 return Err(err(&r.id, "no patterns".into()));
@@ -684,6 +748,7 @@ impl Catalog {
     pub fn compile(&self) -> Result<Matcher> {
         let mut hirs = Vec::new();
         let mut pattern_sig = Vec::new();
+        let mut pattern_event = Vec::new();
         let mut guards = Vec::with_capacity(self.signatures.len());
         for (i, sig) in self.signatures.iter().enumerate() {
             let unless = compile_unless(&sig.unless).map_err(|reason| Error::Rules {
@@ -698,7 +763,7 @@ impl Catalog {
                 expected: sig.expected_level(),
                 severity: sig.severity,
             });
-            for p in &sig.patterns {
+            for (k, p) in sig.all_patterns().iter().enumerate() {
                 let hir = compile_one(p, false).map_err(|reason| Error::Rules {
                     path: "<catalog>".into(),
                     entry: Some(sig.id.clone()),
@@ -706,6 +771,8 @@ impl Catalog {
                 })?;
                 hirs.push(hir);
                 pattern_sig.push(i as u16);
+                // `all_patterns` puts the event's pattern after the entry's own.
+                pattern_event.push(k >= sig.patterns.len());
             }
         }
         let regex = meta::Builder::new()
@@ -725,6 +792,7 @@ impl Catalog {
         Ok(Matcher {
             regex,
             pattern_sig,
+            pattern_event,
             hirs,
             guards,
             prefilter: std::sync::OnceLock::new(),
@@ -736,7 +804,7 @@ impl Catalog {
     pub fn export_patterns(&self) -> String {
         let mut out = String::new();
         for sig in &self.signatures {
-            for p in &sig.patterns {
+            for p in &sig.all_patterns() {
                 out.push_str(p);
                 out.push('\n');
             }

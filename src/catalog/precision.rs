@@ -208,6 +208,16 @@ impl Matcher {
         g.level.is_some() || g.expected.is_some()
     }
 
+    /// Whether a match of `pattern` is judged with its record's level (`false`: judge it
+    /// with `None`, as a line that names no level). An entry's `event` pattern is not: an
+    /// event id's level is fixed by its provider's manifest, not chosen per occurrence, so
+    /// it says nothing about this one (Disk 51 "error ... during a paging operation" and
+    /// Tcpip 4227 are always `Warning`; the entry's severity already weighed them), and an
+    /// export that names no level (`Get-WinEvent | Format-List`) renders as `INFO`.
+    pub fn pattern_reads_level(&self, pattern: usize) -> bool {
+        !self.pattern_event[pattern] && self.needs_level(self.pattern_sig[pattern] as usize)
+    }
+
     /// The leftmost-first matches of the automaton in `hay[line]` (one line, or its tail),
     /// in order, each reported as its pattern id to `f`, which answers whether it counts.
     ///
@@ -271,6 +281,7 @@ impl Matcher {
             if out.iter().any(|&(s, _)| s == sig) {
                 return true;
             }
+            let level = level.filter(|_| !self.pattern_event[pattern]);
             match self.judge(sig, line, level, &context_ok) {
                 Ok(sev) => {
                     out.push((sig, sev));

@@ -253,7 +253,7 @@ pub fn necessary(h: &Hir, model: &Model) -> Option<Vec<Vec<u8>>> {
             return;
         }
         let c = set_cost(&set, model);
-        if best.as_ref().map_or(true, |(b, _)| c < *b) {
+        if best.as_ref().is_none_or(|(b, _)| c < *b) {
             best = Some((c, set));
         }
     };
@@ -602,7 +602,7 @@ fn bucket_plan<'a>(
             let mut with = members[k].clone();
             with.extend(&units[i]);
             let grow = work(&with) - work(&members[k]);
-            if best.map_or(true, |(g, _)| grow < g) {
+            if best.is_none_or(|(g, _)| grow < g) {
                 best = Some((grow, k));
             }
         }
@@ -769,7 +769,7 @@ impl<'a> Candidates<'a> {
             for &(sub, r) in subs {
                 if !may_share(sub) {
                     let b = &mut own[i as usize];
-                    if b.map_or(true, |(_, br)| r < br) {
+                    if b.is_none_or(|(_, br)| r < br) {
                         *b = Some((sub, r));
                     }
                     continue;
@@ -788,7 +788,7 @@ impl<'a> Candidates<'a> {
         // for that literal's best own substring.
         for c in cands.iter().filter(|c| c.3.is_empty()) {
             let b = &mut own[c.2 as usize];
-            if b.map_or(true, |(_, br)| c.1 < br) {
+            if b.is_none_or(|(_, br)| c.1 < br) {
                 *b = Some((c.0, c.1));
             }
         }

@@ -471,3 +471,95 @@ fn roles_are_data_and_rules_can_set_them() {
     let i = cat.index_of("ledger-restart").unwrap();
     assert!(cat.signatures[i].has_role(Role::RestartMarker));
 }
+
+/// Every built-in entry with an `event` matches the rendered form of its own events
+/// (any provider spelling Windows writes) and nothing of another provider or id; the
+/// match goes through the compiled matcher, so the event is the entry's hit.
+#[test]
+fn event_fields_match_the_rendered_form() {
+    let cat = Catalog::builtin().unwrap();
+    let m = cat.compile().unwrap();
+    let sig_of = |line: &str| -> Vec<&str> {
+        let mut v: Vec<&str> = m
+            .regex
+            .find_iter(line.as_bytes())
+            .map(|x| {
+                cat.signatures[m.pattern_sig[x.pattern().as_usize()] as usize]
+                    .id
+                    .as_str()
+            })
+            .collect();
+        v.dedup();
+        v
+    };
+    let mut n = 0;
+    for sig in &cat.signatures {
+        let Some(ev) = &sig.event else { continue };
+        n += 1;
+        let bare = ev
+            .provider
+            .strip_prefix("Microsoft-Windows-")
+            .unwrap_or(&ev.provider);
+        for id in &ev.ids {
+            for provider in [bare.to_string(), format!("Microsoft-Windows-{bare}")] {
+                let line = format!("2024-05-14T09:12:01.123Z WARNING {provider}[{id}]: param1=x");
+                assert!(
+                    sig_of(&line).contains(&sig.id.as_str()),
+                    "{} on {line}",
+                    sig.id
+                );
+            }
+            let other = format!(
+                "2024-05-14T09:12:01.123Z WARNING {bare}[{}]: x",
+                id + 100_000
+            );
+            assert!(!sig_of(&other).contains(&sig.id.as_str()), "{other}");
+            let journal = format!("2024-05-14T09:12:01Z WARNING host01 {bare}[{id}]: x");
+            assert!(!sig_of(&journal).contains(&sig.id.as_str()), "{journal}");
+        }
+    }
+    assert!(n >= 16, "{n} entries with an event");
+    assert!(m.regex.is_match(b"2024-05-14T09:12:01Z ERROR Disk[153]: x"));
+}
+
+/// An entry's `event` pattern keeps the catalog severity whatever level word the rendered
+/// record carries (an event id's level is its provider's, fixed), while its text patterns
+/// on the same kind of line are judged by the level as any line is.
+#[test]
+fn event_matches_are_not_judged_by_the_rendered_level() {
+    let cat = Catalog::builtin().unwrap();
+    let m = cat.compile().unwrap();
+    let sig = cat
+        .signatures
+        .iter()
+        .position(|s| s.event.is_some() && s.severity == Severity::Error)
+        .expect("an error entry with an event");
+    let ev = cat.signatures[sig].event.as_ref().unwrap();
+    for level in ["WARNING", "INFO", "ERROR"] {
+        let line = format!(
+            "2024-05-14T09:12:01Z {level} {}[{}]: x",
+            ev.provider, ev.ids[0]
+        );
+        let hits = line_hits(&m, &line);
+        assert!(hits.contains(&(sig, Severity::Error)), "{line}: {hits:?}");
+        let pattern = m
+            .pattern_sig
+            .iter()
+            .rposition(|&s| s as usize == sig)
+            .unwrap();
+        assert!(!m.pattern_reads_level(pattern));
+    }
+    // A text pattern of an error entry on a WARNING line is lowered, on an INFO line refused.
+    let text = cat
+        .signatures
+        .iter()
+        .position(|s| s.id == "connect-refused")
+        .unwrap();
+    let line = "2024-05-14T09:12:01Z WARNING app: java.net.ConnectException: Connection refused";
+    assert!(
+        line_hits(&m, line).contains(&(text, Severity::Warning)),
+        "{line}"
+    );
+    let line = "2024-05-14T09:12:01Z INFO app: java.net.ConnectException: Connection refused";
+    assert!(!line_hits(&m, line).iter().any(|h| h.0 == text), "{line}");
+}

@@ -37,6 +37,28 @@ pub(super) enum Command {
     /// Merge partial results (`scan --emit partial`) and print the report one scan over all
     /// their files would print.
     Merge(Box<MergeArgs>),
+    /// Print a shell completion script: bash, zsh, fish, powershell (or elvish).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): faultscope(1), or faultscope-SUBCOMMAND(1); --out-dir
+    /// writes them all.
+    Man(ManArgs),
+}
+
+#[derive(Args, Debug)]
+pub(super) struct CompletionsArgs {
+    /// The shell, e.g. `faultscope completions bash > /etc/bash_completion.d/faultscope`.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub(super) shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct ManArgs {
+    /// A subcommand whose page to print (faultscope-scan(1) for `scan`).
+    #[arg(value_name = "SUBCOMMAND", conflicts_with = "out_dir")]
+    pub(super) subcommand: Option<String>,
+    /// Write every page (faultscope.1, faultscope-scan.1, ...) into DIR instead.
+    #[arg(long = "out-dir", value_name = "DIR")]
+    pub(super) out_dir: Option<PathBuf>,
 }
 
 /// `scan --emit`: what the scan writes instead of a report.
@@ -86,12 +108,12 @@ pub(super) enum OutputFormat {
 /// Report flags shared by `scan` and `merge` (the same report comes out of both).
 #[derive(Args, Debug)]
 pub(super) struct ReportArgs {
-    /// Output format: text, json, markdown, html, ndjson. Repeat or comma-separate for
-    /// several at once (then -o is a prefix).
+    /// Output format: text, json, markdown, html, ndjson, junit. Repeat or comma-separate
+    /// for several at once (then -o is a prefix).
     #[arg(long, value_enum, value_delimiter = ',', default_value = "text")]
     pub(super) format: Vec<crate::cli::write::ReportFormat>,
     /// Write the report to FILE instead of stdout; with several --format, FILE is a prefix
-    /// (FILE.txt, FILE.json, FILE.md, FILE.html, FILE.ndjson).
+    /// (FILE.txt, FILE.json, FILE.md, FILE.html, FILE.ndjson, FILE.xml).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub(super) output: Option<PathBuf>,
     /// Colors in text output: auto (on a terminal; off in pipes and with NO_COLOR), always, never.
@@ -109,6 +131,16 @@ pub(super) struct ReportArgs {
     /// Exit 0 even when incidents are found.
     #[arg(long = "exit-zero")]
     pub(super) exit_zero: bool,
+    /// What sets exit status 1: critical (critical incidents only), error (any incident; the
+    /// default), any (also critical/error hits outside incidents and error-level unknown
+    /// records). See docs/ci.md.
+    #[arg(
+        long = "fail-on",
+        value_enum,
+        default_value = "error",
+        value_name = "LEVEL"
+    )]
+    pub(super) fail_on: crate::report::gate::FailOn,
     /// Records of one unknown error template that make a burst (an incident) within --gap,
     /// at 10x its rate in the rest of the logs (and, for a template with 5 or more such
     /// clumps, at 10x its median clump rate).
@@ -123,6 +155,16 @@ pub(super) struct ScanArgs {
     pub(super) paths: Vec<PathBuf>,
     #[command(flatten)]
     pub(super) report: ReportArgs,
+    /// Include or exclude files under the roots, like ripgrep's -g: GLOB matches the path
+    /// under the root, `!GLOB` excludes, the later of two matching patterns wins
+    /// (repeatable), e.g. -g '!*_structured.csv'.
+    #[arg(
+        short = 'g',
+        long = "glob",
+        value_name = "GLOB",
+        allow_hyphen_values = true
+    )]
+    pub(super) glob: Vec<String>,
     /// Zone for timestamps without one: +08:00, UTC, Asia/Shanghai. Default: this machine's zone.
     #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
     pub(super) tz: Option<String>,
@@ -178,9 +220,10 @@ pub(super) struct ScanArgs {
     pub(super) path_prefix: Option<String>,
     /// Write a partial result for `faultscope merge` instead of a report (to -o FILE, gzip
     /// when FILE ends in .gz, or stdout). Report options (--format, --gap, --display-tz, ...)
-    /// belong to the merge.
+    /// belong to the merge; --exit-zero and --fail-on are accepted and ignored (a partial
+    /// exits 0 unless there is trouble), so one command line serves every worker.
     #[arg(long, value_enum, value_name = "WHAT",
-          conflicts_with_all = ["format", "gap", "display_tz", "color", "now", "exit_zero", "burst_min"])]
+          conflicts_with_all = ["format", "gap", "display_tz", "color", "now", "burst_min"])]
     pub(super) emit: Option<Emit>,
 }
 
@@ -232,6 +275,14 @@ pub(super) struct InspectArgs {
     /// Follow symbolic links met inside directories (loops are detected).
     #[arg(long)]
     pub(super) follow: bool,
+    /// Include or exclude files under the roots, like ripgrep's -g (see `scan --help`).
+    #[arg(
+        short = 'g',
+        long = "glob",
+        value_name = "GLOB",
+        allow_hyphen_values = true
+    )]
+    pub(super) glob: Vec<String>,
 }
 
 #[cfg(test)]

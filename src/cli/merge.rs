@@ -7,7 +7,7 @@ use super::resolve::{flag_err, load_catalog};
 use super::stage::{report_stage, ReportOpts, Scanned};
 use crate::config::ScanConfig;
 use crate::scaleout::Partial;
-use crate::time::{parse_duration, Zone};
+use crate::time::Zone;
 use std::time::Instant;
 
 /// `faultscope merge`: partial results → the report one scan over all their files prints.
@@ -22,10 +22,7 @@ pub(super) fn run_merge(a: MergeArgs) -> anyhow::Result<i32> {
     cfg.catalog = load_catalog(&a.rules)?;
     cfg.matcher = cfg.catalog.compile()?;
     cfg.debug = a.debug;
-    cfg.gap = parse_duration(&a.report.gap).map_err(|e| flag_err("--gap", e))?;
-    if cfg.gap <= chrono::Duration::zero() {
-        return Err(flag_err("--gap", "must be positive".into()));
-    }
+    cfg.gap = super::resolve::parse_gap(&a.report.gap)?;
     let display = match &a.report.display_tz {
         Some(z) => Some(Zone::parse(z).map_err(|e| flag_err("--display-tz", e))?),
         None => None,
@@ -75,6 +72,7 @@ pub(super) fn run_merge(a: MergeArgs) -> anyhow::Result<i32> {
         color: a.report.color,
         now: a.report.now,
         exit_zero: a.report.exit_zero,
+        fail_on: a.report.fail_on,
         display: display.unwrap_or_else(|| cfg.tz.clone()),
     };
     let scanned = Scanned {

@@ -17,11 +17,16 @@
 //! - `stage.rs`: the report stage `scan` and `merge` share: analysis, the report, its
 //!   warnings, writing, the exit code;
 //! - `tools.rs`: `templates`, `inspect`, `sockets`, `signatures`;
-//! - [`write`](mod@write): where each report goes (`-o`, formats), colors, the progress bar.
+//! - `habits.rs`: `completions`, `man`, and the hint for a path where the subcommand goes;
+//! - [`write`](mod@write): where each report goes (`-o`, formats), colors, the progress bar;
+//! - [`atomic`]: output files written whole or not at all (temporary file, `fsync`, rename;
+//!   SIGINT/SIGTERM remove the temporary file).
 //!
 //! [`ScanConfig`]: crate::config::ScanConfig
 
 mod args;
+pub mod atomic;
+mod habits;
 mod merge;
 mod resolve;
 mod scan;
@@ -46,6 +51,8 @@ pub const EXIT_TROUBLE: i32 = 2;
 
 /// Runs the CLI; returns the exit code.
 pub fn run() -> i32 {
+    // Before any output file exists: SIGINT/SIGTERM remove unfinished outputs (`atomic`).
+    atomic::install_signal_cleanup();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -54,7 +61,13 @@ pub fn run() -> i32 {
             } else {
                 EXIT_CLEAN
             };
-            let _ = e.print();
+            let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+            match habits::did_you_mean(&e, &args) {
+                Some(hint) => eprintln!("faultscope: error: {hint}"),
+                None => {
+                    let _ = e.print();
+                }
+            }
             return code;
         }
     };
@@ -65,6 +78,8 @@ pub fn run() -> i32 {
         Command::Sockets(a) => run_sockets(a),
         Command::Merge(a) => run_merge(*a),
         Command::Templates(a) => run_templates(*a),
+        Command::Completions(a) => habits::run_completions(a),
+        Command::Man(a) => habits::run_man(a),
     };
     match result {
         Ok(code) => code,

@@ -7,7 +7,7 @@
 use super::args::ScanArgs;
 use crate::catalog::Catalog;
 use crate::config::{ScanConfig, ZoneFor};
-use crate::input::discover::{DiscoverOptions, ServiceRule};
+use crate::input::discover::{DiscoverOptions, Globs, ServiceRule};
 use crate::input::{InputOptions, DEFAULT_MAX_DECOMPRESSED};
 use crate::time::{parse_duration, Zone, ZoneReason};
 use globset::Glob;
@@ -61,6 +61,23 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{s}` is too large"))
 }
 
+/// `--gap`: a duration with its unit. A bare number is refused rather than read as seconds:
+/// `--gap 2` meant two minutes as often as two seconds, and the two give different timelines.
+pub(super) fn parse_gap(s: &str) -> anyhow::Result<chrono::Duration> {
+    let t = s.trim();
+    if !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err(flag_err(
+            "--gap",
+            format!("`{t}` has no unit: did you mean `{t}s` or `{t}m`? (units: ms, s, m, h)"),
+        ));
+    }
+    let gap = parse_duration(t).map_err(|e| flag_err("--gap", e))?;
+    if gap <= chrono::Duration::zero() {
+        return Err(flag_err("--gap", "must be positive".into()));
+    }
+    Ok(gap)
+}
+
 pub(super) fn flag_err(flag: &str, reason: String) -> anyhow::Error {
     crate::Error::Flag {
         flag: flag.to_string(),
@@ -79,10 +96,7 @@ pub(super) fn split_eq<'a>(flag: &str, s: &'a str) -> anyhow::Result<(&'a str, &
 pub(super) fn resolve(a: &ScanArgs) -> anyhow::Result<ScanConfig> {
     let catalog = load_catalog(&a.rules)?;
     let matcher = catalog.compile()?;
-    let gap = parse_duration(&a.report.gap).map_err(|e| flag_err("--gap", e))?;
-    if gap <= chrono::Duration::zero() {
-        return Err(flag_err("--gap", "must be positive".into()));
-    }
+    let gap = parse_gap(&a.report.gap)?;
     let (tz, tz_reason) = match &a.tz {
         Some(z) => (
             Zone::parse(z).map_err(|e| flag_err("--tz", e))?,
@@ -111,7 +125,15 @@ pub(super) fn resolve(a: &ScanArgs) -> anyhow::Result<ScanConfig> {
     let services = a
         .service
         .iter()
-        .map(|s| ServiceRule::parse(s).map_err(|e| flag_err("--service", e)))
+        .map(|s| {
+            // A bare NAME names stdin (`kubectl logs … | faultscope scan --service api -`).
+            let rule = if s.contains('=') {
+                ServiceRule::parse(s)
+            } else {
+                ServiceRule::parse(&format!("{}={s}", crate::input::stream::STDIN_SHOWN))
+            };
+            rule.map_err(|e| flag_err("--service", e))
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let max_decompressed = match &a.max_decompressed {
         Some(s) => parse_size(s).map_err(|e| flag_err("--max-decompressed", e))?,
@@ -122,6 +144,7 @@ pub(super) fn resolve(a: &ScanArgs) -> anyhow::Result<ScanConfig> {
         discover: DiscoverOptions {
             follow: a.follow,
             services,
+            globs: Globs::new(&a.glob).map_err(|e| flag_err("--glob", e))?,
         },
         input: InputOptions {
             mmap: a.mmap,
@@ -159,5 +182,16 @@ mod tests {
         assert_eq!(parse_size("1000").unwrap(), 1000);
         assert!(parse_size("lots").is_err());
         assert!(parse_size("3X").is_err());
+    }
+
+    #[test]
+    fn gaps_need_a_unit() {
+        assert_eq!(parse_gap("90s").unwrap(), chrono::Duration::seconds(90));
+        assert_eq!(parse_gap("2m").unwrap(), chrono::Duration::minutes(2));
+        for bare in ["2", "0", "1.5"] {
+            let e = format!("{:#}", parse_gap(bare).unwrap_err());
+            assert!(e.contains(&format!("`{bare}s` or `{bare}m`")), "{e}");
+        }
+        assert!(parse_gap("0s").is_err());
     }
 }

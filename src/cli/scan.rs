@@ -52,6 +52,15 @@ pub(super) fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
             cfg.chunk_size >> 20
         ));
     }
+    if cfg
+        .roots
+        .iter()
+        .any(|r| r.as_os_str() == crate::input::stream::STDIN_ARG)
+        && std::io::IsTerminal::is_terminal(&std::io::stdin())
+    {
+        // `faultscope scan -` typed by hand waits for input: say so.
+        eprintln!("faultscope: reading stdin from the terminal (end it with Ctrl-D)");
+    }
     let (sources, problems) = discover_share(&cfg, shard, &debug);
     let dests = match a.emit {
         Some(Emit::Partial) => Vec::new(),
@@ -74,6 +83,7 @@ pub(super) fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         color: a.report.color,
         now: a.report.now,
         exit_zero: a.report.exit_zero,
+        fail_on: a.report.fail_on,
         display,
     };
     let code = report_stage(&cfg, scanned, &opts, &debug, Some(scan_time), t0);
@@ -91,13 +101,19 @@ fn discover_share(
     debug: &dyn Fn(String),
 ) -> (Vec<discover::Source>, Vec<(usize, discover::Problem)>) {
     let t_disc = Instant::now();
-    let disc = discover::discover(&cfg.roots, &cfg.discover);
+    let disc = crate::input::stream::discover_all(&cfg.roots, &cfg.discover);
     debug(format!(
         "discovered {} files, {} problems in {:.1?}",
         disc.sources.len(),
         disc.problems.len(),
         t_disc.elapsed()
     ));
+    if cfg.discover.globs.is_active() {
+        debug(format!(
+            "--glob: {} files and directories left out",
+            cfg.discover.globs.excluded()
+        ));
+    }
     let mut sources = disc.sources;
     // Problems keep their place in discovery: a merge of shards orders them as one scan.
     let mut problems: Vec<(usize, discover::Problem)> =
@@ -254,14 +270,20 @@ fn emit_partial(
     // The --sockets files travel once: in shard 0 (or in every unsharded partial; the merge
     // takes the first).
     let socket_files = shard
-        .map_or(true, |s| s.index == 0)
+        .is_none_or(|s| s.index == 0)
         .then(|| crate::evidence::sockets::read_socket_files(&cfg.sockets, &cfg.input));
     let mut part = Partial::new(cfg, shard, out, problems, socket_files);
     part.rules = a.rules.iter().map(|p| p.display().to_string()).collect();
     let written = match &a.report.output {
-        Some(p) => part
-            .write_file(p)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
+        Some(p) => {
+            let gz = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+            let mut out = crate::cli::atomic::Output::create(p)?;
+            let n = part
+                .write_to(&mut out, gz)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
+            out.commit()?;
+            n
+        }
         None => {
             let json = part.to_json();
             let mut stdout = std::io::stdout().lock();

@@ -26,6 +26,7 @@ pub(super) struct ReportOpts {
     pub(super) color: crate::cli::write::ColorWhen,
     pub(super) now: bool,
     pub(super) exit_zero: bool,
+    pub(super) fail_on: report::gate::FailOn,
     pub(super) display: Zone,
 }
 
@@ -83,6 +84,7 @@ pub(super) fn report_stage(
         ));
     }
     let build_time = sockets_time + t_build.elapsed();
+    report.error = nothing_scanned(out, &s.problems, &cfg.roots);
     for w in &report.warnings {
         eprintln!("faultscope: warning: {}", report::escape_control(w));
     }
@@ -97,6 +99,25 @@ pub(super) fn report_stage(
     if o.now {
         report.generated_at = Some(chrono::Utc::now());
     }
+    if let Some(e) = &report.error {
+        eprintln!("faultscope: error: {}", report::escape_control(e));
+    }
+    let gate = report::gate::evaluate(o.fail_on, &report, out, &clusters, &cfg.catalog);
+    debug(format!(
+        "--fail-on {}: {} of {} incidents fail the run{}",
+        o.fail_on.as_str(),
+        gate.incidents.iter().filter(|&&f| f).count(),
+        gate.incidents.len(),
+        if gate.fails_outside() {
+            format!(
+                ", and error evidence outside incidents ({} signature hits, {} error templates)",
+                gate.outside_hits.values().sum::<u64>(),
+                gate.error_templates.len()
+            )
+        } else {
+            String::new()
+        }
+    ));
     let t_write = Instant::now();
     crate::cli::write::write_all(
         &o.dests,
@@ -106,6 +127,7 @@ pub(super) fn report_stage(
             cfg,
             scan: out,
             clusters: &clusters,
+            gate: &gate,
         },
         o.color,
     )?;
@@ -117,11 +139,9 @@ pub(super) fn report_stage(
         t_write.elapsed(),
         t0.elapsed()
     ));
-    let read_any = out.files.iter().any(|f| f.access.is_some());
-    let had_errors = report.files.iter().any(|f| f.error.is_some());
-    let code = if !read_any && had_errors {
+    let code = if report.error.is_some() {
         EXIT_TROUBLE
-    } else if report.incidents.is_empty() || o.exit_zero {
+    } else if !gate.fails() || o.exit_zero {
         EXIT_CLEAN
     } else {
         EXIT_INCIDENTS
@@ -134,6 +154,55 @@ pub(super) fn report_stage(
     drop(report);
     free_in_background((s, clusters), "the scan output", debug);
     Ok(code)
+}
+
+/// Why nothing could be scanned, when no input gave a log to scan: every file missing,
+/// unreadable, binary, unsupported or empty, every path a problem, or no file at all (an
+/// empty directory). `None` once one file was read (a partly read one counts; so does a
+/// saved host dump, which is evidence). A CI gate must not pass on nothing.
+fn nothing_scanned(
+    out: &scan::ScanOutput,
+    problems: &[discover::Problem],
+    roots: &[PathBuf],
+) -> Option<String> {
+    let scanned = |f: &scan::FileScan| {
+        f.access.is_some() && f.skipped.is_none() && (f.bytes > 0 || f.dump.is_some())
+    };
+    if out.files.iter().any(scanned) {
+        return None;
+    }
+    let mut why: Vec<String> = problems.iter().map(|p| p.error.message.clone()).collect();
+    for f in &out.files {
+        why.push(match (&f.error, &f.skipped) {
+            (Some(e), _) => e.message.clone(),
+            (None, Some(note)) => note.clone(),
+            (None, None) => format!("{}: empty", f.path),
+        });
+    }
+    if why.is_empty() {
+        let shown: Vec<String> = roots.iter().map(|r| r.display().to_string()).collect();
+        return Some(if shown.is_empty() {
+            "nothing could be scanned: the partial results hold no file".to_string()
+        } else {
+            format!(
+                "nothing could be scanned: no file found in {} (an empty directory?)",
+                shown.join(", ")
+            )
+        });
+    }
+    const SHOWN: usize = 10;
+    let more = why.len().saturating_sub(SHOWN);
+    let n = why.len();
+    why.truncate(SHOWN);
+    let mut msg = format!(
+        "nothing could be scanned: no readable log among the {n} input{}: {}",
+        if n == 1 { "" } else { "s" },
+        why.join("; ")
+    );
+    if more > 0 {
+        msg.push_str(&format!("; and {more} more"));
+    }
+    Some(msg)
 }
 
 /// Drops `garbage` on another thread, which the process does not wait for at exit: what a

@@ -35,7 +35,7 @@ pub(super) fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
             .num_threads(cfg.threads)
             .build_global();
     }
-    let disc = discover::discover(&cfg.roots, &cfg.discover);
+    let disc = crate::input::stream::discover_all(&cfg.roots, &cfg.discover);
     for p in disc.problems.iter().filter(|p| !p.note) {
         eprintln!(
             "faultscope: error: {}",
@@ -92,8 +92,12 @@ pub(super) fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
         }
     };
     match &a.report.output {
-        Some(p) => std::fs::write(p, rendered.as_bytes())
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
+        Some(p) => {
+            let mut out = super::atomic::Output::create(p)?;
+            out.write_all(rendered.as_bytes())
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
+            out.commit()?;
+        }
         None => {
             let mut stdout = std::io::stdout().lock();
             stdout.write_all(rendered.as_bytes())?;
@@ -107,6 +111,7 @@ pub(super) fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
 pub(super) fn run_inspect(a: InspectArgs) -> anyhow::Result<i32> {
     let mut cfg = ScanConfig::new(a.paths.clone())?;
     cfg.discover.follow = a.follow;
+    cfg.discover.globs = discover::Globs::new(&a.glob).map_err(|e| flag_err("--glob", e))?;
     cfg.year = a.year;
     if let Some(z) = &a.tz {
         cfg.tz = Zone::parse(z).map_err(|e| flag_err("--tz", e))?;
@@ -193,7 +198,7 @@ pub(super) fn run_sockets(a: SocketsArgs) -> anyhow::Result<i32> {
                     );
                 }
             }
-            Ok(Err(crate::input::Skip::Binary(note))) => eprintln!("faultscope: warning: {note}"),
+            Ok(Err(skip)) => eprintln!("faultscope: warning: {}", skip.into_note()),
             Err(e) => {
                 eprintln!("faultscope: error: {e}");
                 trouble = true;

@@ -6,13 +6,15 @@
 //! Tricky cases:
 //! * gzip (by magic bytes, not name: rotated files are often renamed) through flate2's
 //!   multi-member decoder, and zstd (magic bytes; multi-frame), both bounded by
-//!   `--max-decompressed` so a decompression bomb stops with a warning, cut at a line end.
+//!   `--max-decompressed` so a decompression bomb stops with a warning, cut at a line end
+//!   (xz and bzip2 take the same path from `codec`).
 //!   A truncated or corrupt stream keeps the bytes decoded so far and reports the problem.
 //! * A stream larger than [`SPILL_AT`] goes to an unnamed temporary file (never next to the
 //!   logs) that is then mapped, so memory does not grow with the size of a `.gz`.
 //! * UTF-16LE/BE with BOM (SQL Server ERRORLOG, Windows tools) is decoded to UTF-8.
 //! * Binary files (known magic numbers, or NUL bytes among mostly non-text bytes) are
-//!   skipped with a note. NUL runs inside text (left by copy-truncate rotation) are
+//!   skipped with a note; archives and compressors we do not read are named
+//!   (`codec::unsupported`). NUL runs inside text (left by copy-truncate rotation) are
 //!   tolerated: the text around them is scanned.
 
 use crate::error::FileError;
@@ -44,9 +46,6 @@ pub(super) fn trailer(file: &File, len: u64) -> Option<[u8; 4]> {
     }
 }
 
-/// zstd frame magic number (little-endian 0xFD2FB528).
-pub(super) const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
-
 /// Bytes, a partial-read problem, the decoder's error, and the `--max-decompressed` note.
 type Decompressed = (
     Buffer,
@@ -72,7 +71,7 @@ pub const SPILL_AT: usize = 16 * 1024 * 1024;
 /// the CPU on the bench's `.gz` corpus); a smaller one gets its vector at the announced size.
 /// The hint only steers where the bytes go: a wrong one (gzip's size is modulo 4 GiB and
 /// names the last member only) costs the other path, never a byte.
-fn decompress(
+pub(super) fn decompress(
     mut dec: impl Read,
     what: &str,
     shown: &str,
@@ -294,16 +293,28 @@ pub(super) fn gunzip(
 }
 
 /// Finishes decompressed bytes: a compressed binary is reported, not scanned.
-fn decoded(out: Buffer, access: Access, partial: Option<FileError>, shown: &str) -> Opened {
+pub(super) fn decoded(
+    out: Buffer,
+    access: Access,
+    partial: Option<FileError>,
+    shown: &str,
+) -> Opened {
     match finish(out, access, partial, shown) {
         Ok(o) => o,
-        Err(Skip::Binary(m)) => Opened {
-            bytes: Buffer::Owned(Vec::new()),
-            access,
-            partial: Some(FileError::new("binary", m)),
-            notes: vec![],
-            mtime: None,
-        },
+        Err(skip) => {
+            let kind = match &skip {
+                Skip::Binary(_) => "binary",
+                Skip::Unsupported(_) => "unsupported",
+            };
+            Opened {
+                bytes: Buffer::Owned(Vec::new()),
+                access,
+                partial: Some(FileError::new(kind, skip.into_note())),
+                notes: vec![],
+                mtime: None,
+                parts: Vec::new(),
+            }
+        }
     }
 }
 
@@ -313,17 +324,27 @@ const BINARY_MAGIC: &[&[u8]] = &[
     b"\x89PNG",
     b"GIF8",
     b"\xff\xd8\xff",
-    b"PK\x03\x04",
     b"%PDF",
     b"MZ",
     b"SQLite format 3",
     b"\xfe\xed\xfa",
     b"\xcf\xfa\xed\xfe",
-    b"BZh",
-    b"\xfd7zXZ",
 ];
 
 pub(super) fn finish(
+    bytes: Buffer,
+    access: Access,
+    partial: Option<FileError>,
+    shown: &str,
+) -> Result<Opened, Skip> {
+    // `.evtx` and journal exports hold NULs: rendered before the binary check.
+    if let Some(o) = super::render::binary(&bytes, access, &partial, shown) {
+        return Ok(o);
+    }
+    finish_text(bytes, access, partial, shown)
+}
+
+fn finish_text(
     bytes: Buffer,
     access: Access,
     partial: Option<FileError>,
@@ -357,7 +378,23 @@ pub(super) fn finish(
             partial,
             notes,
             mtime: None,
+            parts: Vec::new(),
         });
+    }
+    if let Some(u) = super::codec::unsupported(&bytes) {
+        return Err(Skip::Unsupported(format!(
+            "{shown}: {} not supported (unpack it first: `{}`), skipped",
+            u.name,
+            u.unpack.replace("FILE", shown)
+        )));
+    }
+    if let Some(inner) = super::codec::Codec::sniff(&bytes) {
+        // A codec's magic in decoded bytes: compressed twice (`log.gz.gz`).
+        return Err(Skip::Unsupported(format!(
+            "{shown}: {} data inside the {} stream (compressed twice) not supported, skipped",
+            inner.name(),
+            access.as_str()
+        )));
     }
     if BINARY_MAGIC.iter().any(|m| bytes.starts_with(m)) {
         return Err(Skip::Binary(format!(
@@ -410,6 +447,7 @@ pub(super) fn finish(
         partial,
         notes,
         mtime: None,
+        parts: Vec::new(),
     })
 }
 

@@ -23,6 +23,13 @@
 //!   forever.
 //! - Hidden files and directories met during a walk are skipped (`.git`, editor swap files);
 //!   a hidden file named explicitly is scanned.
+//! - `-g/--glob` patterns ([`Globs`], ripgrep's rules) are asked about every entry under a
+//!   root, by its path under the root: an excluded directory is not entered, an excluded
+//!   file is left out silently; a root itself is never matched.
+//! - Measured against ripgrep's own walker (the `ignore` crate's parallel walk, same
+//!   output) on the bench's 100,000 small files, this walk was faster (discovery 198 ms
+//!   against 288 ms, median of 10; docs/performance.md): it stays, and `ignore` supplies
+//!   only the `-g` matcher.
 //! - Service name: the first directory under the scan root (`zuul-gateway/gateway.log` →
 //!   `zuul-gateway`); for a file directly under the root (or a root that is a file), the
 //!   file stem without rotation and date suffixes (`gateway.2019-08-21.0.log.gz` →
@@ -35,8 +42,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+pub use super::globs::Globs;
 pub use super::service::{clean_stem, service_name, ServiceRule};
-use super::service::{relative, service_of, shared_service};
+use super::service::{relative, service_of, shared_service, strip_root};
 
 /// A file to scan.
 #[derive(Clone, Debug, Default)]
@@ -53,6 +61,9 @@ pub struct Source {
     pub size: Option<u64>,
     /// Modification time, if discovery read it and the OS gave one.
     pub mtime: Option<SystemTime>,
+    /// Set for a stream (stdin, or a FIFO or device named on the command line): read once
+    /// as it arrives (`input::stream`), never opened as a file. Discovery never makes one.
+    pub stream: Option<super::stream::StreamKind>,
 }
 
 /// A path that could not be turned into a file to scan.
@@ -82,6 +93,8 @@ pub struct DiscoverOptions {
     pub follow: bool,
     /// `--service` overrides, first match wins.
     pub services: Vec<ServiceRule>,
+    /// `-g/--glob` include and exclude patterns.
+    pub globs: Globs,
 }
 
 /// Walks the roots.
@@ -171,16 +184,16 @@ fn walk_root(root: &PathBuf, opts: &DiscoverOptions, found: &mut Vec<Vec<Found>>
         Step::Stat(entry) => Some(listed(entry, root, opts)),
     };
     if opts.follow {
-        let items: Vec<Found> = walk_following(root)
+        let items: Vec<Found> = walk_following(root, &opts.globs)
             .into_par_iter()
             .filter_map(found_of)
             .collect();
         found.push(items);
     } else {
-        let parts: Vec<Vec<Found>> = walk_sorted(root, root, true)
+        let parts: Vec<Vec<Found>> = walk_sorted(root, root, true, &opts.globs)
             .into_par_iter()
             .map(|step| match step {
-                Step::Walk(dir) => walk_sorted(&dir, root, false)
+                Step::Walk(dir) => walk_sorted(&dir, root, false, &opts.globs)
                     .into_iter()
                     .filter_map(found_of)
                     .collect(),
@@ -292,11 +305,11 @@ enum Step {
 
 /// Walks `root` with `--follow`: one walkdir walk in sorted order (its loop check needs
 /// every ancestor in the same walk), hidden entries below the root skipped.
-fn walk_following(root: &Path) -> Vec<Step> {
+fn walk_following(root: &Path, globs: &Globs) -> Vec<Step> {
     let walker = walkdir::WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name();
-    walk_into(walker, root, false)
+    walk_into(walker, root, false, globs)
 }
 
 /// Walks `start` (inside the scan root `root`) without following symlinks: the steps of
@@ -311,12 +324,12 @@ fn walk_following(root: &Path) -> Vec<Step> {
 /// comparison (3% of the CPU of a scan of the bench's 100,000 small files), and with a
 /// sort it reads every subdirectory it yields in full even at `max_depth`, which would
 /// read the whole tree on one thread before the split.
-fn walk_sorted(start: &Path, root: &Path, split: bool) -> Vec<Step> {
+fn walk_sorted(start: &Path, root: &Path, split: bool, globs: &Globs) -> Vec<Step> {
     let mut walker = walkdir::WalkDir::new(start);
     if split {
         walker = walker.max_depth(1);
     }
-    let mut steps = walk_into(walker, root, split);
+    let mut steps = walk_into(walker, root, split, globs);
     // Paths of one walk are distinct: an unstable sort gives the same order.
     steps.sort_unstable_by(|a, b| walk_order(a.path(), b.path()));
     steps
@@ -378,13 +391,16 @@ impl Step {
     }
 }
 
-/// The steps of one walkdir walk, in its order (see [`walk_sorted`]).
-fn walk_into(walker: walkdir::WalkDir, root: &Path, split: bool) -> Vec<Step> {
+/// The steps of one walkdir walk, in its order (see [`walk_sorted`]). Hidden entries and
+/// those `-g` excludes are dropped before they are yielded (a directory is then not
+/// entered); the start of a walk was checked where it was found.
+fn walk_into(walker: walkdir::WalkDir, root: &Path, split: bool, globs: &Globs) -> Vec<Step> {
     let mut steps = Vec::new();
-    for entry in walker
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()))
-    {
+    for entry in walker.into_iter().filter_entry(|e| {
+        e.depth() == 0
+            || !(is_hidden(e.file_name())
+                || globs.excludes(strip_root(e.path(), root), e.file_type().is_dir()))
+    }) {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
@@ -553,6 +569,7 @@ fn source(
         service,
         size: meta.map(std::fs::Metadata::len),
         mtime: meta.and_then(|m| m.modified().ok()),
+        stream: None,
     }
 }
 
@@ -628,6 +645,7 @@ mod tests {
         let opts = DiscoverOptions {
             follow: false,
             services: vec![ServiceRule::parse("**/x.log=renamed").unwrap()],
+            ..Default::default()
         };
         // The same root twice: files once.
         let got = discover(&[d.to_path_buf(), d.to_path_buf()], &opts);
@@ -673,6 +691,38 @@ mod tests {
         assert!(missing.problems[0].error.message.contains("nope"));
     }
 
+    #[test]
+    fn globs_in_both_walks() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("svc/archive")).unwrap();
+        for f in [
+            "svc/a.log",
+            "svc/a_structured.csv",
+            "svc/archive/old.log",
+            "top.log",
+        ] {
+            std::fs::write(d.join(f), "x\n").unwrap();
+        }
+        for follow in [false, true] {
+            let opts = DiscoverOptions {
+                follow,
+                globs: Globs::new(&["!*_structured.csv".into(), "!archive".into()]).unwrap(),
+                ..Default::default()
+            };
+            let got = discover(&[d.to_path_buf()], &opts);
+            let rel: Vec<_> = got.sources.iter().map(|s| s.relative.clone()).collect();
+            assert_eq!(
+                rel,
+                [PathBuf::from("svc/a.log"), PathBuf::from("top.log")],
+                "follow={follow}"
+            );
+            assert!(got.problems.is_empty());
+            // One file and one directory (not entered) were left out.
+            assert_eq!(opts.globs.excluded(), 2, "follow={follow}");
+        }
+    }
+
     #[cfg(unix)]
     #[test]
     fn symlinks_loops_and_fifos() {
@@ -691,7 +741,7 @@ mod tests {
                 &[d.to_path_buf()],
                 &DiscoverOptions {
                     follow,
-                    services: vec![],
+                    ..Default::default()
                 },
             );
             assert_eq!(got.sources.len(), 1, "follow={follow}: {:?}", got.sources);

@@ -62,33 +62,54 @@
 //!
 //! ## Decoding
 //! - gzip (by magic bytes, not name: rotated files are often renamed) through flate2's
-//!   multi-member decoder, and zstd (magic bytes; the `zstd` crate, multi-frame), both
-//!   bounded by `--max-decompressed` so a decompression bomb stops with a warning instead
-//!   of eating the machine. A truncated or corrupt stream keeps the bytes decoded so far
-//!   and reports the problem.
+//!   multi-member decoder, zstd (the `zstd` crate, multi-frame), xz (`liblzma`) and bzip2
+//!   (`bzip2` on libbz2-rs-sys), all bounded by `--max-decompressed` so a decompression
+//!   bomb stops with a warning instead of eating the machine. A truncated or corrupt
+//!   stream keeps the bytes decoded so far and reports the problem. Formats not read (lz4,
+//!   7z, zip, tar …) are named, with how to unpack them ([`Skip::Unsupported`]).
 //! - UTF-16LE/BE with BOM (SQL Server ERRORLOG, Windows tools) is decoded to UTF-8.
+//! - Structured sources are rendered into text lines (`render`, docs/sources.md): `.evtx`
+//!   (`evtx`) and `journalctl -o export` (`journal`) by magic before the binary check;
+//!   journald JSON, Kubernetes exports (`k8s`) and Windows event exports (`winevent`) by
+//!   content after it.
 //! - Binary files (known magic numbers, or NUL bytes among mostly non-text bytes) are skipped
 //!   with a note, like ripgrep. NUL runs inside text (left by copy-truncate rotation) are
 //!   tolerated: the text around them is scanned.
 //!
+//! ## Streams
+//! stdin (`-`) and FIFOs or devices named on the command line are not files: [`stream`]
+//! splits them from the roots and reads them once, as they arrive, decoding on the fly
+//! (`scan::stream` scans them window by window).
+//!
 //! ## Where the code is
 //! This file holds the types every reader of a file uses; the steps are one file each:
-//! `open` (the mmap-or-read policy), `read` (non-blocking, bounded reads and samples),
-//! `decode` (gzip/zstd within `--max-decompressed`, UTF-16, the binary check), [`sigbus`]
-//! (the guard for maps), [`discover`] (roots → sources) and [`service`] (the service a path
-//! names).
+//! `open` (the mmap-or-read policy), `read` (non-blocking, bounded reads and samples, the
+//! read-error hook), `codec` (compressed formats by magic bytes, their decoders, the
+//! unsupported ones), `decode` (decompression within `--max-decompressed`, UTF-16, the
+//! binary check), `render` and its sources (`evtx`, `journal`, `k8s`, `winevent`),
+//! [`stream`] (stdin and named FIFOs), [`sigbus`] (the guard for maps), [`discover`]
+//! (roots → sources), [`globs`] (`-g`) and [`service`] (the service a path names).
 
 pub mod discover;
+pub mod globs;
 pub mod service;
 pub mod sigbus;
+pub mod stream;
 
+mod codec;
 mod decode;
+mod evtx;
+mod journal;
+mod k8s;
 mod open;
 mod read;
+mod render;
+mod winevent;
 
 pub use decode::SPILL_AT;
 pub use open::{open, INJECT_OPEN_ERROR_ENV};
-pub use read::sample;
+pub use read::{injected_read_error, read_error, sample, INJECT_READ_ERROR_ENV};
+pub use render::Part;
 
 use crate::error::FileError;
 use std::ops::Deref;
@@ -208,12 +229,27 @@ pub enum Access {
     Gzip,
     /// zstd-decompressed in process.
     Zstd,
+    /// xz-decompressed in process.
+    Xz,
+    /// bzip2-decompressed in process.
+    Bzip2,
     /// Decoded from UTF-16.
     Utf16,
+    /// Rendered from a Windows `.evtx` file (docs/sources.md).
+    Evtx,
+    /// Rendered from a journald export (`journalctl -o export` / `-o json`).
+    Journal,
+    /// Rendered from a Kubernetes events dump (`kubectl get events`).
+    Kubernetes,
+    /// Rendered from a Windows event export (wevtutil text, Format-List, CSV, XML).
+    WinEvent,
+    /// Read as a stream (stdin, a FIFO or device named on the command line), window by
+    /// window as it arrived.
+    Stream,
 }
 
 impl Access {
-    /// The serde name (`mmap`, `read`, `gzip`, `zstd`, `utf16`), without going through serde:
+    /// The serde name (`mmap`, `read`, `gzip`, `zstd`, `xz`, `bzip2`, `utf16`, `stream`), without going through serde:
     /// the files table writes one per file.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -221,7 +257,14 @@ impl Access {
             Access::Read => "read",
             Access::Gzip => "gzip",
             Access::Zstd => "zstd",
+            Access::Xz => "xz",
+            Access::Bzip2 => "bzip2",
             Access::Utf16 => "utf16",
+            Access::Evtx => "evtx",
+            Access::Journal => "journal",
+            Access::Kubernetes => "kubernetes",
+            Access::WinEvent => "win-event",
+            Access::Stream => "stream",
         }
     }
 }
@@ -239,12 +282,28 @@ pub struct Opened {
     /// The file's modification time (from the `fstat` of the opened descriptor: discovery
     /// does not `stat` most files, see `discover`).
     pub mtime: Option<SystemTime>,
+    /// When the records belong to several services (a journal's units, a pod's
+    /// containers): where each service's run of the bytes starts (docs/sources.md). Empty:
+    /// the whole file is its own service's.
+    pub parts: Vec<Part>,
 }
 
 /// Why a file was not scanned at all although it could be opened.
 pub enum Skip {
     /// Binary content.
     Binary(String),
+    /// A compressed or archive format recognised but not read (lz4, 7z, zip, tar …): the
+    /// note names it and how to unpack it.
+    Unsupported(String),
+}
+
+impl Skip {
+    /// The note shown for the skipped file (`PATH: ..., skipped`).
+    pub fn into_note(self) -> String {
+        match self {
+            Skip::Binary(n) | Skip::Unsupported(n) => n,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -258,7 +317,14 @@ mod tests {
             Access::Read,
             Access::Gzip,
             Access::Zstd,
+            Access::Xz,
+            Access::Bzip2,
             Access::Utf16,
+            Access::Evtx,
+            Access::Journal,
+            Access::Kubernetes,
+            Access::WinEvent,
+            Access::Stream,
         ] {
             assert_eq!(serde_json::to_value(a).unwrap(), a.as_str());
         }

@@ -19,8 +19,78 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use super::decode::ZSTD_MAGIC;
+use super::codec::{Codec, SNIFF_LEN};
 use super::InputOptions;
+
+/// Environment variable that makes reading matching paths fail with EIO (`Input/output
+/// error`) at a byte offset: `SUBSTRING:OFFSET`, e.g. `app.log:65536`.
+///
+/// A test hook like [`INJECT_OPEN_ERROR_ENV`](super::INJECT_OPEN_ERROR_ENV): a disk that
+/// fails in the middle of a file cannot be had in CI. Reads with `read()` (plain files,
+/// compressed files, streams) fail when they reach OFFSET (of the file's own bytes, before
+/// decompression); a memory-mapped file fails at the first scan chunk that reaches OFFSET
+/// (a real I/O error under a map arrives as SIGBUS, see `sigbus`). It only ever makes
+/// faultscope read *less*.
+pub const INJECT_READ_ERROR_ENV: &str = "FAULTSCOPE_TEST_READ_ERROR";
+
+/// The offset where reading `shown` fails by [`INJECT_READ_ERROR_ENV`], if it matches.
+pub fn injected_read_error(shown: &str) -> Option<u64> {
+    // Read once per process, like the open hook.
+    static SPEC: std::sync::OnceLock<Option<(String, u64)>> = std::sync::OnceLock::new();
+    let (needle, at) = SPEC
+        .get_or_init(|| {
+            let v = std::env::var_os(INJECT_READ_ERROR_ENV)?
+                .into_string()
+                .ok()?;
+            let (needle, at) = v.rsplit_once(':')?;
+            Some((needle.to_string(), at.parse().ok()?)).filter(|(n, _)| !n.is_empty())
+        })
+        .as_ref()?;
+    shown.contains(needle.as_str()).then_some(*at)
+}
+
+/// A reader that fails with EIO once `at` bytes were read ([`INJECT_READ_ERROR_ENV`]);
+/// without an offset it only passes reads through.
+pub(super) struct FaultAt<R> {
+    inner: R,
+    pos: u64,
+    at: u64,
+}
+
+impl<R> FaultAt<R> {
+    pub(super) fn new(inner: R, at: Option<u64>) -> FaultAt<R> {
+        FaultAt {
+            inner,
+            pos: 0,
+            at: at.unwrap_or(u64::MAX),
+        }
+    }
+}
+
+impl<R: Read> Read for FaultAt<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos >= self.at {
+            return Err(eio());
+        }
+        let room = usize::try_from(self.at - self.pos).unwrap_or(usize::MAX);
+        let n = buf.len().min(room);
+        let got = self.inner.read(&mut buf[..n])?;
+        self.pos += got as u64;
+        Ok(got)
+    }
+}
+
+/// The error a failing disk gives (`EIO`).
+pub(super) fn eio() -> std::io::Error {
+    #[cfg(unix)]
+    {
+        std::io::Error::from_raw_os_error(libc::EIO)
+    }
+    #[cfg(not(unix))]
+    {
+        std::io::Error::other("Input/output error")
+    }
+}
 
 /// Up to `len` bytes from the middle of a regular file (from the start of a gzip or zstd
 /// stream, decompressed), for the prefilter's byte statistics (src/catalog/prefilter.rs). Anything
@@ -33,19 +103,16 @@ pub fn sample(path: &Path, len: usize) -> Vec<u8> {
         Ok(m) if m.is_file() => m.len(),
         _ => return Vec::new(),
     };
-    let mut magic = [0u8; 4];
+    let mut magic = [0u8; SNIFF_LEN];
     let n = read_up_to(&mut f, &mut magic).unwrap_or(0);
     let mut buf = vec![0u8; len];
     if f.seek(SeekFrom::Start(0)).is_err() {
         return Vec::new();
     }
-    let got = if magic[..n].starts_with(&[0x1f, 0x8b]) {
+    let got = if let Some(codec) = Codec::sniff(&magic[..n]) {
         // Compressed archives are most of some corpora: sample their first decompressed
         // bytes (the middle would mean decompressing half the file).
-        let dec = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(f));
-        read_up_to(&mut dec.take(len as u64), &mut buf)
-    } else if magic[..n] == ZSTD_MAGIC {
-        match zstd::stream::read::Decoder::new(f) {
+        match codec.reader(f) {
             Ok(dec) => read_up_to(&mut dec.take(len as u64), &mut buf),
             Err(e) => Err(e),
         }
@@ -65,7 +132,7 @@ pub fn sample(path: &Path, len: usize) -> Vec<u8> {
 
 /// Opens read-only without blocking: `open()` on a FIFO with no writer blocks forever
 /// without `O_NONBLOCK` (and on some devices has side effects without `O_NOCTTY`).
-fn open_nonblocking(path: &Path) -> std::io::Result<File> {
+pub(super) fn open_nonblocking(path: &Path) -> std::io::Result<File> {
     let mut o = std::fs::OpenOptions::new();
     o.read(true);
     #[cfg(unix)]
@@ -183,9 +250,19 @@ pub(super) fn read_snapshot(
         size
     };
     let mut v = Vec::with_capacity(usize::try_from(size.min(1 << 30)).unwrap_or(0));
-    file.take(limit)
+    let fault = injected_read_error(shown);
+    if let Err(e) = FaultAt::new(&mut *file, fault)
+        .take(limit)
         .read_to_end(&mut v)
-        .map_err(|e| FileError::io(shown, &e))?;
+    {
+        // A failing disk in the middle of a file (EIO): what was read is scanned, the file
+        // is reported; nothing read is an error for the whole file.
+        if v.is_empty() {
+            return Err(FileError::io(shown, &e));
+        }
+        let partial = read_error(shown, v.len() as u64, &e);
+        return Ok((v, Some(partial)));
+    }
     let partial = (size > 0 && (v.len() as u64) < size).then(|| {
         FileError::new(
             "truncated-during-scan",
@@ -197,6 +274,17 @@ pub(super) fn read_snapshot(
         )
     });
     Ok((v, partial))
+}
+
+/// The per-file error for a read that failed after `got` bytes: the bytes before it are
+/// scanned.
+pub fn read_error(shown: &str, got: u64, e: &std::io::Error) -> FileError {
+    FileError::new(
+        "read-error",
+        format!(
+            "{shown}: read error after {got} bytes ({e}); results cover the bytes read before it"
+        ),
+    )
 }
 
 #[cfg(test)]

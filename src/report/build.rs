@@ -81,6 +81,7 @@ pub fn build<'a>(
         sockets,
         undated_hits: clusters.undated.len() as u64,
         warnings,
+        error: None,
         templates: templates_out(scan, analysis),
     }
 }

@@ -14,7 +14,8 @@
 //!
 //! This file holds the types (the contract) and re-exports the entry points. `build` makes
 //! the value ([`build()`], [`hash_inputs`]), `json` writes it ([`to_json`], [`write_json`]),
-//! [`text`], [`markdown`], [`html`] and [`ndjson`] render it, and the renderers share
+//! [`text`], [`markdown`], [`html`], [`ndjson`] and [`junit`] render it ([`gate`] decides,
+//! for `--fail-on`, which findings fail a run), and the renderers share
 //! `escape` (log text made safe to show) and `prose` (durations and the sentences every
 //! format words alike).
 
@@ -26,8 +27,10 @@ use std::collections::BTreeMap;
 
 mod build;
 mod escape;
+pub mod gate;
 pub mod html;
 mod json;
+pub mod junit;
 pub mod markdown;
 pub mod ndjson;
 mod prose;
@@ -96,6 +99,11 @@ pub struct Report<'a> {
     pub templates: Vec<TemplateOut>,
     /// Warnings (also printed on stderr).
     pub warnings: Vec<String>,
+    /// Why the run is an error although it produced a report: nothing could be scanned
+    /// (every input missing, binary, unsupported or empty; an empty directory). The exit
+    /// code is then 2. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// Tool identity.

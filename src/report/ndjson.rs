@@ -64,6 +64,18 @@ pub fn to_ndjson(r: &Report, scan: &ScanOutput, clusters: &Clusters, cat: &Catal
     hit_lines(&mut lines, scan, cat, &incident_of);
     lines.sort_by_key(|l| l.0);
     let mut out = String::new();
+    if let Some(e) = &r.error {
+        // The run's error (nothing could be scanned) as one event, first.
+        let v = obj(vec![
+            ("ecs.version", json!(ECS_VERSION)),
+            ("event.kind", json!("event")),
+            ("event.module", json!("faultscope")),
+            ("event.dataset", json!("faultscope.error")),
+            ("error.message", json!(e)),
+        ]);
+        out.push_str(&v.to_string());
+        out.push('\n');
+    }
     for (_, l) in lines {
         out.push_str(&l);
         out.push('\n');

@@ -253,24 +253,26 @@ impl Partial {
         s
     }
 
-    /// Writes the partial to `path`, gzip-compressed when the name ends in `.gz` (about a
-    /// tenth of the size: excerpts and minute counts compress well). Returns the bytes
-    /// written.
-    pub fn write_file(&self, path: &Path) -> std::io::Result<u64> {
-        use std::io::Write;
+    /// Writes the partial to `w`, gzip-compressed with `gz` (the CLI asks for it when the
+    /// file name ends in `.gz`: about a tenth of the size, excerpts and minute counts
+    /// compress well). Returns the bytes written. The CLI gives an output file that appears
+    /// only once complete (`cli::atomic`).
+    pub fn write_to(&self, mut w: impl std::io::Write, gz: bool) -> std::io::Result<u64> {
+        use std::io::Write as _;
         let json = self.to_json();
-        let gz = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-        let bytes = if gz {
-            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        if gz {
+            let mut counted = Counted { w, n: 0 };
+            let mut enc =
+                flate2::write::GzEncoder::new(&mut counted, flate2::Compression::default());
             enc.write_all(json.as_bytes())?;
-            enc.finish()?
+            enc.finish()?;
+            counted.w.flush()?;
+            Ok(counted.n)
         } else {
-            json.into_bytes()
-        };
-        std::fs::write(path, &bytes)?;
-        Ok(bytes.len() as u64)
+            w.write_all(json.as_bytes())?;
+            w.flush()?;
+            Ok(json.len() as u64)
+        }
     }
 
     /// Reads a partial file, plain or gzip (recognised by its magic bytes).
@@ -320,5 +322,22 @@ impl Partial {
             ));
         }
         serde_json::from_str(text).map_err(|e| format!("{name}: invalid partial result: {e}"))
+    }
+}
+
+/// A writer that counts the bytes it passes on (the size of a gzip partial).
+struct Counted<W> {
+    w: W,
+    n: u64,
+}
+
+impl<W: std::io::Write> std::io::Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let k = self.w.write(buf)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.w.flush()
     }
 }

@@ -94,7 +94,7 @@ impl<T: Keyed> Bounded<T> {
     /// Would an item with this key be stored? (Check before building an expensive hit.)
     #[inline]
     pub fn admits(&self, k: &T::Key) -> bool {
-        self.threshold.as_ref().map_or(true, |t| k < t)
+        self.threshold.as_ref().is_none_or(|t| k < t)
     }
 
     /// Offers one item.

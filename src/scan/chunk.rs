@@ -178,7 +178,7 @@ pub(super) fn scan_chunk(
         }
         let line = record::trim_cr(&buf[ls..le]);
         let continuation = rec_start != ls;
-        let level = if cfg.matcher.needs_level(sig as usize) {
+        let level = if cfg.matcher.pattern_reads_level(pattern) {
             if rec_level.0 != rec_start {
                 // An orphan's head is the stamp below it, not a line of its own.
                 let lv = (!orphan).then(|| {

@@ -19,15 +19,15 @@
 use super::chunk::{scan_chunk, split_chunks, ChunkOut};
 use super::output::{FileScan, Hit};
 use crate::config::ScanConfig;
+use crate::input;
 use crate::input::discover::Source;
-use crate::input::{self, Skip};
 use crate::time::{self, FileTime, FileTimeInput};
 use rayon::prelude::*;
 use std::ops::ControlFlow;
 use std::ops::Range;
 
 /// The kind of socket/process dump `buf` holds, if it is one (see `sockets::sniff`).
-fn dump_kind(buf: &[u8]) -> Option<crate::evidence::sockets::DumpKind> {
+pub(super) fn dump_kind(buf: &[u8]) -> Option<crate::evidence::sockets::DumpKind> {
     let head = &buf[..buf.len().min(64 * 1024)];
     crate::evidence::sockets::may_be_dump(head)
         .then(|| crate::evidence::sockets::sniff(&String::from_utf8_lossy(head)))
@@ -35,7 +35,7 @@ fn dump_kind(buf: &[u8]) -> Option<crate::evidence::sockets::DumpKind> {
 }
 
 /// [`scan_file`]'s result for a dump: its lines counted, its text kept for the sockets stage.
-fn dump_scan(
+pub(super) fn dump_scan(
     mut fs: FileScan,
     kind: crate::evidence::sockets::DumpKind,
     buf: &[u8],
@@ -53,15 +53,122 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     let Detected {
         mut fs,
         bytes,
-        chunks,
+        mut chunks,
         ft,
+        parts,
     } = match open_and_detect(src, cfg) {
         ControlFlow::Continue(d) => d,
         ControlFlow::Break(done) => return done,
     };
+    if fs.access == Some(input::Access::Mmap) {
+        injected_map_fault(src, &mut fs, &mut chunks);
+    }
     let (outs, unknown, unknown_dropped) = fan_out(idx, &bytes, &chunks, &ft, cfg);
-    let merged = merge_chunks(&mut fs, outs);
-    finish(fs, merged, unknown, unknown_dropped, &bytes, cfg)
+    if parts.is_empty() {
+        let merged = merge_chunks(&mut fs, outs, 0);
+        let truncated = bytes.truncated_during_scan();
+        return finish(fs, merged, unknown, unknown_dropped, truncated, cfg);
+    }
+    finish_parts(
+        fs,
+        &parts,
+        &chunks,
+        outs,
+        unknown,
+        unknown_dropped,
+        &bytes,
+        cfg,
+    )
+}
+
+/// [`scan_file`]'s merge and finish for a file cut into parts (`parts.rs`): one result per
+/// part, the first returned with the others in [`FileScan::split`]. Line numbers stay the
+/// file's; notes and the file's problem go with the first part only (one warning each).
+#[allow(clippy::too_many_arguments)]
+fn finish_parts(
+    fs: FileScan,
+    parts: &[(usize, std::sync::Arc<str>)],
+    chunks: &[Range<usize>],
+    outs: Vec<ChunkOut>,
+    unknown: Vec<ChunkRecord>,
+    unknown_dropped: u64,
+    bytes: &input::Buffer,
+    cfg: &ScanConfig,
+) -> (FileScan, Vec<Hit>, Option<Dump>) {
+    let mut outs = outs.into_iter();
+    let mut unknown = unknown;
+    let mut results: Vec<(u64, FileScan)> = Vec::with_capacity(parts.len());
+    let mut all_hits = Vec::new();
+    let mut line_base = 0u64;
+    let mut first_chunk = 0usize;
+    for (k, (start, service)) in parts.iter().enumerate() {
+        let end = parts.get(k + 1).map_or(bytes.len(), |p| p.0);
+        let n = chunks[first_chunk..]
+            .iter()
+            .take_while(|c| c.start < end || (c.is_empty() && c.start == end))
+            .count();
+        let mut pfs = if k == 0 {
+            fs.clone()
+        } else {
+            FileScan {
+                notes: Vec::new(),
+                error: None,
+                ..fs.clone()
+            }
+        };
+        pfs.service = service.clone();
+        let merged = merge_chunks(&mut pfs, outs.by_ref().take(n).collect(), line_base);
+        line_base += pfs.lines;
+        pfs.bytes = (end - start) as u64;
+        let (mine, rest): (Vec<ChunkRecord>, Vec<ChunkRecord>) = unknown
+            .into_iter()
+            .partition(|c| (first_chunk..first_chunk + n).contains(&c.chunk));
+        unknown = rest;
+        let mine = mine
+            .into_iter()
+            .map(|mut c| {
+                c.chunk -= first_chunk;
+                c
+            })
+            .collect();
+        first_chunk += n;
+        let dropped = if k == 0 { unknown_dropped } else { 0 };
+        let (pfs, hits, _) = finish(
+            pfs,
+            merged,
+            mine,
+            dropped,
+            bytes.truncated_during_scan(),
+            cfg,
+        );
+        all_hits.extend(hits);
+        results.push((*start as u64, pfs));
+    }
+    let mut results = results.into_iter();
+    let Some((_, mut first)) = results.next() else {
+        return (fs, all_hits, None);
+    };
+    first.split = results.collect();
+    (first, all_hits, None)
+}
+
+/// `FAULTSCOPE_TEST_READ_ERROR` on a mapped file ([`input::INJECT_READ_ERROR_ENV`]): a disk
+/// error under a map arrives as a fault on a page; it is simulated at the first chunk that
+/// reaches the offset. That chunk and the rest are not scanned, the chunks before it are
+/// kept, and the file is reported, as a `read()` failing there would be.
+fn injected_map_fault(src: &Source, fs: &mut FileScan, chunks: &mut Vec<Range<usize>>) {
+    let Some(at) = input::injected_read_error(&input::lossy(src.path.as_os_str())) else {
+        return;
+    };
+    let keep = chunks.iter().take_while(|c| c.end as u64 <= at).count();
+    if keep == chunks.len() {
+        return;
+    }
+    chunks.truncate(keep);
+    let got = chunks.last().map_or(0, |c| c.end as u64);
+    fs.bytes = got;
+    let eio = std::io::Error::from_raw_os_error(libc::EIO);
+    fs.error = Some(input::read_error(&fs.path, got, &eio));
 }
 
 /// A file opened, its stamps learnt and found to be a log: what the chunk fan-out reads.
@@ -74,6 +181,8 @@ struct Detected {
     chunks: Vec<Range<usize>>,
     /// How its stamps are read.
     ft: FileTime,
+    /// Where each service's part starts, when the file holds several (`parts.rs`).
+    parts: Vec<(usize, std::sync::Arc<str>)>,
 }
 
 /// [`scan_file`]'s first step: opens the file and learns its stamps. Breaks with the file's
@@ -98,7 +207,8 @@ fn open_and_detect(
     };
     let opened = match input::open(&src.path, &cfg.input) {
         Ok(Ok(o)) => o,
-        Ok(Err(Skip::Binary(note))) => {
+        Ok(Err(skip)) => {
+            let note = skip.into_note();
             fs.skipped = Some(note);
             return ControlFlow::Break((fs, Vec::new(), None));
         }
@@ -110,6 +220,7 @@ fn open_and_detect(
     fs.access = Some(opened.access);
     fs.error = opened.partial;
     fs.notes = opened.notes;
+    let parts = super::parts::effective(opened.parts, src, cfg, &mut fs.service);
     let buf: &[u8] = &opened.bytes;
     fs.bytes = buf.len() as u64;
     // Saved `netstat`/`ss`/`tasklist`/`ps` output lying among the logs is evidence for the
@@ -125,7 +236,21 @@ fn open_and_detect(
             return ControlFlow::Break(dump_scan(fs, kind, buf, opened.mtime.or(src.mtime)));
         }
     }
-    let chunks = split_chunks(buf, cfg.chunk_size);
+    // A file of several services is chunked part by part: no chunk crosses a part's start.
+    let chunks = if parts.is_empty() {
+        split_chunks(buf, cfg.chunk_size)
+    } else {
+        let mut v = Vec::new();
+        for (k, (start, _)) in parts.iter().enumerate() {
+            let end = parts.get(k + 1).map_or(buf.len(), |p| p.0);
+            v.extend(
+                split_chunks(&buf[*start..end], cfg.chunk_size)
+                    .into_iter()
+                    .map(|r| r.start + start..r.end + start),
+            );
+        }
+        v
+    };
     // The file name, as text: the end of the shown path (already text) when that is where
     // the name is, converted again otherwise.
     let lossy_name;
@@ -172,6 +297,7 @@ fn open_and_detect(
         bytes: opened.bytes,
         chunks,
         ft,
+        parts,
     })
 }
 
@@ -219,37 +345,44 @@ fn fan_out(
 }
 
 /// The chunks' results merged into the file's (counters in [`FileScan`], the rest here).
-struct MergedChunks {
+#[derive(Default)]
+pub(super) struct MergedChunks {
     /// Every chunk's stored hits, line numbers absolute, in chunk order.
-    hits: Vec<Hit>,
+    pub(super) hits: Vec<Hit>,
     /// Each chunk's first line number (0-based): the base of its chunk-relative lines.
-    bases: Vec<u64>,
+    pub(super) bases: Vec<u64>,
     /// Hits in continuation lines at the top of the file (timed from the stamp below).
-    orphans: u64,
+    pub(super) orphans: u64,
     /// Hits not stored (`--max-hits`).
-    dropped: u64,
+    pub(super) dropped: u64,
     /// Record heads with a signature hit, stored or not.
-    matched: std::collections::HashSet<u64>,
+    pub(super) matched: std::collections::HashSet<u64>,
 }
 
 /// [`scan_file`]'s third step: merges the chunks' results into `fs` (counters, absolute
-/// line numbers).
-fn merge_chunks(fs: &mut FileScan, outs: Vec<ChunkOut>) -> MergedChunks {
+/// line numbers; `base0`: the line number the first chunk starts at, so `fs.lines` counts
+/// only these chunks' lines: a part of a file keeps the file's line numbers).
+fn merge_chunks(fs: &mut FileScan, outs: Vec<ChunkOut>, base0: u64) -> MergedChunks {
+    let mut merged = MergedChunks::default();
+    fs.lines = base0;
+    merge_more(fs, &mut merged, outs);
+    fs.lines -= base0;
+    merged
+}
+
+/// Merges more chunks, which follow those merged so far, into `fs` and `m`: line numbers
+/// continue from `fs.lines` (a stream merges window after window).
+pub(super) fn merge_more(fs: &mut FileScan, m: &mut MergedChunks, outs: Vec<ChunkOut>) {
     // Merge chunks: line numbers become absolute, first/last come from the outer chunks.
-    let mut hits = Vec::new();
-    let mut base = 0u64;
-    let mut orphans = 0u64;
-    let mut dropped = 0u64;
-    let mut matched: std::collections::HashSet<u64> = std::collections::HashSet::new();
-    let mut bases = Vec::with_capacity(outs.len());
+    let mut base = fs.lines;
     for mut c in outs {
-        dropped += c.dropped;
+        m.dropped += c.dropped;
         for h in &mut c.hits {
             h.line += base;
         }
-        bases.push(base);
+        m.bases.push(base);
         fs.level_records += c.level_count;
-        matched.extend(c.matched.iter().copied());
+        m.matched.extend(c.matched.iter().copied());
         base += c.lines;
         fs.records += c.records;
         fs.dated_records += c.dated;
@@ -258,7 +391,7 @@ fn merge_chunks(fs: &mut FileScan, outs: Vec<ChunkOut>) -> MergedChunks {
         for (o, n) in &c.offsets {
             *fs.offsets.entry(*o).or_default() += n;
         }
-        orphans += c.orphans;
+        m.orphans += c.orphans;
         fs.minutes.merge_runs(std::mem::take(&mut c.minutes));
         fs.naive_stamps |= c.naive;
         fs.matched_lines += c.matched_lines;
@@ -276,26 +409,19 @@ fn merge_chunks(fs: &mut FileScan, outs: Vec<ChunkOut>) -> MergedChunks {
                 .or_insert((line + base - c.lines, 0));
             e.1 += n;
         }
-        hits.extend(c.hits);
+        m.hits.extend(c.hits);
     }
     fs.lines = base;
-    MergedChunks {
-        hits,
-        bases,
-        orphans,
-        dropped,
-        matched,
-    }
 }
 
 /// [`scan_file`]'s last step: notes, hits de-duplicated per record and signature, unknown
 /// records that no signature matched, and both bounded again for the whole file.
-fn finish(
+pub(super) fn finish(
     mut fs: FileScan,
     merged: MergedChunks,
     unknown: Vec<ChunkRecord>,
     unknown_dropped: u64,
-    bytes: &input::Buffer,
+    truncated: bool,
     cfg: &ScanConfig,
 ) -> (FileScan, Vec<Hit>, Option<Dump>) {
     let MergedChunks {
@@ -311,7 +437,7 @@ fn finish(
             fs.path
         ));
     }
-    if bytes.truncated_during_scan() {
+    if truncated {
         // The mapped file shrank under us; the vanished pages read as zeros (input docs).
         fs.error = Some(input::truncated_during_scan_error(&fs.path));
     }
@@ -342,7 +468,7 @@ fn finish(
 
 /// The zone's name, shared by every file of a thread that uses the same zone: a string per
 /// file was an allocation per file for the same few letters.
-fn zone_name(zone: &time::Zone) -> std::sync::Arc<str> {
+pub(super) fn zone_name(zone: &time::Zone) -> std::sync::Arc<str> {
     thread_local! {
         static LAST: std::cell::RefCell<Option<(time::Zone, std::sync::Arc<str>)>> =
             const { std::cell::RefCell::new(None) };
@@ -366,9 +492,9 @@ pub struct Dump {
 }
 
 /// An unknown record and the chunk it came from (its line is chunk-relative until merged).
-struct ChunkRecord {
-    chunk: usize,
-    rec: crate::record::level::LevelRecord,
+pub(super) struct ChunkRecord {
+    pub(super) chunk: usize,
+    pub(super) rec: crate::record::level::LevelRecord,
 }
 
 impl crate::scan::bound::Keyed for ChunkRecord {
@@ -409,6 +535,7 @@ mod tests {
             service: "app".into(),
             size: Some(text.len() as u64),
             mtime: None,
+            stream: None,
         };
         let mut cfg = ScanConfig::new(vec![p]).unwrap();
         cfg.tz = crate::time::Zone::parse("UTC").unwrap();

@@ -24,6 +24,8 @@
 //! Files of this stage, in the order a byte meets them:
 //! - `mod.rs` (this file): [`scan`]: files in parallel, largest first, into bounded stores,
 //!   then back to path order.
+//! - `stream.rs`: [`scan_stream`]: stdin and named FIFOs, window by window as they arrive
+//!   (bounded memory, context and look-ahead kept around each window).
 //! - `file.rs`: [`scan_file`]: open and detect (a saved host dump is set aside), the chunk
 //!   fan-out, the merge of chunk results, the per-file finish (de-duplication, bound).
 //! - `chunk.rs`: [`split_chunks`] and one chunk's passes: hits, levels, per-line statistics.
@@ -38,11 +40,14 @@ pub mod bound;
 mod chunk;
 mod file;
 mod output;
+mod parts;
+mod stream;
 mod walk;
 
 pub use chunk::{split_chunks, SCANNED_BYTES};
 pub use file::{scan_file, Dump};
 pub use output::{sort_hits, sort_unknown, FileScan, Hit, Rejected, ScanOutput};
+pub use stream::scan_stream;
 
 use crate::config::ScanConfig;
 use crate::input;
@@ -52,10 +57,13 @@ use rayon::prelude::*;
 
 /// Scans every source. Never fails as a whole: problems are per file.
 pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
-    if !sources.is_empty() {
-        cfg.matcher.prepare(&sample(sources));
+    // Streams (stdin, named FIFOs) are read once, by `scan_stream`: never sampled here.
+    let (streams, plain): (Vec<usize>, Vec<usize>) =
+        (0..sources.len()).partition(|&i| sources[i].stream.is_some());
+    if !plain.is_empty() {
+        cfg.matcher.prepare(&sample(sources, &plain));
     }
-    let mut order: Vec<usize> = (0..sources.len()).collect();
+    let mut order = plain;
     // Largest first: the long poles start early, small files fill the gaps.
     order.sort_by(|&a, &b| sources[b].size.cmp(&sources[a].size).then(a.cmp(&b)));
     // Hits go straight into one bounded store (`--max-hits`): memory follows the bound, and
@@ -64,35 +72,68 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
     // Saved host dumps are rare: they go aside with their index, so the result per file is
     // the `FileScan` alone and rayon's indexed collect writes each straight into `files`.
     let dumps = std::sync::Mutex::new(Vec::new());
-    let mut files: Vec<FileScan> = order
-        .par_iter()
-        .with_max_len(256)
-        .map(|&i| {
-            let (fs, hits, dump) = scan_file(i as u32, &sources[i], cfg);
-            // Most files of a large tree have no hit: they need not take the lock.
-            if fs.hits > 0 {
-                let mut st = store.lock().unwrap_or_else(|p| p.into_inner());
-                st.add_dropped(fs.hits - hits.len() as u64);
-                st.extend(hits);
-            }
-            if let Some(d) = dump {
-                dumps.lock().unwrap_or_else(|p| p.into_inner()).push((i, d));
-            }
-            fs
-        })
-        .collect();
+    let keep = |i: usize, (fs, hits, dump): (FileScan, Vec<Hit>, Option<Dump>)| {
+        // A file of several services counts its parts' hits too (`parts.rs`).
+        let counted = fs.hits + fs.split.iter().map(|(_, p)| p.hits).sum::<u64>();
+        // Most files of a large tree have no hit: they need not take the lock.
+        if counted > 0 {
+            let mut st = store.lock().unwrap_or_else(|p| p.into_inner());
+            st.add_dropped(counted - hits.len() as u64);
+            st.extend(hits);
+        }
+        if let Some(d) = dump {
+            dumps.lock().unwrap_or_else(|p| p.into_inner()).push((i, d));
+        }
+        fs
+    };
+    // Each stream is read on a thread of its own (it may wait on a slow producer, which
+    // must not hold a scan thread), its windows scanned on the pool beside the files.
+    let (mut files, streamed): (Vec<FileScan>, Vec<FileScan>) = std::thread::scope(|s| {
+        let readers: Vec<_> = streams
+            .iter()
+            .map(|&i| {
+                let keep = &keep;
+                s.spawn(move || keep(i, scan_stream(i as u32, &sources[i], cfg)))
+            })
+            .collect();
+        let files = order
+            .par_iter()
+            .with_max_len(256)
+            .map(|&i| keep(i, scan_file(i as u32, &sources[i], cfg)))
+            .collect();
+        let streamed = readers
+            .into_iter()
+            .zip(&streams)
+            .map(|(h, &i)| {
+                h.join().unwrap_or_else(|_| FileScan {
+                    path: sources[i].path.display().to_string(),
+                    error: Some(crate::error::FileError::new(
+                        "internal",
+                        format!("{}: the stream's scan failed", sources[i].path.display()),
+                    )),
+                    ..Default::default()
+                })
+            })
+            .collect();
+        (files, streamed)
+    });
+    files.extend(streamed);
+    order.extend(&streams);
     // Back to path order, in place. Walked files have no size yet (discovery does not stat
     // them), so for a directory tree `order` is the identity and nothing moves; collecting
     // into slots and then into `out.files` copied every FileScan (~400 bytes) twice into
     // fresh memory: 80 MB of page faults on the 100,000-file bench corpus.
     permute_into_place(&mut files, &mut order);
+    // Dumps keep their file's index of before the parts (a dump is never split); hits and
+    // unknown records move to their part.
+    let parts = parts::flatten(&mut files);
     let mut out = ScanOutput::default();
     let mut dumps = dumps.into_inner().unwrap_or_else(|p| p.into_inner());
     dumps.sort_unstable_by_key(|(i, _)| *i);
     out.dumps = dumps
         .into_iter()
         .map(|(i, dump)| crate::evidence::sockets::DumpInput {
-            path: files[i].path.clone(),
+            path: files[parts.as_ref().map_or(i, |p| p.first(i))].path.clone(),
             text: dump.text,
             mtime: dump.mtime.map(DateTime::<Utc>::from),
         })
@@ -111,6 +152,9 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
         unknown_dropped += fs.unknown_dropped;
     }
     out.files = files;
+    if let Some(p) = &parts {
+        p.hits(&mut out.hits);
+    }
     // Across files: the earliest `--max-hits` unknown records.
     let mut kept = crate::scan::bound::Bounded::new(cfg.max_hits);
     kept.add_dropped(unknown_dropped);
@@ -135,28 +179,29 @@ fn permute_into_place<T>(items: &mut [T], order: &mut [usize]) {
 }
 
 /// A sample of the input for the prefilter's statistics: 64 KiB from the middle of up to 16
-/// files spread over the list (which is in path order: the same sample for any `-j`).
+/// of the `plain` files (not streams) spread over the list (which is in path order: the
+/// same sample for any `-j`).
 ///
 /// A tree of small files gives little that way (16 files of 2 KB: 32 KB, too few lines to
 /// tell a word in every JSON line from a rare one; on the bench's 100,000 small files the
 /// prefilter then picked literals found on one line in six). There, more files are read,
 /// spread over the list, until the sample holds [`SAMPLE_SMALL_BYTES`] or
 /// [`SAMPLE_SMALL_FILES`] files were read (about a millisecond).
-fn sample(sources: &[Source]) -> Vec<u8> {
+fn sample(sources: &[Source], plain: &[usize]) -> Vec<u8> {
     const FILES: usize = 16;
     const LEN: usize = 64 * 1024;
-    let step = sources.len().div_ceil(FILES).max(1);
+    let step = plain.len().div_ceil(FILES).max(1);
     let mut out = Vec::new();
-    for src in sources.iter().step_by(step) {
-        out.extend(input::sample(&src.path, LEN));
+    for &i in plain.iter().step_by(step) {
+        out.extend(input::sample(&sources[i].path, LEN));
     }
-    if out.len() < SAMPLE_SMALL_BYTES && sources.len() > FILES {
-        let step = sources.len().div_ceil(SAMPLE_SMALL_FILES).max(1);
-        for src in sources.iter().skip(step / 2).step_by(step) {
+    if out.len() < SAMPLE_SMALL_BYTES && plain.len() > FILES {
+        let step = plain.len().div_ceil(SAMPLE_SMALL_FILES).max(1);
+        for &i in plain.iter().skip(step / 2).step_by(step) {
             if out.len() >= SAMPLE_SMALL_BYTES {
                 break;
             }
-            out.extend(input::sample(&src.path, LEN));
+            out.extend(input::sample(&sources[i].path, LEN));
         }
     }
     out

@@ -161,6 +161,11 @@ pub struct FileScan {
     /// there).
     #[serde(skip)]
     pub unknown: Vec<crate::record::level::LevelRecord>,
+    /// The file's later parts when its records belong to several services (a journal's
+    /// units, docs/sources.md): (start offset, the part's result). This result is the first
+    /// part's; [`scan`](super::scan) puts the others after it in the file list.
+    #[serde(skip)]
+    pub split: Vec<(u64, FileScan)>,
 }
 
 /// What a scan produced.

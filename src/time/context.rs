@@ -26,6 +26,8 @@ use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime
 use std::ops::Range;
 use std::time::SystemTime;
 
+mod window;
+
 /// Bytes sampled for detection at the head of a file (and at each chunk start and the tail).
 pub const SAMPLE_BYTES: usize = 64 * 1024;
 /// Bytes sampled at the end of a file to notice a change of format.

@@ -1,6 +1,9 @@
 //! Shared by the loghub tests: the 16 systems and their structured CSVs (ground truth).
 //! The corpus is never copied into the repository; `FAULTSCOPE_LOGHUB` points at it.
 
+#[path = "../skip/mod.rs"]
+pub mod skip;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -24,12 +27,16 @@ pub const SYSTEMS: [&str; 16] = [
     "Zookeeper",
 ];
 
-/// The corpus directory, or `None` (after printing "skipped") when the variable is unset.
-pub fn loghub_dir() -> Option<PathBuf> {
+/// The corpus directory, or `None` when the variable is unset (after [`skip::skip`]: the
+/// test says it skipped, and fails under CI, where `.ci/run` sets the variable).
+pub fn loghub_dir(test: &str) -> Option<PathBuf> {
     match std::env::var_os("FAULTSCOPE_LOGHUB") {
         Some(d) => Some(PathBuf::from(d)),
         None => {
-            println!("skipped: FAULTSCOPE_LOGHUB not set");
+            skip::skip(
+                test,
+                "FAULTSCOPE_LOGHUB not set (the loghub corpus, ../shared/corpus/loghub)",
+            );
             None
         }
     }

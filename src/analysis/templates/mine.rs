@@ -161,7 +161,7 @@ fn refine(ctx: &Ctx, group: Vec<u32>, out: &mut Vec<(Vec<u32>, Vec<u32>)>) {
             && (vals.len() < SPLIT_BELOW
                 || (vals.len() <= SPLIT_ENUM_MAX
                     && vals.iter().all(|&(_, c)| c >= SPLIT_ENUM_MIN_COUNT)));
-        if enumeration && split.map_or(true, |(u, _)| vals.len() < u) {
+        if enumeration && split.is_none_or(|(u, _)| vals.len() < u) {
             split = Some((vals.len(), p));
         }
     }

@@ -329,7 +329,7 @@ fn most_common<'a>(sorted: &[&'a str]) -> Option<&'a str> {
         while j < sorted.len() && sorted[j] == sorted[i] {
             j += 1;
         }
-        if best.map_or(true, |(_, n)| j - i > n) {
+        if best.is_none_or(|(_, n)| j - i > n) {
             best = Some((sorted[i], j - i));
         }
         i = j;

@@ -67,7 +67,7 @@ pub fn read_socket_files(paths: &[PathBuf], input: &InputOptions) -> Vec<SocketF
             // blocks, and gzip / UTF-16 dumps (PowerShell's `netstat > f`) are decoded.
             let read = match crate::input::open(p, input) {
                 Ok(Ok(o)) => Ok(o.bytes.to_vec()),
-                Ok(Err(crate::input::Skip::Binary(note))) => Err(note),
+                Ok(Err(skip)) => Err(skip.into_note()),
                 Err(e) => Err(e.message),
             };
             let (dump, problem) = match read {

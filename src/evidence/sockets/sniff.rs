@@ -79,7 +79,7 @@ pub fn sniff(text: &str) -> Option<DumpKind> {
         if rows == 0 || rows < 2 * bad || rows * 4 < considered {
             continue;
         }
-        if best.map_or(true, |(r, _)| rows > r) {
+        if best.is_none_or(|(r, _)| rows > r) {
             best = Some((rows, kind));
         }
     }

@@ -207,7 +207,7 @@ pub(super) fn file_time(text: &str, naive_zone: FixedOffset) -> Option<DateTime<
         .take(TIME_SCAN_LINES)
     {
         match time_hit(line) {
-            Some(TimeHit::Full { at, offset, rank }) if best.map_or(true, |(r, _)| rank > r) => {
+            Some(TimeHit::Full { at, offset, rank }) if best.is_none_or(|(r, _)| rank > r) => {
                 if let Some(t) = to_utc(at, offset) {
                     best = Some((rank, t));
                 }
@@ -224,7 +224,7 @@ pub(super) fn file_time(text: &str, naive_zone: FixedOffset) -> Option<DateTime<
     }
     // `date /t` + `time /t` (rank 2) sits between an ISO line and a `date` with zone name.
     if let (Some(d), Some(t)) = (date, time) {
-        if best.map_or(true, |(r, _)| r < 2) {
+        if best.is_none_or(|(r, _)| r < 2) {
             if let Some(t) = to_utc(d.and_time(t), None) {
                 best = Some((2, t));
             }

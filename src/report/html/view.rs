@@ -198,7 +198,13 @@ pub(super) fn view(r: &Report, display: &Zone) -> View {
         markers,
         checks,
         files,
-        warnings: r.warnings.iter().map(|w| t(w)).collect(),
+        // The run's error first (nothing could be scanned), among the warnings.
+        warnings: r
+            .error
+            .iter()
+            .map(|e| format!("error: {}", t(e)))
+            .chain(r.warnings.iter().map(|w| t(w)))
+            .collect(),
     }
 }
 

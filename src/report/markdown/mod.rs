@@ -82,6 +82,9 @@ pub fn to_markdown(r: &Report, display: &Zone) -> String {
     let mut o = String::new();
     let roots = summary::root_causes(r);
     summary::title(&mut o, r, display, &roots);
+    if let Some(e) = &r.error {
+        let _ = std::fmt::Write::write_fmt(&mut o, format_args!("> **Error:** {}\n\n", md(e)));
+    }
     summary::summary(&mut o, r, display, &roots);
     summary::impact(&mut o, r, display);
     if !r.incidents.is_empty() {

@@ -45,6 +45,9 @@ pub fn template_line(t: &TemplateOut, day: &dyn Fn(DateTime<Utc>) -> String) -> 
 pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
     let mut o = String::new();
     header(&mut o, r, display);
+    if let Some(e) = &r.error {
+        let _ = writeln!(o, "error: {e}");
+    }
     for inc in &r.incidents {
         incident_head(&mut o, inc, display, cat);
         incident_details(&mut o, inc, display);
@@ -56,6 +59,16 @@ pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
     templates(&mut o, r, display);
     summary(&mut o, r);
     o
+}
+
+/// One incident's block as the text report prints it (its header line, root cause, chain,
+/// evidence, culprit, next checks), for renderers that show incidents one at a time (JUnit's
+/// failure text).
+pub fn incident_block(inc: &IncidentOut, display: &Zone, cat: &Catalog) -> String {
+    let mut o = String::new();
+    incident_head(&mut o, inc, display, cat);
+    incident_details(&mut o, inc, display);
+    o.trim_start_matches('\n').to_string()
 }
 
 /// The first line: incidents, files, the span of the logs and the zones.
