@@ -647,3 +647,66 @@ fn host_dumps_join_only_root_causes_of_their_os() {
         assert!(inc["culprit"].is_null(), "{inc:#}");
     }
 }
+
+/// Non-ASCII text near the hits (a Chinese message, accented words, box-drawing
+/// characters, an em dash) changes no hit: every line of the recall logs, with such text
+/// appended, gives the same signatures on the same lines at the same severities. (A Unicode
+/// `\b` in the automaton made the lazy DFA quit at such bytes: same hits, 18x the time;
+/// `catalog::tests::non_ascii_text_keeps_the_lazy_dfa` checks the engine side.)
+#[test]
+fn non_ascii_text_near_hits_gives_the_same_hits() {
+    let src = root().join("fixtures/recall");
+    let tmp = tempfile::tempdir().unwrap();
+    let tails = [
+        " 数据库连接超时，请稍后重试",
+        " — échec de la requête (réseau indisponible)",
+        " │ ├─ Größe: 12 └── ✔",
+        " 信息",
+    ];
+    for (k, p) in walk(&src).into_iter().enumerate() {
+        let rel = p.strip_prefix(&src).unwrap();
+        let to = tmp.path().join(rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        let out: String = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                // Not on a first line: a table export's header (`kubectl get events`) is
+                // how the file is recognised, not a log line.
+                let tail = if i == 0 || l.trim().is_empty() {
+                    ""
+                } else {
+                    tails[(i + k) % tails.len()]
+                };
+                format!("{l}{tail}\n")
+            })
+            .collect();
+        std::fs::write(&to, out).unwrap();
+        let mtime = std::fs::metadata(&p).unwrap().modified().unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&to)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+    }
+    let keyed = |hits: Vec<Hit>, base: &Path| -> BTreeSet<(String, u64, String, String)> {
+        hits.into_iter()
+            .map(|h| {
+                let rel = Path::new(&h.file)
+                    .strip_prefix(base)
+                    .unwrap_or_else(|_| panic!("{}", h.file))
+                    .to_string_lossy()
+                    .into_owned();
+                (rel, h.line, h.signature, h.severity)
+            })
+            .collect()
+    };
+    let (plain, _, _) = scan(&[Path::new("fixtures/recall")]);
+    let (mixed, _, _) = scan(&[tmp.path()]);
+    let plain = keyed(plain, Path::new("fixtures/recall"));
+    let mixed = keyed(mixed, tmp.path());
+    assert!(plain.len() >= 100, "{}", plain.len());
+    assert_eq!(plain, mixed);
+}
