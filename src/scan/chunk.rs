@@ -94,7 +94,13 @@ fn resolve(
         Resolved::At(t, reason) => {
             if reason == ZoneReason::Explicit {
                 out.explicit = true;
-                if let time::StampZone::Offset(o) = &st.zone {
+                // The offset the text states, or SQL Server's `UTC adjustment` line.
+                let stated = match &st.zone {
+                    time::StampZone::Offset(o) => Some(*o),
+                    time::StampZone::Naive => ft.utc_adjustment,
+                    _ => None,
+                };
+                if let Some(o) = stated {
                     *out.offsets.entry(o.local_minus_utc()).or_default() += 1;
                 }
             } else {

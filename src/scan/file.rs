@@ -287,6 +287,11 @@ fn open_and_detect(
         }
     }
     fs.format = ft.format();
+    fs.year_from = ft
+        .inference
+        .as_ref()
+        .filter(|i| i.what == "year")
+        .map(|i| i.source.to_string());
     // Only `--debug` prints it: a string per file otherwise written for nothing.
     if cfg.debug {
         fs.time_detail = ft.describe();
