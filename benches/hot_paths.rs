@@ -134,6 +134,7 @@ fn cluster_1m_hits(bencher: divan::Bencher) {
             record: i * 100,
             time: Some(base + Duration::milliseconds((i * 86) as i64)),
             excerpt: "".into(),
+            level: None,
         })
         .collect();
     faultscope::scan::sort_hits(&mut hits);

@@ -5,12 +5,13 @@
 //! formed, that every pattern compiles (alone and as one `RegexSet`), that no
 //! pattern can ever match across a line break, that every entry's own
 //! `match` / `no_match` examples behave as documented (a `no_match` example may
-//! match a pattern when the entry's `unless` or `level` rejects it), and that
+//! match a pattern when the entry's precision rules reject it: `unless`, `level`,
+//! `context`, or the level rule of its severity on an INFO line), and that
 //! an example matched by another entry is in the allow-list
 //! `catalog/cross_matches.json`.
 //!
 //! The files are read at run time (not `include_str!`), so this test reads the
-//! same files the loader embeds; `src/catalog.rs` tests that both lists agree.
+//! same files the loader embeds; `src/catalog/mod.rs` tests that both lists agree.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
@@ -41,7 +42,6 @@ struct Entry {
     id: String,
     patterns: Vec<String>,
     unless: Vec<String>,
-    level: Option<String>,
     matches: Vec<String>,
     no_matches: Vec<String>,
 }
@@ -103,7 +103,6 @@ fn entries() -> Vec<Entry> {
                 id: id.to_string(),
                 patterns: str_list(&s["patterns"], "patterns", id),
                 unless: str_list(&s["unless"], "unless", id),
-                level: s["level"].as_str().map(str::to_string),
                 matches: str_list(&s["examples"]["match"], "examples.match", id),
                 no_matches: str_list(&s["examples"]["no_match"], "examples.no_match", id),
             }
@@ -111,30 +110,28 @@ fn entries() -> Vec<Entry> {
         .collect()
 }
 
-/// A line's level from its first words (mirrors `catalog::guess_level`).
-fn guess_level(line: &str) -> Option<u8> {
-    faultscope::catalog::guess_level(line.as_bytes()).map(|l| l as u8)
-}
-
-fn level_rank(s: &str) -> u8 {
-    match s {
-        "warning" => 1,
-        "error" => 2,
-        "critical" => 3,
-        _ => 0,
-    }
+/// Whether a line an entry's patterns matched is a hit, judged as the scan judges it: the
+/// entry's `unless`, `level`, `context` and the level rule of its severity
+/// (`Signature::judge`), the line's level read by `record::level::line_level`, its context
+/// from the line alone.
+fn judged_hit(id: &str, line: &str) -> bool {
+    use faultscope::catalog::Catalog;
+    static CAT: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+    let cat = CAT.get_or_init(|| Catalog::builtin().expect("builtin catalog"));
+    let i = cat.index_of(id).expect("entry in the builtin catalog");
+    let b = line.as_bytes();
+    cat.signatures[i]
+        .judge(b, faultscope::record::level::line_level(b), |c| {
+            faultscope::record::context_fits(c, b, false, false)
+        })
+        .is_ok()
 }
 
 impl Entry {
-    /// Whether a line this entry's patterns matched counts (its `unless` and `level`).
+    /// Whether a line this entry's patterns matched counts (its `unless` regexes, here
+    /// compiled by the `regex` crate, and [`judged_hit`]).
     fn accepts(&self, unless: &[Regex], line: &str) -> bool {
-        if unless.iter().any(|re| re.is_match(line.as_bytes())) {
-            return false;
-        }
-        match (&self.level, guess_level(line)) {
-            (Some(min), Some(l)) => l >= level_rank(min),
-            _ => true,
-        }
+        !unless.iter().any(|re| re.is_match(line.as_bytes())) && judged_hit(&self.id, line)
     }
 }
 
@@ -369,6 +366,21 @@ fn schema_and_entry_shape() {
                 bad(format!("level {l} not in {LEVELS:?}"));
             }
         }
+        if let Some(l) = s.get("logged_at").filter(|l| !l.is_null()) {
+            // Only below the level the severity implies (error for critical/error entries,
+            // warning for warning entries): at or above it, it would change nothing.
+            let l = l.as_str().unwrap_or("");
+            let below: &[&str] = match severity {
+                "critical" | "error" => &["info", "warning"],
+                "warning" => &["info"],
+                _ => &[],
+            };
+            if !below.contains(&l) {
+                bad(format!(
+                    "logged_at {l:?} must be below the level a {severity} entry implies: one of {below:?}"
+                ));
+            }
+        }
         if let Some(c) = s.get("context").filter(|c| !c.is_null()) {
             if !CONTEXTS.contains(&c.as_str().unwrap_or("")) {
                 bad(format!("context {c} not in {CONTEXTS:?}"));
@@ -545,9 +557,9 @@ fn allowed_cross_matches() -> BTreeMap<(String, String), String> {
 }
 
 /// Runs every example of every entry through the combined automaton as the scan runs it
-/// (`Catalog::builtin().compile()`, leftmost-first `find_iter`), keeping a hit only when the
-/// hit entry's `unless`/`level` accept the line (`Matcher::accepts`, level read with
-/// `catalog::guess_level`). Fails when:
+/// (`Catalog::builtin().compile()`, `Matcher::hits_on_line`: leftmost-first, a refused match
+/// searched past, each hit judged by its entry's rules with the line's level read by
+/// `record::level::line_level`). Fails when:
 /// - a `match` example is not reported for its own entry (shadowed by another pattern);
 /// - an example is reported for another entry, unless that exact line is one of the other
 ///   entry's own `match` examples or the pair is in `catalog/cross_matches.json`;
@@ -556,7 +568,7 @@ fn allowed_cross_matches() -> BTreeMap<(String, String), String> {
 /// Run with `--nocapture` to see the table.
 #[test]
 fn cross_match_table() {
-    use faultscope::catalog::{guess_level, Catalog};
+    use faultscope::catalog::Catalog;
     let cat = Catalog::builtin().expect("builtin catalog");
     let m = cat.compile().expect("catalog compiles");
     let ids: BTreeSet<&str> = cat.signatures.iter().map(|s| s.id.as_str()).collect();
@@ -579,14 +591,14 @@ fn cross_match_table() {
         for (kind, list) in [("ok", &e.examples.matching), ("no", &e.examples.no_match)] {
             for (n, ex) in list.iter().enumerate() {
                 let line = ex.as_bytes();
-                let level = guess_level(line);
-                let mut hit: Vec<usize> = Vec::new();
-                for x in m.regex.find_iter(line) {
-                    let s = m.pattern_sig[x.pattern().as_usize()] as usize;
-                    if m.accepts(s, line, level) && !hit.contains(&s) {
-                        hit.push(s);
-                    }
-                }
+                let level = faultscope::record::level::line_level(line);
+                let hit: Vec<usize> = m
+                    .hits_on_line(line, level, |c| {
+                        faultscope::record::context_fits(c, line, false, false)
+                    })
+                    .into_iter()
+                    .map(|(s, _)| s)
+                    .collect();
                 if kind == "ok" && !hit.contains(&own_idx) {
                     failures.push(format!(
                         "{}: match example #{n} is not reported for its own entry (shadowed by {:?}): {ex:?}",

@@ -69,6 +69,37 @@ fn code_part(text: &str) -> &str {
     &text[..end]
 }
 
+/// The files of unit-test modules declared out of line (`#[cfg(test)] mod tests;` in
+/// `x/mod.rs` or `x.rs` is `x/tests.rs` or `x/tests/mod.rs`): test code like an inline
+/// `mod tests { .. }`, which may reach anywhere.
+fn test_module_files(file: &Path, text: &str) -> Vec<PathBuf> {
+    let dir = if file.file_name().is_some_and(|n| n == "mod.rs") {
+        file.parent().unwrap().to_path_buf()
+    } else {
+        file.with_extension("")
+    };
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = text[from..].find("#[cfg(test)]") {
+        let at = from + i + "#[cfg(test)]".len();
+        from = at;
+        let rest = text[at..].trim_start();
+        let rest = rest.strip_prefix("pub ").unwrap_or(rest);
+        let Some(rest) = rest.strip_prefix("mod ") else {
+            continue;
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if rest[name.len()..].trim_start().starts_with(';') {
+            out.push(dir.join(format!("{name}.rs")));
+            out.push(dir.join(&name).join("mod.rs"));
+        }
+    }
+    out
+}
+
 /// Every stage a text names: `crate::x` and each head of `crate::{x, y::z}`.
 fn named_stages(text: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
@@ -115,13 +146,24 @@ fn edges() -> BTreeMap<String, BTreeMap<String, String>> {
         .iter()
         .map(|f| stage_of(f.strip_prefix(&src).unwrap()))
         .collect();
+    let texts: Vec<String> = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    let tests: BTreeSet<PathBuf> = files
+        .iter()
+        .zip(&texts)
+        .flat_map(|(f, t)| test_module_files(f, t))
+        .collect();
     let mut edges: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    for f in &files {
+    for (f, text) in files.iter().zip(&texts) {
         let rel = f.strip_prefix(&src).unwrap();
         let from = stage_of(rel);
-        let text = std::fs::read_to_string(f).unwrap();
+        if tests.contains(f) {
+            continue;
+        }
         let e = edges.entry(from.clone()).or_default();
-        for to in named_stages(code_part(&text)) {
+        for to in named_stages(code_part(text)) {
             // `crate::Error` and other items re-exported at the root are not stages.
             if to != from && stages.contains(&to) {
                 e.entry(to).or_insert_with(|| rel.display().to_string());
@@ -201,5 +243,19 @@ fn the_checker_sees_imports() {
     assert_eq!(
         code_part("a crate::x\n#[cfg(test)]\nmod tests { crate::y }"),
         "a crate::x\n"
+    );
+    assert_eq!(
+        test_module_files(
+            Path::new("src/a/mod.rs"),
+            "#[cfg(test)]\nmod tests;\n#[cfg(test)]\nmod inline {}\nmod b;"
+        ),
+        [Path::new("src/a/tests.rs"), Path::new("src/a/tests/mod.rs")]
+    );
+    assert_eq!(
+        test_module_files(Path::new("src/a/b.rs"), "#[cfg(test)]\npub mod tests;"),
+        [
+            Path::new("src/a/b/tests.rs"),
+            Path::new("src/a/b/tests/mod.rs")
+        ]
     );
 }

@@ -18,13 +18,21 @@
 //!   a silently smaller catalog.
 //! - Regexes are compiled over bytes (`utf8(false)`): invalid UTF-8 in a log never stops a
 //!   scan; Unicode classes simply do not match it.
+//! - Patterns are parsed ASCII-first (`unicode(false)`: `\w`, `\d`, `\s`, `\b` and negated
+//!   classes over bytes; non-ASCII literals still match as UTF-8): Unicode classes and word
+//!   boundaries made the lazy DFA quit or give up at non-ASCII bytes and the meta regex fall
+//!   back to the PikeVM, 10x slower ([`compile_one`], [`ascii_word`]).
 
+mod precision;
 pub mod prefilter;
+
+pub use precision::Reject;
+use precision::{compile_unless, Guard};
 
 use crate::error::{Error, Result};
 use regex_automata::meta;
 use regex_syntax::hir::{
-    Class, ClassBytes, ClassBytesRange, ClassUnicode, ClassUnicodeRange, Hir, HirKind,
+    Class, ClassBytes, ClassBytesRange, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Look,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -236,7 +244,7 @@ impl EventMatch {
         };
         let ids: Vec<String> = self.ids.iter().map(u32::to_string).collect();
         Some(format!(
-            "(?:CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG) (?:Microsoft-Windows-)?{first}{}\\[(?:{})\\]:",
+            "(?:CRITICAL|ERROR|WARNING|NOTICE|INFO|DEBUG|EVENT) (?:Microsoft-Windows-)?{first}{}\\[(?:{})\\]:",
             regex_syntax::escape(chars.as_str()),
             ids.join("|")
         ))
@@ -289,6 +297,13 @@ pub struct Signature {
     /// Minimum record level for a hit to count (`None`: any level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<RecordLevel>,
+    /// The level the product itself logs this failure at, when it is below the level the
+    /// severity implies (php-fpm's `WARNING: server reached pm.max_children`, the kernel's
+    /// `INFO: task ... blocked`): a record at this level keeps the catalog severity (see
+    /// [`Signature::severity_at`]). `None`: `error` for critical/error entries, `warning`
+    /// for warning entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logged_at: Option<RecordLevel>,
     /// Where the match must sit (`None`: anywhere).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<MatchContext>,
@@ -321,82 +336,6 @@ impl Signature {
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
-
-    /// Whether a line one of this entry's patterns matched is a hit: not excluded by an
-    /// `unless` regex, and the record's level (`None`: unknown) not below the entry's
-    /// `level`. Compiles the `unless` regexes on every call: for tests and one-off checks;
-    /// the scan uses [`Matcher::accepts`].
-    pub fn accepts(&self, line: &[u8], level: Option<RecordLevel>) -> bool {
-        let unless = compile_unless(&self.unless).unwrap_or(None);
-        accepts_with(unless.as_ref(), self.level, line, level)
-    }
-}
-
-/// One regex for all of an entry's `unless` patterns (`None` when there are none).
-fn compile_unless(unless: &[String]) -> std::result::Result<Option<meta::Regex>, String> {
-    if unless.is_empty() {
-        return Ok(None);
-    }
-    meta::Builder::new()
-        .configure(meta::Config::new().utf8_empty(false))
-        .syntax(regex_automata::util::syntax::Config::new().utf8(false))
-        .build_many(unless)
-        .map(Some)
-        .map_err(|e| e.to_string())
-}
-
-fn accepts_with(
-    unless: Option<&meta::Regex>,
-    min: Option<RecordLevel>,
-    line: &[u8],
-    level: Option<RecordLevel>,
-) -> bool {
-    if let (Some(min), Some(level)) = (min, level) {
-        if level < min {
-            return false;
-        }
-    }
-    !unless.is_some_and(|re| re.is_match(line))
-}
-
-/// A line's level read from its first words, for catalog examples and the precision
-/// corpus (the scan reads levels with src/level.rs). The first level word within the first
-/// 96 bytes decides: `INFO`/`NOTICE`/`DEBUG`/`TRACE`/`LOG`/`[info]`/`[notice]` are info,
-/// `WARN`/`WARNING`/`[warn]` warning, `ERROR`/`ERR`/`SEVERE`/`[error]` error,
-/// `CRITICAL`/`CRIT`/`FATAL`/`PANIC`/`EMERG`/`ALERT`/`[crit]`/`[alert]`/`[emerg]`
-/// critical; also `level=x` and `"level":"x"` fields.
-pub fn guess_level(line: &[u8]) -> Option<RecordLevel> {
-    let head = &line[..line.len().min(96)];
-    let mut i = 0;
-    while i < head.len() {
-        if !head[i].is_ascii_alphabetic() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < head.len() && head[i].is_ascii_alphabetic() {
-            i += 1;
-        }
-        let word = &head[start..i];
-        let bracketed = start > 0 && head[start - 1] == b'[' && head.get(i) == Some(&b']');
-        let field = start >= 6
-            && (head[..start].ends_with(b"level=") || head[..start].ends_with(b"level\":\""));
-        let upper = word.iter().all(|c| c.is_ascii_uppercase());
-        if !(upper || bracketed || field) {
-            continue;
-        }
-        let lvl = match word.to_ascii_uppercase().as_slice() {
-            b"INFO" | b"NOTICE" | b"DEBUG" | b"TRACE" | b"LOG" => RecordLevel::Info,
-            b"WARN" | b"WARNING" => RecordLevel::Warning,
-            b"ERROR" | b"ERR" | b"SEVERE" => RecordLevel::Error,
-            b"CRITICAL" | b"CRIT" | b"FATAL" | b"PANIC" | b"EMERG" | b"ALERT" => {
-                RecordLevel::Critical
-            }
-            _ => continue,
-        };
-        return Some(lvl);
-    }
-    None
 }
 
 #[derive(Deserialize)]
@@ -428,6 +367,7 @@ struct RuleEntry {
     roles: Option<Vec<Role>>,
     os: Option<Os>,
     level: Option<RecordLevel>,
+    logged_at: Option<RecordLevel>,
     context: Option<MatchContext>,
     unless: Option<Vec<String>>,
     event: Option<EventMatch>,
@@ -473,10 +413,13 @@ pub struct Matcher {
     pub regex: meta::Regex,
     /// For each pattern id, the index of its signature in the catalog.
     pub pattern_sig: Vec<u16>,
+    /// For each pattern id, whether it is an entry's `event` (provider + event id over the
+    /// rendered event-log form, [`EventMatch::pattern`]) rather than one of its `patterns`.
+    pattern_event: Vec<bool>,
     /// The patterns' HIR (the prefilter is built from them).
     hirs: Vec<Hir>,
-    /// Per signature: its `unless` regexes as one automaton, and its minimum level.
-    guards: Vec<(Option<meta::Regex>, Option<RecordLevel>)>,
+    /// Per signature: its precision rules, compiled.
+    guards: Vec<Guard>,
     /// Necessary literals of every pattern (src/prefilter.rs), or why there are none (then
     /// the automaton reads the whole buffer). Built once, from a sample of the input when
     /// [`Matcher::prepare`] runs first.
@@ -494,13 +437,6 @@ impl Matcher {
                 &crate::catalog::prefilter::Model::from_sample(sample),
             )
         });
-    }
-
-    /// Whether a line that signature `sig` (its index in the catalog) matched is a hit:
-    /// see [`Signature::accepts`].
-    pub fn accepts(&self, sig: usize, line: &[u8], level: Option<RecordLevel>) -> bool {
-        let (unless, min) = &self.guards[sig];
-        accepts_with(unless.as_ref(), *min, line, level)
     }
 
     /// The prefilter (built without a sample if [`Matcher::prepare`] did not run), or why
@@ -675,6 +611,7 @@ impl Catalog {
                         roles: Vec::new(),
                         os: None,
                         level: None,
+                        logged_at: None,
                         context: None,
                         unless: Vec::new(),
                         event: None,
@@ -726,6 +663,9 @@ impl Catalog {
             if r.level.is_some() {
                 sig.level = r.level;
             }
+            if r.logged_at.is_some() {
+                sig.logged_at = r.logged_at;
+            }
             if r.context.is_some() {
                 sig.context = r.context;
             }
@@ -765,6 +705,58 @@ impl Catalog {
         Ok(())
     }
 
+    /// The entries of any of `stacks` and any of `categories` (an empty list: no filter),
+    /// in catalog order, for `faultscope signatures --stack/--category`. Names compare
+    /// case-insensitively. A name no entry has is an error naming the ones that exist (a
+    /// typo must not print an empty list that reads as "nothing for this stack").
+    pub fn select(
+        &self,
+        stacks: &[String],
+        categories: &[String],
+    ) -> std::result::Result<Vec<&Signature>, String> {
+        let norm = |v: &[String]| -> Vec<String> {
+            v.iter()
+                .map(|s| s.trim().to_ascii_lowercase())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        let (stacks, categories) = (norm(stacks), norm(categories));
+        let known_stacks: std::collections::BTreeSet<String> = self
+            .signatures
+            .iter()
+            .flat_map(|s| s.stacks.iter().map(|x| x.to_ascii_lowercase()))
+            .collect();
+        let known_categories: std::collections::BTreeSet<String> = self
+            .signatures
+            .iter()
+            .map(|s| s.category.to_ascii_lowercase())
+            .collect();
+        for (what, asked, known) in [
+            ("stack", &stacks, &known_stacks),
+            ("category", &categories, &known_categories),
+        ] {
+            if let Some(bad) = asked.iter().find(|a| !known.contains(*a)) {
+                return Err(format!(
+                    "no signature has {what} `{bad}`; known: {}",
+                    known.iter().cloned().collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+        Ok(self
+            .signatures
+            .iter()
+            .filter(|s| {
+                stacks.is_empty()
+                    || s.stacks
+                        .iter()
+                        .any(|x| stacks.contains(&x.to_ascii_lowercase()))
+            })
+            .filter(|s| {
+                categories.is_empty() || categories.contains(&s.category.to_ascii_lowercase())
+            })
+            .collect())
+    }
+
     /// Index of a signature by id.
     pub fn index_of(&self, id: &str) -> Option<usize> {
         self.signatures.iter().position(|s| s.id == id)
@@ -774,6 +766,7 @@ impl Catalog {
     pub fn compile(&self) -> Result<Matcher> {
         let mut hirs = Vec::new();
         let mut pattern_sig = Vec::new();
+        let mut pattern_event = Vec::new();
         let mut guards = Vec::with_capacity(self.signatures.len());
         for (i, sig) in self.signatures.iter().enumerate() {
             let unless = compile_unless(&sig.unless).map_err(|reason| Error::Rules {
@@ -781,8 +774,14 @@ impl Catalog {
                 entry: Some(sig.id.clone()),
                 reason: format!("`unless`: {reason}"),
             })?;
-            guards.push((unless, sig.level));
-            for p in &sig.all_patterns() {
+            guards.push(Guard {
+                unless,
+                level: sig.level,
+                context: sig.context,
+                expected: sig.expected_level(),
+                severity: sig.severity,
+            });
+            for (k, p) in sig.all_patterns().iter().enumerate() {
                 let hir = compile_one(p, false).map_err(|reason| Error::Rules {
                     path: "<catalog>".into(),
                     entry: Some(sig.id.clone()),
@@ -790,6 +789,8 @@ impl Catalog {
                 })?;
                 hirs.push(hir);
                 pattern_sig.push(i as u16);
+                // `all_patterns` puts the event's pattern after the entry's own.
+                pattern_event.push(k >= sig.patterns.len());
             }
         }
         let regex = meta::Builder::new()
@@ -809,6 +810,7 @@ impl Catalog {
         Ok(Matcher {
             regex,
             pattern_sig,
+            pattern_event,
             hirs,
             guards,
             prefilter: std::sync::OnceLock::new(),
@@ -833,19 +835,35 @@ impl Catalog {
 /// report a pattern over the size limit by name (done for rules files; the built-in catalog
 /// is checked by its tests, and skipping it keeps start-up fast).
 fn compile_one(pattern: &str, check_size: bool) -> std::result::Result<Hir, String> {
-    let hir = regex_syntax::ParserBuilder::new()
+    // ASCII classes first (`\w`, `\d`, `\s`, `.`, `[^x]` over bytes, ASCII `\b`): a
+    // Unicode class under a bounded repetition (`[^\n]{0,16}`, `\w+`) grows a UTF-8
+    // automaton per repeat, so a non-ASCII byte near a candidate sent the lazy DFA into
+    // state after state until it gave up, and the meta regex finished the line in the
+    // PikeVM (a 400 KB log with one non-ASCII word per line: 22.9 s against 2.1 s for the
+    // same bytes in ASCII). Non-ASCII literals still match (they are UTF-8 byte strings);
+    // a pattern that needs Unicode (`\pL`, `[é]`, `(?u)`) is parsed with it, its word
+    // boundaries made ASCII ([`ascii_word`]).
+    let ascii = regex_syntax::ParserBuilder::new()
         .utf8(false)
-        .unicode(true)
+        .unicode(false)
         .build()
-        .parse(pattern)
-        .map_err(|e| {
-            e.to_string()
-                .lines()
-                .last()
-                .unwrap_or("invalid regex")
-                .trim()
-                .to_string()
-        })?;
+        .parse(pattern);
+    let hir = match ascii {
+        Ok(h) => Ok(h),
+        Err(_) => regex_syntax::ParserBuilder::new()
+            .utf8(false)
+            .unicode(true)
+            .build()
+            .parse(pattern),
+    }
+    .map_err(|e| {
+        e.to_string()
+            .lines()
+            .last()
+            .unwrap_or("invalid regex")
+            .trim()
+            .to_string()
+    })?;
     let hir = strip_newlines(hir);
     if !check_size {
         return Ok(hir);
@@ -906,496 +924,30 @@ fn strip_newlines(hir: Hir) -> Hir {
             Hir::alternation(subs.into_iter().map(strip_newlines).collect())
         }
         HirKind::Empty => Hir::empty(),
-        HirKind::Look(l) => Hir::look(l),
+        HirKind::Look(l) => Hir::look(ascii_word(l)),
+    }
+}
+
+/// The ASCII form of a word-boundary assertion. A Unicode `\b` makes the lazy DFA give up
+/// at the first non-ASCII byte it meets (it cannot tell a Unicode word character from a
+/// byte), and the meta regex then falls back to the PikeVM for the rest of the search: one
+/// such pattern in the automaton and one non-ASCII byte per line (a Chinese Tomcat's `信息`,
+/// accented messages, box-drawn tables, an evtx record's binary data) made a 4 MB log take
+/// 220 s instead of 12 s. An ASCII `\b` reads every non-ASCII byte as a non-word byte:
+/// `1040\b` still ends at the digits; next to a letter like `é` it sees a boundary that
+/// Unicode would not (catalog keywords are ASCII). Classes (`\w`, `\d`, `\s`) stay
+/// Unicode: the DFA handles them.
+fn ascii_word(l: Look) -> Look {
+    match l {
+        Look::WordUnicode => Look::WordAscii,
+        Look::WordUnicodeNegate => Look::WordAsciiNegate,
+        Look::WordStartUnicode => Look::WordStartAscii,
+        Look::WordEndUnicode => Look::WordEndAscii,
+        Look::WordStartHalfUnicode => Look::WordStartHalfAscii,
+        Look::WordEndHalfUnicode => Look::WordEndHalfAscii,
+        l => l,
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every built-in entry with an `event` matches the rendered form of its own events
-    /// (any provider spelling Windows writes) and nothing of another provider or id; the
-    /// match goes through the compiled matcher, so the event is the entry's hit.
-    #[test]
-    fn event_fields_match_the_rendered_form() {
-        let cat = Catalog::builtin().unwrap();
-        let m = cat.compile().unwrap();
-        let sig_of = |line: &str| -> Vec<&str> {
-            let mut v: Vec<&str> = m
-                .regex
-                .find_iter(line.as_bytes())
-                .map(|x| {
-                    cat.signatures[m.pattern_sig[x.pattern().as_usize()] as usize]
-                        .id
-                        .as_str()
-                })
-                .collect();
-            v.dedup();
-            v
-        };
-        let mut n = 0;
-        for sig in &cat.signatures {
-            let Some(ev) = &sig.event else { continue };
-            n += 1;
-            let bare = ev
-                .provider
-                .strip_prefix("Microsoft-Windows-")
-                .unwrap_or(&ev.provider);
-            for id in &ev.ids {
-                for provider in [bare.to_string(), format!("Microsoft-Windows-{bare}")] {
-                    let line =
-                        format!("2024-05-14T09:12:01.123Z WARNING {provider}[{id}]: param1=x");
-                    assert!(
-                        sig_of(&line).contains(&sig.id.as_str()),
-                        "{} on {line}",
-                        sig.id
-                    );
-                }
-                let other = format!(
-                    "2024-05-14T09:12:01.123Z WARNING {bare}[{}]: x",
-                    id + 100_000
-                );
-                assert!(!sig_of(&other).contains(&sig.id.as_str()), "{other}");
-                let journal = format!("2024-05-14T09:12:01Z WARNING host01 {bare}[{id}]: x");
-                assert!(!sig_of(&journal).contains(&sig.id.as_str()), "{journal}");
-            }
-        }
-        assert!(n >= 16, "{n} entries with an event");
-        assert!(m.regex.is_match(b"2024-05-14T09:12:01Z ERROR Disk[153]: x"));
-    }
-
-    fn matches(m: &Matcher, cat: &Catalog, line: &str) -> Vec<String> {
-        let mut ids: Vec<String> = m
-            .regex
-            .find_iter(line.as_bytes())
-            .map(|x| {
-                cat.signatures[m.pattern_sig[x.pattern().as_usize()] as usize]
-                    .id
-                    .clone()
-            })
-            .collect();
-        ids.sort();
-        ids.dedup();
-        ids
-    }
-
-    #[test]
-    fn builtin_loads_and_compiles() {
-        let cat = Catalog::builtin().unwrap();
-        assert!(cat.signatures.len() >= 150, "{}", cat.signatures.len());
-        cat.compile().unwrap();
-    }
-
-    /// The embedded list names every family file in `catalog/` (the data test reads the
-    /// directory; this keeps both in step).
-    #[test]
-    fn builtin_files_are_the_catalog_directory() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog");
-        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".json") && n != "cross_matches.json")
-            .collect();
-        on_disk.sort();
-        let mut embedded: Vec<String> = BUILTIN_FILES.iter().map(|(n, _)| n.to_string()).collect();
-        embedded.sort();
-        assert_eq!(on_disk, embedded);
-    }
-
-    #[test]
-    fn every_example_behaves() {
-        // Each entry's positive examples must be matched by that entry (through the combined
-        // automaton, as the scan sees them); negative examples must not be, unless the
-        // entry's `unless`/`level` rejects them (then they are precision rules at work).
-        let cat = Catalog::builtin().unwrap();
-        let m = cat.compile().unwrap();
-        for sig in &cat.signatures {
-            assert!(
-                sig.examples.matching.len() >= 2 && sig.examples.no_match.len() >= 2,
-                "{} needs >= 2 match and >= 2 no_match examples",
-                sig.id
-            );
-            assert!(!sig.refs.is_empty(), "{} has no ref", sig.id);
-            let own = |ex: &str| {
-                sig.patterns.iter().any(|p| {
-                    let h = compile_one(p, true).unwrap();
-                    meta::Regex::builder()
-                        .build_from_hir(&h)
-                        .unwrap()
-                        .is_match(ex.as_bytes())
-                })
-            };
-            for ex in &sig.examples.matching {
-                // Overlapping signatures may claim the leftmost match; check by the entry's
-                // own patterns as well as the combined automaton.
-                assert!(own(ex), "{}: example does not match: {ex}", sig.id);
-                assert!(
-                    sig.accepts(ex.as_bytes(), guess_level(ex.as_bytes())),
-                    "{}: example rejected by its own unless/level: {ex}",
-                    sig.id
-                );
-            }
-            for ex in &sig.examples.no_match {
-                let hit = own(ex) && sig.accepts(ex.as_bytes(), guess_level(ex.as_bytes()));
-                assert!(!hit, "{}: near miss matches: {ex}", sig.id);
-            }
-        }
-        assert!(matches(&m, &cat, "no error here").is_empty());
-    }
-
-    #[test]
-    fn unknown_role_is_an_error_naming_the_entry() {
-        let text = r#"{"schema": "faultscope-catalog/2", "family": "x", "signatures": [
-            {"id": "bad-role", "title": "t", "category": "c", "severity": "error", "layer": 3,
-             "patterns": ["abc"], "roles": ["explodes"], "ref": ["x/y#1"]}]}"#;
-        let e = Catalog::parse_family("catalog/x.json", text)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("bad-role") && e.contains("explodes") && e.contains("catalog/x.json"),
-            "{e}"
-        );
-        let text = text
-            .replace("explodes", "crash")
-            .replace(r#""ref""#, r#""unless": ["(unclosed"], "ref""#);
-        let e = Catalog::parse_family("catalog/x.json", &text)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("bad-role") && e.contains("unless"), "{e}");
-        let text = text.replace(r#""unless": ["(unclosed"], "#, r#""level": "info", "#);
-        let e = Catalog::parse_family("catalog/x.json", &text)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("level"), "{e}");
-        let ok = text.replace(
-            r#""level": "info", "#,
-            r#""level": "error", "os": "windows", "event": {"provider": "Tcpip", "ids": [4227]}, "#,
-        );
-        let sigs = Catalog::parse_family("catalog/x.json", &ok).unwrap();
-        assert_eq!(sigs[0].roles, [Role::Crash]);
-        assert_eq!(sigs[0].os, Some(Os::Windows));
-        assert_eq!(sigs[0].event.as_ref().unwrap().ids, [4227]);
-        let e = Catalog::parse_family("x", &ok.replace("/2", "/9")).unwrap_err();
-        assert!(e.to_string().contains("schema"), "{e}");
-    }
-
-    #[test]
-    fn accepts_applies_unless_and_level() {
-        let mut sig = Catalog::builtin().unwrap().signatures[0].clone();
-        sig.unless = vec![r"bind\(\) to".into()];
-        sig.level = Some(RecordLevel::Error);
-        assert!(sig.accepts(b"connect() failed", None));
-        assert!(sig.accepts(b"connect() failed", Some(RecordLevel::Critical)));
-        assert!(sig.accepts(b"connect() failed", Some(RecordLevel::Error)));
-        assert!(!sig.accepts(b"connect() failed", Some(RecordLevel::Warning)));
-        assert!(!sig.accepts(b"connect() failed", Some(RecordLevel::Info)));
-        assert!(!sig.accepts(b"bind() to 10.0.0.1:443 failed", None));
-        sig.level = None;
-        assert!(sig.accepts(b"x", Some(RecordLevel::Info)));
-        // The compiled guard gives the same answers.
-        let cat = Catalog {
-            signatures: vec![sig],
-            access_rules: Vec::new(),
-        };
-        let m = cat.compile().unwrap();
-        assert!(m.accepts(0, b"connect() failed", Some(RecordLevel::Info)));
-        assert!(!m.accepts(0, b"[emerg] bind() to 10.0.0.1:443 failed", None));
-    }
-
-    #[test]
-    fn guessed_levels() {
-        use RecordLevel::*;
-        for (line, want) in [
-            (
-                "2024-03-02 09:14:11.123  INFO 1 --- [main] x : 0 ERRORs",
-                Some(Info),
-            ),
-            (
-                "2024/03/02 09:14:11 [emerg] 1021#1021: bind() to",
-                Some(Critical),
-            ),
-            (
-                "2024/03/02 09:14:11 [error] 1021#1021: *1 connect()",
-                Some(Error),
-            ),
-            (
-                "Mar  2 09:14:11 ftp01 pure-ftpd: (?@1.2.3.4) [INFO] Too many",
-                Some(Info),
-            ),
-            (
-                "[02-Mar-2024 09:14:11] WARNING: [pool www] server reached",
-                Some(Warning),
-            ),
-            (
-                "2024-03-02 09:14:11 UTC [4412] FATAL:  sorry, too many",
-                Some(Critical),
-            ),
-            (
-                "2024-03-02 09:14:11 UTC [4412] LOG:  checkpoint starting",
-                Some(Info),
-            ),
-            (r#"{"level":"error","msg":"x"}"#, Some(Error)),
-            ("ts=2024 level=warn msg=x", Some(Warning)),
-            ("java.net.ConnectException: Connection refused", None),
-            (
-                "Error,8/21/2019 8:47:10 AM,Service Control Manager,7031",
-                None,
-            ),
-        ] {
-            assert_eq!(guess_level(line.as_bytes()), want, "{line}");
-        }
-    }
-
-    /// Issue 21's innocent lines: each fooled one entry; with the entry's patterns, `unless`
-    /// and `level` applied (and through the combined automaton) it no longer fires.
-    #[test]
-    fn issue_21_innocent_lines_do_not_fire() {
-        let cat = Catalog::builtin().unwrap();
-        let m = cat.compile().unwrap();
-        for (id, line) in ISSUE_21_INNOCENT {
-            let i = cat.index_of(id).unwrap_or_else(|| panic!("no entry {id}"));
-            let sig = &cat.signatures[i];
-            let level = guess_level(line.as_bytes());
-            let own = sig.patterns.iter().any(|p| {
-                let h = compile_one(p, true).unwrap();
-                meta::Regex::builder()
-                    .build_from_hir(&h)
-                    .unwrap()
-                    .is_match(line.as_bytes())
-            });
-            assert!(
-                !(own && sig.accepts(line.as_bytes(), level)),
-                "{id} still fires on {line}"
-            );
-            for x in m.regex.find_iter(line.as_bytes()) {
-                let s = m.pattern_sig[x.pattern().as_usize()] as usize;
-                assert!(
-                    s != i || !m.accepts(s, line.as_bytes(), level),
-                    "{id} still fires (combined automaton) on {line}"
-                );
-            }
-            assert!(
-                sig.examples.no_match.iter().any(|n| n == line),
-                "{id}: the innocent line is not among its no_match examples: {line}"
-            );
-        }
-    }
-
-    /// Issue 21's table, lines as logged.
-    const ISSUE_21_INNOCENT: &[(&str, &str)] = &[
-        ("nginx-upstream-closed", r#"2020/06/01 08:53:59 [crit] 4312#2212: *6552 CreateFile() "C:\nginx/temp/proxy_temp/1/00/0000000001" failed (32: The process cannot access the file because it is being used by another process) while reading upstream, client: 127.0.0.1, server: localhost, request: "GET /files/a.zip HTTP/1.1", upstream: "http://127.0.0.1:8765/files/a.zip", host: "localhost""#),
-        ("tcp-port-exhaustion-eaddrnotavail", "2024/03/02 09:14:11 [emerg] 1021#1021: bind() to 10.0.0.100:443 failed (99: Cannot assign requested address)"),
-        ("tcp-port-exhaustion-eaddrinuse-connect", "crit: Microsoft.AspNetCore.Server.Kestrel[0] Unable to start Kestrel. System.IO.IOException: Failed to bind to address http://127.0.0.1:5000. ---> Microsoft.AspNetCore.Connections.AddressInUseException: Only one usage of each socket address (protocol/network address/port) is normally permitted."),
-        ("tls-handshake-failed", "2024/03/02 09:14:11 [crit] 1021#1021: *88231 SSL_do_handshake() failed (SSL: error:0A00006C:SSL routines::bad key share) while SSL handshaking, client: 45.155.205.233, server: 0.0.0.0:443"),
-        ("dns-resolution-failed", "Mar  2 09:14:11 mail01 postfix/smtpd[2211]: warning: hostname 45-12-34-56.example.net does not resolve to address 45.12.34.56: Name or service not known"),
-        ("no-route-to-host", "Mar  2 09:14:11 web01 ntpd[812]: sendto(2001:67c:1560:8003::c8) (fd=24): Network is unreachable"),
-        ("db-server-connection-limit", "Mar  2 09:14:11 ftp01 pure-ftpd: (?@203.0.113.7) [INFO] Too many connections (3) from this IP"),
-        ("k8s-container-restart", "default     2m          Warning   Unhealthy   pod/web-7d9f8b6c5-x2k4q   Readiness probe failed: HTTP probe failed with statuscode: 503"),
-        ("sqlserver-errorlog-events", "2006-02-27 00:02:00.34 Logon       Error: 18456, Severity: 14, State: 8."),
-    ];
-
-    /// The precision corpus (fixtures/precision/*.log, innocent lines of many products):
-    /// every critical/error hit the scan would report (leftmost-first matches, as the scan
-    /// finds them, then `unless`/`level`) must be one of `expected_hits.tsv`, and every
-    /// listed one must still happen.
-    #[test]
-    fn precision_corpus_has_only_the_listed_hits() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/precision");
-        let cat = Catalog::builtin().unwrap();
-        let m = cat.compile().unwrap();
-        let expected: std::collections::BTreeSet<(String, usize, String)> =
-            std::fs::read_to_string(root.join("expected_hits.tsv"))
-                .unwrap()
-                .lines()
-                .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-                .map(|l| {
-                    let f: Vec<&str> = l.split('\t').collect();
-                    (f[0].to_string(), f[1].parse().unwrap(), f[2].to_string())
-                })
-                .collect();
-        let mut names: Vec<_> = std::fs::read_dir(&root)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".log"))
-            .collect();
-        names.sort();
-        assert!(names.len() >= 20, "{} files", names.len());
-        let (mut lines, mut got, mut soft) = (0usize, std::collections::BTreeSet::new(), 0usize);
-        for n in &names {
-            let text = std::fs::read(root.join(n)).unwrap();
-            for (no, line) in text.split(|&b| b == b'\n').enumerate() {
-                if line.is_empty() {
-                    continue;
-                }
-                lines += 1;
-                let level = guess_level(line);
-                for x in m.regex.find_iter(line) {
-                    let s = m.pattern_sig[x.pattern().as_usize()] as usize;
-                    if !m.accepts(s, line, level) {
-                        continue;
-                    }
-                    let sig = &cat.signatures[s];
-                    if sig.severity.opens_incident() && !sig.noise {
-                        got.insert((n.clone(), no + 1, sig.id.clone()));
-                    } else {
-                        soft += 1;
-                    }
-                }
-            }
-        }
-        assert!(lines >= 1000, "{lines} lines");
-        let extra: Vec<_> = got.difference(&expected).collect();
-        let missing: Vec<_> = expected.difference(&got).collect();
-        assert!(
-            extra.is_empty() && missing.is_empty(),
-            "precision corpus ({lines} lines, {soft} warning/marker hits): unexpected hits {extra:#?}; listed but gone {missing:#?}"
-        );
-    }
-
-    /// Prefilter hygiene (scan-engine.md §4.6): every built-in pattern must start with a
-    /// small, finite set of literals of at least 3 bytes. One pattern without (a leading
-    /// class, `(?i)` expanding into hundreds of case variants, a lone `[`) turns the whole
-    /// automaton's prefilter off and the scan runs the lazy DFA over every byte.
-    #[test]
-    fn builtin_patterns_have_literal_prefixes() {
-        use regex_syntax::hir::literal::{ExtractKind, Extractor};
-        let cat = Catalog::builtin().unwrap();
-        for sig in &cat.signatures {
-            for p in &sig.patterns {
-                let hir = compile_one(p, true).unwrap();
-                let mut seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
-                seq.minimize_by_preference();
-                let lits = seq
-                    .literals()
-                    .unwrap_or_else(|| panic!("{}: `{p}` has no literal prefix", sig.id));
-                assert!(
-                    lits.len() <= 16,
-                    "{}: `{p}` expands to {} prefixes",
-                    sig.id,
-                    lits.len()
-                );
-                for l in lits {
-                    assert!(l.len() >= 3, "{}: `{p}` has a short prefix {:?}", sig.id, l);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn patterns_are_line_local() {
-        let h = compile_one(r"a\sb[^x]c", true).unwrap();
-        let re = meta::Regex::builder().build_from_hir(&h).unwrap();
-        assert!(re.is_match(b"a b-c"));
-        assert!(!re.is_match(b"a\nb-c"));
-        assert!(!re.is_match(b"a b\nc"));
-        let h = compile_one(r"x\ny", true).unwrap();
-        assert!(!meta::Regex::builder()
-            .build_from_hir(&h)
-            .unwrap()
-            .is_match(b"x\ny"));
-    }
-
-    fn rules(text: &str, ext: &str) -> Result<Catalog> {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join(format!("rules.{ext}"));
-        std::fs::write(&p, text).unwrap();
-        let mut cat = Catalog::builtin().unwrap();
-        cat.apply_rules_file(&p)?;
-        Ok(cat)
-    }
-
-    #[test]
-    fn rules_add_override_disable() {
-        let n = Catalog::builtin().unwrap().signatures.len();
-        let cat = rules(
-            r#"
-disable = ["nginx-static-file-missing"]
-
-[[signatures]]
-id = "ledger-lock"
-patterns = ['LedgerLockException: ledger \d+ locked']
-severity = "critical"
-layer = 2
-
-[[signatures]]
-id = "connect-refused"
-severity = "warning"
-"#,
-            "toml",
-        )
-        .unwrap();
-        assert_eq!(cat.signatures.len(), n);
-        let i = cat.index_of("connect-refused").unwrap();
-        assert_eq!(cat.signatures[i].severity, Severity::Warning);
-        assert!(cat.index_of("nginx-static-file-missing").is_none());
-        let m = cat.compile().unwrap();
-        assert_eq!(
-            matches(&m, &cat, "x LedgerLockException: ledger 42 locked"),
-            ["ledger-lock"]
-        );
-        let cat = rules(r#"{"signatures":[{"id":"x","patterns":["foo"]}]}"#, "json").unwrap();
-        assert_eq!(cat.signatures.len(), n + 1);
-    }
-
-    #[test]
-    fn bad_rules_name_file_entry_and_reason() {
-        let e = rules(
-            "[[signatures]]\nid = \"bad\"\npatterns = ['(unclosed']\n",
-            "toml",
-        )
-        .unwrap_err();
-        let s = e.to_string();
-        assert!(
-            s.contains("rules.toml") && s.contains("bad") && s.contains("unclosed"),
-            "{s}"
-        );
-        let e = rules(
-            "[[signatures]]\nid = \"x\"\npatterns = ['a']\ncolour = 'red'\n",
-            "toml",
-        )
-        .unwrap_err();
-        assert!(e.to_string().contains("colour"), "{e}");
-        let e = rules("[[signatures]]\nid = \"x\"\npatterns=['a']\n[[signatures]]\nid = \"x\"\npatterns=['b']\n", "toml").unwrap_err();
-        assert!(e.to_string().contains("duplicate"), "{e}");
-        let e = rules(
-            "[[signatures]]\nid = \"huge\"\npatterns = ['\\w{1000}\\w{1000}\\w{1000}']\n",
-            "toml",
-        )
-        .unwrap_err();
-        assert!(e.to_string().contains("size limit"), "{e}");
-        let e = rules("disable = [\"no-such-id\"]\n", "toml").unwrap_err();
-        assert!(e.to_string().contains("no-such-id"), "{e}");
-        let e = rules(
-            "[[signatures]]\nid = \"x\"\npatterns = ['a']\nroles = ['restarts']\n",
-            "toml",
-        )
-        .unwrap_err();
-        assert!(
-            e.to_string().contains("restarts") && e.to_string().contains("restart-marker"),
-            "an unknown role names itself and the roles that exist: {e}"
-        );
-    }
-
-    #[test]
-    fn roles_are_data_and_rules_can_set_them() {
-        let cat = Catalog::builtin().unwrap();
-        let with = |r: Role| -> Vec<&str> {
-            cat.signatures
-                .iter()
-                .filter(|s| s.has_role(r))
-                .map(|s| s.id.as_str())
-                .collect()
-        };
-        assert!(with(Role::RestartMarker).contains(&"springboot-started"));
-        assert!(with(Role::PortExhaustion).contains(&"tcp-port-exhaustion-wsaenobufs"));
-        assert!(with(Role::UserImpact).contains(&"http-5xx-access-log"));
-        let cat = rules(
-            "[[signatures]]\nid = \"ledger-restart\"\nseverity = 'marker'\npatterns = ['Ledger restarted']\nroles = ['restart-marker']\n",
-            "toml",
-        )
-        .unwrap();
-        let i = cat.index_of("ledger-restart").unwrap();
-        assert!(cat.signatures[i].has_role(Role::RestartMarker));
-    }
-}
+mod tests;

@@ -31,10 +31,12 @@
 //!    static byte rank (memchr's). Why: a static rank calls `que` rare while `request` is on
 //!    every access-log line.
 //! 3. Any substring of a necessary literal is necessary too: a greedy weighted set cover
-//!    ([`cover`]) picks few rare substrings that every literal contains (the three
+//!    ([`cover_in_groups`]) picks few rare substrings that every literal contains (the three
 //!    `... probe failed: ` branches share one; fingerprints start on rare bytes), trading
-//!    Teddy's cost per literal against the expected candidate rate. On the bench corpus:
-//!    153 literals → ~45, and the prefilter alone runs at 4–8 GB/s per core.
+//!    Teddy's cost per literal against the expected candidate rate, and raising that cost
+//!    until the cover fits as few Teddy searchers (64 literals each, one pass over every byte
+//!    each) as it can. On the bench corpus: 153 literals → ~45, and the prefilter alone
+//!    runs at 4–8 GB/s per core; the 197-entry catalog's ~420 literals → under 64.
 //! 4. Teddy (aho-corasick's packed searcher, SIMD; 4-byte fingerprints) searches for them,
 //!    [`GROUP`] literals per searcher; literals shorter than 4 bytes get their own group
 //!    (memchr's memmem when alone), since one 3-byte literal would shorten the whole
@@ -67,6 +69,8 @@ const MIN_LITERAL: usize = 3;
 pub struct Prefilter {
     searcher: Searcher,
     literals: Vec<Vec<u8>>,
+    /// How long building it took (start-up cost, shown by `--debug`).
+    built_in: std::time::Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -87,6 +91,7 @@ enum Searcher {
 impl Prefilter {
     /// Builds the prefilter for these patterns, or says why there is none.
     pub fn new(hirs: &[Hir], model: &Model) -> Result<Prefilter, String> {
+        let started = std::time::Instant::now();
         if hirs.is_empty() {
             return Err("no patterns".into());
         }
@@ -103,7 +108,7 @@ impl Prefilter {
         }
         lits.sort();
         lits.dedup();
-        let mut lits = cover(&lits, model);
+        let mut lits = cover_in_groups(&lits, model);
         lits.sort();
         if lits.len() > MAX_LITERALS {
             return Err(format!("{} literals: too many to pay off", lits.len()));
@@ -151,7 +156,13 @@ impl Prefilter {
         Ok(Prefilter {
             searcher,
             literals: lits,
+            built_in: started.elapsed(),
         })
+    }
+
+    /// How long building it took.
+    pub fn built_in(&self) -> std::time::Duration {
+        self.built_in
     }
 
     /// The literals searched for (for `--debug`).
@@ -618,74 +629,224 @@ fn set_cost(set: &[Vec<u8>], model: &Model) -> f64 {
 /// with the lowest (per-literal overhead + rate) per newly covered literal first), so
 /// `Connection refused` and `connection refused` share `onnection refused`, the three
 /// `... probe failed: ` alternatives share one literal, and fingerprints start on rare
-/// bytes. Deterministic: ties go to the substring met first. Lazy greedy: a candidate's
-/// score only grows as literals get covered, so a stale score is a lower bound and only
-/// the heap's top is re-scored.
+/// bytes. Deterministic: ties go to the substring met first.
+#[cfg(test)]
 fn cover(lits: &[Vec<u8>], model: &Model) -> Vec<Vec<u8>> {
-    use rayon::prelude::*;
-    use std::cmp::Reverse;
-    use std::collections::{BinaryHeap, HashMap};
-    // Each literal's substrings and their rates, on every thread (a substring's rate depends
-    // on its bytes only); this runs before the first file is scanned, with the other cores
-    // idle: 5 ms on one thread for the catalog's ~150 literals.
-    let per_lit: Vec<Vec<(&[u8], f64)>> = lits
-        .par_iter()
-        .map(|l| {
-            let mut v = Vec::new();
-            model.substring_rates(l, |j, n, r| v.push((&l[j..j + n], r)));
-            v
-        })
-        .collect();
-    // Candidates in order of first appearance (deterministic, no sort of ~60,000 entries).
-    let total: usize = per_lit.iter().map(Vec::len).sum();
-    let mut index: HashMap<&[u8], usize> = HashMap::with_capacity(total);
-    // A candidate's literals: the first inline, the others (shared substrings, a few
-    // thousand of ~26,000) in a vector, so most candidates allocate nothing.
-    let mut cands: Vec<(&[u8], f64, u32, Vec<u32>)> = Vec::with_capacity(total);
-    for (i, subs) in per_lit.iter().enumerate() {
-        let i = i as u32;
-        for &(sub, r) in subs {
-            let k = *index.entry(sub).or_insert_with(|| {
-                cands.push((sub, PER_LITERAL + r, i, Vec::new()));
-                cands.len() - 1
-            });
-            let c = &mut cands[k];
-            if c.3.last().unwrap_or(&c.2) != &i {
-                c.3.push(i);
-            }
-        }
-    }
-    // Scores are positive, so their bit patterns order like the numbers.
-    let key = |score: f64, k: usize| Reverse((score.to_bits(), k));
-    let mut heap: BinaryHeap<Reverse<(u64, usize)>> = cands
-        .iter()
-        .enumerate()
-        .map(|(k, c)| key(c.1 / (1 + c.3.len()) as f64, k))
-        .collect();
-    let mut covered = vec![false; lits.len()];
-    let mut out = Vec::new();
-    while let Some(Reverse((_, k))) = heap.pop() {
-        let (sub, cost, first, more) = &cands[k];
-        let v = || std::iter::once(first).chain(more);
-        let n = v().filter(|&&i| !covered[i as usize]).count();
-        if n == 0 {
-            continue;
-        }
-        let fresh = key(cost / n as f64, k);
-        if heap.peek().is_some_and(|top| fresh < *top) {
-            // Another candidate's (lower-bound) score is now better: re-queue.
-            heap.push(fresh);
-            continue;
-        }
-        for &i in v() {
-            covered[i as usize] = true;
-        }
-        out.push(sub.to_vec());
-        if covered.iter().all(|&c| c) {
+    Candidates::new(lits, model)
+        .pick(PER_LITERAL)
+        .into_iter()
+        .map(|l| l.0)
+        .collect()
+}
+
+/// [`cover`] that also minds Teddy's searchers: one searcher holds [`GROUP`] literals, and
+/// each more searcher is one more pass over every byte (the 197-entry catalog's first cover
+/// had 78 long literals: two Teddy passes, the prefilter a third slower on the bench's
+/// service logs than with the 57-entry catalog's 50). When the cover needs more searchers
+/// than necessary, the per-literal cost is doubled until the cover fits fewer (shared,
+/// somewhat commoner substrings: a few more candidate lines, which cost far less than a
+/// pass), up to [`MAX_LITERAL_SCALE`] times; the cover with the fewest searchers wins, at
+/// the lowest cost that reaches it.
+fn cover_in_groups(lits: &[Vec<u8>], model: &Model) -> Vec<Vec<u8>> {
+    let cands = Candidates::new(lits, model);
+    let searchers = |c: &[(Vec<u8>, f64)]| {
+        let long = c.iter().filter(|l| l.0.len() >= FINGERPRINT).count();
+        long.div_ceil(GROUP) + usize::from(long < c.len())
+    };
+    // Modeled work per haystack byte: the literals' own rates, plus a pass per searcher.
+    let rates = |c: &[(Vec<u8>, f64)]| c.iter().map(|l| PER_LITERAL + l.1).sum::<f64>();
+    let cost = |c: &[(Vec<u8>, f64)]| rates(c) + PASS * searchers(c) as f64;
+    let mut best = cands.pick(PER_LITERAL);
+    let mut per = PER_LITERAL;
+    while searchers(&best) > 1 && per < PER_LITERAL * MAX_LITERAL_SCALE {
+        per *= 2.0;
+        let c = cands.pick(per);
+        if cost(&c) < cost(&best) {
+            best = c;
+        } else if rates(&c) + PASS >= cost(&best) {
+            // Its literals alone cost more than the best cover, even in one searcher; a
+            // higher per-literal cost only picks commoner ones.
             break;
         }
     }
-    out
+    best.into_iter().map(|l| l.0).collect()
+}
+
+/// One Teddy pass over a byte, in the unit of [`rate`] (a verification, ~5 ns): a searcher
+/// runs at 4–8 GB/s per core, ~0.2 ns a byte. (Measured on the bench's 20-file corpus: one
+/// Teddy searcher over the 197-entry catalog's 78 literals was slower than two passes over
+/// 64 and 14; a cover that fit one searcher took literals like ` the ` and ` for` and sent
+/// a line in three to the automaton, 2.8× the scan's time.)
+const PASS: f64 = 0.04;
+
+/// How far [`cover_in_groups`] raises the per-literal cost.
+const MAX_LITERAL_SCALE: f64 = 16.0;
+
+/// A cheap hasher for the cover's substring table (~100,000 short byte strings at start-up;
+/// the standard SipHash was most of the prefilter's build time): FxHash's multiply-rotate
+/// over 8-byte words. Not DoS-resistant, and needs not be: the keys are the catalog's own
+/// literals.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+    }
+
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(K);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The substrings [`cover`] chooses from: each with its rate and the literals holding it.
+struct Candidates<'a> {
+    /// (substring, rate, first literal, further literals): the first inline, the others
+    /// (shared substrings, a few thousand of ~26,000) in a vector, so most allocate nothing.
+    cands: Vec<(&'a [u8], f64, u32, Vec<u32>)>,
+    /// Literals to cover.
+    n: usize,
+}
+
+impl<'a> Candidates<'a> {
+    fn new(lits: &'a [Vec<u8>], model: &Model) -> Candidates<'a> {
+        use rayon::prelude::*;
+        use std::collections::HashMap;
+        // Each literal's substrings and their rates, on every thread (a substring's rate
+        // depends on its bytes only); this runs before the first file is scanned, with the
+        // other cores idle.
+        let per_lit: Vec<Vec<(&[u8], f64)>> = lits
+            .par_iter()
+            .map(|l| {
+                let mut v = Vec::new();
+                model.substring_rates(l, |j, n, r| v.push((&l[j..j + n], r)));
+                v
+            })
+            .collect();
+        // A substring two literals hold starts with a 4-byte head two literals hold: find
+        // those heads first, in a small table (one entry per start position), and put only
+        // substrings with such a head in the big one. Most substrings are one literal's own
+        // (their heads too), and hashing ~100,000 of them cost more than the rest of the
+        // prefilter's build (cache misses on a table of megabytes).
+        let fx = std::hash::BuildHasherDefault::<FxHasher>::default;
+        let head = |sub: &[u8]| u32::from_le_bytes([sub[0], sub[1], sub[2], sub[3]]);
+        let mut heads: HashMap<u32, (u32, bool), _> =
+            HashMap::with_capacity_and_hasher(lits.iter().map(Vec::len).sum(), fx());
+        for (i, subs) in per_lit.iter().enumerate() {
+            for &(sub, _) in subs.iter().filter(|s| s.0.len() == FINGERPRINT) {
+                let e = heads.entry(head(sub)).or_insert((i as u32, false));
+                e.1 |= e.0 != i as u32;
+            }
+        }
+        let may_share = |sub: &[u8]| sub.len() < FINGERPRINT || heads[&head(sub)].1;
+        // Shared candidates in order of first appearance (deterministic, no sort); each
+        // literal's own substrings only compete with one another (same coverage: the lowest
+        // rate, first met on a tie, always scores best), so only its best is kept.
+        let mut index: HashMap<&[u8], usize, _> = HashMap::with_hasher(fx());
+        let mut cands: Vec<(&[u8], f64, u32, Vec<u32>)> = Vec::new();
+        let mut own: Vec<Option<(&[u8], f64)>> = vec![None; lits.len()];
+        for (i, subs) in per_lit.iter().enumerate() {
+            let i = i as u32;
+            for &(sub, r) in subs {
+                if !may_share(sub) {
+                    let b = &mut own[i as usize];
+                    if b.is_none_or(|(_, br)| r < br) {
+                        *b = Some((sub, r));
+                    }
+                    continue;
+                }
+                let k = *index.entry(sub).or_insert_with(|| {
+                    cands.push((sub, r, i, Vec::new()));
+                    cands.len() - 1
+                });
+                let c = &mut cands[k];
+                if c.3.last().unwrap_or(&c.2) != &i {
+                    c.3.push(i);
+                }
+            }
+        }
+        // Candidates of the big table that only one literal holds after all join the contest
+        // for that literal's best own substring.
+        for c in cands.iter().filter(|c| c.3.is_empty()) {
+            let b = &mut own[c.2 as usize];
+            if b.is_none_or(|(_, br)| c.1 < br) {
+                *b = Some((c.0, c.1));
+            }
+        }
+        cands.retain(|c| !c.3.is_empty());
+        for (i, b) in own.into_iter().enumerate() {
+            if let Some((sub, r)) = b {
+                cands.push((sub, r, i as u32, Vec::new()));
+            }
+        }
+        Candidates {
+            cands,
+            n: lits.len(),
+        }
+    }
+
+    /// The greedy cover with `per_literal` as each chosen substring's overhead. Lazy greedy:
+    /// a candidate's score only grows as literals get covered, so a stale score is a lower
+    /// bound and only the heap's top is re-scored.
+    fn pick(&self, per_literal: f64) -> Vec<(Vec<u8>, f64)> {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        // Scores are positive, so their bit patterns order like the numbers.
+        let key = |score: f64, k: usize| Reverse((score.to_bits(), k));
+        let mut heap: BinaryHeap<Reverse<(u64, usize)>> = self
+            .cands
+            .iter()
+            .enumerate()
+            .map(|(k, c)| key((per_literal + c.1) / (1 + c.3.len()) as f64, k))
+            .collect();
+        let mut covered = vec![false; self.n];
+        let mut left = self.n;
+        let mut out = Vec::new();
+        while let Some(Reverse((_, k))) = heap.pop() {
+            let (sub, rate, first, more) = &self.cands[k];
+            let v = || std::iter::once(first).chain(more);
+            let n = v().filter(|&&i| !covered[i as usize]).count();
+            if n == 0 {
+                continue;
+            }
+            let fresh = key((per_literal + rate) / n as f64, k);
+            if heap.peek().is_some_and(|top| fresh < *top) {
+                // Another candidate's (lower-bound) score is now better: re-queue.
+                heap.push(fresh);
+                continue;
+            }
+            for &i in v() {
+                if !covered[i as usize] {
+                    covered[i as usize] = true;
+                    left -= 1;
+                }
+            }
+            out.push((sub.to_vec(), *rate));
+            if left == 0 {
+                break;
+            }
+        }
+        out
+    }
 }
 
 /// Byte frequency rank for text, higher = more common. The table is memchr's
@@ -712,360 +873,4 @@ const RANK: [u8; 256] = [
 ];
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn hir(p: &str) -> Hir {
-        regex_syntax::ParserBuilder::new()
-            .utf8(false)
-            .build()
-            .parse(p)
-            .unwrap()
-    }
-
-    fn strs(set: Option<Vec<Vec<u8>>>) -> Vec<String> {
-        set.unwrap()
-            .into_iter()
-            .map(|l| String::from_utf8(l).unwrap())
-            .collect()
-    }
-
-    #[test]
-    fn inner_literals_are_found() {
-        assert_eq!(
-            strs(necessary(
-                &hir(r"Number of retries exceeded max (\d+) retries, while"),
-                &Model::prior()
-            )),
-            vec!["Number of retries exceeded max "]
-        );
-        // A literal after a leading class is still necessary.
-        let s = strs(necessary(&hir(r"[Cc]onnection refused"), &Model::prior()));
-        assert!(s.iter().all(|l| l.contains("onnection refused")), "{s:?}");
-        // Alternations: one literal per branch.
-        let s = strs(necessary(
-            &hir(r"(?:Liveness|Readiness|Startup) probe failed: "),
-            &Model::prior(),
-        ));
-        assert_eq!(s, vec![" probe failed: "]);
-        // No literal at all.
-        assert!(necessary(&hir(r"\w+"), &Model::prior()).is_none());
-        assert!(necessary(&hir(r".*"), &Model::prior()).is_none());
-    }
-
-    #[test]
-    fn cover_shares_literals_and_prefers_rare_bytes() {
-        let lits: Vec<Vec<u8>> = [
-            "Liveness probe failed: ",
-            "Readiness probe failed: ",
-            "Startup probe failed: ",
-        ]
-        .iter()
-        .map(|s| s.as_bytes().to_vec())
-        .collect();
-        let c = cover(&lits, &Model::prior());
-        assert_eq!(c.len(), 1, "{c:?}");
-        assert!(lits
-            .iter()
-            .all(|l| memchr::memmem::find(l, &c[0]).is_some()));
-        // Every literal is covered, whatever the sharing.
-        let lits: Vec<Vec<u8>> = ["abc", "xyz0", "Connection refused", "connection refused"]
-            .iter()
-            .map(|s| s.as_bytes().to_vec())
-            .collect();
-        let c = cover(&lits, &Model::prior());
-        for l in &lits {
-            assert!(
-                c.iter().any(|s| memchr::memmem::find(l, s).is_some()),
-                "{l:?}"
-            );
-        }
-        assert!(c.len() <= 3, "{c:?}");
-    }
-
-    #[test]
-    fn a_long_literal_on_every_line_is_not_called_rare() {
-        // JSON lines with `"message"` on each, and the pieces of `"message"` common elsewhere
-        // too (time, name, messages...): the Zuul body pattern must be found through its
-        // rare enum names, not through `"message"` (bench .gz corpus, 25 % of a profile).
-        let mut sample = String::new();
-        for i in 0..400 {
-            sample.push_str(&format!(
-                "{{\"@timestamp\":\"2019-08-21T00:00:{:02}Z\",\"level\":\"INFO\",\"message\":\"Readiness state changed\"}}\n",
-                i % 60
-            ));
-            // The pieces of `"message"` are common in other lines: "me", "es", "ss", "sa"...
-            sample.push_str(&format!(
-                "2019-08-21 00:00:{:02}.123 INFO 1 --- [main] c.e.Some : times lessen passes, usage of pages by agents, some messages sent {i}\n",
-                i % 60
-            ));
-        }
-        let model = Model::from_sample(sample.as_bytes());
-        // The estimate never undercuts the truth: every substring the cover may pick is
-        // rated at least as often as it occurs in the sample.
-        for lit in [&b"\"message\""[..], b"Readiness state", b"lessen passes"] {
-            let true_rate = |sub: &[u8]| {
-                let n = sample
-                    .as_bytes()
-                    .windows(sub.len())
-                    .filter(|w| *w == sub)
-                    .count();
-                n as f64 / (sample.len() - 2) as f64
-            };
-            model.substring_rates(lit, |j, n, r| {
-                let sub = &lit[j..j + n];
-                assert!(
-                    r >= LINE_COST * true_rate(sub),
-                    "{:?}: {r} < {}",
-                    String::from_utf8_lossy(sub),
-                    LINE_COST * true_rate(sub)
-                );
-            });
-        }
-        let set = strs(necessary(
-            &hir(r#""message" *: *"(GENERAL|TIMEOUT|SHORTCIRCUIT|REJECTED_\w+|SERVER_THROTTLED)""#),
-            &model,
-        ));
-        assert!(!set.iter().any(|l| l.contains("message")), "{set:?}");
-        assert!(set.iter().any(|l| l.contains("SHORTCIRCUIT")), "{set:?}");
-        // Without the sample's evidence the single literal is the cheaper set.
-        let prior = strs(necessary(
-            &hir(r#""message" *: *"(GENERAL|TIMEOUT|SHORTCIRCUIT|REJECTED_\w+|SERVER_THROTTLED)""#),
-            &Model::prior(),
-        ));
-        assert_eq!(prior, vec!["\"message\""]);
-    }
-
-    #[test]
-    fn finds_every_literal_and_reports_no_prefilter_without_one() {
-        let pf = Prefilter::new(
-            &[hir("No buffer space available"), hir("Too many open files")],
-            &Model::prior(),
-        )
-        .unwrap();
-        let hay = b"xx Too many open files\nyy No buffer space available\n";
-        let a = pf.find(hay, 0, hay.len()).unwrap();
-        assert!((3..22).contains(&a), "{a}");
-        let b = pf.find(hay, 23, hay.len()).unwrap();
-        assert!(b >= 26);
-        assert!(pf.find(hay, hay.len() - 3, hay.len()).is_none());
-        assert!(Prefilter::new(&[hir("ok literal"), hir(r"\d+")], &Model::prior()).is_err());
-    }
-
-    /// aho-corasick's deal of literals to Teddy buckets (packed/teddy/generic.rs): by index,
-    /// round-robin from the last bucket, except that a literal whose first bytes' low
-    /// nibbles equal an earlier one's joins that one's bucket.
-    fn deal(order: &[Vec<u8>], buckets: usize, mask: usize) -> Vec<Vec<&[u8]>> {
-        let mut out: Vec<Vec<&[u8]>> = vec![Vec::new(); buckets];
-        let mut seen: Vec<(Vec<u8>, usize)> = Vec::new();
-        for (id, l) in order.iter().enumerate() {
-            let key: Vec<u8> = l[..mask].iter().map(|b| b & 15).collect();
-            let k = match seen.iter().find(|(s, _)| *s == key) {
-                Some(&(_, k)) => k,
-                None => {
-                    let k = buckets - 1 - id % buckets;
-                    seen.push((key, k));
-                    k
-                }
-            };
-            out[k].push(l);
-        }
-        out
-    }
-
-    fn dealt_work(order: &[Vec<u8>], buckets: usize, model: &Model) -> f64 {
-        deal(order, buckets, 4)
-            .iter()
-            .filter(|b| !b.is_empty())
-            .map(|b| fingerprint_rate(b, 4, model) * (1 + b.len()) as f64)
-            .sum()
-    }
-
-    /// Log text like the bench corpus: logback, access-log and JSON lines.
-    fn log_sample() -> Vec<u8> {
-        let mut s = String::new();
-        for i in 0..300 {
-            s.push_str(&format!(
-                "2019-08-21 10:{:02}:{:02}.123  INFO 4242 --- [nio-8080-exec-{}] c.e.order.OrderService : Started processing request {i} for customer {}\n",
-                i % 60, (i * 7) % 60, i % 10, i * 31
-            ));
-            s.push_str(&format!(
-                "10.0.{}.{} - - [21/Aug/2019:10:{:02}:00 +0800] \"GET /api/orders/{i} HTTP/1.1\" 200 {} \"-\" \"okhttp/3.14\"\n",
-                i % 256, (i * 3) % 256, i % 60, 100 + i
-            ));
-            s.push_str(&format!(
-                "{{\"@timestamp\":\"2019-08-21T10:{:02}:00Z\",\"level\":\"INFO\",\"logger\":\"com.example.Inventory\",\"message\":\"stock updated for item {i}\"}}\n",
-                i % 60
-            ));
-        }
-        s.into_bytes()
-    }
-
-    #[test]
-    fn bucket_order_deals_like_literals_together() {
-        // The literals the small-files bench corpus chose (51 of at least 4 bytes), sorted
-        // as `Prefilter::new` sorts them.
-        let mut lits: Vec<Vec<u8>> = [
-            " fai",
-            " of ",
-            " on ",
-            " seconds (",
-            " the ",
-            " tim",
-            "() \"",
-            ") wh",
-            ", Severity: ",
-            "CertificateExpir",
-            "CrashLoopBackOff",
-            "FALLBACK_SUCCESS",
-            "GENERAL",
-            "Hand",
-            "Killed",
-            "NUMBEROF_RETRIES",
-            "REJECTED_",
-            "SERVER_THROTTLED",
-            "SHORTCIRCUIT",
-            "SQL Server is",
-            "Stopping se",
-            "TIMEOUT",
-            "Time",
-            "Tomcat ",
-            "_EXCE",
-            "able",
-            "allb",
-            "containe",
-            "ddress",
-            "down",
-            "eExc",
-            "eceived",
-            "ected",
-            "ed with result '",
-            "ely ",
-            "ited",
-            "lacked sufficien",
-            "le connecting t",
-            "n re",
-            "native thr",
-            "not ",
-            "o route to ho",
-            "o such ho",
-            "oken pipe",
-            "oo many ",
-            "oom-kill",
-            "register",
-            "rese",
-            "rror",
-            "tExc",
-            "tart",
-        ]
-        .iter()
-        .map(|s| s.as_bytes().to_vec())
-        .collect();
-        lits.sort();
-        let model = Model::from_sample(&log_sample());
-        for buckets in [8, 16] {
-            let order = bucket_order(&lits, buckets, &model);
-            // A permutation of the group...
-            let (mut a, mut b) = (order.clone(), lits.clone());
-            a.sort();
-            b.sort();
-            assert_eq!(a, b);
-            // ...whose deal holds far fewer false fingerprint hits than the sorted order's.
-            let (packed, sorted) = (
-                dealt_work(&order, buckets, &model),
-                dealt_work(&lits, buckets, &model),
-            );
-            assert!(packed < sorted / 2.0, "{buckets}: {packed} vs {sorted}");
-        }
-        // Deterministic.
-        assert_eq!(
-            bucket_order(&lits, 16, &model),
-            bucket_order(&lits, 16, &model)
-        );
-    }
-
-    #[test]
-    fn bucket_order_keeps_its_plan_through_the_deal() {
-        // Literals sharing low nibbles (`Time`/`time`, `TIMEOUT`/`timeout`) join one bucket
-        // whatever their index; the heads must still land where the plan put them.
-        let lits: Vec<Vec<u8>> = [
-            "Time",
-            "time",
-            "TIMEOUT",
-            "timeout",
-            "rror",
-            "RROR",
-            "Killed",
-            "down",
-            "tart",
-            "able",
-            "ected",
-            "oken pipe",
-            "register",
-            "native thr",
-        ]
-        .iter()
-        .map(|s| s.as_bytes().to_vec())
-        .collect();
-        let model = Model::from_sample(&log_sample());
-        let order = bucket_order(&lits, 8, &model);
-        assert_eq!(order.len(), lits.len());
-        let dealt = deal(&order, 8, 4);
-        // Each bucket holds exactly the literals the plan gave it.
-        let (units, plan) = bucket_plan(&lits, 8, &model).unwrap();
-        for k in 0..8 {
-            let mut want: Vec<&[u8]> = plan[k].iter().flat_map(|&u| units[u].clone()).collect();
-            let mut got = dealt[k].clone();
-            want.sort();
-            got.sort();
-            assert_eq!(got, want, "bucket {k}");
-        }
-        // Units sharing low nibbles are in one bucket.
-        for b in &dealt {
-            for pair in [["Time", "time"], ["TIMEOUT", "timeout"], ["rror", "RROR"]] {
-                let n = pair.iter().filter(|p| b.contains(&p.as_bytes())).count();
-                assert!(n == 0 || n == 2, "{pair:?} split: {b:?}");
-            }
-        }
-        // Never worse than the sorted order's deal on this sample.
-        let mut sorted = lits.clone();
-        sorted.sort();
-        assert!(dealt_work(&order, 8, &model) <= dealt_work(&sorted, 8, &model));
-    }
-
-    proptest::proptest! {
-        /// Whatever the order, the prefilter finds the first occurrence of any literal: the
-        /// packed order changes speed only.
-        #[test]
-        fn packed_prefilter_finds_what_a_naive_search_finds(
-            picks in proptest::collection::vec(0usize..40, 1..40),
-            filler in proptest::collection::vec(0usize..40, 0..30),
-        ) {
-            let words: Vec<String> = (0..40)
-                .map(|i| format!("{}{}x{}", ["Conn", "time", "rror", "Kill", " of "][i % 5], i, "abcdefg".repeat(i % 3)))
-                .collect();
-            let hirs: Vec<Hir> = words.iter().map(|w| Hir::literal(w.as_bytes())).collect();
-            let pf = Prefilter::new(&hirs, &Model::from_sample(&log_sample())).unwrap();
-            let mut hay = Vec::new();
-            for (n, &p) in picks.iter().enumerate() {
-                hay.extend_from_slice(b"INFO ordinary text ");
-                if let Some(&f) = filler.get(n) {
-                    hay.extend_from_slice(&words[f].as_bytes()[..words[f].len() / 2]);
-                }
-                hay.extend_from_slice(words[p].as_bytes());
-                hay.push(b'\n');
-            }
-            let lits = pf.literals();
-            let mut from = 0;
-            while from < hay.len() {
-                let naive = lits
-                    .iter()
-                    .filter_map(|l| memchr::memmem::find(&hay[from..], l).map(|i| from + i))
-                    .min();
-                let got = pf.find(&hay, from, hay.len());
-                proptest::prop_assert_eq!(got, naive);
-                from = got.map_or(hay.len(), |g| g + 1);
-            }
-        }
-    }
-}
+mod tests;

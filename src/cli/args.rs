@@ -241,6 +241,12 @@ pub(super) struct SignaturesArgs {
     /// Rules files applied before listing.
     #[arg(long, value_name = "FILE")]
     pub(super) rules: Vec<PathBuf>,
+    /// Only entries of these stacks (repeatable or comma-separated: --stack python,redis).
+    #[arg(long, value_name = "STACK", value_delimiter = ',')]
+    pub(super) stack: Vec<String>,
+    /// Only entries of these categories (repeatable or comma-separated: --category timeout,dns).
+    #[arg(long, value_name = "CATEGORY", value_delimiter = ',')]
+    pub(super) category: Vec<String>,
 }
 
 #[derive(Args, Debug)]

@@ -170,9 +170,10 @@ fn debug_scan(cfg: &ScanConfig, out: &scan::ScanOutput, debug: &dyn Fn(String)) 
     if cfg.debug {
         debug(match cfg.matcher.prefilter() {
             Ok(pf) => format!(
-                "prefilter: {} over {} necessary literals (regex only on lines holding one): {:?}",
+                "prefilter: {} over {} necessary literals, built in {:.1?} (regex only on lines holding one): {:?}",
                 pf.engine(),
                 pf.literals().len(),
+                pf.built_in(),
                 pf.literals()
                     .iter()
                     .map(|l| String::from_utf8_lossy(l))
@@ -185,7 +186,7 @@ fn debug_scan(cfg: &ScanConfig, out: &scan::ScanOutput, debug: &dyn Fn(String)) 
     // a scan of the bench's small-files corpus, on the main thread.
     for f in out.files.iter().filter(|_| cfg.debug) {
         debug(format!(
-            "{}: service={} format={} [{}] zone={} ({}) access={} bytes={} lines={} records={} matched_lines={} hits={}{}",
+            "{}: service={} format={} [{}] zone={} ({}) access={} bytes={} lines={} records={} matched_lines={} hits={}{}{}",
             f.path,
             f.service,
             f.format.map_or("none", |x| x.id()),
@@ -206,20 +207,45 @@ fn debug_scan(cfg: &ScanConfig, out: &scan::ScanOutput, debug: &dyn Fn(String)) 
                     f.access_detail, h.requests, h.failed, h.other_lines
                 ),
                 _ => String::new(),
-            }
+            },
+            rejected_note(&f.rejected)
         ));
     }
     if cfg.debug {
         // Three passes over every file's result: only when shown.
         debug(format!(
-            "totals: files={} bytes={} lines={} matched_lines={} hits={}",
+            "totals: files={} bytes={} lines={} matched_lines={} hits={}{}",
             out.files.len(),
             out.files.iter().map(|f| f.bytes).sum::<u64>(),
             out.files.iter().map(|f| f.lines).sum::<u64>(),
             out.files.iter().map(|f| f.matched_lines).sum::<u64>(),
-            out.hits.len()
+            out.hits.len(),
+            rejected_note(
+                &out.files
+                    .iter()
+                    .fold(scan::Rejected::default(), |mut a, f| {
+                        a.add(&f.rejected);
+                        a
+                    })
+            )
         ));
     }
+}
+
+/// ` rejected=N (unless=U level=L context=C informational=I)` when the catalog's precision
+/// rules refused matches (docs/catalog.md), else nothing.
+fn rejected_note(r: &scan::Rejected) -> String {
+    if r.total() == 0 {
+        return String::new();
+    }
+    format!(
+        " rejected={} (unless={} level={} context={} informational={})",
+        r.total(),
+        r.unless,
+        r.level,
+        r.context,
+        r.informational
+    )
 }
 
 /// `scan --emit partial`: the scan output of this share, for `faultscope merge`.

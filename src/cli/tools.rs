@@ -254,45 +254,47 @@ pub(super) fn run_sockets(a: SocketsArgs) -> anyhow::Result<i32> {
 pub(super) fn run_signatures(a: SignaturesArgs) -> anyhow::Result<i32> {
     let cat = load_catalog(&a.rules)?;
     cat.compile()?;
+    let chosen = cat
+        .select(&a.stack, &a.category)
+        .map_err(|e| anyhow::anyhow!(e))?;
     let mut stdout = std::io::stdout().lock();
     if a.export_patterns {
-        stdout.write_all(cat.export_patterns().as_bytes())?;
+        for s in &chosen {
+            for p in &s.patterns {
+                writeln!(stdout, "{p}")?;
+            }
+        }
         return Ok(EXIT_CLEAN);
     }
     match a.format {
         OutputFormat::Json => {
             let v = serde_json::json!({
-                "schema": "faultscope-catalog/1",
-                "signatures": cat.signatures,
+                "schema": crate::catalog::SCHEMA,
+                "signatures": chosen,
             });
             writeln!(stdout, "{}", serde_json::to_string_pretty(&v)?)?;
         }
         OutputFormat::Text => {
-            let w = cat
-                .signatures
-                .iter()
-                .map(|s| s.id.len())
-                .max()
-                .unwrap_or(10);
-            let c = cat
-                .signatures
-                .iter()
-                .map(|s| s.category.len())
-                .max()
-                .unwrap_or(10);
+            let width = |f: &dyn Fn(&crate::catalog::Signature) -> usize, min: usize| {
+                chosen.iter().map(|s| f(s)).max().unwrap_or(min).max(min)
+            };
+            let w = width(&|s| s.id.len(), 2);
+            let c = width(&|s| s.category.len(), 8);
+            let k = width(&|s| s.stacks.join(",").len(), 6);
             writeln!(
                 stdout,
-                "{:<w$}  {:<c$}  {:<8}  LAYER  TITLE",
-                "ID", "CATEGORY", "SEVERITY"
+                "{:<w$}  {:<c$}  {:<8}  LAYER  {:<k$}  TITLE",
+                "ID", "CATEGORY", "SEVERITY", "STACKS"
             )?;
-            for s in &cat.signatures {
+            for s in &chosen {
                 writeln!(
                     stdout,
-                    "{:<w$}  {:<c$}  {:<8}  {:<5}  {}",
+                    "{:<w$}  {:<c$}  {:<8}  {:<5}  {:<k$}  {}",
                     s.id,
                     s.category,
                     s.severity.as_str(),
                     s.layer.map_or("-".into(), |l| l.to_string()),
+                    s.stacks.join(","),
                     s.title
                 )?;
             }

@@ -17,7 +17,8 @@
 //! ```
 //!
 //! an explicit UTC stamp (the source's own precision) at column 0, an upper-case level word
-//! the level pass reads (`CRITICAL`, `ERROR`, `WARNING`, `NOTICE`, `INFO`, `DEBUG`), a head
+//! the level pass reads (`CRITICAL`, `ERROR`, `WARNING`, `NOTICE`, `INFO`, `DEBUG`, or `EVENT`
+//! when the source names none: read as no level), a head
 //! naming what wrote it (`Provider[EventID]`, `host identifier[pid]`, `Reason Kind/name`)
 //! and the message. Continuation lines start with two spaces: a stamp is never read there.
 //!
@@ -42,6 +43,11 @@ pub(super) enum Level {
     Notice,
     Info,
     Debug,
+    /// The source names no level (`Get-WinEvent | Format-List` prints none): rendered as
+    /// `EVENT`, which the level pass reads as no level. `INFO` would claim the writer judged
+    /// the record informational, and the catalog's precision rules refuse error matches on
+    /// informational records (docs/catalog.md).
+    Unnamed,
 }
 
 impl Level {
@@ -53,6 +59,7 @@ impl Level {
             Level::Notice => "NOTICE",
             Level::Info => "INFO",
             Level::Debug => "DEBUG",
+            Level::Unnamed => "EVENT",
         }
     }
 

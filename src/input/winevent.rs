@@ -20,7 +20,9 @@
 //!   `--tz`/`--tz-for` apply. Dates with a `/` and AM/PM are US `M/d/yyyy`; a `/` on a 24-hour
 //!   clock is `d/M/yyyy` (en-GB, fr, es, it...); dots are `d.M.yyyy` (de, ru...).
 //! * Level words are localised in exports (`信息`, `Avertissement`): a known English word
-//!   or a level number (`Level : 3`) gives the level, anything else reads as INFO.
+//!   or a level number (`Level : 3`) gives the level; anything else, and an export that
+//!   names none (`Format-List`), renders as `EVENT` (no level: `INFO` would make the
+//!   catalog refuse the record's error matches).
 //! * Security audit records have level 0 (LogAlways): a failure (keyword bit
 //!   0x10000000000000, "Audit Failure") reads as WARNING, a success as INFO.
 
@@ -53,7 +55,7 @@ impl WinRecord {
         };
         Event {
             time: self.time,
-            level: self.level.unwrap_or(Level::Info),
+            level: self.level.unwrap_or(Level::Unnamed),
             head,
             message,
             service: None,
@@ -112,7 +114,9 @@ fn level_word(w: &str) -> Option<Level> {
         "error" => Level::Error,
         "warning" | "failureaudit" | "audit failure" => Level::Warning,
         "verbose" => Level::Debug,
-        _ => Level::Info,
+        "information" | "informational" | "info" | "successaudit" | "audit success" => Level::Info,
+        // A localised word (`Avertissement`, `信息`): unknown, not informational.
+        _ => Level::Unnamed,
     })
 }
 
@@ -790,6 +794,9 @@ mod tests {
         let e = r.into_event();
         assert_eq!(e.head, "Service Control Manager[7031]");
         assert_eq!(e.message, "param1=\"Apache Tomcat 9.0 Tomcat9\" param2=1");
-        assert_eq!(e.level, Level::Info);
+        // No level in the record: `EVENT`, never a claimed INFO.
+        assert_eq!(e.level, Level::Unnamed);
+        assert_eq!(level_word("Avertissement"), Some(Level::Unnamed));
+        assert_eq!(level_word("Information"), Some(Level::Info));
     }
 }

@@ -566,7 +566,7 @@ where
 
 /// Is the JSON string value starting at `at` the value of a level key (`"level":"error"`,
 /// `"severity": "ERROR"`, `"log.level":"warn"`, Serilog's `"@l":"Warning"`)?
-fn json_level_key(line: &[u8], at: usize) -> bool {
+pub(super) fn json_level_key(line: &[u8], at: usize) -> bool {
     let mut i = at;
     while i > 0 && line[i - 1] == b' ' {
         i -= 1;
@@ -619,7 +619,7 @@ pub fn counts(kind: Kind, line: &[u8], at: usize) -> bool {
 }
 
 /// Another level word before the match (`INFO ... ERROR`): the line's level is that one.
-fn other_level_before(prefix: &[u8]) -> bool {
+pub(super) fn other_level_before(prefix: &[u8]) -> bool {
     // Searchers built once: `memmem::find` builds one per call, and this runs per level
     // match (a warning-flooded nginx log has one per line).
     static OTHERS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 7]> =

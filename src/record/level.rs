@@ -248,6 +248,109 @@ pub type HeadParser<'a> = &'a dyn Fn(&[u8]) -> Option<(RawStamp, Format)>;
 /// Turns a head stamp into a time, given the head's byte offset and its 1-based chunk line.
 pub type Resolver<'a> = &'a mut dyn FnMut(&RawStamp, usize, u64) -> Option<DateTime<Utc>>;
 
+/// The level of one record head line, for the catalog's precision rules (a signature's
+/// `level`, the severity lowered on a WARN or INFO record: `catalog::Signature::severity_at`).
+///
+/// Error and warning come from the level pass's own automaton and rules, applied to this one
+/// line: its first level match decides, inside [`LEVEL_WINDOW`] and with no other level word
+/// before it ([`level_counts`]), so a hit's record has the level the pass gives it.
+/// `FATAL`, `CRITICAL`, `CRIT`, `[crit]`, `[alert]`, `[emerg]` and glog `F` heads are
+/// critical. A line without one is info when the pass's other level words
+/// (`INFO`, `DEBUG`, `TRACE`, `NOTICE`, `[info]`, ...) sit in its window, or it carries an
+/// Apache `[module:info]`-style bracket, a logfmt `level=info`/`debug`/`trace`, a .NET
+/// console `info:`/`dbug:`/`trce:` head or a JSON level field with such a value; else
+/// `None` (syslog, kernel and event-log lines name no level). Run once per record that has
+/// a signature match, never per line.
+pub fn line_level(line: &[u8]) -> Option<crate::catalog::RecordLevel> {
+    use crate::catalog::RecordLevel;
+    // The line's own dialect (numeric JSON levels, PRI, glog, logfmt, .NET console), then
+    // the same candidates and rules the level pass applies to a whole chunk.
+    let d = dialect::Dialect::sniff(std::iter::once(line), None);
+    let first = dialect::candidates(line, &d).find(|&(at, _, kind)| {
+        // A glog head's candidate starts at the newline before it; here the line is alone.
+        let at = if kind == Kind::Glog { 0 } else { at };
+        at <= line.len() && dialect::counts(kind, line, at)
+    });
+    if let Some((at, level, kind)) = first {
+        let word = &line[at.min(line.len())..line.len().min(at + 12)];
+        let glog_fatal = matches!(kind, Kind::Glog | Kind::GlogAfter | Kind::GlogStamped)
+            && word.iter().find(|b| b.is_ascii_alphabetic()) == Some(&b'F');
+        return Some(match level {
+            Level::Warning => RecordLevel::Warning,
+            Level::Error if glog_fatal || is_critical(word) => RecordLevel::Critical,
+            Level::Error => RecordLevel::Error,
+        });
+    }
+    info_words(line).then_some(RecordLevel::Info)
+}
+
+/// Is a matched error word one of the critical ones (`FATAL`, `CRIT`, `[emerg]`, ...)?
+fn is_critical(word: &[u8]) -> bool {
+    let w = word.to_ascii_uppercase();
+    [&b"FATAL"[..], b"CRIT", b"ALERT", b"EMERG"]
+        .iter()
+        .any(|c| memchr::memmem::find(&w, c).is_some())
+}
+
+/// Does a line name an informational level ([`line_level`])?
+fn info_words(line: &[u8]) -> bool {
+    let window = &line[..line.len().min(LEVEL_WINDOW)];
+    if dialect::other_level_before(window) {
+        return true;
+    }
+    static WORDS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
+        std::sync::LazyLock::new(|| {
+            [
+                &b":info]"[..],
+                b":notice]",
+                b":debug]",
+                b"level=info",
+                b"level=debug",
+                b"level=trace",
+                b"level=INFO",
+                b"level=DEBUG",
+                b"level=TRACE",
+            ]
+            .into_iter()
+            .map(memchr::memmem::Finder::new)
+            .collect()
+        });
+    if WORDS.iter().any(|f| f.find(window).is_some()) {
+        return true;
+    }
+    let trimmed = line.trim_ascii_start();
+    if [&b"info: "[..], b"dbug: ", b"trce: "]
+        .iter()
+        .any(|w| trimmed.starts_with(w))
+    {
+        return true;
+    }
+    // A JSON record: a level field with an info value, anywhere in the object.
+    if trimmed.first() == Some(&b'{') {
+        for value in [
+            &b"\"info\""[..],
+            b"\"INFO\"",
+            b"\"Info\"",
+            b"\"debug\"",
+            b"\"DEBUG\"",
+            b"\"Debug\"",
+            b"\"trace\"",
+            b"\"TRACE\"",
+            b"\"notice\"",
+            b"\"Information\"",
+        ] {
+            let mut from = 0;
+            while let Some(i) = memchr::memmem::find(&line[from..], value) {
+                if dialect::json_level_key(line, from + i) {
+                    return true;
+                }
+                from += i + 1;
+            }
+        }
+    }
+    false
+}
+
 /// Runs the level pass over `buf[range]` (its dialect sniffed from the range's first 64
 /// lines, as the scan sniffs a file's) and returns the error/warning record heads, with
 /// chunk-relative line numbers (1-based from `range.start`). `parse_head` reads a line's
@@ -877,6 +980,91 @@ Caused by: java.util.concurrent.TimeoutException: WARN timeout\n\
             got(&r).iter().map(|g| (g.0, g.1)).collect::<Vec<_>>(),
             vec![(1, Level::Error)]
         );
+    }
+
+    /// A head line's level for the catalog's rules: the pass's error/warning words with its
+    /// rules, the critical ones apart, and the informational words.
+    #[test]
+    fn line_levels() {
+        use crate::catalog::RecordLevel::*;
+        for (line, want) in [
+            (
+                "2024-03-02 09:14:11.123  INFO 1 --- [main] x : 0 ERRORs",
+                Some(Info),
+            ),
+            (
+                "2024-03-02 09:14:11.123  INFO 1 --- [main] x : saw an ERROR upstream",
+                Some(Info),
+            ),
+            (
+                "2024/03/02 09:14:11 [emerg] 1021#1021: bind() to",
+                Some(Critical),
+            ),
+            (
+                "2024/03/02 09:14:11 [crit] 1021#1021: *1 SSL_do_handshake()",
+                Some(Critical),
+            ),
+            (
+                "2024/03/02 09:14:11 [error] 1021#1021: *1 connect()",
+                Some(Error),
+            ),
+            (
+                "2024/03/02 09:14:11 [info] 1021#1021: *1 recv() failed",
+                Some(Info),
+            ),
+            (
+                "Mar  2 09:14:11 ftp01 pure-ftpd: (?@1.2.3.4) [INFO] Too many",
+                Some(Info),
+            ),
+            (
+                "[02-Mar-2024 09:14:11] WARNING: [pool www] server reached",
+                Some(Warning),
+            ),
+            (
+                "2024-03-02 09:14:11 UTC [4412] FATAL:  sorry, too many",
+                Some(Critical),
+            ),
+            (
+                "[Sat Mar 02 09:14:11.123 2024] [ssl:info] [pid 1021] AH01964: Connection",
+                Some(Info),
+            ),
+            (
+                "[Sat Mar 02 09:14:11.123 2024] [proxy:error] [pid 1021] AH00957: connect",
+                Some(Error),
+            ),
+            (r#"{"level":"error","msg":"x"}"#, Some(Error)),
+            (r#"{"msg":"x","level":"info","t":1}"#, Some(Info)),
+            (r#"{"msg":"level info","t":"info"}"#, None),
+            ("ts=2024 level=debug msg=x", Some(Info)),
+            (
+                "info: Microsoft.Hosting.Lifetime[0] Now listening",
+                Some(Info),
+            ),
+            (
+                "F0101 00:00:01.000000   1 main.go:9] disk gone",
+                Some(Critical),
+            ),
+            (
+                "E0101 00:00:01.000000   1 main.go:9] sync failed",
+                Some(Error),
+            ),
+            // PostgreSQL's LOG is not informational (log_min_messages ranks it above ERROR).
+            (
+                "2024-03-02 09:14:11 UTC [4412] LOG:  checkpoint starting",
+                None,
+            ),
+            ("java.net.ConnectException: Connection refused", None),
+            (
+                "Mar  2 09:14:11 web01 kernel: Out of memory: Killed process 1",
+                None,
+            ),
+            (
+                "Error,8/21/2019 8:47:10 AM,Service Control Manager,7031",
+                None,
+            ),
+        ] {
+            assert_eq!(line_level(line.as_bytes()), want, "{line}");
+        }
     }
 
     #[test]

@@ -9,11 +9,15 @@
 //!   ([`strip_prefix`]) and the exception class a line names ([`exception_class`]);
 //! - `tokens.rs`: the byte classes and whitespace scanner that prefix stripping and the
 //!   template miner's masking share;
-//! - [`excerpt`]: the bounded, lossy UTF-8 copy of a line that hits and level records keep.
+//! - [`excerpt`]: the bounded, lossy UTF-8 copy of a line that hits and level records keep;
+//! - `context.rs`: whether a signature match sits where its entry's `context` wants it
+//!   (an access-log request line, a stack trace): [`context_fits`]; and which level governs
+//!   a match on a continuation line ([`match_level`]).
 //!
 //! This file: line bounds ([`line_start`], [`line_end`]). Lines keep a trailing `\r` (CRLF
 //! files); it is never part of a stamp or an excerpt ([`trim_cr`]).
 
+mod context;
 mod dialect;
 pub mod excerpt;
 mod head;
@@ -21,6 +25,7 @@ pub mod level;
 mod message;
 pub(crate) mod tokens;
 
+pub use context::{context_fits, match_level, trace_line};
 pub use head::{
     find_head, find_head_by, find_head_in, header_stamp, Head, MAX_RECORD_BYTES, MAX_RECORD_LINES,
 };

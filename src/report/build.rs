@@ -460,11 +460,13 @@ fn culprit_for(
     sockets: &crate::evidence::sockets::SocketsReport,
 ) -> Option<CulpritOut> {
     use crate::evidence::sockets::DumpKind;
-    let exhaustion = inc
+    let exhaustion: Vec<&crate::catalog::Signature> = inc
         .chain
         .iter()
-        .any(|&s| cat.signatures[s as usize].has_role(Role::PortExhaustion));
-    if !exhaustion {
+        .map(|&s| &cat.signatures[s as usize])
+        .filter(|s| s.has_role(Role::PortExhaustion))
+        .collect();
+    if exhaustion.is_empty() {
         return None;
     }
     let root_os = cat.signatures[inc.root as usize].os.or_else(|| {
@@ -508,6 +510,8 @@ fn culprit_for(
         .snapshots
         .iter()
         .filter(|s| !s.culprits.is_empty() && os_fits(s.kind))
+        // A dump of another OS than the exhaustion's errno texts is no evidence for it.
+        .filter(|s| exhaustion.iter().any(|sig| sig.fits_os(s.kind.os())))
         .filter(|s| near(s.time) <= DUMP_NEAR_SECONDS)
         .min_by_key(|s| (distance(inc, s.time), s.path.clone()))?;
     let top = snap.culprits.first()?;

@@ -156,7 +156,9 @@ fn hit_lines(
     for (i, h) in scan.hits.iter().enumerate() {
         let s = &cat.signatures[h.sig as usize];
         let f = &scan.files[h.file as usize];
-        let alert = s.severity != Severity::Marker && !s.noise;
+        // The hit's own severity: the catalog's, lowered on a WARN record.
+        let severity = h.severity(cat);
+        let alert = severity != Severity::Marker && !s.noise;
         let access = f.format == Some(crate::time::Format::Clf);
         let v = obj(vec![
             (
@@ -167,8 +169,8 @@ fn hit_lines(
             ("event.kind", json!(if alert { "alert" } else { "event" })),
             ("event.module", json!("faultscope")),
             ("event.dataset", json!("faultscope.hit")),
-            ("event.severity", json!(severity_number(s.severity))),
-            ("log.level", json!(s.severity.as_str())),
+            ("event.severity", json!(severity_number(severity))),
+            ("log.level", json!(severity.as_str())),
             ("log.file.path", json!(f.path)),
             ("log.offset", json!(h.offset)),
             ("service.name", json!(f.service)),

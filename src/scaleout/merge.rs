@@ -183,6 +183,7 @@ fn gather(
                 record: h.record,
                 time: h.time,
                 excerpt: h.excerpt.into_boxed_str(),
+                level: h.level,
             });
         }
         let local: HashMap<&str, u32> = p

@@ -140,6 +140,9 @@ pub struct PartialHit {
     pub record: u64,
     /// The matched line (at most [`crate::record::excerpt::EXCERPT_MAX`] bytes).
     pub excerpt: String,
+    /// The record's own level (absent: none read), from which the hit's severity derives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<crate::catalog::RecordLevel>,
 }
 
 /// A discovery problem (missing root, symlink loop, special file) in a partial.
@@ -217,6 +220,7 @@ impl Partial {
                 offset: h.offset,
                 record: h.record,
                 excerpt: h.excerpt.into(),
+                level: h.level,
             })
             .collect();
         Partial {

@@ -243,6 +243,7 @@ impl<'a> ChunkAccess<'a> {
                     record: pos as u64,
                     time: t,
                     excerpt: lossy_box(&line[..floor_char(line, EXCERPT_MAX)]),
+                    level: None,
                 });
             }
         }

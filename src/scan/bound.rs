@@ -159,6 +159,7 @@ mod tests {
             record: offset,
             time: secs.map(|s| DateTime::from_timestamp(s, 0).unwrap()),
             excerpt: "x".into(),
+            level: None,
         }
     }
 

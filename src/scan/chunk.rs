@@ -62,6 +62,8 @@ pub(super) struct ChunkOut {
     pub(super) straddling: Vec<(u64, u16, i64)>,
     /// The chunk's last record head that had hits, and the signatures counted for it.
     pub(super) tail: Option<(u64, Vec<u16>)>,
+    /// Matches the catalog's precision rules refused.
+    pub(super) rejected: super::output::Rejected,
 }
 
 /// Bytes of file content scanned so far by this process (for a progress bar; never read by
@@ -161,6 +163,10 @@ pub(super) fn scan_chunk(
             candidates.push(ls)
         }
     };
+    // The precision rules (catalog `judge`): the file's access-log verdict, once; the
+    // record's level, once per record (its head line, `record::level::line_level`).
+    let access_file = matches!(ft.format(), Some(time::Format::Clf | time::Format::IisW3c));
+    let mut rec_level: (usize, Option<crate::catalog::RecordLevel>) = (usize::MAX, None);
     for_each_match(
         &cfg.matcher,
         buf,
@@ -189,6 +195,7 @@ pub(super) fn scan_chunk(
                     (walk.start, t, Some(walk))
                 }
             };
+            let orphan = walk.as_ref().is_some_and(|w| w.orphan);
             last_line = walk.map(|walk| LineCache {
                 start: ls,
                 end: le,
@@ -200,13 +207,36 @@ pub(super) fn scan_chunk(
             // The access-log user-impact signature's hits come from parsed statuses (below),
             // never from its regex: `" 5\d\d "` also matches `$request_length` 500–599.
             if Some(sig) == cfg.access_impact {
-                return;
+                return true;
+            }
+            if dedup.0 == rec_start && dedup.1.contains(&sig) {
+                return true;
+            }
+            let line = record::trim_cr(&buf[ls..le]);
+            let continuation = rec_start != ls;
+            let level = if cfg.matcher.pattern_reads_level(pattern) {
+                if rec_level.0 != rec_start {
+                    // An orphan's head is the stamp below it, not a line of its own.
+                    let lv = (!orphan).then(|| {
+                        let he = record::line_end(buf, rec_start);
+                        record::level::line_level(record::trim_cr(&buf[rec_start..he]))
+                    });
+                    rec_level = (rec_start, lv.flatten());
+                }
+                record::match_level(rec_level.1, continuation, line)
+            } else {
+                None
+            };
+            let verdict = cfg.matcher.judge(sig as usize, line, level, |c| {
+                record::context_fits(c, line, access_file, continuation)
+            });
+            if let Err(why) = verdict {
+                out.rejected.count(why);
+                return false;
             }
             if dedup.0 != rec_start {
                 dedup = (rec_start, Vec::new());
                 out.matched.push(rec_start as u64);
-            } else if dedup.1.contains(&sig) {
-                return;
             }
             dedup.1.push(sig);
             // Rates count every distinct hit, stored or not (`--max-hits` must not thin them).
@@ -220,9 +250,8 @@ pub(super) fn scan_chunk(
             }
             if !bounded.admits(&(time.is_none(), time, file, ls as u64, sig)) {
                 bounded.add_dropped(1);
-                return;
+                return true;
             }
-            let line = record::trim_cr(&buf[ls..le]);
             let cut = floor_char(line, EXCERPT_MAX);
             bounded.push(Hit {
                 file,
@@ -232,7 +261,9 @@ pub(super) fn scan_chunk(
                 record: rec_start as u64,
                 time,
                 excerpt: lossy_box(&line[..cut]),
+                level,
             });
+            true
         },
     );
     (out.hits, out.dropped) = bounded.finish();
@@ -285,6 +316,7 @@ pub(super) fn scan_chunk(
                         record: ls as u64,
                         time: t,
                         excerpt: lossy_box(&text[..floor_char(text, EXCERPT_MAX)]),
+                        level: None,
                     });
                 },
             );
@@ -443,19 +475,20 @@ pub(super) fn scan_chunk(
 }
 
 /// Calls `f(at, pattern id)` for every catalog match in `buf[range]`, in order, where `at`
-/// lies on the match's line (its start, or the line start), and `on_line(line start)` for
-/// every line the prefilter makes a candidate (before its matches). With a
-/// prefilter (src/prefilter.rs) the automaton runs only on lines that hold one of the
-/// necessary literals; without one, over the whole range. Both give the same matches
-/// (patterns are line-local; a property test below compares them).
+/// is the start of the match's line; `f` answers whether the match counts (a refused one is
+/// searched past, see `Matcher::search_line`). With a prefilter (src/prefilter.rs) the
+/// automaton runs only on lines that hold one of the necessary literals; without one, it
+/// sweeps the whole range and each line with a match is then searched on its own. Both give
+/// the same matches (patterns are line-local; a property test below compares them).
+/// `on_line(line start)` is called for every line the prefilter makes a candidate, before
+/// its matches (the JSON message fields are read on those lines).
 fn for_each_match(
     m: &crate::catalog::Matcher,
     buf: &[u8],
     range: Range<usize>,
     on_line: &mut dyn FnMut(usize),
-    mut f: impl FnMut(usize, usize),
+    mut f: impl FnMut(usize, usize) -> bool,
 ) {
-    let input = |r: Range<usize>| regex_automata::Input::new(buf).range(r);
     match m.prefilter() {
         Ok(pf) => {
             let mut cursor = pf.cursor();
@@ -467,28 +500,21 @@ fn for_each_match(
                 let ls = record::line_start(buf, p).max(at);
                 let le = record::line_end(buf, p).min(range.end);
                 on_line(ls);
-                // Forward-only searches: the caller needs the line and the pattern, not the
-                // match start, so the reverse scan that finds a start is skipped (3 % of a
-                // profile of the dense corpus). Each search resumes at the previous match's
-                // end, as `find_iter` does, so the same matches come out.
-                let mut from = ls;
-                while from <= le {
-                    let Some(hm) = m.regex.search_half(&input(from..le)) else {
-                        break;
-                    };
-                    f(ls, hm.pattern().as_usize());
-                    from = if hm.offset() > from {
-                        hm.offset()
-                    } else {
-                        hm.offset() + 1
-                    };
-                }
+                m.search_line(buf, ls..le, |pattern| f(ls, pattern));
                 at = le + 1;
             }
         }
         Err(_) => {
-            for hit in m.regex.find_iter(input(range)) {
-                f(hit.start(), hit.pattern().as_usize());
+            let mut at = range.start;
+            while at < range.end {
+                let input = regex_automata::Input::new(buf).range(at..range.end);
+                let Some(hit) = m.regex.search(&input) else {
+                    break;
+                };
+                let ls = record::line_start(buf, hit.start()).max(at);
+                let le = record::line_end(buf, hit.start()).min(range.end);
+                m.search_line(buf, hit.start()..le, |pattern| f(ls, pattern));
+                at = le + 1;
             }
         }
     }
@@ -549,7 +575,10 @@ mod tests {
             proptest::prop_assert!(m.prefilter().is_ok());
             let b = buf.as_bytes();
             let mut got = Vec::new();
-            for_each_match(&m, b, 0..b.len(), &mut |_| {}, |at, p| got.push((record::line_start(b, at), p)));
+            for_each_match(&m, b, 0..b.len(), &mut |_| {}, |at, p| {
+                got.push((record::line_start(b, at), p));
+                true
+            });
             let want: Vec<(usize, usize)> = m
                 .regex
                 .find_iter(b)

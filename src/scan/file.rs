@@ -440,6 +440,7 @@ pub(super) fn merge_more(fs: &mut FileScan, m: &mut MergedChunks, outs: Vec<Chun
         fs.minutes.merge_runs(std::mem::take(&mut c.minutes));
         fs.naive_stamps |= c.naive;
         fs.matched_lines += c.matched_lines;
+        fs.rejected.add(&c.rejected);
         if fs.first.is_none() {
             fs.first = c.first;
         }

@@ -52,7 +52,7 @@ mod walk;
 
 pub use chunk::{split_chunks, SCANNED_BYTES};
 pub use file::{scan_file, Dump};
-pub use output::{sort_hits, sort_unknown, FileScan, Hit, ScanOutput};
+pub use output::{sort_hits, sort_unknown, FileScan, Hit, Rejected, ScanOutput};
 pub use stream::scan_stream;
 
 use crate::config::ScanConfig;

@@ -31,6 +31,62 @@ pub struct Hit {
     /// The matched line (lossy UTF-8, `\r` removed, at most
     /// [`EXCERPT_MAX`](crate::record::excerpt::EXCERPT_MAX) bytes).
     pub excerpt: Box<str>,
+    /// The record's own level, as its head line names it (`None`: no level word, or not
+    /// read because the signature is a marker). The hit's severity derives from it:
+    /// [`Hit::severity`].
+    pub level: Option<crate::catalog::RecordLevel>,
+}
+
+impl Hit {
+    /// The hit's severity: its signature's, lowered when the record's own level is lower
+    /// ([`crate::catalog::Signature::severity_at`]). The one place every detector reads a
+    /// hit's severity from: a critical entry on a WARN line counts as a warning. (The scan
+    /// keeps no hit that the rule turns into none; the catalog's severity stands in, should
+    /// a partial scanned with other rules bring one.)
+    pub fn severity(&self, catalog: &crate::catalog::Catalog) -> crate::catalog::Severity {
+        let sig = &catalog.signatures[self.sig as usize];
+        sig.severity_at(self.level).unwrap_or(sig.severity)
+    }
+}
+
+/// Matches that the catalog's precision rules refused, by rule (`--debug` shows them): they
+/// are not hits. See [`crate::catalog::Reject`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Rejected {
+    /// An `unless` regex matched the line.
+    pub unless: u64,
+    /// The record's level is below the entry's `level`.
+    pub level: u64,
+    /// Outside the entry's `context`.
+    pub context: u64,
+    /// On an informational record (INFO, DEBUG, ...) the entry is not logged at.
+    pub informational: u64,
+}
+
+impl Rejected {
+    /// Counts one refusal.
+    pub fn count(&mut self, why: crate::catalog::Reject) {
+        use crate::catalog::Reject;
+        *match why {
+            Reject::Unless => &mut self.unless,
+            Reject::Level => &mut self.level,
+            Reject::Context => &mut self.context,
+            Reject::Informational => &mut self.informational,
+        } += 1;
+    }
+
+    /// Adds another count.
+    pub fn add(&mut self, o: &Rejected) {
+        self.unless += o.unless;
+        self.level += o.level;
+        self.context += o.context;
+        self.informational += o.informational;
+    }
+
+    /// All refusals.
+    pub fn total(&self) -> u64 {
+        self.unless + self.level + self.context + self.informational
+    }
 }
 
 /// Result for one file. Serialized whole into partial results: a field
@@ -68,6 +124,9 @@ pub struct FileScan {
     pub last: Option<DateTime<Utc>>,
     /// Hits (after de-duplication).
     pub hits: u64,
+    /// Signature matches the precision rules refused (not hits).
+    #[serde(default)]
+    pub rejected: Rejected,
     /// Dated records per UTC minute (unix seconds / 60): coverage and traffic findings.
     #[serde(with = "crate::scan::activity::minutes_serde")]
     pub minutes: crate::scan::activity::Minutes,

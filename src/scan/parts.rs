@@ -152,6 +152,7 @@ mod tests {
             line: 1,
             record: offset,
             time: None,
+            level: None,
             excerpt: "".into(),
         };
         let mut hits = vec![

@@ -67,8 +67,8 @@ impl Describe<'_> {
             *counts.entry(h.sig).or_default() += 1;
             first_at.entry(h.sig).or_insert((t, i));
             let s = sig(h);
-            if s.severity.opens_incident() && !s.noise {
-                severity = severity.min(s.severity);
+            if h.severity(catalog).opens_incident() && !s.noise {
+                severity = severity.min(h.severity(catalog));
             }
             let svc = service_of(h.file);
             if seen_services.insert(svc.clone()) {
@@ -225,6 +225,7 @@ mod tests {
             record: off,
             time: Some(t(secs)),
             excerpt: text.into(),
+            level: None,
         }
     }
 

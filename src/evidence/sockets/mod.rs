@@ -124,6 +124,20 @@ impl DumpKind {
         )
     }
 
+    /// The OS the dump comes from, when its format tells (`netstat -ano` and `tasklist` are
+    /// Windows; net-tools `netstat -tan` and `ss` Linux; `ps` any Unix): for
+    /// `catalog::Signature::fits_os` (a Linux `ss` dump is no evidence for WinSock's
+    /// WSAENOBUFS).
+    pub fn os(self) -> Option<crate::catalog::Os> {
+        match self {
+            DumpKind::NetstatWindows | DumpKind::Tasklist | DumpKind::TasklistCsv => {
+                Some(crate::catalog::Os::Windows)
+            }
+            DumpKind::NetstatLinux | DumpKind::Ss => Some(crate::catalog::Os::Linux),
+            DumpKind::PsEf | DumpKind::PsAux => None,
+        }
+    }
+
     fn is_windows(self) -> bool {
         matches!(
             self,

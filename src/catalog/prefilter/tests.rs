@@ -1,0 +1,393 @@
+//! Tests of the prefilter: the necessary literals of patterns, the cover, the searchers
+//! against a naive search.
+
+use super::*;
+
+fn hir(p: &str) -> Hir {
+    regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .build()
+        .parse(p)
+        .unwrap()
+}
+
+fn strs(set: Option<Vec<Vec<u8>>>) -> Vec<String> {
+    set.unwrap()
+        .into_iter()
+        .map(|l| String::from_utf8(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn inner_literals_are_found() {
+    assert_eq!(
+        strs(necessary(
+            &hir(r"Number of retries exceeded max (\d+) retries, while"),
+            &Model::prior()
+        )),
+        vec!["Number of retries exceeded max "]
+    );
+    // A literal after a leading class is still necessary.
+    let s = strs(necessary(&hir(r"[Cc]onnection refused"), &Model::prior()));
+    assert!(s.iter().all(|l| l.contains("onnection refused")), "{s:?}");
+    // Alternations: one literal per branch.
+    let s = strs(necessary(
+        &hir(r"(?:Liveness|Readiness|Startup) probe failed: "),
+        &Model::prior(),
+    ));
+    assert_eq!(s, vec![" probe failed: "]);
+    // No literal at all.
+    assert!(necessary(&hir(r"\w+"), &Model::prior()).is_none());
+    assert!(necessary(&hir(r".*"), &Model::prior()).is_none());
+}
+
+#[test]
+fn cover_shares_literals_and_prefers_rare_bytes() {
+    let lits: Vec<Vec<u8>> = [
+        "Liveness probe failed: ",
+        "Readiness probe failed: ",
+        "Startup probe failed: ",
+    ]
+    .iter()
+    .map(|s| s.as_bytes().to_vec())
+    .collect();
+    let c = cover(&lits, &Model::prior());
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert!(lits
+        .iter()
+        .all(|l| memchr::memmem::find(l, &c[0]).is_some()));
+    // Every literal is covered, whatever the sharing.
+    let lits: Vec<Vec<u8>> = ["abc", "xyz0", "Connection refused", "connection refused"]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+    let c = cover(&lits, &Model::prior());
+    for l in &lits {
+        assert!(
+            c.iter().any(|s| memchr::memmem::find(l, s).is_some()),
+            "{l:?}"
+        );
+    }
+    assert!(c.len() <= 3, "{c:?}");
+}
+
+/// More distinct rare literals than one Teddy searcher holds, all sharing a piece on one
+/// line in twenty-four: the plain cover keeps them apart (two searchers, two passes over every
+/// byte); the grouped cover takes the shared piece when its candidate lines cost less
+/// than the pass it saves, and not when the piece is on every line.
+#[test]
+fn cover_fits_one_searcher_when_it_pays() {
+    let sample = |every: usize| -> String {
+        (0..1800)
+            .map(|k| {
+                let z = if k % every == 0 { " zzzz" } else { " wwww" };
+                format!("xxxxxxxxx{z} yyyyyyy {k:04}\n")
+            })
+            .collect()
+    };
+    // A byte of its own in each literal, so no other piece is shared by a few.
+    let lits: Vec<Vec<u8>> = (0..100u8)
+        .map(|i| [&[b'Q', 0x80 + i, b'J', 0x80 + i][..], b" zzzz"].concat())
+        .collect();
+    let long = |c: &[Vec<u8>]| c.iter().filter(|l| l.len() >= FINGERPRINT).count();
+    let rare = Model::from_sample(sample(24).as_bytes());
+    let plain = cover(&lits, &rare);
+    assert!(long(&plain) > GROUP, "{}", plain.len());
+    let grouped = cover_in_groups(&lits, &rare);
+    assert!(long(&grouped) <= GROUP, "{grouped:?}");
+    for l in &lits {
+        assert!(
+            grouped.iter().any(|s| memchr::memmem::find(l, s).is_some()),
+            "{l:?}"
+        );
+    }
+    // On every line, the piece would flood the automaton: two passes it is.
+    let common = Model::from_sample(sample(1).as_bytes());
+    assert!(long(&cover_in_groups(&lits, &common)) > GROUP);
+}
+
+#[test]
+fn a_long_literal_on_every_line_is_not_called_rare() {
+    // JSON lines with `"message"` on each, and the pieces of `"message"` common elsewhere
+    // too (time, name, messages...): the Zuul body pattern must be found through its
+    // rare enum names, not through `"message"` (bench .gz corpus, 25 % of a profile).
+    let mut sample = String::new();
+    for i in 0..400 {
+        sample.push_str(&format!(
+            "{{\"@timestamp\":\"2019-08-21T00:00:{:02}Z\",\"level\":\"INFO\",\"message\":\"Readiness state changed\"}}\n",
+            i % 60
+        ));
+        // The pieces of `"message"` are common in other lines: "me", "es", "ss", "sa"...
+        sample.push_str(&format!(
+            "2019-08-21 00:00:{:02}.123 INFO 1 --- [main] c.e.Some : times lessen passes, usage of pages by agents, some messages sent {i}\n",
+            i % 60
+        ));
+    }
+    let model = Model::from_sample(sample.as_bytes());
+    // The estimate never undercuts the truth: every substring the cover may pick is
+    // rated at least as often as it occurs in the sample.
+    for lit in [&b"\"message\""[..], b"Readiness state", b"lessen passes"] {
+        let true_rate = |sub: &[u8]| {
+            let n = sample
+                .as_bytes()
+                .windows(sub.len())
+                .filter(|w| *w == sub)
+                .count();
+            n as f64 / (sample.len() - 2) as f64
+        };
+        model.substring_rates(lit, |j, n, r| {
+            let sub = &lit[j..j + n];
+            assert!(
+                r >= LINE_COST * true_rate(sub),
+                "{:?}: {r} < {}",
+                String::from_utf8_lossy(sub),
+                LINE_COST * true_rate(sub)
+            );
+        });
+    }
+    let set = strs(necessary(
+        &hir(r#""message" *: *"(GENERAL|TIMEOUT|SHORTCIRCUIT|REJECTED_\w+|SERVER_THROTTLED)""#),
+        &model,
+    ));
+    assert!(!set.iter().any(|l| l.contains("message")), "{set:?}");
+    assert!(set.iter().any(|l| l.contains("SHORTCIRCUIT")), "{set:?}");
+    // Without the sample's evidence the single literal is the cheaper set.
+    let prior = strs(necessary(
+        &hir(r#""message" *: *"(GENERAL|TIMEOUT|SHORTCIRCUIT|REJECTED_\w+|SERVER_THROTTLED)""#),
+        &Model::prior(),
+    ));
+    assert_eq!(prior, vec!["\"message\""]);
+}
+
+#[test]
+fn finds_every_literal_and_reports_no_prefilter_without_one() {
+    let pf = Prefilter::new(
+        &[hir("No buffer space available"), hir("Too many open files")],
+        &Model::prior(),
+    )
+    .unwrap();
+    let hay = b"xx Too many open files\nyy No buffer space available\n";
+    let a = pf.find(hay, 0, hay.len()).unwrap();
+    assert!((3..22).contains(&a), "{a}");
+    let b = pf.find(hay, 23, hay.len()).unwrap();
+    assert!(b >= 26);
+    assert!(pf.find(hay, hay.len() - 3, hay.len()).is_none());
+    assert!(Prefilter::new(&[hir("ok literal"), hir(r"\d+")], &Model::prior()).is_err());
+}
+
+/// aho-corasick's deal of literals to Teddy buckets (packed/teddy/generic.rs): by index,
+/// round-robin from the last bucket, except that a literal whose first bytes' low
+/// nibbles equal an earlier one's joins that one's bucket.
+fn deal(order: &[Vec<u8>], buckets: usize, mask: usize) -> Vec<Vec<&[u8]>> {
+    let mut out: Vec<Vec<&[u8]>> = vec![Vec::new(); buckets];
+    let mut seen: Vec<(Vec<u8>, usize)> = Vec::new();
+    for (id, l) in order.iter().enumerate() {
+        let key: Vec<u8> = l[..mask].iter().map(|b| b & 15).collect();
+        let k = match seen.iter().find(|(s, _)| *s == key) {
+            Some(&(_, k)) => k,
+            None => {
+                let k = buckets - 1 - id % buckets;
+                seen.push((key, k));
+                k
+            }
+        };
+        out[k].push(l);
+    }
+    out
+}
+
+fn dealt_work(order: &[Vec<u8>], buckets: usize, model: &Model) -> f64 {
+    deal(order, buckets, 4)
+        .iter()
+        .filter(|b| !b.is_empty())
+        .map(|b| fingerprint_rate(b, 4, model) * (1 + b.len()) as f64)
+        .sum()
+}
+
+/// Log text like the bench corpus: logback, access-log and JSON lines.
+fn log_sample() -> Vec<u8> {
+    let mut s = String::new();
+    for i in 0..300 {
+        s.push_str(&format!(
+            "2019-08-21 10:{:02}:{:02}.123  INFO 4242 --- [nio-8080-exec-{}] c.e.order.OrderService : Started processing request {i} for customer {}\n",
+            i % 60, (i * 7) % 60, i % 10, i * 31
+        ));
+        s.push_str(&format!(
+            "10.0.{}.{} - - [21/Aug/2019:10:{:02}:00 +0800] \"GET /api/orders/{i} HTTP/1.1\" 200 {} \"-\" \"okhttp/3.14\"\n",
+            i % 256, (i * 3) % 256, i % 60, 100 + i
+        ));
+        s.push_str(&format!(
+            "{{\"@timestamp\":\"2019-08-21T10:{:02}:00Z\",\"level\":\"INFO\",\"logger\":\"com.example.Inventory\",\"message\":\"stock updated for item {i}\"}}\n",
+            i % 60
+        ));
+    }
+    s.into_bytes()
+}
+
+#[test]
+fn bucket_order_deals_like_literals_together() {
+    // The literals the small-files bench corpus chose (51 of at least 4 bytes), sorted
+    // as `Prefilter::new` sorts them.
+    let mut lits: Vec<Vec<u8>> = [
+        " fai",
+        " of ",
+        " on ",
+        " seconds (",
+        " the ",
+        " tim",
+        "() \"",
+        ") wh",
+        ", Severity: ",
+        "CertificateExpir",
+        "CrashLoopBackOff",
+        "FALLBACK_SUCCESS",
+        "GENERAL",
+        "Hand",
+        "Killed",
+        "NUMBEROF_RETRIES",
+        "REJECTED_",
+        "SERVER_THROTTLED",
+        "SHORTCIRCUIT",
+        "SQL Server is",
+        "Stopping se",
+        "TIMEOUT",
+        "Time",
+        "Tomcat ",
+        "_EXCE",
+        "able",
+        "allb",
+        "containe",
+        "ddress",
+        "down",
+        "eExc",
+        "eceived",
+        "ected",
+        "ed with result '",
+        "ely ",
+        "ited",
+        "lacked sufficien",
+        "le connecting t",
+        "n re",
+        "native thr",
+        "not ",
+        "o route to ho",
+        "o such ho",
+        "oken pipe",
+        "oo many ",
+        "oom-kill",
+        "register",
+        "rese",
+        "rror",
+        "tExc",
+        "tart",
+    ]
+    .iter()
+    .map(|s| s.as_bytes().to_vec())
+    .collect();
+    lits.sort();
+    let model = Model::from_sample(&log_sample());
+    for buckets in [8, 16] {
+        let order = bucket_order(&lits, buckets, &model);
+        // A permutation of the group...
+        let (mut a, mut b) = (order.clone(), lits.clone());
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+        // ...whose deal holds far fewer false fingerprint hits than the sorted order's.
+        let (packed, sorted) = (
+            dealt_work(&order, buckets, &model),
+            dealt_work(&lits, buckets, &model),
+        );
+        assert!(packed < sorted / 2.0, "{buckets}: {packed} vs {sorted}");
+    }
+    // Deterministic.
+    assert_eq!(
+        bucket_order(&lits, 16, &model),
+        bucket_order(&lits, 16, &model)
+    );
+}
+
+#[test]
+fn bucket_order_keeps_its_plan_through_the_deal() {
+    // Literals sharing low nibbles (`Time`/`time`, `TIMEOUT`/`timeout`) join one bucket
+    // whatever their index; the heads must still land where the plan put them.
+    let lits: Vec<Vec<u8>> = [
+        "Time",
+        "time",
+        "TIMEOUT",
+        "timeout",
+        "rror",
+        "RROR",
+        "Killed",
+        "down",
+        "tart",
+        "able",
+        "ected",
+        "oken pipe",
+        "register",
+        "native thr",
+    ]
+    .iter()
+    .map(|s| s.as_bytes().to_vec())
+    .collect();
+    let model = Model::from_sample(&log_sample());
+    let order = bucket_order(&lits, 8, &model);
+    assert_eq!(order.len(), lits.len());
+    let dealt = deal(&order, 8, 4);
+    // Each bucket holds exactly the literals the plan gave it.
+    let (units, plan) = bucket_plan(&lits, 8, &model).unwrap();
+    for k in 0..8 {
+        let mut want: Vec<&[u8]> = plan[k].iter().flat_map(|&u| units[u].clone()).collect();
+        let mut got = dealt[k].clone();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "bucket {k}");
+    }
+    // Units sharing low nibbles are in one bucket.
+    for b in &dealt {
+        for pair in [["Time", "time"], ["TIMEOUT", "timeout"], ["rror", "RROR"]] {
+            let n = pair.iter().filter(|p| b.contains(&p.as_bytes())).count();
+            assert!(n == 0 || n == 2, "{pair:?} split: {b:?}");
+        }
+    }
+    // Never worse than the sorted order's deal on this sample.
+    let mut sorted = lits.clone();
+    sorted.sort();
+    assert!(dealt_work(&order, 8, &model) <= dealt_work(&sorted, 8, &model));
+}
+
+proptest::proptest! {
+    /// Whatever the order, the prefilter finds the first occurrence of any literal: the
+    /// packed order changes speed only.
+    #[test]
+    fn packed_prefilter_finds_what_a_naive_search_finds(
+        picks in proptest::collection::vec(0usize..40, 1..40),
+        filler in proptest::collection::vec(0usize..40, 0..30),
+    ) {
+        let words: Vec<String> = (0..40)
+            .map(|i| format!("{}{}x{}", ["Conn", "time", "rror", "Kill", " of "][i % 5], i, "abcdefg".repeat(i % 3)))
+            .collect();
+        let hirs: Vec<Hir> = words.iter().map(|w| Hir::literal(w.as_bytes())).collect();
+        let pf = Prefilter::new(&hirs, &Model::from_sample(&log_sample())).unwrap();
+        let mut hay = Vec::new();
+        for (n, &p) in picks.iter().enumerate() {
+            hay.extend_from_slice(b"INFO ordinary text ");
+            if let Some(&f) = filler.get(n) {
+                hay.extend_from_slice(&words[f].as_bytes()[..words[f].len() / 2]);
+            }
+            hay.extend_from_slice(words[p].as_bytes());
+            hay.push(b'\n');
+        }
+        let lits = pf.literals();
+        let mut from = 0;
+        while from < hay.len() {
+            let naive = lits
+                .iter()
+                .filter_map(|l| memchr::memmem::find(&hay[from..], l).map(|i| from + i))
+                .min();
+            let got = pf.find(&hay, from, hay.len());
+            proptest::prop_assert_eq!(got, naive);
+            from = got.map_or(hay.len(), |g| g + 1);
+        }
+    }
+}
