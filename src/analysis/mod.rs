@@ -56,12 +56,12 @@ pub fn run(
     let analysis = mine_unknown(out, cfg, burst_min);
     debug(format!(
         "templates: {} unknown error/warning records → {} templates, {} bursts in {:.1?}",
-        out.unknown.len(),
+        out.unknown.records(),
         analysis.templates.len(),
         analysis.bursts.len(),
         t_tpl.elapsed()
     ));
-    incidents::merge_templates(&mut clusters, analysis, &out.unknown, cfg.gap, &|f| {
+    incidents::merge_templates(&mut clusters, analysis, cfg.gap, &|f| {
         files[f as usize].service.to_string()
     });
     if cfg.debug {

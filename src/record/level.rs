@@ -360,9 +360,37 @@ pub fn level_pass_except(
     known: &dyn Fn(u64) -> bool,
 ) -> (Vec<LevelRecord>, u64) {
     let mut out = Vec::new();
+    let count = level_pass_each(
+        file,
+        buf,
+        range,
+        format,
+        parse_head,
+        resolve,
+        known,
+        &mut |r| out.push(r),
+    );
+    (out, count)
+}
+
+/// [`level_pass_except`] that hands each record built to `sink` as it is met, in offset
+/// order, instead of collecting them: the scan summarises unknown records as it meets them
+/// (a chunk of a warning-only log is 100,000 records; collected they were ~45 MB per
+/// chunk in flight). Returns the count of all error/warning records.
+#[allow(clippy::too_many_arguments)]
+pub fn level_pass_each(
+    file: u32,
+    buf: &[u8],
+    range: Range<usize>,
+    format: Option<Format>,
+    parse_head: HeadParser,
+    resolve: Resolver,
+    known: &dyn Fn(u64) -> bool,
+    sink: &mut dyn FnMut(LevelRecord),
+) -> u64 {
     let mut count = 0u64;
     if format == Some(Format::Clf) {
-        return (out, 0);
+        return 0;
     }
     let m = matcher();
     let hay = &buf[range.clone()];
@@ -408,7 +436,7 @@ pub fn level_pass_except(
             line,
             crate::record::excerpt::EXCERPT_MAX.max(hint.map_or(0, |h| h + MESSAGE_MAX)),
         );
-        out.push(LevelRecord {
+        sink(LevelRecord {
             file,
             record: ls as u64,
             line: line_no + 1,
@@ -419,7 +447,7 @@ pub fn level_pass_except(
             head,
         });
     }
-    (out, count)
+    count
 }
 
 /// Does a level match of `kind` at `at` in `line` count as the line's level (see the

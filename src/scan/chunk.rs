@@ -8,7 +8,7 @@
 //!   the literal prefilter), and per-record work (line bounds, walk-back to the record head,
 //!   timestamp parse) happens only at hits;
 //! - levels: a second small automaton finds error/warning records (`record::level`); those
-//!   no signature matched are the unknown records;
+//!   no signature matched are the unknown records, summarised as met (`unknown.rs`);
 //! - per-line statistics: lines, record heads (syntactic check, no calendar math), records
 //!   per minute, exact times of the first and last record only.
 //!
@@ -43,11 +43,13 @@ pub(super) struct ChunkOut {
     pub(super) matched_lines: u64,
     /// Hits not stored (`--max-hits`).
     pub(super) dropped: u64,
-    pub(super) levels: Vec<crate::record::level::LevelRecord>,
-    /// Level records found in the chunk, signature-matched or not, kept or not.
+    /// The chunk's unknown records, summarised, but for [`ChunkOut::boundary`].
+    pub(super) unknown: super::Unknown,
+    /// The chunk's last unknown record, kept whole: a signature hit in the next chunk may
+    /// belong to its record (a trace across the boundary), which is then not unknown.
+    pub(super) boundary: Option<crate::record::level::LevelRecord>,
+    /// Level records found in the chunk, signature-matched or not.
     pub(super) level_count: u64,
-    /// Unknown records of the chunk not kept (`--max-hits`).
-    pub(super) unknown_dropped: u64,
     /// Record heads with a signature hit, stored or dropped by `--max-hits`.
     pub(super) matched: Vec<u64>,
 }
@@ -195,13 +197,15 @@ pub(super) fn scan_chunk(
 
     // --- Levels: a second small automaton over the same chunk (src/level.rs).
     // Records a signature matched in this chunk are not unknown: the level pass only counts
-    // them. The rest is bounded like hits (the earliest `--max-hits` kept), so memory follows
-    // the bound even on a log where every line is a warning. Chunk boundaries depend on the
-    // chunk size, not on `-j`: the kept set is the same for every thread count. (A record
-    // whose signature hit falls in the next chunk is removed at the file merge.)
+    // them. The rest is summarised as it is met (`unknown.rs`), so memory does not grow
+    // with them even on a log where every line is a warning. Only the last one is kept
+    // whole: a hit in the next chunk walks back at most to this chunk's last record head,
+    // and the file merge drops that record if so.
     let matched: std::collections::HashSet<u64> = out.matched.iter().copied().collect();
     let mut lv = ChunkOut::default();
-    (out.levels, out.level_count) = crate::record::level::level_pass_except(
+    let mut summary = super::Unknown::new(cfg.gap);
+    let mut last: Option<crate::record::level::LevelRecord> = None;
+    out.level_count = crate::record::level::level_pass_each(
         file,
         buf,
         range.clone(),
@@ -209,13 +213,16 @@ pub(super) fn scan_chunk(
         &|l| ft.parse_line(l),
         &mut |st, at, l| resolve(ft, st, at, l, &mut lv),
         &|head| matched.contains(&head),
+        &mut |r| {
+            if let Some(prev) = last.replace(r) {
+                summary.add(prev);
+            }
+        },
     );
     out.explicit |= lv.explicit;
     out.naive |= lv.naive;
-    let mut kept = crate::scan::bound::Bounded::new(cfg.max_hits);
-    kept.extend(std::mem::take(&mut out.levels));
-    (out.levels, out.unknown_dropped) = kept.finish();
-    out.levels.sort_unstable_by_key(|r| r.record);
+    out.unknown = summary;
+    out.boundary = last;
 
     // --- Per-line statistics: lines, record heads (syntactic), first/last exact times.
     out.lines = bytecount::count(hay, b'\n') as u64;

@@ -4,7 +4,7 @@
 //! touching each other sharing one (root: the earliest burst, ties to the larger). Ids are
 //! renumbered in time order.
 //!
-//! Input: the clusters, the template analysis (bursts) and the records it indexes. Output:
+//! Input: the clusters and the template analysis (bursts, with their first records). Output:
 //! the clusters with the bursts joined and the analysis kept in `Clusters::templates`.
 
 use super::{Clusters, Incident, RootKind};
@@ -16,11 +16,10 @@ use std::collections::BTreeMap;
 /// (overlapping it or within `gap` of its edges, as warnings attach) is listed there as
 /// "also new in this window"; the other bursts become incidents of their own, bursts
 /// touching each other sharing one (root: the earliest burst, ties to the larger). Ids are
-/// renumbered in time order. `records` are the records the analysis indexes.
+/// renumbered in time order.
 pub fn merge_templates(
     c: &mut Clusters,
     analysis: crate::analysis::templates::Analysis,
-    records: &[crate::record::level::LevelRecord],
     gap: Duration,
     service_of: &dyn Fn(u32) -> String,
 ) {
@@ -55,7 +54,7 @@ pub fn merge_templates(
     for mut g in groups {
         g.sort_by_key(|&b| {
             let x = &analysis.bursts[b];
-            (x.start, std::cmp::Reverse(x.records.len()), x.template)
+            (x.start, std::cmp::Reverse(x.count), x.template)
         });
         let root = &analysis.bursts[g[0]];
         let start = g
@@ -70,9 +69,10 @@ pub fn merge_templates(
             .expect("burst");
         let mut services: Vec<(DateTime<Utc>, String)> = Vec::new();
         for &b in &g {
-            for &r in &analysis.bursts[b].records {
-                let svc = service_of(records[r].file);
-                let t = records[r].time.expect("dated");
+            // The earliest record of each file in the burst: a service's first is among them.
+            for r in &analysis.bursts[b].firsts {
+                let svc = service_of(r.file);
+                let t = r.time.expect("dated");
                 match services.iter_mut().find(|(_, s)| *s == svc) {
                     Some((first, _)) => *first = (*first).min(t),
                     None => services.push((t, svc)),
@@ -80,7 +80,7 @@ pub fn merge_templates(
             }
         }
         services.sort();
-        let first = &records[root.records[0]];
+        let first = &root.firsts[0];
         c.incidents.push(Incident {
             id: 0,
             start,

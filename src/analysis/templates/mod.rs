@@ -28,23 +28,23 @@
 //! 4. **Ids**: a template's id is a 64-bit FNV-1a hash of its text, printed as 16 hex
 //!    digits: the same text gets the same id on every run, for `-j1` and `-j8`.
 //!
-//! Files: `mask.rs` (step 1), `distinct.rs` (2), `mine.rs` (3 and [`mine()`], the whole
-//! path), `hash.rs` (4 and the maps' hasher). This file: the templates of the unknown
-//! error/warning records and their bursts ([`analyze`]). Prefix stripping
-//! ([`strip_prefix`]) and the byte classes are record work, in `crate::record`.
+//! Files: `mine.rs` (3 and [`mine()`], the whole path). Steps 1, 2 and 4 (`mask.rs`,
+//! `distinct.rs`, `hash.rs`) are record work, in `crate::record`, beside prefix stripping
+//! ([`strip_prefix`]) and the byte classes: the scan summarises unknown records by their
+//! masked message as it meets them (`crate::scan`'s `unknown.rs`), and a stage may only
+//! import the stages below it. This file: the templates of those summaries and their
+//! bursts ([`analyze`]).
 
-mod distinct;
-mod hash;
-mod mask;
 mod mine;
 
+pub use crate::record::distinct::Distinct;
+pub use crate::record::hash::{fnv1a64, template_id, FxHashMap, FxHasher};
+pub use crate::record::mask::{mask, mask_str, WILDCARD};
 pub use crate::record::{exception_class, strip_prefix};
-pub use distinct::Distinct;
-pub use hash::{fnv1a64, template_id, FxHashMap, FxHasher};
-pub use mask::{mask, mask_str, WILDCARD};
 pub use mine::{cluster, mine, Clustering};
 
 use crate::record::level::{Level, LevelRecord};
+use crate::scan::{record_key, Bucket, Shape, Unknown};
 use chrono::{DateTime, Utc};
 
 // ---------------------------------------------------------------------------------------
@@ -86,10 +86,8 @@ pub struct Template {
     pub last: Option<DateTime<Utc>>,
     /// Services with records, sorted.
     pub services: Vec<String>,
-    /// The first record (index into the record list): the example line.
-    pub example: usize,
-    /// Its records (indices into the record list), in record order.
-    pub records: Vec<usize>,
+    /// The first record (in [`crate::scan::record_key`] order): the example line.
+    pub example: LevelRecord,
 }
 
 /// A burst: a window in which one error-level template fired far above its own rate.
@@ -101,8 +99,11 @@ pub struct Burst {
     pub start: DateTime<Utc>,
     /// Last record time in the window.
     pub end: DateTime<Utc>,
-    /// Error records of the template in the window (indices into the record list).
-    pub records: Vec<usize>,
+    /// Error records of the template in the window.
+    pub count: u64,
+    /// The earliest record of each file in the window, in record order (the first is the
+    /// window's first record): the evidence.
+    pub firsts: Vec<LevelRecord>,
     /// Error records of the template outside the window.
     pub background: u64,
 }
@@ -112,8 +113,6 @@ pub struct Burst {
 pub struct Analysis {
     /// Templates, ordered by first time (undated last), then id.
     pub templates: Vec<Template>,
-    /// For each record, its template index.
-    pub of_record: Vec<u32>,
     /// Bursts by start time, then template.
     pub bursts: Vec<Burst>,
 }
@@ -121,14 +120,11 @@ pub struct Analysis {
 /// The message mined for a record: its message, plus `[exception class]` when the record
 /// names one that the message does not already show.
 pub fn record_message(r: &LevelRecord) -> std::borrow::Cow<'_, str> {
-    match &r.exception {
-        Some(e) if !r.message().contains(&**e) => format!("{} [{}]", r.message(), e).into(),
-        _ => std::borrow::Cow::Borrowed(r.message()),
-    }
+    crate::scan::record_message(r)
 }
 
-/// Mines the templates of `records` (sorted as [`crate::scan::ScanOutput::unknown`]) and
-/// finds their bursts.
+/// Mines the templates of the scan's summary of unknown records (one [`Shape`] per distinct
+/// masked message, `crate::scan::Unknown`) and finds their bursts.
 ///
 /// Burst rule, per error-level template: its dated error records chain into windows while
 /// consecutive records are less than `gap` apart. A window is a burst when
@@ -151,140 +147,177 @@ pub fn record_message(r: &LevelRecord) -> std::borrow::Cow<'_, str> {
 /// arrives in dozens of 5–30-record clumps through a day and a half): against the rest of
 /// the span every clump looks like a burst, but a clump like the template's other clumps is
 /// its normal behaviour, not an outage; only a clump far above them is.
+///
+/// The windows are read from the shapes' time buckets (`Bucket`), each at most `gap` wide:
+/// the records of a bucket always chain, so the windows are those of the records (a
+/// `gap` shorter than the bucket width of the summary, possible only when merging partials
+/// of runs with different `--gap`, chains each bucket whole).
 pub fn analyze<'s>(
-    records: &[LevelRecord],
+    unknown: &Unknown,
     service_of: &dyn Fn(u32) -> &'s str,
     span: Option<(DateTime<Utc>, DateTime<Utc>)>,
     gap: chrono::Duration,
     burst_min: usize,
 ) -> Analysis {
-    // Borrowed where the message is the record's own (most): no second copy of every
-    // message in memory (350,000 nginx warnings in the bench corpus were ~90 MB of copies).
-    let messages: Vec<std::borrow::Cow<'_, str>> = records.iter().map(record_message).collect();
-    let views: Vec<&[u8]> = messages.iter().map(|m| m.as_bytes()).collect();
-    let (clustering, assign) = mine(&views);
-    let templates = templates_of(records, service_of, &clustering, &assign);
-    let mut of_record = vec![0u32; records.len()];
-    for (t, tpl) in templates.iter().enumerate() {
-        for &i in &tpl.records {
-            of_record[i] = t as u32;
-        }
+    // In the order of their first records: the order the miner met messages in when every
+    // record was kept (template numbering only; the result does not depend on it).
+    let shapes = unknown.sorted();
+    let mut d = Distinct::new();
+    for (key, s) in &shapes {
+        d.add_masked(key, s.count);
     }
+    let clustering = cluster(&d);
+    let mut members: Vec<Vec<&Shape>> = vec![Vec::new(); clustering.templates.len()];
+    for (i, (_, s)) in shapes.iter().enumerate() {
+        members[clustering.of_key[i] as usize].push(s);
+    }
+    let mut templates: Vec<(Template, Vec<&Shape>)> = members
+        .into_iter()
+        .enumerate()
+        .filter(|(_, m)| !m.is_empty())
+        .map(|(t, m)| {
+            (
+                template_of(clustering.templates[t].clone(), &m, service_of),
+                m,
+            )
+        })
+        .collect();
+    templates.sort_by(|(a, _), (b, _)| {
+        (a.first.is_none(), a.first, &a.id).cmp(&(b.first.is_none(), b.first, &b.id))
+    });
     let mut bursts = Vec::new();
     if let Some((s0, s1)) = span {
         let span_len = (s1 - s0).max(chrono::Duration::zero());
-        for (t, tpl) in templates.iter().enumerate() {
-            template_bursts(records, t, tpl, span_len, gap, burst_min, &mut bursts);
+        for (t, (tpl, m)) in templates.iter().enumerate() {
+            if tpl.level == Level::Error {
+                template_bursts(m, t, span_len, gap, burst_min, &mut bursts);
+            }
         }
     }
     bursts.sort_by_key(|b| (b.start, b.template));
     Analysis {
-        templates,
-        of_record,
+        templates: templates.into_iter().map(|(t, _)| t).collect(),
         bursts,
     }
 }
 
-/// The templates of `records` from their clustering (`assign`: each record's template),
-/// with their statistics, ordered by first time (undated last), then id.
-fn templates_of<'s>(
-    records: &[LevelRecord],
+/// The template `text` of `shapes`, with their statistics summed.
+fn template_of<'s>(
+    text: String,
+    shapes: &[&Shape],
     service_of: &dyn Fn(u32) -> &'s str,
-    clustering: &Clustering,
-    assign: &[u32],
-) -> Vec<Template> {
-    // Per clustered template: its records.
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); clustering.templates.len()];
-    for (i, &t) in assign.iter().enumerate() {
-        members[t as usize].push(i);
-    }
-    let mut templates: Vec<Template> = Vec::new();
-    for (t, recs) in members.into_iter().enumerate() {
-        if recs.is_empty() {
-            continue;
+) -> Template {
+    // Borrowed, then owned once per service.
+    let mut services: Vec<&str> = shapes
+        .iter()
+        .flat_map(|s| s.files.iter().map(|&f| service_of(f)))
+        .collect();
+    services.sort_unstable();
+    services.dedup();
+    let mut exceptions: std::collections::BTreeMap<&str, u64> = Default::default();
+    for s in shapes {
+        for (e, n) in &s.exceptions {
+            *exceptions.entry(e).or_default() += n;
         }
-        let text = clustering.templates[t].clone();
-        // Borrowed, then owned once per service (a string per record was 35,000
-        // allocations for the bench's small files).
-        let mut services: Vec<&str> = recs.iter().map(|&i| service_of(records[i].file)).collect();
-        services.sort_unstable();
-        services.dedup();
-        let services: Vec<String> = services.into_iter().map(str::to_string).collect();
-        let mut exceptions: Vec<&str> = recs
-            .iter()
-            .filter_map(|&i| records[i].exception.as_deref())
-            .collect();
-        exceptions.sort_unstable();
-        let exception = most_common(&exceptions).map(str::to_string);
-        let times = recs.iter().filter_map(|&i| records[i].time);
-        templates.push(Template {
-            id: format!("template:{}", template_id(&text)),
-            level: recs
-                .iter()
-                .map(|&i| records[i].level)
-                .min()
-                .expect("records"),
-            exception,
-            count: recs.len() as u64,
-            undated: recs.iter().filter(|&&i| records[i].time.is_none()).count() as u64,
-            first: times.clone().min(),
-            last: times.max(),
-            services,
-            example: recs[0],
-            records: recs,
-            text,
-        });
     }
-    templates.sort_by(|a, b| {
-        (a.first.is_none(), a.first, &a.id).cmp(&(b.first.is_none(), b.first, &b.id))
-    });
-    templates
+    // The most common (ties: the first in sorted order).
+    let exception = exceptions
+        .iter()
+        .fold(None::<(&str, u64)>, |best, (&e, &n)| match best {
+            Some((_, b)) if b >= n => best,
+            _ => Some((e, n)),
+        })
+        .map(|(e, _)| e.to_string());
+    let example = shapes
+        .iter()
+        .map(|s| &s.example)
+        .min_by_key(|r| record_key(r))
+        .expect("a template has shapes")
+        .clone();
+    Template {
+        id: format!("template:{}", template_id(&text)),
+        level: if shapes.iter().any(|s| s.errors > 0) {
+            Level::Error
+        } else {
+            Level::Warning
+        },
+        exception,
+        count: shapes.iter().map(|s| s.count).sum(),
+        undated: shapes.iter().map(|s| s.undated).sum(),
+        first: shapes.iter().filter_map(|s| s.first).min(),
+        last: shapes.iter().filter_map(|s| s.last).max(),
+        services: services.into_iter().map(str::to_string).collect(),
+        example,
+        text,
+    }
 }
 
-/// Pushes the bursts of template `t` (`tpl`) to `bursts`: the rules are in [`analyze`];
-/// `span_len` is the length of the scanned span.
+/// The error buckets of one template joined per bucket number: records, first and last
+/// time, and the range of the template's buckets (sorted by bucket) they came from.
+struct Slot {
+    count: u64,
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    from: usize,
+    to: usize,
+}
+
+/// Pushes the bursts of template `t` (its `shapes`) to `bursts`: the rules are in
+/// [`analyze`]; `span_len` is the length of the scanned span.
 fn template_bursts(
-    records: &[LevelRecord],
+    shapes: &[&Shape],
     t: usize,
-    tpl: &Template,
     span_len: chrono::Duration,
     gap: chrono::Duration,
     burst_min: usize,
     bursts: &mut Vec<Burst>,
 ) {
-    if tpl.level != Level::Error {
+    let mut buckets: Vec<&Bucket> = shapes.iter().flat_map(|s| &s.buckets).collect();
+    let errs: u64 = buckets.iter().map(|b| b.count).sum();
+    if errs < burst_min as u64 {
         return;
     }
-    let errs: Vec<usize> = tpl
-        .records
-        .iter()
-        .copied()
-        .filter(|&i| records[i].level == Level::Error && records[i].time.is_some())
-        .collect();
-    if errs.len() < burst_min {
-        return;
+    buckets.sort_by_key(|b| (b.at, b.first, b.file));
+    let mut slots: Vec<Slot> = Vec::new();
+    for (i, b) in buckets.iter().enumerate() {
+        match slots.last_mut() {
+            Some(s) if buckets[s.from].at == b.at => {
+                s.count += b.count;
+                s.first = s.first.min(b.first);
+                s.last = s.last.max(b.last);
+                s.to = i + 1;
+            }
+            _ => slots.push(Slot {
+                count: b.count,
+                first: b.first,
+                last: b.last,
+                from: i,
+                to: i + 1,
+            }),
+        }
     }
-    let time = |i: usize| records[errs[i]].time.expect("dated");
-    // Windows: maximal runs of records less than `gap` apart, as (first, end) index
-    // ranges into `errs`.
-    let mut windows: Vec<(usize, usize)> = Vec::new();
+    // Windows: maximal runs of slots whose records are less than `gap` apart, as (first,
+    // end) index ranges into `slots`, with their records.
+    let mut windows: Vec<(usize, usize, u64)> = Vec::new();
     let mut w0 = 0;
-    while w0 < errs.len() {
+    while w0 < slots.len() {
         let mut w1 = w0 + 1;
-        while w1 < errs.len() && time(w1) - time(w1 - 1) < gap {
+        let mut k = slots[w0].count;
+        while w1 < slots.len() && slots[w1].first - slots[w1 - 1].last < gap {
+            k += slots[w1].count;
             w1 += 1;
         }
-        windows.push((w0, w1));
+        windows.push((w0, w1, k));
         w0 = w1;
     }
     // records / max(window length, gap), per millisecond.
-    let rate = |&(w0, w1): &(usize, usize)| {
-        let window = (time(w1 - 1) - time(w0)).max(gap);
-        (w1 - w0) as f64 / window.num_milliseconds().max(1) as f64
+    let rate = |&(w0, w1, k): &(usize, usize, u64)| {
+        let window = (slots[w1 - 1].last - slots[w0].first).max(gap);
+        k as f64 / window.num_milliseconds().max(1) as f64
     };
     let mut clump_rates: Vec<f64> = windows
         .iter()
-        .filter(|(w0, w1)| w1 - w0 >= burst_min)
+        .filter(|w| w.2 >= burst_min as u64)
         .map(rate)
         .collect();
     // Rule 4: the median clump rate a burst must stand out against (0: the template
@@ -295,15 +328,15 @@ fn template_bursts(
     } else {
         0.0
     };
-    for &(w0, w1) in &windows {
-        let k = w1 - w0;
-        let start = time(w0);
-        let end = time(w1 - 1);
+    for w in &windows {
+        let (w0, w1, k) = *w;
+        let start = slots[w0].first;
+        let end = slots[w1 - 1].last;
         let window = (end - start).max(gap);
         let rest = span_len - window;
-        let background = (errs.len() - k) as u64;
-        if k >= burst_min && rest >= window {
-            let rate_in = rate(&(w0, w1));
+        let background = errs - k;
+        if k >= burst_min as u64 && rest >= window {
+            let rate_in = rate(w);
             let rate_out = background as f64 / rest.num_milliseconds().max(1) as f64;
             if rate_in >= BURST_RATE_FACTOR * rate_out
                 && rate_in >= BURST_RATE_FACTOR * usual_clump_rate
@@ -312,7 +345,8 @@ fn template_bursts(
                     template: t,
                     start,
                     end,
-                    records: errs[w0..w1].to_vec(),
+                    count: k,
+                    firsts: firsts(&buckets[slots[w0].from..slots[w1 - 1].to]),
                     background,
                 });
             }
@@ -320,21 +354,23 @@ fn template_bursts(
     }
 }
 
-/// The most common value of a sorted slice (ties: the first).
-fn most_common<'a>(sorted: &[&'a str]) -> Option<&'a str> {
-    let mut best: Option<(&str, usize)> = None;
-    let mut i = 0;
-    while i < sorted.len() {
-        let mut j = i;
-        while j < sorted.len() && sorted[j] == sorted[i] {
-            j += 1;
+/// The earliest record of each file among `buckets`, in record order. It starts a run of
+/// its shape in its file, so its bucket kept it (`crate::scan::Bucket::head`).
+fn firsts(buckets: &[&Bucket]) -> Vec<LevelRecord> {
+    let mut by_file: std::collections::BTreeMap<u32, &Bucket> = Default::default();
+    for &b in buckets {
+        let e = by_file.entry(b.file).or_insert(b);
+        let key = |x: &Bucket| (x.first, x.head.as_ref().map_or(u64::MAX, |h| h.record));
+        if key(b) < key(e) {
+            *e = b;
         }
-        if best.is_none_or(|(_, n)| j - i > n) {
-            best = Some((sorted[i], j - i));
-        }
-        i = j;
     }
-    best.map(|(s, _)| s)
+    let mut out: Vec<LevelRecord> = by_file
+        .into_values()
+        .filter_map(|b| b.head.as_deref().cloned())
+        .collect();
+    out.sort_by_key(record_key);
+    out
 }
 
 #[cfg(test)]
@@ -371,8 +407,12 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         let span = Some((t0, t0 + chrono::Duration::hours(24)));
+        let mut u = Unknown::new(chrono::Duration::minutes(2));
+        for r in recs {
+            u.add(r);
+        }
         let a = analyze(
-            &recs,
+            &u,
             &|_| "svc",
             span,
             chrono::Duration::minutes(2),
@@ -405,7 +445,7 @@ mod tests {
         secs.sort_unstable();
         let bursts = day_bursts(&secs);
         assert_eq!(bursts.len(), 1, "{bursts:?}");
-        assert_eq!(bursts[0].records.len(), 120);
+        assert_eq!(bursts[0].count, 120);
         assert_eq!(bursts[0].background, 24 * 6);
     }
 
@@ -421,6 +461,9 @@ mod tests {
         assert_eq!(CHRONIC_CLUMPS, 5, "the test places one clump fewer");
         let bursts = day_bursts(&secs);
         assert_eq!(bursts.len(), 4, "{bursts:?}");
-        assert!(bursts.iter().all(|b| b.records.len() == 7));
+        assert!(bursts.iter().all(|b| b.count == 7));
     }
 }
+
+#[cfg(test)]
+mod summary_tests;
