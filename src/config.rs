@@ -46,7 +46,7 @@ pub struct ScanConfig {
     pub gap: chrono::Duration,
     /// Zone for naive times.
     pub tz: Zone,
-    /// Why that zone (`--tz` or the machine's local zone).
+    /// Why that zone (`--tz`, `TZ` or the machine's local zone).
     pub tz_reason: ZoneReason,
     /// Per-file zones.
     pub tz_for: Vec<ZoneFor>,
@@ -78,14 +78,15 @@ impl ScanConfig {
     pub fn new(roots: Vec<PathBuf>) -> crate::Result<ScanConfig> {
         let catalog = Catalog::builtin()?;
         let matcher = catalog.compile()?;
+        let (tz, tz_reason) = crate::time::default_zone();
         Ok(ScanConfig {
             roots,
             discover: DiscoverOptions::default(),
             input: InputOptions::default(),
             threads: 0,
             gap: chrono::Duration::seconds(DEFAULT_GAP_SECS),
-            tz: Zone::local(),
-            tz_reason: ZoneReason::DefaultLocal,
+            tz,
+            tz_reason,
             tz_for: Vec::new(),
             tz_alias: BTreeMap::new(),
             chunk_size: DEFAULT_CHUNK,

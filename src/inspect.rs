@@ -16,7 +16,9 @@ use crate::config::ScanConfig;
 use crate::input;
 use crate::input::discover::Source;
 use crate::scan::split_chunks;
-use crate::time::{rfc3339, FileTime, FileTimeInput, Inference, Resolved, StampZone, ZoneReason};
+use crate::time::{
+    rfc3339, FileTime, FileTimeInput, Inference, Resolved, StampZone, Zone, ZoneReason,
+};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::{Serialize, Serializer};
@@ -102,8 +104,12 @@ pub struct FileInspect {
     pub format_zone: Option<String>,
     /// Zone applied to naive times, or `explicit` when every stamp carried its offset.
     pub zone: String,
-    /// Why: explicit / flag / flag-for-file / alias / default-local (most records).
+    /// Why: explicit / flag / flag-for-file / alias / default-local / tz-env / inferred
+    /// (most records).
     pub zone_reason: Option<String>,
+    /// For an inferred zone: from which file and with what confidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone_inferred: Option<String>,
     /// Records per reason.
     pub zone_reasons: BTreeMap<String, u64>,
     /// Explicit offsets met (`+08:00` → records).
@@ -136,6 +142,9 @@ pub struct FileInspect {
     pub unparsed_samples: Vec<Sample>,
     /// Ambiguous abbreviations met → records.
     pub ambiguous: BTreeMap<String, u64>,
+    /// Ambiguous abbreviations → the first line they were met on.
+    #[serde(skip)]
+    pub ambiguous_lines: BTreeMap<String, u64>,
     /// Notes (year/date inference, copied files).
     pub notes: Vec<String>,
     /// Why the file could not be read.
@@ -165,21 +174,71 @@ impl Default for InspectOptions {
 
 /// Stable id of a zone reason (same words as the scan report).
 pub fn reason_id(r: ZoneReason) -> &'static str {
-    match r {
-        ZoneReason::Explicit => "explicit",
-        ZoneReason::FlagForFile => "flag-for-file",
-        ZoneReason::Flag => "flag",
-        ZoneReason::Alias => "alias",
-        ZoneReason::DefaultLocal => "default-local",
-    }
+    r.id()
 }
 
-/// Inspects every source (in parallel, results in path order).
+/// What the scan's clocks stage settled for one file: the zone its naive times are read
+/// in when inferred, and the years its year-less stamps moved by.
+#[derive(Clone, Debug, Default)]
+pub struct Settled {
+    /// The inferred zone, and how (`inferred from nginx/access.log, confidence 99.95 %`).
+    pub zone: Option<(Zone, String)>,
+    /// Years moved, and why.
+    pub years: Option<(i32, String)>,
+}
+
+/// Inspects every source (in parallel, results in path order). When naive times would be
+/// read in a default zone, the sources are scanned first and the clocks stage settles
+/// zones and years as `scan` does (`analysis::clock`), so what `inspect` shows is what
+/// `scan` uses; its warnings are returned with the files.
 pub fn inspect(sources: &[Source], cfg: &ScanConfig, opts: &InspectOptions) -> Vec<FileInspect> {
+    let settled = settle(sources, cfg);
     sources
         .par_iter()
-        .map(|s| inspect_file(s, cfg, opts))
+        .enumerate()
+        .map(|(i, s)| inspect_file_settled(s, cfg, opts, settled.get(i)))
         .collect()
+}
+
+/// The clocks stage over a scan of the sources (only when some zone is a default).
+fn settle(sources: &[Source], cfg: &ScanConfig) -> Vec<Settled> {
+    if !cfg.tz_reason.is_default() || sources.len() < 2 {
+        return Vec::new();
+    }
+    let mut out = crate::scan::scan(sources, cfg);
+    let clock = crate::analysis::clock::settle(&mut out, (&cfg.tz, cfg.tz_reason), false);
+    let mut settled = vec![Settled::default(); sources.len()];
+    for (i, f) in out.files.iter().enumerate() {
+        if f.zone_reason == Some(ZoneReason::Inferred) {
+            let how = clock
+                .inferences
+                .iter()
+                .find(|x| x.path == f.path)
+                .map(|x| {
+                    format!(
+                        "inferred from {}, confidence {}",
+                        x.witness
+                            .as_deref()
+                            .unwrap_or("the files that state their offset"),
+                        crate::analysis::clock::confidence_text(x.confidence)
+                    )
+                })
+                .unwrap_or_else(|| "inferred".into());
+            if let Ok(z) = Zone::parse(&f.zone) {
+                settled[i].zone = Some((z, how));
+            }
+        }
+        if let Some(y) = clock.years.iter().find(|y| y.path == f.path) {
+            settled[i].years = Some((
+                y.years,
+                format!(
+                    "years moved {:+} to those of the dated files of this scan (the {} gave a year they do not cover)",
+                    y.years, y.was_from
+                ),
+            ));
+        }
+    }
+    settled
 }
 
 /// Lines that continue the record above (timestamps.md §12), told apart from lines that
@@ -279,7 +338,17 @@ fn clip(line: &[u8]) -> String {
 
 /// Inspects one file.
 pub fn inspect_file(src: &Source, cfg: &ScanConfig, opts: &InspectOptions) -> FileInspect {
-    let (mut fi, opened, ft) = match open_and_learn(src, cfg) {
+    inspect_file_settled(src, cfg, opts, None)
+}
+
+/// [`inspect_file`] with what the clocks stage settled for the file.
+fn inspect_file_settled(
+    src: &Source,
+    cfg: &ScanConfig,
+    opts: &InspectOptions,
+    settled: Option<&Settled>,
+) -> FileInspect {
+    let (mut fi, opened, ft) = match open_and_learn(src, cfg, settled) {
         ControlFlow::Continue(o) => o,
         ControlFlow::Break(fi) => return fi,
     };
@@ -309,8 +378,15 @@ pub fn inspect_file(src: &Source, cfg: &ScanConfig, opts: &InspectOptions) -> Fi
 fn open_and_learn(
     src: &Source,
     cfg: &ScanConfig,
+    settled: Option<&Settled>,
 ) -> ControlFlow<FileInspect, (FileInspect, input::Opened, FileTime)> {
-    let rule = cfg.zone_rule_for(&src.path, &src.relative);
+    let mut rule = cfg.zone_rule_for(&src.path, &src.relative);
+    let mut zone_how = None;
+    if let Some((z, how)) = settled.and_then(|s| s.zone.clone()) {
+        rule.zone = z;
+        rule.reason = ZoneReason::Inferred;
+        zone_how = Some(how);
+    }
     let mut fi = FileInspect {
         path: src.path.display().to_string(),
         zone: rule.zone.to_string(),
@@ -340,7 +416,7 @@ fn open_and_learn(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let ft = FileTime::learn(
+    let mut ft = FileTime::learn(
         buf,
         &chunks,
         &FileTimeInput {
@@ -351,6 +427,12 @@ fn open_and_learn(
         },
         rule,
     );
+    if let Some((k, why)) = settled.and_then(|s| s.years.clone()) {
+        ft.shift_years(k, why);
+        let stale = format!("{}: stamps carry no year", fi.path);
+        ft.notes.retain(|n| !n.starts_with(&stale));
+    }
+    fi.zone_inferred = zone_how;
     fi.format = ft.format().map(|f| f.id().to_string());
     fi.format_zone = ft.format().map(|f| f.zone_kind().to_string());
     fi.layouts = ft.layouts.iter().map(|l| l.to_string()).collect();
@@ -421,6 +503,7 @@ fn read_records(
                 Some(t)
             }
             Resolved::Ambiguous(a) => {
+                fi.ambiguous_lines.entry(a.clone()).or_insert(line_no);
                 *fi.ambiguous.entry(a).or_default() += 1;
                 None
             }
@@ -491,6 +574,26 @@ fn human(secs: f64) -> String {
         s if s < 86_400 => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
         s => format!("{}d {:02}h", s / 86_400, (s % 86_400) / 3600),
     }
+}
+
+/// The warnings a scan of these files would print (ambiguous zone abbreviations, notes on
+/// inferred years and dates), one line each, for stderr: `--records` and JSON output have
+/// no place for them.
+pub fn warnings(files: &[FileInspect]) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in files {
+        for (abbr, n) in &f.ambiguous {
+            let line = f.ambiguous_lines.get(abbr).copied().unwrap_or(0);
+            out.push(format!(
+                "{}:{line}: zone abbreviation `{abbr}` is ambiguous ({}); {n} record(s) left undated. Fix with --tz-alias {abbr}=<zone>, e.g. {}",
+                f.path,
+                crate::time::ambiguous_abbrev(abbr).unwrap_or("several zones"),
+                crate::time::abbrev_examples(abbr)
+            ));
+        }
+        out.extend(f.notes.iter().cloned());
+    }
+    out
 }
 
 /// JSON rendering.
@@ -570,6 +673,8 @@ pub fn to_text(files: &[FileInspect]) -> String {
             Some("flag-for-file") => "--tz-for",
             Some("alias") => "abbreviation alias",
             Some("default-local") => "default: this machine's local zone (set --tz)",
+            Some("tz-env") => "the TZ environment variable",
+            Some("inferred") => f.zone_inferred.as_deref().unwrap_or("inferred"),
             _ => "-",
         };
         let offs = if f.offsets.is_empty() {

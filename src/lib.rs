@@ -9,7 +9,7 @@
 //! | [`cli`] | arguments → a resolved [`config`], the run, printing and exit codes |
 //! | [`inspect`], [`scaleout`] | files → how their stamps are read; shards → partial results → one report |
 //! | [`report`] | incidents and findings → the `Report` value (JSON contract) and its renderers |
-//! | [`analysis`] | scan output → incidents, root causes, templates, findings, clock hints |
+//! | [`analysis`] | scan output → zones and clocks settled, incidents, root causes, templates, findings |
 //! | [`scan`] | files → hits, per-minute activity, unknown error records (the engine) |
 //! | [`record`] | a byte offset → its record (head, continuation lines, level, message) |
 //! | [`config`] | the resolved settings every stage reads |

@@ -4,7 +4,8 @@
 //! and the catalog, and gives the incidents with their root causes ([`incidents`]), the
 //! unknown-error templates and their bursts ([`templates`]), the findings beside the
 //! timeline ([`findings`]: recurrence, red herrings, coverage, traffic, host-wide events)
-//! and clock/zone hints ([`clock`]).
+//! and the clocks ([`clock`]: zones inferred from the logs, years, skew; run by the report
+//! stage before the rest, so every time the analysis reads is settled).
 //!
 //! Imports only stages below it (scan, record, evidence, config, catalog, input, time).
 

@@ -94,8 +94,8 @@ pub(super) struct SocketsArgs {
     /// Ephemeral port range, e.g. 49152-65535 (default: by OS of the dump).
     #[arg(long = "ephemeral-range", value_name = "LO-HI")]
     pub(super) ephemeral_range: Option<String>,
-    /// Zone for capture times written without one (default: this machine's zone).
-    #[arg(long, value_name = "ZONE")]
+    /// Zone for capture times written without one (default: TZ, else this machine's zone).
+    #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
     pub(super) tz: Option<String>,
 }
 
@@ -141,6 +141,10 @@ pub(super) struct ReportArgs {
         value_name = "LEVEL"
     )]
     pub(super) fail_on: crate::report::gate::FailOn,
+    /// Remove the clock skews found between sources (reported either way) before building
+    /// the timeline.
+    #[arg(long = "correct-skew")]
+    pub(super) correct_skew: bool,
     /// Records of one unknown error template that make a burst (an incident) within --gap,
     /// at 10x its rate in the rest of the logs (and, for a template with 5 or more such
     /// clumps, at 10x its median clump rate).
@@ -165,7 +169,8 @@ pub(super) struct ScanArgs {
         allow_hyphen_values = true
     )]
     pub(super) glob: Vec<String>,
-    /// Zone for timestamps without one: +08:00, UTC, Asia/Shanghai. Default: this machine's zone.
+    /// Zone for timestamps without one: +08:00, -02:00, UTC, Asia/Shanghai. Default: inferred
+    /// from files that state their offset, else TZ, else this machine's zone.
     #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
     pub(super) tz: Option<String>,
     /// Zone for the files matching GLOB (repeatable; first match wins), e.g. 'nginx/*=UTC'.
@@ -223,7 +228,7 @@ pub(super) struct ScanArgs {
     /// belong to the merge; --exit-zero and --fail-on are accepted and ignored (a partial
     /// exits 0 unless there is trouble), so one command line serves every worker.
     #[arg(long, value_enum, value_name = "WHAT",
-          conflicts_with_all = ["format", "gap", "display_tz", "color", "now", "burst_min"])]
+          conflicts_with_all = ["format", "gap", "display_tz", "color", "now", "burst_min", "correct_skew"])]
     pub(super) emit: Option<Emit>,
 }
 
@@ -254,8 +259,9 @@ pub(super) struct InspectArgs {
     /// Largest gaps shown per file.
     #[arg(long, default_value = "5", value_name = "N")]
     pub(super) gaps: usize,
-    /// Zone for timestamps without one: +08:00, UTC, Asia/Shanghai. Default: this machine's zone.
-    #[arg(long, value_name = "ZONE")]
+    /// Zone for timestamps without one: +08:00, -02:00, UTC, Asia/Shanghai. Default: inferred
+    /// from files that state their offset, else TZ, else this machine's zone.
+    #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
     pub(super) tz: Option<String>,
     /// Zone for the files matching GLOB (repeatable; first match wins), e.g. 'nginx/*=UTC'.
     #[arg(long = "tz-for", value_name = "GLOB=ZONE")]

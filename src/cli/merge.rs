@@ -73,7 +73,8 @@ pub(super) fn run_merge(a: MergeArgs) -> anyhow::Result<i32> {
         now: a.report.now,
         exit_zero: a.report.exit_zero,
         fail_on: a.report.fail_on,
-        display: display.unwrap_or_else(|| cfg.tz.clone()),
+        display,
+        correct_skew: a.report.correct_skew,
     };
     let scanned = Scanned {
         out: merged.out,

@@ -102,7 +102,7 @@ pub(super) fn resolve(a: &ScanArgs) -> anyhow::Result<ScanConfig> {
             Zone::parse(z).map_err(|e| flag_err("--tz", e))?,
             ZoneReason::Flag,
         ),
-        None => (Zone::local(), ZoneReason::DefaultLocal),
+        None => crate::time::default_zone(),
     };
     let mut tz_for = Vec::new();
     for s in &a.tz_for {

@@ -23,8 +23,8 @@ pub(super) fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         None => None,
     };
     let display = match &a.report.display_tz {
-        Some(z) => Zone::parse(z).map_err(|e| flag_err("--display-tz", e))?,
-        None => cfg.tz.clone(),
+        Some(z) => Some(Zone::parse(z).map_err(|e| flag_err("--display-tz", e))?),
+        None => None,
     };
     if cfg.threads > 0 {
         // Ignore "already initialised" (tests may call run twice in one process).
@@ -85,6 +85,7 @@ pub(super) fn run_scan(a: ScanArgs) -> anyhow::Result<i32> {
         exit_zero: a.report.exit_zero,
         fail_on: a.report.fail_on,
         display,
+        correct_skew: a.report.correct_skew,
     };
     let code = report_stage(&cfg, scanned, &opts, &debug, Some(scan_time), t0);
     // The discovered sources (a path, a relative path and a service per file): freed on the

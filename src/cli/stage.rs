@@ -27,7 +27,10 @@ pub(super) struct ReportOpts {
     pub(super) now: bool,
     pub(super) exit_zero: bool,
     pub(super) fail_on: report::gate::FailOn,
-    pub(super) display: Zone,
+    /// `--display-tz`; `None`: the zone naive times were read in (inferred or assumed).
+    pub(super) display: Option<Zone>,
+    /// `--correct-skew`: remove the clock skews found.
+    pub(super) correct_skew: bool,
 }
 
 /// Analysis (cluster, templates, sockets) → report → render, and the exit code. `scan` and
@@ -40,6 +43,26 @@ pub(super) fn report_stage(
     scan_time: Option<std::time::Duration>,
     t0: Instant,
 ) -> anyhow::Result<i32> {
+    let mut s = s;
+    // Zones inferred from the logs and clock skew, before anything reads a time.
+    let t_clock = Instant::now();
+    let clock =
+        crate::analysis::clock::settle(&mut s.out, (&cfg.tz, cfg.tz_reason), o.correct_skew);
+    debug_clock(&clock, debug);
+    debug(format!("clocks: settled in {:.1?}", t_clock.elapsed()));
+    let settled;
+    let cfg = match &clock.effective {
+        Some((z, r)) if *r != cfg.tz_reason || *z != cfg.tz => {
+            settled = ScanConfig {
+                tz: z.clone(),
+                tz_reason: *r,
+                ..cfg.clone()
+            };
+            &settled
+        }
+        _ => cfg,
+    };
+    let display = o.display.clone().unwrap_or_else(|| cfg.tz.clone());
     let out = &s.out;
     let crate::analysis::Analyzed {
         clusters,
@@ -56,7 +79,9 @@ pub(super) fn report_stage(
         || crate::analysis::clock::hints::likely_zone_warnings(&out.files),
     );
     report.warnings.extend(socket_problems);
+    report.warnings.extend(clock.warnings.iter().cloned());
     report.warnings.extend(zone_warnings);
+    report.clock = clock;
     if out.hits_dropped > 0 {
         let through = out
             .hits
@@ -123,7 +148,7 @@ pub(super) fn report_stage(
         &o.dests,
         &crate::cli::write::RenderInput {
             report: &report,
-            display: &o.display,
+            display: &display,
             cfg,
             scan: out,
             clusters: &clusters,
@@ -203,6 +228,33 @@ fn nothing_scanned(
         msg.push_str(&format!("; and {more} more"));
     }
     Some(msg)
+}
+
+/// The `--debug` lines of the clocks stage: every zone inference and skew.
+fn debug_clock(clock: &crate::analysis::clock::ClockReport, debug: &dyn Fn(String)) {
+    for i in &clock.inferences {
+        debug(format!(
+            "zone inference: {}: best {} (z {:.1}; runner-up {}, z {:.1}), confidence {}, witness {}, {} minutes of overlap: {}",
+            i.path,
+            i.offset,
+            i.z,
+            i.runner_up.as_deref().unwrap_or("-"),
+            i.runner_up_z,
+            crate::analysis::clock::confidence_text(i.confidence),
+            i.witness.as_deref().unwrap_or("-"),
+            i.overlap_minutes,
+            if i.applied { "applied" } else { "not applied (weak)" }
+        ));
+    }
+    for s in &clock.skews {
+        debug(format!(
+            "clock skew: {} {:+.1}s against the majority ({} event pairs){}",
+            s.service,
+            s.seconds,
+            s.pairs,
+            if s.applied { ", corrected" } else { "" }
+        ));
+    }
 }
 
 /// Drops `garbage` on another thread, which the process does not wait for at exit: what a

@@ -26,9 +26,9 @@ pub(super) fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
         ));
     }
     let cfg = resolve(&a)?;
-    let display = match &a.report.display_tz {
-        Some(z) => Zone::parse(z).map_err(|e| flag_err("--display-tz", e))?,
-        None => cfg.tz.clone(),
+    let display_flag = match &a.report.display_tz {
+        Some(z) => Some(Zone::parse(z).map_err(|e| flag_err("--display-tz", e))?),
+        None => None,
     };
     if cfg.threads > 0 {
         let _ = rayon::ThreadPoolBuilder::new()
@@ -42,12 +42,24 @@ pub(super) fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
             report::escape_control(&p.error.message)
         );
     }
-    let out = scan::scan(&disc.sources, &cfg);
+    let mut out = scan::scan(&disc.sources, &cfg);
     for f in &out.files {
         if let Some(e) = &f.error {
             eprintln!("faultscope: error: {}", report::escape_control(&e.message));
         }
     }
+    // Zones and clocks settled as `scan` settles them, so the templates' times agree.
+    let clock =
+        crate::analysis::clock::settle(&mut out, (&cfg.tz, cfg.tz_reason), a.report.correct_skew);
+    for w in &clock.warnings {
+        eprintln!("faultscope: warning: {}", report::escape_control(w));
+    }
+    let display = display_flag.unwrap_or_else(|| {
+        clock
+            .effective
+            .as_ref()
+            .map_or_else(|| cfg.tz.clone(), |(z, _)| z.clone())
+    });
     let analysis = crate::analysis::mine_unknown(&out, &cfg, a.report.burst_min);
     let templates = report::templates_out(&out, &analysis);
     let json = a
@@ -146,6 +158,12 @@ pub(super) fn run_inspect(a: InspectArgs) -> anyhow::Result<i32> {
         gaps: a.gaps,
     };
     let files = crate::inspect::inspect(&disc.sources, &cfg, &opts);
+    if a.records || a.format == OutputFormat::Json {
+        // The text rendering shows them in each file's block; these outputs cannot.
+        for w in crate::inspect::warnings(&files) {
+            eprintln!("faultscope: warning: {}", report::escape_control(&w));
+        }
+    }
     let rendered = if a.records {
         crate::inspect::to_ndjson(&files)
     } else {

@@ -90,6 +90,28 @@ fn is_stamp_token(t: &[u8]) -> bool {
         })
 }
 
+/// A zone after a stamp: a known abbreviation (`CEST`, `UTC`, `CST`) or a numeric offset
+/// (`-03`, `+0530`, `+05:30`).
+fn is_zone_token(t: &[u8]) -> bool {
+    match t.first() {
+        Some(b'+' | b'-') => {
+            let d = &t[1..];
+            matches!(d.len(), 2 | 4 | 5)
+                && d.iter().all(|c| c.is_ascii_digit() || *c == b':')
+                && d.iter().filter(|c| c.is_ascii_digit()).count() >= 2
+        }
+        Some(c) if c.is_ascii_uppercase() => {
+            (2..=5).contains(&t.len())
+                && t.iter().all(u8::is_ascii_uppercase)
+                && std::str::from_utf8(t).is_ok_and(|w| {
+                    crate::time::builtin_abbrev(w).is_some()
+                        || crate::time::ambiguous_abbrev(w).is_some()
+                })
+        }
+        _ => false,
+    }
+}
+
 fn is_month_or_day(t: &[u8]) -> bool {
     if t.len() > 4 {
         return false;
@@ -295,6 +317,8 @@ pub fn strip_prefix(line: &[u8]) -> &[u8] {
         } else if is_level_word(t) {
             level = true;
         } else if matches!(t, b"-" | b"---" | b"|" | b":" | b"--") {
+        } else if stamp && !level && is_zone_token(t) {
+            // The stamp's zone: PostgreSQL's `%m` writes `CEST`, `-03` after the time.
         } else if t[0] == b'[' && t[t.len() - 1] == b']' && (stamp || level) {
             // `[thread]`, `[client ...]`, `[pid 12:tid 34]`: prefix furniture.
         } else if t[0] == b'*' && t[1..].iter().all(u8::is_ascii_digit) && stamp {
@@ -453,7 +477,7 @@ mod tests {
     mod reference {
         use super::super::{
             class, glog_head, is_level_word, is_logger_token, is_month_or_day, is_stamp_token,
-            prefix_token, record_trim, skip_ws, WsScan, WS,
+            is_zone_token, prefix_token, record_trim, skip_ws, WsScan, WS,
         };
 
         /// [`strip_prefix`](super::super::strip_prefix) as first written: each token test
@@ -481,7 +505,9 @@ mod tests {
                     stamp = true;
                 } else if is_level_word(t) {
                     level = true;
-                } else if matches!(t, b"-" | b"---" | b"|" | b":" | b"--") {
+                } else if matches!(t, b"-" | b"---" | b"|" | b":" | b"--")
+                    || (stamp && !level && is_zone_token(t))
+                {
                 } else if t.starts_with(b"[") && t.ends_with(b"]") && (stamp || level) {
                     // `[thread]`, `[client ...]`, `[pid 12:tid 34]`: prefix furniture.
                 } else if t.starts_with(b"*") && t[1..].iter().all(u8::is_ascii_digit) && stamp {
@@ -624,7 +650,10 @@ mod tests {
 
     #[test]
     fn prefixes_are_stripped() {
-        let cases: [(&str, &str); 9] = [
+        let cases: [(&str, &str); 11] = [
+            // PostgreSQL `%m [%p] `: the zone is part of the stamp, not the message.
+            ("2024-05-14 09:12:01.123 CEST [1234] ERROR:  relation \"foo\" does not exist", "relation \"foo\" does not exist"),
+            ("2024-07-10 00:00:17.006 -03 [64] LOG:  checkpoint starting: time", "checkpoint starting: time"),
             ("2019-08-21 08:47:10.412 ERROR 5120 --- [io-8080-exec-7] c.e.order.web.OrderController   : request failed", "request failed"),
             ("2019-08-21 08:47:10,412 ERROR [http-nio-8082-exec-7] c.e.order.OrderService - request failed", "request failed"),
             ("2019/08/21 08:00:00 [error] 31#31: *9 connect() failed (111: Connection refused)", "connect() failed (111: Connection refused)"),

@@ -83,6 +83,7 @@ pub fn build<'a>(
         warnings,
         error: None,
         templates: templates_out(scan, analysis),
+        clock: Default::default(),
     }
 }
 
@@ -260,8 +261,39 @@ fn build_summary(scan: &ScanOutput, incidents: &[IncidentOut], files: &[FileOut]
         files_scanned: read_files,
         files_with_errors: files.iter().filter(|f| f.error.is_some()).count(),
         hits: scan.hits.len(),
-        first: scan.files.iter().filter_map(|f| f.first).min(),
-        last: scan.files.iter().filter_map(|f| f.last).max(),
+        first: scan.files.iter().filter_map(earliest).min(),
+        last: scan.files.iter().filter_map(latest).max(),
+    }
+}
+
+/// A file's earliest record: its first record, unless its per-minute counts hold an earlier
+/// minute (an unordered file, a clock that stepped back): then that minute. The header's
+/// "logs from … to …" is earliest → latest, not the files' order.
+fn earliest(f: &crate::scan::FileScan) -> Option<DateTime<Utc>> {
+    let by_minute = f
+        .minutes
+        .iter()
+        .next()
+        .and_then(|(m, _)| DateTime::from_timestamp(m.checked_mul(60)?, 0));
+    match (f.first, by_minute) {
+        (Some(a), Some(b)) if b.timestamp() / 60 < a.timestamp().div_euclid(60) => Some(b),
+        (Some(a), _) => Some(a),
+        (None, b) => b,
+    }
+}
+
+/// A file's latest record: its last record, unless its per-minute counts hold a later
+/// minute (then the start of that minute).
+fn latest(f: &crate::scan::FileScan) -> Option<DateTime<Utc>> {
+    let by_minute = f
+        .minutes
+        .iter()
+        .last()
+        .and_then(|(m, _)| DateTime::from_timestamp(m.checked_mul(60)?, 0));
+    match (f.last, by_minute) {
+        (Some(a), Some(b)) if b.timestamp() / 60 > a.timestamp().div_euclid(60) => Some(b),
+        (Some(a), _) => Some(a),
+        (None, b) => b,
     }
 }
 
@@ -426,14 +458,7 @@ fn culprit_for(
 }
 
 fn reason_id(r: crate::time::ZoneReason) -> &'static str {
-    use crate::time::ZoneReason::*;
-    match r {
-        Explicit => "explicit",
-        FlagForFile => "flag-for-file",
-        Flag => "flag",
-        Alias => "alias",
-        DefaultLocal => "default-local",
-    }
+    r.id()
 }
 
 /// Fills `files[].sha256` with the SHA-256 of each readable input file as stored (a `.gz`

@@ -104,6 +104,8 @@ pub struct Report<'a> {
     /// code is then 2. Absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Zones naive times were read in (and why), zone inference per file, clock skews.
+    pub clock: crate::analysis::clock::ClockReport,
 }
 
 /// Tool identity.

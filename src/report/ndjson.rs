@@ -130,6 +130,14 @@ fn incident_lines(lines: &mut Vec<Line>, r: &Report) {
                     .collect::<Vec<_>>()),
             ),
             ("faultscope.next_checks", json!(inc.next_checks)),
+            // The zone naive times were read in, its source and confidence: the header of
+            // the other formats, carried by each incident line.
+            ("faultscope.timezone", json!(r.assumed_timezone)),
+            ("faultscope.timezone_source", json!(r.timezone_reason)),
+            (
+                "faultscope.timezone_confidence",
+                json!(r.clock.naive_zones.first().and_then(|z| z.confidence)),
+            ),
         ]);
         lines.push((
             (false, inc.start.timestamp_micros(), 0, inc.id),

@@ -84,6 +84,171 @@ pub(crate) fn recurrence_sentence(r: &Report, display: &Zone) -> Option<String> 
     Some(s)
 }
 
+/// Where a zone came from, in the words of the header: `--tz`, `TZ`, `inferred from
+/// <file>`, `this machine's local zone`.
+fn source_words(z: &crate::analysis::clock::NaiveZone) -> String {
+    match z.source {
+        "flag" => "--tz".into(),
+        "flag-for-file" => "--tz-for".into(),
+        "tz-env" => "TZ".into(),
+        "default-local" => "this machine's local zone".into(),
+        "inferred" => {
+            let mut s = match &z.from {
+                Some(f) => format!("inferred from {f}"),
+                None => "inferred".into(),
+            };
+            if let Some(c) = z.confidence {
+                let _ = write!(
+                    s,
+                    ", confidence {}",
+                    crate::analysis::clock::confidence_text(c)
+                );
+            }
+            s
+        }
+        other => other.into(),
+    }
+}
+
+/// What the header says about zones: the display zone, and which zone naive times were
+/// read in and why (`naive times read as +08:00, inferred from nginx/access.log,
+/// confidence >99.99 %`), one clause per zone when files differ. Every human format
+/// (text, Markdown, HTML) prints this sentence.
+pub(crate) fn zone_statement(r: &Report, display: &Zone) -> String {
+    let zones = &r.clock.naive_zones;
+    let naive = match zones.as_slice() {
+        [] => format!(
+            "naive times read as {} from {}",
+            r.assumed_timezone,
+            match r.timezone_reason.as_str() {
+                "flag" => "--tz",
+                "tz-env" => "TZ",
+                "inferred" => "inference",
+                _ => "this machine's local zone; set --tz",
+            }
+        ),
+        [one] => {
+            let mut s = if one.source == "inferred" {
+                format!("naive times read as {}, {}", one.zone, source_words(one))
+            } else {
+                format!(
+                    "naive times read as {} from {}",
+                    one.zone,
+                    source_words(one)
+                )
+            };
+            if one.source == "default-local" {
+                s.push_str("; set --tz");
+            }
+            s
+        }
+        many => format!(
+            "naive times read as {}",
+            many.iter()
+                .map(|z| format!(
+                    "{} ({} file{}, {})",
+                    z.zone,
+                    z.files,
+                    if z.files == 1 { "" } else { "s" },
+                    source_words(z)
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    format!("times in {display}; {naive}")
+}
+
+/// The rows of the clocks section (label, text): each file whose zone was inferred or left
+/// in a default for want of evidence, and each clock skew. Empty when there is nothing to
+/// say.
+pub(crate) fn clock_rows(r: &Report) -> Vec<(&'static str, String)> {
+    use crate::analysis::clock::confidence_text;
+    let mut rows = Vec::new();
+    for i in &r.clock.inferences {
+        let witness = i
+            .witness
+            .as_deref()
+            .unwrap_or("the files that state their offset");
+        let text = if i.applied && !i.changed {
+            format!(
+                "{}: {} confirmed, its activity lines up with {} ({}, confidence {})",
+                i.path,
+                i.default_zone,
+                witness,
+                basis_words(i.basis),
+                confidence_text(i.confidence)
+            )
+        } else if i.applied {
+            format!(
+                "{}: {} (was {}), its activity lines up with {} ({}, confidence {})",
+                i.path,
+                i.offset,
+                i.default_zone,
+                witness,
+                basis_words(i.basis),
+                confidence_text(i.confidence)
+            )
+        } else {
+            format!(
+                "{}: kept {}; best alignment {} with {} at confidence {} only (needs {})",
+                i.path,
+                i.default_zone,
+                i.offset,
+                witness,
+                confidence_text(i.confidence),
+                confidence_text(1.0 - crate::analysis::clock::zones::ALPHA)
+            )
+        };
+        rows.push(("zone", text));
+    }
+    for y in &r.clock.years {
+        rows.push((
+            "year",
+            format!(
+                "{}: stamps without a year moved {} year{} {} to the years of the dated files beside it (its {} gave a year they do not cover: a copied file?)",
+                y.path,
+                y.years.abs(),
+                if y.years.abs() == 1 { "" } else { "s" },
+                if y.years < 0 { "back" } else { "forward" },
+                if y.was_from == "mtime" { "mtime" } else { "clock" },
+            ),
+        ));
+    }
+    for s in &r.clock.skews {
+        rows.push((
+            "skew",
+            format!(
+                "{} runs {:.1} s {} the majority ({} matching events){}",
+                s.service,
+                s.seconds.abs(),
+                if s.seconds > 0.0 {
+                    "ahead of"
+                } else {
+                    "behind"
+                },
+                s.pairs,
+                if s.applied {
+                    "; corrected (--correct-skew)"
+                } else {
+                    "; not corrected: a causal delay looks alike, check it, then --correct-skew"
+                }
+            ),
+        ));
+    }
+    rows
+}
+
+fn basis_words(b: crate::analysis::clock::zones::Basis) -> &'static str {
+    use crate::analysis::clock::zones::Basis;
+    match b {
+        Basis::AllOffsets => "best of all offsets",
+        Basis::StatedOffsets => "best of the offsets other files state",
+        Basis::Group => "with the other naive files",
+        Basis::Consensus => "the offset every other inference agrees on",
+    }
+}
+
 pub(super) fn lift_text(l: Option<f64>) -> String {
     l.map_or("∞".to_string(), |l| format!("{l:.2}"))
 }

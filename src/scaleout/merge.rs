@@ -201,19 +201,7 @@ fn gather(
             files[map[fi] as usize] = Some(f);
         }
         let mut unknown = p.unknown;
-        let mut bad = None;
-        unknown.for_each_record(|r| {
-            if map.get(r.file as usize).is_none() {
-                bad = Some(r.file);
-            }
-        });
-        if let Some(f) = bad.or_else(|| {
-            unknown
-                .iter()
-                .flat_map(|(_, s)| s.files.iter().chain(s.buckets.iter().map(|b| &b.file)))
-                .find(|&&f| map.get(f as usize).is_none())
-                .copied()
-        }) {
+        if let Some(f) = unknown.max_file().filter(|&f| f as usize >= map.len()) {
             return Err(format!("{name}: a record names file #{f} of {}", map.len()));
         }
         unknown.map_files(|f| map[f as usize]);

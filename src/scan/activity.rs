@@ -207,7 +207,12 @@ fn minute_key(line: &[u8], format: Option<Format>, key_at: usize) -> Option<&[u8
         | Format::Cri
         | Format::Bgl
         | Format::NginxError
-        | Format::GoLog => at(0, 16),
+        | Format::GoLog
+        | Format::DottedDate => at(0, 16),
+        // `[2024-05-14 09:47`
+        Format::BracketIso => at(1, 16),
+        // `161209 14:18` / `130715  9:08`
+        Format::MysqlLegacy => at(0, 12),
         // `17/06/09 20:10`, `03-17 16:13`, `081109 2036`, `22:43`
         Format::Spark => at(0, 14),
         Format::Logcat | Format::Hdfs => at(0, 11),
@@ -236,7 +241,20 @@ fn minute_key(line: &[u8], format: Option<Format>, key_at: usize) -> Option<&[u8
         | Format::Logfmt
         | Format::JvmUnified
         | Format::EpochPrefix
-        | Format::EpochColumn => None,
+        | Format::EpochColumn
+        | Format::Auditd
+        | Format::Redis
+        | Format::ErlangReport
+        | Format::Php
+        | Format::Nagios
+        | Format::Dmesg
+        | Format::Cisco
+        | Format::Ctime
+        | Format::Us12h
+        | Format::CsvColumn
+        | Format::TsvColumn
+        | Format::JsonPretty
+        | Format::WinEventText => None,
     }
 }
 

@@ -94,7 +94,13 @@ fn resolve(
         Resolved::At(t, reason) => {
             if reason == ZoneReason::Explicit {
                 out.explicit = true;
-                if let time::StampZone::Offset(o) = &st.zone {
+                // The offset the text states, or SQL Server's `UTC adjustment` line.
+                let stated = match &st.zone {
+                    time::StampZone::Offset(o) => Some(*o),
+                    time::StampZone::Naive => ft.utc_adjustment,
+                    _ => None,
+                };
+                if let Some(o) = stated {
                     *out.offsets.entry(o.local_minus_utc()).or_default() += 1;
                 }
             } else {
@@ -203,7 +209,7 @@ pub(super) fn scan_chunk(
     // and the file merge drops that record if so.
     let matched: std::collections::HashSet<u64> = out.matched.iter().copied().collect();
     let mut lv = ChunkOut::default();
-    let mut summary = super::Unknown::new(cfg.gap);
+    let mut summary = super::Unknown::new(cfg.gap).bounded(cfg.max_hits);
     let mut last: Option<crate::record::level::LevelRecord> = None;
     out.level_count = crate::record::level::level_pass_each(
         file,

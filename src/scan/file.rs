@@ -267,6 +267,11 @@ fn open_and_detect(
         }
     }
     fs.format = ft.format();
+    fs.year_from = ft
+        .inference
+        .as_ref()
+        .filter(|i| i.what == "year")
+        .map(|i| i.source.to_string());
     // Only `--debug` prints it: a string per file otherwise written for nothing.
     if cfg.debug {
         fs.time_detail = ft.describe();
@@ -487,7 +492,7 @@ pub(super) struct FileUnknown {
 impl FileUnknown {
     pub(super) fn new(cfg: &ScanConfig) -> FileUnknown {
         FileUnknown {
-            summary: super::Unknown::new(cfg.gap),
+            summary: super::Unknown::new(cfg.gap).bounded(cfg.max_hits),
             whole: Vec::new(),
         }
     }

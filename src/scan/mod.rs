@@ -148,7 +148,7 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
         .unwrap_or_else(|p| p.into_inner())
         .finish();
     // Across files: the summaries merged (no bound needed: they do not grow with records).
-    out.unknown = Unknown::new(cfg.gap);
+    out.unknown = Unknown::new(cfg.gap).bounded(cfg.max_hits);
     for fs in &mut files {
         out.unknown.merge(std::mem::take(&mut fs.unknown));
         out.unknown_dropped += fs.unknown_dropped;

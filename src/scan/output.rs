@@ -89,6 +89,10 @@ pub struct FileScan {
     pub naive_count: u64,
     /// How stamps are read: layouts and year/date inference (filled under `--debug` only).
     pub time_detail: String,
+    /// For stamps without a year: where the year came from (`mtime`, `file name`, `--year`,
+    /// `none`); `dated files` once the clocks stage moved it to the dated files' years.
+    #[serde(default)]
+    pub year_from: Option<String>,
     /// Set when the file is a saved netstat/ss/tasklist/ps dump (detected by content):
     /// host evidence for `sockets`, not a log.
     pub dump: Option<crate::evidence::sockets::DumpKind>,

@@ -67,20 +67,28 @@ pub struct Shape {
     pub errors: u64,
     /// Records without a usable time.
     pub undated: u64,
+    /// Exception classes named by its records, with their counts.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub exceptions: BTreeMap<String, u64>,
+    /// Per file with records, sorted by file: times and earliest record. Per file, because
+    /// the clock stage moves a file's times after the scan (an inferred zone, a skew).
+    pub files: Vec<FileShape>,
+    /// Dated error records per file and bucket of time, sorted by (file, bucket).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buckets: Vec<Bucket>,
+}
+
+/// A shape's records in one file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FileShape {
+    /// File index.
+    pub file: u32,
     /// Earliest record time.
     pub first: Option<DateTime<Utc>>,
     /// Latest record time.
     pub last: Option<DateTime<Utc>>,
-    /// Exception classes named by its records, with their counts.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub exceptions: BTreeMap<String, u64>,
-    /// Files with records, sorted.
-    pub files: Vec<u32>,
-    /// Its earliest record ([`record_key`] order): the example line.
+    /// Its earliest record ([`record_key`] order).
     pub example: LevelRecord,
-    /// Dated error records per file and bucket of time, sorted by (file, bucket).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub buckets: Vec<Bucket>,
 }
 
 /// Dated error records of one shape in one file within one bucket of time.
@@ -124,6 +132,15 @@ pub struct Unknown {
     pub bucket_ms: i64,
     /// The gap that separates runs, milliseconds.
     pub gap_ms: i64,
+    /// The dated records' times (unix milliseconds, file), the earliest `max_times` of them
+    /// (0: all), unordered: the clock stage pairs events of different sources to the
+    /// millisecond (skew) and counts them per minute (zones). Evidence bounded like hits
+    /// (`--max-hits`): 16 bytes a record.
+    times: Vec<(i64, u32)>,
+    /// Most times kept (0: no bound).
+    pub max_times: usize,
+    /// Once trimmed: the latest time kept; later ones are not.
+    cut: Option<(i64, u32)>,
 }
 
 impl Default for Unknown {
@@ -135,9 +152,15 @@ impl Default for Unknown {
 impl PartialEq for Unknown {
     /// Equal summaries: the same shapes with the same statistics, whatever the order.
     fn eq(&self, other: &Unknown) -> bool {
+        let times = |u: &Unknown| {
+            let mut v = u.times.clone();
+            v.sort_unstable();
+            v
+        };
         self.bucket_ms == other.bucket_ms
             && self.gap_ms == other.gap_ms
             && self.sorted() == other.sorted()
+            && times(self) == times(other)
     }
 }
 
@@ -150,7 +173,46 @@ impl Unknown {
             shapes: Vec::new(),
             bucket_ms: (gap_ms.min(BUCKET_MAX_MS) / 1000).max(1) * 1000,
             gap_ms,
+            times: Vec::new(),
+            max_times: 0,
+            cut: None,
         }
+    }
+
+    /// The same, keeping at most `max` record times (`--max-hits`; 0: all).
+    pub fn bounded(mut self, max: usize) -> Unknown {
+        self.max_times = max;
+        self
+    }
+
+    /// The kept record times (file, time; the earliest `max_times`), in time order, then
+    /// file (as the records were sorted when kept whole).
+    pub fn times(&self) -> impl Iterator<Item = (u32, DateTime<Utc>)> {
+        let mut v = self.times.clone();
+        v.sort_unstable();
+        v.into_iter()
+            .filter_map(|(ms, f)| Some((f, DateTime::from_timestamp_millis(ms)?)))
+    }
+
+    fn push_time(&mut self, t: (i64, u32)) {
+        if self.cut.is_some_and(|c| t > c) {
+            return;
+        }
+        self.times.push(t);
+        let max = self.max_times;
+        if max > 0 && self.times.len() >= max + max / 4 + 1024 {
+            self.trim();
+        }
+    }
+
+    fn trim(&mut self) {
+        let max = self.max_times;
+        if max == 0 || self.times.len() <= max {
+            return;
+        }
+        self.times.select_nth_unstable(max - 1);
+        self.times.truncate(max);
+        self.cut = self.times.iter().max().copied();
     }
 
     /// Records summarised.
@@ -173,12 +235,15 @@ impl Unknown {
             .map(|k| &**k)
             .zip(&self.shapes)
             .collect();
-        v.sort_by_key(|(_, s)| record_key(&s.example));
+        v.sort_by_key(|(_, s)| record_key(s.example()));
         v
     }
 
     /// Summarises one record.
     pub fn add(&mut self, r: LevelRecord) {
+        if let Some(t) = r.time {
+            self.push_time((t.timestamp_millis(), r.file));
+        }
         let k = self.distinct.add(record_message(&r).as_bytes()) as usize;
         if k == self.shapes.len() {
             self.shapes.push(Shape::of(r, self.bucket_ms));
@@ -201,6 +266,13 @@ impl Unknown {
             other.rebucket(w);
         }
         self.gap_ms = self.gap_ms.max(other.gap_ms);
+        if self.max_times == 0 || (other.max_times > 0 && other.max_times < self.max_times) {
+            self.max_times = other.max_times;
+        }
+        for t in std::mem::take(&mut other.times) {
+            self.push_time(t);
+        }
+        self.trim();
         let keys = std::mem::take(&mut other.distinct.keys);
         for (key, shape) in keys.iter().zip(other.shapes) {
             let k = self.distinct.add_masked(key, shape.count) as usize;
@@ -226,7 +298,9 @@ impl Unknown {
     /// numbers or offsets once known.
     pub fn for_each_record(&mut self, mut f: impl FnMut(&mut LevelRecord)) {
         for s in &mut self.shapes {
-            f(&mut s.example);
+            for x in &mut s.files {
+                f(&mut x.example);
+            }
             for b in &mut s.buckets {
                 if let Some(h) = &mut b.head {
                     f(h);
@@ -237,17 +311,64 @@ impl Unknown {
 
     /// Points every record at file `f(old index)`.
     pub fn map_files(&mut self, f: impl Fn(u32) -> u32) {
+        for t in &mut self.times {
+            t.1 = f(t.1);
+        }
         for s in &mut self.shapes {
-            s.example.file = f(s.example.file);
-            for x in &mut s.files {
-                *x = f(*x);
+            for x in std::mem::take(&mut s.files) {
+                let file = f(x.file);
+                let mut x = x;
+                x.file = file;
+                x.example.file = file;
+                s.add_file(x);
             }
-            s.files.sort_unstable();
-            s.files.dedup();
             for b in &mut s.buckets {
                 b.file = f(b.file);
                 if let Some(h) = &mut b.head {
                     h.file = b.file;
+                }
+            }
+            s.normalize(self.gap_ms);
+        }
+    }
+
+    /// The largest file index the summary names (records, shapes, buckets, times).
+    pub fn max_file(&self) -> Option<u32> {
+        let mut m = self.times.iter().map(|t| t.1).max();
+        for s in &self.shapes {
+            let files = s.files.iter().flat_map(|x| [x.file, x.example.file]);
+            let buckets = s
+                .buckets
+                .iter()
+                .flat_map(|b| [b.file, b.head.as_ref().map_or(b.file, |h| h.file)]);
+            m = m.max(files.chain(buckets).max());
+        }
+        m
+    }
+
+    /// Moves every time of file `file` to `f(file, time)` (the clock stage's re-timing:
+    /// an inferred zone, a corrected skew, settled years).
+    pub fn map_times(&mut self, f: impl Fn(u32, DateTime<Utc>) -> DateTime<Utc>) {
+        for t in &mut self.times {
+            if let Some(x) = DateTime::from_timestamp_millis(t.0) {
+                t.0 = f(t.1, x).timestamp_millis();
+            }
+        }
+        self.cut = None;
+        self.trim();
+        for s in &mut self.shapes {
+            for x in &mut s.files {
+                x.first = x.first.map(|t| f(x.file, t));
+                x.last = x.last.map(|t| f(x.file, t));
+                x.example.time = x.example.time.map(|t| f(x.file, t));
+            }
+            // Bucket numbers stay: a file's buckets move together, so they stay apart (a
+            // renumbered bucket could join its neighbour), and the burst rule reads times.
+            for b in &mut s.buckets {
+                b.first = f(b.file, b.first);
+                b.last = f(b.file, b.last);
+                if let Some(h) = &mut b.head {
+                    h.time = h.time.map(|t| f(b.file, t));
                 }
             }
             s.normalize(self.gap_ms);
@@ -274,16 +395,32 @@ impl Unknown {
 }
 
 impl Shape {
+    /// Earliest record time.
+    pub fn first(&self) -> Option<DateTime<Utc>> {
+        self.files.iter().filter_map(|x| x.first).min()
+    }
+
+    /// Latest record time.
+    pub fn last(&self) -> Option<DateTime<Utc>> {
+        self.files.iter().filter_map(|x| x.last).max()
+    }
+
+    /// Its earliest record ([`record_key`] order): the example line.
+    pub fn example(&self) -> &LevelRecord {
+        self.files
+            .iter()
+            .map(|x| &x.example)
+            .min_by_key(|r| record_key(r))
+            .expect("a shape has a record")
+    }
+
     fn of(r: LevelRecord, bucket_ms: i64) -> Shape {
         let mut s = Shape {
             count: 0,
             errors: 0,
             undated: 0,
-            first: None,
-            last: None,
             exceptions: BTreeMap::new(),
             files: Vec::new(),
-            example: r.clone(),
             buckets: Vec::new(),
         };
         s.absorb(r, bucket_ms);
@@ -293,13 +430,8 @@ impl Shape {
     fn absorb(&mut self, r: LevelRecord, bucket_ms: i64) {
         self.count += 1;
         self.undated += u64::from(r.time.is_none());
-        self.first = min_time(self.first, r.time);
-        self.last = self.last.max(r.time);
         if let Some(e) = &r.exception {
             *self.exceptions.entry(e.to_string()).or_default() += 1;
-        }
-        if let Err(i) = self.files.binary_search(&r.file) {
-            self.files.insert(i, r.file);
         }
         if r.level == Level::Error {
             self.errors += 1;
@@ -307,8 +439,26 @@ impl Shape {
                 self.bucket(&r, t, bucket_ms);
             }
         }
-        if record_key(&r) < record_key(&self.example) {
-            self.example = r;
+        self.add_file(FileShape {
+            file: r.file,
+            first: r.time,
+            last: r.time,
+            example: r,
+        });
+    }
+
+    /// Joins `x` to the shape's entry for its file.
+    fn add_file(&mut self, x: FileShape) {
+        match self.files.binary_search_by_key(&x.file, |y| y.file) {
+            Ok(i) => {
+                let y = &mut self.files[i];
+                y.first = min_time(y.first, x.first);
+                y.last = y.last.max(x.last);
+                if record_key(&x.example) < record_key(&y.example) {
+                    y.example = x.example;
+                }
+            }
+            Err(i) => self.files.insert(i, x),
         }
     }
 
@@ -347,16 +497,11 @@ impl Shape {
         self.count += o.count;
         self.errors += o.errors;
         self.undated += o.undated;
-        self.first = min_time(self.first, o.first);
-        self.last = self.last.max(o.last);
         for (e, n) in o.exceptions {
             *self.exceptions.entry(e).or_default() += n;
         }
-        self.files.extend(o.files);
-        self.files.sort_unstable();
-        self.files.dedup();
-        if record_key(&o.example) < record_key(&self.example) {
-            self.example = o.example;
+        for x in o.files {
+            self.add_file(x);
         }
         if !o.buckets.is_empty() {
             self.buckets.extend(o.buckets);
@@ -410,6 +555,19 @@ struct UnknownForm {
     bucket_ms: i64,
     gap_ms: i64,
     shapes: Vec<ShapeForm>,
+    /// `max_times` and the kept times per file, sorted, as differences from the previous
+    /// one (the first from 0): a few bytes a record.
+    #[serde(default)]
+    max_times: usize,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    times: Vec<TimesForm>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TimesForm {
+    file: u32,
+    ms: Vec<i64>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -421,9 +579,25 @@ struct ShapeForm {
 
 impl serde::Serialize for Unknown {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut sorted: Vec<(u32, i64)> = self.times.iter().map(|&(ms, f)| (f, ms)).collect();
+        sorted.sort_unstable();
+        let mut times: Vec<TimesForm> = Vec::new();
+        let mut prev = 0i64;
+        for (f, ms) in sorted {
+            match times.last_mut() {
+                Some(t) if t.file == f => t.ms.push(ms - prev),
+                _ => times.push(TimesForm {
+                    file: f,
+                    ms: vec![ms],
+                }),
+            }
+            prev = ms;
+        }
         UnknownForm {
             bucket_ms: self.bucket_ms,
             gap_ms: self.gap_ms,
+            max_times: self.max_times,
+            times,
             shapes: self
                 .sorted()
                 .into_iter()
@@ -450,7 +624,18 @@ impl<'de> serde::Deserialize<'de> for Unknown {
             shapes: Vec::new(),
             bucket_ms: f.bucket_ms,
             gap_ms: f.gap_ms,
+            times: Vec::new(),
+            max_times: f.max_times,
+            cut: None,
         };
+        for t in f.times {
+            let mut at = 0i64;
+            for d in t.ms {
+                at = at.saturating_add(d);
+                u.times.push((at, t.file));
+            }
+        }
+        u.trim();
         for ShapeForm { key, mut shape } in f.shapes {
             let k = u.distinct.add_masked(key.as_bytes(), shape.count) as usize;
             if k == u.shapes.len() {
@@ -541,9 +726,10 @@ mod tests {
             cuts in prop::collection::vec(0usize..300, 0..6),
             gap in 1i64..400,
             reverse in any::<bool>(),
+            max_times in prop_oneof![Just(0usize), 1usize..200],
         ) {
             let gap = chrono::Duration::seconds(gap);
-            let mut whole = Unknown::new(gap);
+            let mut whole = Unknown::new(gap).bounded(max_times);
             for r in &recs {
                 whole.add(r.clone());
             }
@@ -552,7 +738,7 @@ mod tests {
             let mut parts: Vec<Unknown> = Vec::new();
             let mut start = 0;
             for end in cuts.into_iter().chain([recs.len()]) {
-                let mut u = Unknown::new(gap);
+                let mut u = Unknown::new(gap).bounded(max_times);
                 for r in &recs[start..end.max(start)] {
                     u.add(r.clone());
                 }
@@ -562,15 +748,23 @@ mod tests {
             if reverse {
                 parts.reverse();
             }
-            let mut merged = Unknown::new(gap);
+            let mut merged = Unknown::new(gap).bounded(max_times);
             for p in parts {
                 merged.merge(p);
             }
             // A summary built one record at a time has not joined its buckets yet.
-            let mut settled = Unknown::new(gap);
+            let mut settled = Unknown::new(gap).bounded(max_times);
             settled.merge(whole);
             prop_assert_eq!(&merged, &settled);
             prop_assert_eq!(merged.records(), recs.len() as u64);
+            // The earliest `max_times` record times are kept (all with 0).
+            let mut want: Vec<(u32, DateTime<Utc>)> =
+                recs.iter().filter_map(|r| Some((r.file, r.time?))).collect();
+            want.sort_by_key(|&(f, t)| (t, f));
+            if max_times > 0 {
+                want.truncate(max_times);
+            }
+            prop_assert_eq!(merged.times().collect::<Vec<_>>(), want);
             let json = serde_json::to_string(&merged).unwrap();
             let back: Unknown = serde_json::from_str(&json).unwrap();
             prop_assert_eq!(&back, &merged);
@@ -588,7 +782,7 @@ mod tests {
             let mut settled = Unknown::new(gap_d);
             settled.merge(u);
             for (key, shape) in settled.iter() {
-                for &f in &shape.files {
+                for f in shape.files.iter().map(|x| x.file) {
                     let mut errs: Vec<&LevelRecord> = recs
                         .iter()
                         .filter(|r| {

@@ -21,7 +21,7 @@ use super::detect::{detect_file, detect_file_keeping, Detected, Layout};
 use super::format::{epoch_base, Format, Partial, RawStamp, StampZone};
 use super::parse::{may_start_stamp, parse_any, quick_any};
 use super::prepass::{prepass, Kind};
-use super::zone::{Resolved, ZoneReason, ZoneRule};
+use super::zone::{Resolved, ZoneRule};
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, Timelike, Utc};
 use std::ops::Range;
 use std::time::SystemTime;
@@ -96,6 +96,8 @@ pub struct FileTime {
     head: Vec<(usize, Layout, RawStamp)>,
     /// Lines detection looked at in the head sample ([`FileTime::reads_as_log`]).
     sampled_lines: usize,
+    /// Multi-line records (pretty-printed JSON, `wevtutil` text): each head's stamp.
+    table: Option<super::multiline::Table>,
 }
 
 impl FileTime {
@@ -113,6 +115,7 @@ impl FileTime {
             year_flag: None,
             head: Vec::new(),
             sampled_lines: 0,
+            table: None,
         }
     }
 
@@ -175,7 +178,13 @@ impl FileTime {
         }
         ft.year_flag = input.year;
         ft.sampled_lines = sampled_lines;
-        if ft.rule.reason == ZoneReason::DefaultLocal {
+        if let Some(f) = ft
+            .format()
+            .filter(|f| matches!(f, Format::JsonPretty | Format::WinEventText))
+        {
+            ft.table = Some(super::multiline::table(buf, f));
+        }
+        if ft.rule.reason.is_default() {
             ft.utc_adjustment = utc_adjustment;
         }
         ft.reference = input.mtime.map(|m| ft.local(m));
@@ -184,7 +193,9 @@ impl FileTime {
             match first.format.missing() {
                 Partial::NoYear => ft.learn_years(buf, chunks, first, input, name_date),
                 Partial::NoDate => ft.learn_days(buf, chunks, first, input, name_date),
-                Partial::Full if first.format == Format::JvmUnified => ft.learn_uptime(buf, input),
+                Partial::Full if matches!(first.format, Format::JvmUnified | Format::Dmesg) => {
+                    ft.learn_uptime(buf, input)
+                }
                 _ => {}
             }
         }
@@ -192,6 +203,30 @@ impl FileTime {
             ft.reference = name_date.and_then(|d| d.and_hms_opt(23, 59, 59));
         }
         ft
+    }
+
+    /// Moves the inferred years of a year-less file by `years` (the clocks stage found
+    /// them in the dated files of the same scan: a copied file's mtime lies). `detail`
+    /// says why; a file whose year did not come from its mtime (or nothing) is left alone.
+    pub fn shift_years(&mut self, years: i32, detail: String) {
+        let from_mtime = self
+            .inference
+            .as_ref()
+            .is_some_and(|i| i.what == "year" && matches!(i.source, "mtime" | "none"));
+        if years == 0 || !from_mtime {
+            return;
+        }
+        if let Base::Year(y) = self.base {
+            self.base = Base::Year(y + years);
+        }
+        self.reference = self
+            .reference
+            .and_then(|r| r.with_year(r.year() + years).or(Some(r)));
+        self.inference = Some(Inference {
+            what: "year",
+            source: "dated files",
+            detail,
+        });
     }
 
     /// Does the file read as a log: the detected layout's stamp starts the line (no fields
@@ -246,6 +281,11 @@ impl FileTime {
     /// read there in the first layout is returned as read (the same stamp: that layout's
     /// parser on the same line, which ends in `\r` here, a byte no parser reads).
     pub fn parse_line_at(&self, at: usize, line: &[u8]) -> Option<(RawStamp, Format)> {
+        if let (Some(t), Some(f)) = (&self.table, self.format()) {
+            if let Some(st) = t.at(at) {
+                return Some((st.clone(), f));
+            }
+        }
         if let Ok(i) = self.head.binary_search_by_key(&at, |(o, _, _)| *o) {
             let (_, l, st) = &self.head[i];
             return Some((st.clone(), l.format));
@@ -257,6 +297,11 @@ impl FileTime {
     /// if the line may start with a stamp (per-line fallback, mixed files).
     #[inline]
     pub fn parse_line(&self, line: &[u8]) -> Option<(RawStamp, Format)> {
+        if let (Some(t), Some(f)) = (&self.table, self.format()) {
+            if let Some(st) = t.lookup(line) {
+                return Some((st.clone(), f));
+            }
+        }
         for l in &self.layouts {
             if let Some(st) = l.parse(line) {
                 return Some((st, l.format));
@@ -512,11 +557,11 @@ impl FileTime {
         let anchor = mtime.naive_utc() - up;
         self.base = Base::Anchor(anchor);
         let detail = format!(
-            "clock = uptime + JVM start {}Z (the file's mtime minus the last uptime)",
+            "clock = uptime + start {}Z (the file's mtime minus the last uptime)",
             anchor.format("%Y-%m-%dT%H:%M:%S")
         );
         self.notes.push(format!(
-            "{}: JVM uptime stamps: {detail} (inferred, check it)",
+            "{}: uptime stamps: {detail} (inferred, check it)",
             input.path
         ));
         self.inference = Some(Inference {
@@ -584,7 +629,7 @@ pub fn date_in_name(name: &str) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::{Zone, PLACEHOLDER_YEAR};
+    use crate::time::{Zone, ZoneReason, PLACEHOLDER_YEAR};
 
     fn utc_rule() -> ZoneRule {
         ZoneRule {

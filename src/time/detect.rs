@@ -19,6 +19,7 @@
 //!   time`) make `date time` rows UTC.
 
 use super::format::{Format, Partial, RawStamp};
+use super::parse::more::{cell, parse_table, table_header};
 use super::parse::syslog::{parse_epoch_field, parse_hdfs, parse_time_only};
 use super::parse::{
     fields::parse_clf_line, may_start_stamp, parse_any, parse_with, quick_shape, skip_fields,
@@ -45,21 +46,40 @@ impl Layout {
     /// Parses the stamp of one line in this layout.
     #[inline]
     pub fn parse(&self, line: &[u8]) -> Option<RawStamp> {
-        parse_with(self.format, skip_fields(strip_line(line), self.skip)?)
+        match self.table() {
+            Some(delim) => parse_table(strip_line(line), delim, self.skip as usize),
+            None => parse_with(self.format, skip_fields(strip_line(line), self.skip)?),
+        }
     }
 
     /// Syntactic header check in this layout.
     #[inline]
     pub fn quick(&self, line: &[u8]) -> bool {
+        if let Some(delim) = self.table() {
+            return cell(strip_line(line), delim, self.skip as usize)
+                .is_some_and(|c| c.first().is_some_and(u8::is_ascii_digit));
+        }
         match skip_fields(strip_line(line), self.skip) {
             Some(b) => quick_shape(self.format, b),
             None => false,
+        }
+    }
+
+    /// For a table's time column, its delimiter (the layout's `skip` is then the column).
+    fn table(&self) -> Option<u8> {
+        match self.format {
+            Format::CsvColumn => Some(b','),
+            Format::TsvColumn => Some(b'\t'),
+            _ => None,
         }
     }
 }
 
 impl fmt::Display for Layout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.table().is_some() {
+            return write!(f, "{} (column {})", self.format, self.skip as usize + 1);
+        }
         match self.skip {
             0 => write!(f, "{}", self.format),
             1 => write!(f, "{} after 1 field", self.format),
@@ -136,6 +156,22 @@ pub(super) fn detect_file_keeping<'s>(
     // 1.5% of the CPU of a scan of the bench's 100,000 small files).
     let adjustment_possible = UTC_ADJUSTMENT.find(sample).is_some();
     let mut voted = 0usize;
+    // A CSV/TSV export with a header naming its time column (Event Viewer, Get-WinEvent):
+    // its rows are read at that column.
+    let table = sample_lines(sample)
+        .find(|l| l[0] != b'#')
+        .and_then(table_header)
+        .map(|(delim, col)| {
+            let format = if delim == b'\t' {
+                Format::TsvColumn
+            } else {
+                Format::CsvColumn
+            };
+            Layout {
+                format,
+                skip: col.min(255) as u8,
+            }
+        });
     for line in sample_lines(sample).take(max_lines.max(1) * 4) {
         if voted >= max_lines {
             break;
@@ -157,11 +193,17 @@ pub(super) fn detect_file_keeping<'s>(
         if hdfs + 1 == heads && parse_hdfs(line).is_some() {
             hdfs += 1;
         }
-        let mut found = if may_start_stamp(line) {
-            parse_any(line).map(|(st, f)| (Layout::at0(f), st))
-        } else {
-            None
-        };
+        let mut found = table.and_then(|l| l.parse(line).map(|st| (l, st)));
+        if found.is_none() && may_start_stamp(line) {
+            found = parse_any(line).map(|(st, f)| (Layout::at0(f), st));
+        }
+        // A relay's header before the device's own stamp (a syslog relay, a firewall's
+        // forwarded line): the inner stamp is the event's time.
+        if let Some((l, st)) = &found {
+            if let Some(inner) = relay_inner(line, l.format, st) {
+                found = Some(inner);
+            }
+        }
         if found.is_none() {
             found = parse_clf_line(line).map(|st| (Layout::at0(Format::Clf), st));
         }
@@ -209,6 +251,32 @@ pub(super) fn detect_file_keeping<'s>(
     }
 }
 
+/// The stamp a relay forwarded: right after the header stamp and one host token
+/// (`Jun 14 15:16:02 relay01 Jun 14 15:16:01 fw01 sshd[1]: …`, `2024-05-14T09:47:16+02:00
+/// relay01 Apr 15 2013 09:36:50: %ASA-4-106023: …`). Only a full date, or a year-less
+/// syslog stamp under a syslog header, counts.
+fn relay_inner(line: &[u8], outer: Format, outer_st: &RawStamp) -> Option<(Layout, RawStamp)> {
+    let header_tokens = match outer {
+        Format::Syslog3164 => 3,
+        Format::Iso8601Offset | Format::JournalShortIso | Format::Iso8601Naive => 1,
+        _ => return None,
+    };
+    let rest = skip_fields(line, header_tokens + 1)?;
+    if !may_start_stamp(rest) {
+        return None;
+    }
+    let (st, f) = parse_any(rest)?;
+    let ok = st.partial == Partial::Full
+        || (f == Format::Syslog3164 && outer_st.partial == Partial::NoYear);
+    ok.then_some((
+        Layout {
+            format: f,
+            skip: header_tokens + 1,
+        },
+        st,
+    ))
+}
+
 /// Detection's ranking step: the votes of [`detect_file_keeping`], most votes first, with the
 /// per-file formats decided: HDFS when every head read as HDFS, else, when the votes are
 /// weak, an epoch column or time-only stamps. `heads`: non-continuation lines seen;
@@ -251,7 +319,12 @@ fn rank_votes(
                 }
             }
         }
-        if let Some(k) = (0..epoch_cols.len()).find(|&k| heads > 0 && epoch_cols[k] == heads) {
+        if let Some(f) = super::multiline::detect(sample) {
+            // JSON pretty-printed over several lines, `wevtutil` text: the stamp is in the
+            // record, not on its first line.
+            ranked.insert(0, (Layout::at0(f), heads));
+        } else if let Some(k) = (0..epoch_cols.len()).find(|&k| heads > 0 && epoch_cols[k] == heads)
+        {
             ranked.insert(
                 0,
                 (

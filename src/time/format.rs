@@ -90,6 +90,39 @@ pub enum Format {
     EpochColumn,
     /// `22:43:19.343 [main] INFO c.e.App - msg` (no date: taken from file name or mtime).
     TimeOnly,
+    /// `type=SYSCALL msg=audit(1481076983.819:7798): …` (auditd; epoch).
+    Auditd,
+    /// `1:M 14 May 2024 10:41:37.208 # …` (Redis 3+).
+    Redis,
+    /// `=ERROR REPORT==== 14-May-2024::09:47:16.080 ===` (Erlang/OTP error_logger).
+    ErlangReport,
+    /// `[14-May-2024 09:47:16 UTC] PHP Fatal error: …` (PHP, PHP-FPM).
+    Php,
+    /// `[1715672836] SERVICE ALERT: …` (Nagios; epoch).
+    Nagios,
+    /// `[2024-05-14 09:47:16,080: ERROR/…]`, `[2024-05-14 09:47:16,080] INFO …` (Celery,
+    /// Kafka, gunicorn, Elasticsearch, Envoy).
+    BracketIso,
+    /// `[ 1234.567890] …` (kernel ring buffer: uptime only).
+    Dmesg,
+    /// `Apr 15 2013 09:36:50: %ASA-…` / `*Mar  1 2013 18:46:11.123 UTC: %SYS-…` (Cisco).
+    Cisco,
+    /// `Tue May 14 09:47:16 2024` alone (Oracle alert log, `date`).
+    Ctime,
+    /// `14.05.2024 09:47:16` (day-first locales).
+    DottedDate,
+    /// `161209 14:18:50 [Note] …` (MySQL ≤ 5.6).
+    MysqlLegacy,
+    /// `5/14/2024 9:47:16 AM` (en-US 12-hour clock).
+    Us12h,
+    /// The time column of a CSV export with a header; the layout's `skip` is the column.
+    CsvColumn,
+    /// The time column of a tab-separated export with a header (Event Viewer "Text").
+    TsvColumn,
+    /// JSON events pretty-printed over several lines (`{` alone opens a record).
+    JsonPretty,
+    /// `wevtutil qe … /f:text`: `Event[0]:` then `  Date: 2019-08-21T16:02:06.452`.
+    WinEventText,
 }
 
 /// Serialized as its id (`iso8601-space`), as in reports.
@@ -109,7 +142,12 @@ impl<'de> serde::Deserialize<'de> for Format {
 
 impl Format {
     /// Every format, most specific first (the detection order of timestamps.md §1).
-    pub const ALL: [Format; 34] = [
+    pub const ALL: [Format; 50] = [
+        Format::Auditd,
+        Format::Redis,
+        Format::ErlangReport,
+        Format::Php,
+        Format::Nagios,
         Format::EpochPrefix,
         Format::Cri,
         Format::JournalShortIso,
@@ -144,6 +182,17 @@ impl Format {
         Format::Hdfs,
         Format::EpochColumn,
         Format::TimeOnly,
+        Format::BracketIso,
+        Format::Dmesg,
+        Format::Cisco,
+        Format::Ctime,
+        Format::DottedDate,
+        Format::MysqlLegacy,
+        Format::Us12h,
+        Format::CsvColumn,
+        Format::TsvColumn,
+        Format::JsonPretty,
+        Format::WinEventText,
     ];
 
     /// Stable id used in reports and `--debug`.
@@ -183,6 +232,22 @@ impl Format {
             Format::Hdfs => "hdfs",
             Format::EpochColumn => "epoch-column",
             Format::TimeOnly => "time-only",
+            Format::Auditd => "auditd",
+            Format::Redis => "redis",
+            Format::ErlangReport => "erlang-report",
+            Format::Php => "php",
+            Format::Nagios => "nagios",
+            Format::BracketIso => "bracket-iso",
+            Format::Dmesg => "dmesg",
+            Format::Cisco => "cisco",
+            Format::Ctime => "ctime",
+            Format::DottedDate => "dotted-date",
+            Format::MysqlLegacy => "mysql-legacy",
+            Format::Us12h => "us-12h",
+            Format::CsvColumn => "csv-column",
+            Format::TsvColumn => "tsv-column",
+            Format::JsonPretty => "json-multiline",
+            Format::WinEventText => "wevtutil-text",
         }
     }
 
@@ -212,14 +277,21 @@ impl Format {
             | Format::DockerJson
             | Format::Cri
             | Format::JsonEpoch
-            | Format::EpochColumn => "explicit",
+            | Format::EpochColumn
+            | Format::Auditd
+            | Format::Nagios => "explicit",
+            Format::Php => "explicit (zone name) or none",
+            Format::Cisco => "none, or a zone word",
+            Format::BracketIso => "explicit or naive",
+            Format::Dmesg => "uptime only",
+            Format::CsvColumn | Format::TsvColumn => "as the column writes it",
             Format::EpochPrefix => {
                 "explicit (epoch column; offset of the node's own stamp derived from it)"
             }
             Format::IisW3c => "UTC by definition (not marked)",
             Format::JavaDate | Format::PgPrefix => "abbreviation or offset",
             Format::JvmUnified => "explicit, or uptime only",
-            Format::JsonLines | Format::Logfmt => "explicit or naive",
+            Format::JsonLines | Format::Logfmt | Format::JsonPretty => "explicit or naive",
             _ => "none (naive)",
         }
     }

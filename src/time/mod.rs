@@ -47,6 +47,7 @@ mod context;
 mod detect;
 mod fmt;
 mod format;
+mod multiline;
 mod parse;
 mod prepass;
 mod zone;
@@ -60,6 +61,6 @@ pub use parse::{
     parse_with, quick_any, quick_shape, skip_fields, space_bracket,
 };
 pub use zone::{
-    abbrev_examples, ambiguous_abbrev, ambiguous_candidates, builtin_abbrev, Resolved, Zone,
-    ZoneReason, ZoneRule,
+    abbrev_examples, ambiguous_abbrev, ambiguous_candidates, builtin_abbrev, default_zone, tz_env,
+    Resolved, Zone, ZoneReason, ZoneRule,
 };

@@ -152,7 +152,10 @@ fn head_key(layout: Layout, line: &[u8], kind: Kind) -> Option<(u32, u32)> {
         Kind::Year => {
             let (m, d) = match layout.format {
                 Format::Syslog3164 => {
-                    let p = syslog_pri(b, 0).unwrap_or(0);
+                    let mut p = syslog_pri(b, 0).unwrap_or(0);
+                    if matches!(b.get(p), Some(b'*' | b'.')) {
+                        p += 1;
+                    }
                     let m = month_abbr(b, p)?;
                     let d = if b.get(p + 4) == Some(&b' ') {
                         digits(b, p + 5, 1)?

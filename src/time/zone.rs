@@ -63,14 +63,10 @@ impl Zone {
         ))
     }
 
-    /// The machine's local zone (IANA name when the OS tells it, else the current offset).
+    /// The machine's local zone: `TZ` when set (like every Unix tool), else the IANA name
+    /// the OS tells, else the current offset.
     pub fn local() -> Zone {
-        if let Ok(name) = iana_time_zone::get_timezone() {
-            if let Ok(tz) = name.parse::<Tz>() {
-                return Zone::Iana(tz);
-            }
-        }
-        Zone::Fixed(chrono::Local::now().offset().fix())
+        default_zone().0
     }
 
     /// Resolves a naive wall-clock reading. DST folds take the earlier instant; times in a
@@ -122,6 +118,98 @@ impl fmt::Display for Zone {
             Zone::Iana(tz) => f.write_str(tz.name()),
         }
     }
+}
+
+/// The zone naive times default to, and why: `TZ` when it is set (`TZ=Asia/Shanghai
+/// faultscope …`, as every Unix tool reads it; an empty `TZ` is UTC, as in POSIX), else
+/// this machine's zone (the IANA name the OS tells, else its current offset).
+pub fn default_zone() -> (Zone, ZoneReason) {
+    match std::env::var_os("TZ") {
+        Some(v) => (
+            tz_env(&v.to_string_lossy()).unwrap_or_else(local_offset),
+            ZoneReason::TzEnv,
+        ),
+        None => (system_zone(), ZoneReason::DefaultLocal),
+    }
+}
+
+/// The OS's zone, ignoring `TZ` (the `/etc/localtime` link, the registry on Windows).
+fn system_zone() -> Zone {
+    if let Ok(name) = iana_time_zone::get_timezone() {
+        if let Ok(tz) = name.parse::<Tz>() {
+            return Zone::Iana(tz);
+        }
+    }
+    local_offset()
+}
+
+/// The current offset as the C library computes it (chrono reads `TZ` the same way).
+fn local_offset() -> Zone {
+    Zone::Fixed(chrono::Local::now().offset().fix())
+}
+
+/// Reads a `TZ` value: `Asia/Shanghai`, `:Asia/Shanghai`, `/usr/share/zoneinfo/Asia/Shanghai`,
+/// `UTC`, `+08:00`, and POSIX `STDoffset[DST…]` such as `CST-8` (+08:00: POSIX offsets are
+/// west-positive) or `EST5EDT` (a legacy IANA name). `None`: a POSIX rule with its own DST
+/// dates (`CET-1CEST,M3.5.0,M10.5.0/3`), which the caller reads as the current offset.
+pub fn tz_env(value: &str) -> Option<Zone> {
+    let v = value.trim().trim_start_matches(':');
+    if v.is_empty() {
+        return Some(Zone::Fixed(FixedOffset::east_opt(0)?));
+    }
+    let v = match v.find("zoneinfo/") {
+        Some(i) => &v[i + "zoneinfo/".len()..],
+        None => v,
+    };
+    if let Ok(tz) = v.parse::<Tz>() {
+        return Some(Zone::Iana(tz));
+    }
+    if let Some(z) = posix_tz(v) {
+        return z;
+    }
+    Zone::parse(v).ok()
+}
+
+/// A POSIX `TZ` rule: `Some(Some(zone))` for `STDoffset` (`CST-8`, `UTC0`, `<+08>-8`; the
+/// offset is west-positive, so `GMT+8` is -08:00 here, unlike `--tz GMT+8`),
+/// `Some(None)` for a rule with a DST part, `None` when `v` is not POSIX-shaped.
+fn posix_tz(v: &str) -> Option<Option<Zone>> {
+    let b = v.as_bytes();
+    let name_end = if b.first() == Some(&b'<') {
+        v.find('>')? + 1
+    } else {
+        b.iter().take_while(|c| c.is_ascii_alphabetic()).count()
+    };
+    if name_end < 3 {
+        return None;
+    }
+    let rest = &v[name_end..];
+    let num_end = rest
+        .bytes()
+        .take_while(|c| c.is_ascii_digit() || matches!(c, b'+' | b'-' | b':'))
+        .count();
+    if num_end == 0 || !rest.as_bytes()[..num_end].iter().any(u8::is_ascii_digit) {
+        return None;
+    }
+    let (num, dst) = rest.split_at(num_end);
+    if !dst.is_empty() {
+        return Some(None);
+    }
+    let (sign, digits) = match num.as_bytes()[0] {
+        b'-' => (1, &num[1..]),
+        b'+' => (-1, &num[1..]),
+        _ => (-1, num),
+    };
+    let mut parts = digits.split(':');
+    let h: i32 = parts.next()?.parse().ok()?;
+    let m: i32 = match parts.next() {
+        Some(m) => m.parse().ok()?,
+        None => 0,
+    };
+    if h > 24 || m > 59 {
+        return None;
+    }
+    Some(FixedOffset::east_opt(sign * (h * 3600 + m * 60)).map(Zone::Fixed))
 }
 
 fn parse_offset_text(s: &str) -> Option<FixedOffset> {
@@ -272,6 +360,11 @@ pub enum ZoneReason {
     Alias,
     /// Nothing said: the machine's local zone.
     DefaultLocal,
+    /// Nothing said but the `TZ` environment variable.
+    TzEnv,
+    /// Nothing said, and the file's activity lines up with files that state their offset
+    /// (`analysis::clock`): the offset that aligns them.
+    Inferred,
 }
 
 impl ZoneReason {
@@ -283,7 +376,29 @@ impl ZoneReason {
             ZoneReason::Flag => "--tz",
             ZoneReason::Alias => "abbreviation alias",
             ZoneReason::DefaultLocal => "default: this machine's local zone",
+            ZoneReason::TzEnv => "the TZ environment variable",
+            ZoneReason::Inferred => "inferred from files that state their offset",
         }
+    }
+
+    /// Stable id used in JSON and partial results (`explicit`, `flag`, `flag-for-file`,
+    /// `alias`, `default-local`, `tz-env`, `inferred`).
+    pub fn id(self) -> &'static str {
+        match self {
+            ZoneReason::Explicit => "explicit",
+            ZoneReason::FlagForFile => "flag-for-file",
+            ZoneReason::Flag => "flag",
+            ZoneReason::Alias => "alias",
+            ZoneReason::DefaultLocal => "default-local",
+            ZoneReason::TzEnv => "tz-env",
+            ZoneReason::Inferred => "inferred",
+        }
+    }
+
+    /// A default nobody chose for these logs (the machine's zone, or `TZ`): what evidence
+    /// in the logs may replace.
+    pub fn is_default(self) -> bool {
+        matches!(self, ZoneReason::DefaultLocal | ZoneReason::TzEnv)
     }
 }
 
@@ -380,5 +495,29 @@ mod tests {
             .and_hms_opt(2, 30, 0)
             .unwrap();
         assert_eq!(ny.to_utc(gap), utc("2019-03-10T07:30:00Z"));
+    }
+
+    /// `TZ` values as the C library reads them: IANA names (with a leading `:` or as a
+    /// zoneinfo path), POSIX `STDoffset` with west-positive offsets, empty = UTC.
+    #[test]
+    fn tz_environment_values() {
+        let show = |v: &str| tz_env(v).map(|z| z.to_string());
+        assert_eq!(show("Asia/Shanghai").as_deref(), Some("Asia/Shanghai"));
+        assert_eq!(show(":Asia/Shanghai").as_deref(), Some("Asia/Shanghai"));
+        assert_eq!(
+            show("/usr/share/zoneinfo/Europe/Berlin").as_deref(),
+            Some("Europe/Berlin")
+        );
+        assert_eq!(show("").as_deref(), Some("UTC"));
+        assert_eq!(show("UTC").as_deref(), Some("UTC"));
+        assert_eq!(show("UTC0").as_deref(), Some("UTC"));
+        assert_eq!(show("CST-8").as_deref(), Some("+08:00"));
+        assert_eq!(show("GMT+8").as_deref(), Some("-08:00"));
+        assert_eq!(show("<+0530>-5:30").as_deref(), Some("+05:30"));
+        assert_eq!(show("EST5EDT").as_deref(), Some("EST5EDT"));
+        assert_eq!(show("+08:00").as_deref(), Some("+08:00"));
+        // A POSIX rule with its own DST dates: left to the C library's current offset.
+        assert_eq!(show("CET-1CEST,M3.5.0,M10.5.0/3"), None);
+        assert_eq!(show("Mars/Olympus"), None);
     }
 }

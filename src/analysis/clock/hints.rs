@@ -1,8 +1,9 @@
 //! Zone hints: where a naive file sits beside files that state their offset, say so.
 //!
-//! Input: the scanned files (format, zone rule and the offsets their stamps carried).
-//! Output: warnings. A file whose naive times were read in this machine's zone by default
-//! (no `--tz`), next to a file with explicit non-zero offsets (the nginx error log beside the
+//! Input: the scanned files (format, zone rule and the offsets their stamps carried), after
+//! zone inference (`zones.rs`) moved the files it could. Output: warnings. A file whose
+//! naive times are still read in a default zone (this machine's, or `TZ`), next to a file
+//! with explicit non-zero offsets (the nginx error log beside the
 //! access log's `+0800`), gets a warning offering that offset as the likely zone, with the
 //! exact flag. Files in the same directory are preferred witnesses (same host); otherwise any
 //! file of the scan. An ambiguous abbreviation whose candidates include that offset gets the
@@ -36,7 +37,7 @@ pub fn likely_zone_warnings(files: &[FileScan]) -> Vec<String> {
         return out;
     }
     for f in files {
-        if f.zone_reason != Some(ZoneReason::DefaultLocal)
+        if !f.zone_reason.is_some_and(ZoneReason::is_default)
             || (f.naive_count == 0 && f.ambiguous.is_empty())
         {
             continue;

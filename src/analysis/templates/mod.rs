@@ -210,7 +210,7 @@ fn template_of<'s>(
     // Borrowed, then owned once per service.
     let mut services: Vec<&str> = shapes
         .iter()
-        .flat_map(|s| s.files.iter().map(|&f| service_of(f)))
+        .flat_map(|s| s.files.iter().map(|x| service_of(x.file)))
         .collect();
     services.sort_unstable();
     services.dedup();
@@ -230,7 +230,7 @@ fn template_of<'s>(
         .map(|(e, _)| e.to_string());
     let example = shapes
         .iter()
-        .map(|s| &s.example)
+        .map(|s| s.example())
         .min_by_key(|r| record_key(r))
         .expect("a template has shapes")
         .clone();
@@ -244,22 +244,12 @@ fn template_of<'s>(
         exception,
         count: shapes.iter().map(|s| s.count).sum(),
         undated: shapes.iter().map(|s| s.undated).sum(),
-        first: shapes.iter().filter_map(|s| s.first).min(),
-        last: shapes.iter().filter_map(|s| s.last).max(),
+        first: shapes.iter().filter_map(|s| s.first()).min(),
+        last: shapes.iter().filter_map(|s| s.last()).max(),
         services: services.into_iter().map(str::to_string).collect(),
         example,
         text,
     }
-}
-
-/// The error buckets of one template joined per bucket number: records, first and last
-/// time, and the range of the template's buckets (sorted by bucket) they came from.
-struct Slot {
-    count: u64,
-    first: DateTime<Utc>,
-    last: DateTime<Utc>,
-    from: usize,
-    to: usize,
 }
 
 /// Pushes the bursts of template `t` (its `shapes`) to `bursts`: the rules are in
@@ -277,47 +267,37 @@ fn template_bursts(
     if errs < burst_min as u64 {
         return;
     }
-    buckets.sort_by_key(|b| (b.at, b.first, b.file));
-    let mut slots: Vec<Slot> = Vec::new();
+    // Windows, swept in order of the buckets' first records: a bucket joins the window when
+    // its first record is less than `gap` after the latest record so far (then the record
+    // before it in time is that one, or later and closer); inside a bucket records are
+    // less than `gap` apart. Also right when the clock stage moved one file's buckets
+    // against another's.
+    buckets.sort_by_key(|b| (b.first, b.file, b.at));
+    let mut windows: Vec<Window> = Vec::new();
     for (i, b) in buckets.iter().enumerate() {
-        match slots.last_mut() {
-            Some(s) if buckets[s.from].at == b.at => {
-                s.count += b.count;
-                s.first = s.first.min(b.first);
-                s.last = s.last.max(b.last);
-                s.to = i + 1;
+        match windows.last_mut() {
+            Some(w) if b.first - w.end < gap => {
+                w.to = i + 1;
+                w.count += b.count;
+                w.end = w.end.max(b.last);
             }
-            _ => slots.push(Slot {
-                count: b.count,
-                first: b.first,
-                last: b.last,
+            _ => windows.push(Window {
                 from: i,
                 to: i + 1,
+                count: b.count,
+                start: b.first,
+                end: b.last,
             }),
         }
     }
-    // Windows: maximal runs of slots whose records are less than `gap` apart, as (first,
-    // end) index ranges into `slots`, with their records.
-    let mut windows: Vec<(usize, usize, u64)> = Vec::new();
-    let mut w0 = 0;
-    while w0 < slots.len() {
-        let mut w1 = w0 + 1;
-        let mut k = slots[w0].count;
-        while w1 < slots.len() && slots[w1].first - slots[w1 - 1].last < gap {
-            k += slots[w1].count;
-            w1 += 1;
-        }
-        windows.push((w0, w1, k));
-        w0 = w1;
-    }
     // records / max(window length, gap), per millisecond.
-    let rate = |&(w0, w1, k): &(usize, usize, u64)| {
-        let window = (slots[w1 - 1].last - slots[w0].first).max(gap);
-        k as f64 / window.num_milliseconds().max(1) as f64
+    let rate = |w: &Window| {
+        let window = (w.end - w.start).max(gap);
+        w.count as f64 / window.num_milliseconds().max(1) as f64
     };
     let mut clump_rates: Vec<f64> = windows
         .iter()
-        .filter(|w| w.2 >= burst_min as u64)
+        .filter(|w| w.count >= burst_min as u64)
         .map(rate)
         .collect();
     // Rule 4: the median clump rate a burst must stand out against (0: the template
@@ -329,13 +309,10 @@ fn template_bursts(
         0.0
     };
     for w in &windows {
-        let (w0, w1, k) = *w;
-        let start = slots[w0].first;
-        let end = slots[w1 - 1].last;
-        let window = (end - start).max(gap);
+        let window = (w.end - w.start).max(gap);
         let rest = span_len - window;
-        let background = errs - k;
-        if k >= burst_min as u64 && rest >= window {
+        let background = errs - w.count;
+        if w.count >= burst_min as u64 && rest >= window {
             let rate_in = rate(w);
             let rate_out = background as f64 / rest.num_milliseconds().max(1) as f64;
             if rate_in >= BURST_RATE_FACTOR * rate_out
@@ -343,15 +320,25 @@ fn template_bursts(
             {
                 bursts.push(Burst {
                     template: t,
-                    start,
-                    end,
-                    count: k,
-                    firsts: firsts(&buckets[slots[w0].from..slots[w1 - 1].to]),
+                    start: w.start,
+                    end: w.end,
+                    count: w.count,
+                    firsts: firsts(&buckets[w.from..w.to]),
                     background,
                 });
             }
         }
     }
+}
+
+/// A window of error records: buckets `from..to` (sorted by first record), their records,
+/// first and last time.
+struct Window {
+    from: usize,
+    to: usize,
+    count: u64,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
 }
 
 /// The earliest record of each file among `buckets`, in record order. It starts a run of

@@ -230,6 +230,7 @@ proptest! {
         order in any::<u64>(),
         gap_secs in prop_oneof![Just(120i64), 5i64..600],
         burst_min in 2usize..8,
+        shifts in prop::option::of(prop::array::uniform4(-7_200_000i64..7_200_000)),
     ) {
         let gap = chrono::Duration::seconds(gap_secs);
         let t0 = DateTime::parse_from_rfc3339("2019-08-21T00:00:00Z").unwrap().with_timezone(&Utc);
@@ -259,6 +260,16 @@ proptest! {
         let mut merged = Unknown::new(gap);
         for p in parts {
             merged.merge(p);
+        }
+        // The clock stage moves a file's times after the scan (an inferred zone, a skew):
+        // moving the summary equals summarising the moved records.
+        let mut recs = recs;
+        if let Some(sh) = shifts {
+            let by = |f: u32, t: DateTime<Utc>| t + chrono::Duration::milliseconds(sh[f as usize]);
+            merged.map_times(by);
+            for r in &mut recs {
+                r.time = r.time.map(|t| by(r.file, t));
+            }
         }
         let services = ["svc0", "svc1"];
         let a = analyze(&merged, &|f| services[f as usize % 2], Some(span), gap, burst_min);

@@ -67,7 +67,7 @@ mod stamp;
 pub use analyze::analyze;
 pub use collect::{analyze_sockets, analyze_sockets_with, read_socket_files, SocketFile};
 pub use culprit::well_known_port;
-pub use render::{culprit_sentence, render_text};
+pub use render::{culprit_sentence, render_text, render_text_with};
 pub use sniff::{may_be_dump, sniff};
 
 /// What a saved command output is.

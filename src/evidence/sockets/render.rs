@@ -69,14 +69,26 @@ pub fn culprit_sentence(c: &Culprit, range: (u16, u16)) -> String {
     }
 }
 
-/// A few readable lines per snapshot.
+/// A few readable lines per snapshot (capture times in RFC 3339 UTC).
 pub fn render_text(report: &SocketsReport) -> String {
+    render_text_with(report, &|t| {
+        t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    })
+}
+
+/// [`render_text`] with capture times written by `when` (a report's display zone: one zone
+/// for every time of a report).
+pub fn render_text_with(
+    report: &SocketsReport,
+    when: &dyn Fn(chrono::DateTime<chrono::Utc>) -> String,
+) -> String {
+    let when_of = when;
     let mut out = String::new();
     for s in &report.snapshots {
         let when = match (s.time, s.time_source) {
             (Some(t), Some(src)) => format!(
                 "{} from {}",
-                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                when_of(t),
                 match src {
                     TimeSource::File => "file",
                     TimeSource::Mtime => "mtime",

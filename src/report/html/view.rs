@@ -122,6 +122,8 @@ pub(super) struct View {
     coverage_notes: Vec<String>,
     traffic: Option<(String, Vec<TrafficRow>)>,
     host_wide: Vec<String>,
+    /// The clocks rows: (label, text).
+    clocks: Vec<(&'static str, String)>,
     host_evidence: String,
     markers: Vec<MarkerRow>,
     checks: Vec<Checks>,
@@ -186,14 +188,20 @@ pub(super) fn view(r: &Report, display: &Zone) -> View {
         coverage_notes,
         traffic,
         host_wide,
+        clocks: crate::report::prose::clock_rows(r)
+            .into_iter()
+            .map(|(l, x)| (l, t(&x)))
+            .collect(),
         host_evidence: if r.sockets.snapshots.is_empty() && r.sockets.process_tables.is_empty() {
             String::new()
         } else {
-            crate::evidence::sockets::render_text(&r.sockets)
-                .lines()
-                .map(t)
-                .collect::<Vec<_>>()
-                .join("\n")
+            crate::evidence::sockets::render_text_with(&r.sockets, &|t: DateTime<Utc>| {
+                display.format(t, "%Y-%m-%d %H:%M:%S")
+            })
+            .lines()
+            .map(t)
+            .collect::<Vec<_>>()
+            .join("\n")
         },
         markers,
         checks,
@@ -211,16 +219,10 @@ pub(super) fn view(r: &Report, display: &Zone) -> View {
 /// The meta line: version, files, the zones, `--now`'s time.
 fn meta(r: &Report, display: &Zone) -> String {
     let mut meta = format!(
-        "faultscope {} · {} files · times in {} (naive log times read as {}, {})",
+        "faultscope {} · {} files · {}",
         r.tool.version,
         r.summary.files_scanned,
-        display,
-        r.assumed_timezone,
-        match r.timezone_reason.as_str() {
-            "flag" => "from --tz",
-            "default-local" => "the local zone of the machine that ran faultscope",
-            x => x,
-        }
+        crate::report::prose::zone_statement(r, display)
     );
     if let Some(g) = r.generated_at {
         meta.push_str(&format!(" · generated {}", crate::time::rfc3339(g)));

@@ -26,7 +26,7 @@ pub(super) fn findings(o: &mut String, r: &Report, display: &Zone) {
     coverage(o, f, display);
     traffic(o, f);
     host_wide(o, f, display);
-    host_evidence(o, r);
+    host_evidence(o, r, display);
     markers(o, r, display);
 }
 
@@ -234,7 +234,7 @@ fn host_wide(o: &mut String, f: &Findings, display: &Zone) {
 }
 
 /// **Host evidence**: the sockets report, fenced.
-fn host_evidence(o: &mut String, r: &Report) {
+fn host_evidence(o: &mut String, r: &Report, display: &Zone) {
     if !r.sockets.snapshots.is_empty() || !r.sockets.process_tables.is_empty() {
         let _ = writeln!(
             o,
@@ -242,7 +242,8 @@ fn host_evidence(o: &mut String, r: &Report) {
         );
         let _ = writeln!(o);
         let _ = writeln!(o, "~~~~~~~~ text");
-        for line in crate::evidence::sockets::render_text(&r.sockets).lines() {
+        let when = |t: DateTime<Utc>| display.format(t, "%Y-%m-%d %H:%M:%S");
+        for line in crate::evidence::sockets::render_text_with(&r.sockets, &when).lines() {
             let line = escape_control(line);
             // A line cannot close the fence: it would need eight tildes at its start.
             let _ = writeln!(o, "{}", line.trim_start_matches('~'));

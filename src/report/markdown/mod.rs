@@ -93,10 +93,27 @@ pub fn to_markdown(r: &Report, display: &Zone) -> String {
         incidents::details(&mut o, r, display);
     }
     findings::findings(&mut o, r, display);
+    clocks(&mut o, r);
     appendix::unknown_errors(&mut o, r, display);
     appendix::next_checks(&mut o, r);
     appendix::inputs(&mut o, r);
     o
+}
+
+/// `### Clocks`: zones inferred (or not) per file, clock skews; nothing when there is
+/// nothing to say.
+fn clocks(o: &mut String, r: &Report) {
+    use std::fmt::Write as _;
+    let rows = crate::report::prose::clock_rows(r);
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "### Clocks");
+    let _ = writeln!(o);
+    for (label, text) in rows {
+        let _ = writeln!(o, "- **{label}**: {}", md(&text));
+    }
+    let _ = writeln!(o);
 }
 
 #[cfg(test)]

@@ -44,7 +44,7 @@ pub(super) fn title(o: &mut String, r: &Report, display: &Zone, roots: &[(&str, 
     );
     let _ = writeln!(o);
     let mut meta = format!(
-        "_faultscope {} · {} file{} · times in {} (naive log times read as {}, {})",
+        "_faultscope {} · {} file{} · {}",
         r.tool.version,
         r.summary.files_scanned,
         if r.summary.files_scanned == 1 {
@@ -52,13 +52,7 @@ pub(super) fn title(o: &mut String, r: &Report, display: &Zone, roots: &[(&str, 
         } else {
             "s"
         },
-        display,
-        r.assumed_timezone,
-        match r.timezone_reason.as_str() {
-            "flag" => "from --tz",
-            "default-local" => "the local zone of the machine that ran faultscope",
-            x => x,
-        }
+        super::md(&crate::report::prose::zone_statement(r, display))
     );
     if let Some(g) = r.generated_at {
         let _ = write!(meta, " · generated {}", crate::time::rfc3339(g));

@@ -53,9 +53,10 @@ pub fn to_text(r: &Report, display: &Zone, cat: &Catalog) -> String {
         incident_details(&mut o, inc, display);
     }
     markers(&mut o, r, display);
-    host_evidence(&mut o, r);
+    host_evidence(&mut o, r, display);
     background(&mut o, r);
     o.push_str(&findings::findings(r, display));
+    clocks(&mut o, r);
     templates(&mut o, r, display);
     summary(&mut o, r);
     o
@@ -86,20 +87,18 @@ fn header(o: &mut String, r: &Report, display: &Zone) {
         ),
         _ => String::new(),
     };
-    let zone_note = format!("times in {display}");
     let _ = writeln!(
         o,
-        "faultscope: {} incident{} in {} file{}{span} ({zone_note}; naive times read as {} from {})",
+        "faultscope: {} incident{} in {} file{}{span} ({})",
         r.incidents.len(),
         if r.incidents.len() == 1 { "" } else { "s" },
         r.summary.files_scanned,
-        if r.summary.files_scanned == 1 { "" } else { "s" },
-        r.assumed_timezone,
-        match r.timezone_reason.as_str() {
-            "flag" => "--tz",
-            "default-local" => "this machine's local zone; set --tz",
-            x => x,
-        }
+        if r.summary.files_scanned == 1 {
+            ""
+        } else {
+            "s"
+        },
+        crate::report::prose::zone_statement(r, display)
     );
 }
 
@@ -260,13 +259,30 @@ fn markers(o: &mut String, r: &Report, display: &Zone) {
 }
 
 /// Saved netstat/ss/tasklist/ps output, as the sockets renderer writes it (escaped).
-fn host_evidence(o: &mut String, r: &Report) {
+fn host_evidence(o: &mut String, r: &Report, display: &Zone) {
     if !r.sockets.snapshots.is_empty() || !r.sockets.process_tables.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "host evidence");
-        for line in crate::evidence::sockets::render_text(&r.sockets).lines() {
+        let when = |t: DateTime<Utc>| display.format(t, "%Y-%m-%d %H:%M:%S");
+        for line in crate::evidence::sockets::render_text_with(&r.sockets, &when).lines() {
             let _ = writeln!(o, "    {}", escape_control(line));
         }
+    }
+}
+
+/// The clocks section: zones inferred (or not) per file, clock skews.
+fn clocks(o: &mut String, r: &Report) {
+    let rows = crate::report::prose::clock_rows(r);
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(o, "clocks");
+    let mut last = "";
+    for (label, text) in rows {
+        let shown = if label == last { "" } else { label };
+        last = label;
+        let _ = writeln!(o, "    {shown:<LABEL$}{}", escape_control(&text));
     }
 }
 

@@ -102,6 +102,11 @@ pub(super) fn parse_logfmt(b: &[u8]) -> Option<RawStamp> {
                 };
                 return closed.then_some(st);
             }
+            if *k == b"time=" {
+                if let Some(st) = date_and_time(b, v) {
+                    return Some(st);
+                }
+            }
             let n = b[v..]
                 .iter()
                 .take_while(|c| c.is_ascii_digit() || **c == b'.')
@@ -125,6 +130,40 @@ pub(super) fn parse_logfmt(b: &[u8]) -> Option<RawStamp> {
         }
     }
     None
+}
+
+/// Fortinet FortiOS: `date=2024-05-14 time=09:47:16 devname="FG100E" … tz="+0200"`: the
+/// date and the clock in two fields (`time=` at `v`), and the device's offset in `tz`
+/// when it writes one (FortiOS 6.2+).
+fn date_and_time(b: &[u8], v: usize) -> Option<RawStamp> {
+    let (h, mi, s) = super::syslog::hms(b, v)?;
+    if !at_boundary(b, v + 8) {
+        return None;
+    }
+    let head = &b[..b.len().min(400)];
+    let field = |key: &[u8]| {
+        memchr::memmem::find_iter(head, key)
+            .find(|&i| i == 0 || head[i - 1] == b' ')
+            .map(|i| i + key.len())
+    };
+    let d = field(b"date=")?;
+    let y = digits(b, d, 4)?;
+    if b.get(d + 4) != Some(&b'-') || b.get(d + 7) != Some(&b'-') {
+        return None;
+    }
+    let naive = make(
+        y as i32,
+        digits(b, d + 5, 2)?,
+        digits(b, d + 8, 2)?,
+        h,
+        mi,
+        s,
+        0,
+    )?;
+    let zone = field(b"tz=\"")
+        .and_then(|z| offset(b, z))
+        .map_or(StampZone::Naive, |(o, _)| StampZone::Offset(o));
+    Some(RawStamp::zoned(naive, zone))
 }
 
 /// Cheap shape check for logfmt: a time key at the start or after a space, early in the line.
@@ -165,8 +204,58 @@ struct JsonTimeFields<'a> {
     realtime: Option<&'a RawValue>,
     #[serde(borrow)]
     t: Option<&'a RawValue>,
+    /// Serilog's compact JSON (CLEF).
+    #[serde(rename = "@t", borrow)]
+    at_t: Option<&'a RawValue>,
+    /// log4j2 `JsonLayout` (epoch milliseconds).
+    #[serde(rename = "timeMillis", borrow)]
+    time_millis: Option<&'a RawValue>,
+    /// log4j2 `JsonLayout` 2.11+: `{"epochSecond":…,"nanoOfSecond":…}`.
+    #[serde(borrow)]
+    instant: Option<&'a RawValue>,
+    #[serde(rename = "unixTime", borrow)]
+    unix_time: Option<&'a RawValue>,
+    #[serde(rename = "calendarTime", borrow)]
+    calendar_time: Option<&'a RawValue>,
+    /// python-json-logger's default `asctime` (`2019-08-21 08:00:00,123`).
+    #[serde(borrow)]
+    asctime: Option<&'a RawValue>,
+    /// Kubernetes audit events.
+    #[serde(rename = "requestReceivedTimestamp", borrow)]
+    request_received: Option<&'a RawValue>,
+    /// Windows events as JSON (`Get-WinEvent | ConvertTo-Json`, Azure Monitor).
+    #[serde(rename = "TimeCreated", borrow)]
+    time_created: Option<&'a RawValue>,
+    #[serde(rename = "TimeGenerated", borrow)]
+    time_generated: Option<&'a RawValue>,
+    /// Envoy's JSON access log.
+    #[serde(borrow)]
+    start_time: Option<&'a RawValue>,
+    /// nginx JSON access logs (`log_format … escape=json`).
+    #[serde(borrow)]
+    time_iso8601: Option<&'a RawValue>,
+    #[serde(borrow)]
+    time_local: Option<&'a RawValue>,
+    /// Python's `LogRecord.created` (epoch seconds, float).
+    #[serde(borrow)]
+    created: Option<&'a RawValue>,
     /// Docker json-file: the message field (presence only).
     log: Option<serde::de::IgnoredAny>,
+}
+
+/// The time objects JSON logs nest: MongoDB's `{"$date": "…"}` (or `{"$date":
+/// {"$numberLong": "…"}}`), log4j2's `{"epochSecond": …, "nanoOfSecond": …}`, protobuf's
+/// and Google Cloud's `{"seconds": …, "nanos": …}`.
+#[derive(Deserialize, Default)]
+struct TimeObject<'a> {
+    #[serde(rename = "$date", borrow)]
+    date: Option<&'a RawValue>,
+    #[serde(rename = "$numberLong", borrow)]
+    number_long: Option<&'a RawValue>,
+    #[serde(rename = "epochSecond", alias = "seconds", borrow)]
+    seconds: Option<&'a RawValue>,
+    #[serde(rename = "nanoOfSecond", alias = "nanos", borrow)]
+    nanos: Option<&'a RawValue>,
 }
 
 /// A time field's value as the stamp readers take it.
@@ -192,6 +281,22 @@ fn json_time(raw: &RawValue) -> Option<JsonTime<'_>> {
             serde_json::Value::Number(n) => Some(JsonTime::Number(n.to_string())),
             _ => None,
         },
+        b'{' => {
+            let o: TimeObject = serde_json::from_str(text).ok()?;
+            if let Some(d) = o.date.or(o.number_long) {
+                // The inner value is a string or a number, or `{"$numberLong": …}`.
+                return json_time(d);
+            }
+            let whole = |r: &RawValue| -> Option<i64> {
+                let t = r.get().trim_matches('"');
+                t.parse().ok()
+            };
+            let secs = whole(o.seconds?)?;
+            let nanos = o.nanos.and_then(whole).unwrap_or(0);
+            (0..1_000_000_000)
+                .contains(&nanos)
+                .then(|| JsonTime::Number(format!("{secs}.{nanos:09}")))
+        }
         _ => None,
     }
 }
@@ -256,9 +361,15 @@ fn json_value_stamp(v: &JsonTime<'_>) -> Option<RawStamp> {
             if let Some(st) = epoch_stamp(s) {
                 return Some(st);
             }
+            // .NET's JSON dates: `/Date(1566374526452)/`, `/Date(1566374526452+0800)/`.
+            if let Some(ms) = s.strip_prefix("/Date(") {
+                let n = ms.bytes().take_while(u8::is_ascii_digit).count();
+                return epoch_stamp(&ms[..n]);
+            }
             parse_slash(b, 0)
                 .map(|(st, _, _)| st)
                 .or_else(|| parse_clf_body(b, 0))
+                .or_else(|| super::more::parse_value(b))
         }
     }
 }
@@ -283,14 +394,27 @@ pub fn parse_json_kind(line: &[u8]) -> Option<(RawStamp, Format)> {
     let docker = fields.log.is_some() && fields.time.is_some();
     let (st, v) = [
         fields.at_timestamp,
+        fields.at_t,
         fields.timestamp,
         fields.time,
         fields.ts,
+        fields.time_millis,
+        fields.instant,
         fields.datetime,
         fields.event_time,
         fields.date,
         fields.realtime,
         fields.t,
+        fields.unix_time,
+        fields.calendar_time,
+        fields.asctime,
+        fields.request_received,
+        fields.time_created,
+        fields.time_generated,
+        fields.start_time,
+        fields.time_iso8601,
+        fields.time_local,
+        fields.created,
     ]
     .into_iter()
     .flatten()

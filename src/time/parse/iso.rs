@@ -119,7 +119,12 @@ pub(super) fn parse_iso_like(b: &[u8], at: usize) -> Option<(RawStamp, Format, u
     if sep != b'T' && sep != b' ' {
         return None;
     }
-    let h = digits(b, at + 11, 2)?;
+    // MariaDB pads the hour with a space: `2024-05-14  9:47:16 0 [Note] …`.
+    let h = if sep == b' ' && b.get(at + 11) == Some(&b' ') {
+        digits(b, at + 12, 1)?
+    } else {
+        digits(b, at + 11, 2)?
+    };
     if b.get(at + 13) != Some(&b':') || b.get(at + 16) != Some(&b':') {
         return None;
     }
@@ -269,7 +274,7 @@ pub(super) fn parse_ctime(b: &[u8], at: usize) -> Option<(RawStamp, usize)> {
 }
 
 /// A zone word in text: `GMT+08:00`, `UTC`, or an abbreviation.
-fn zone_word(word: &str) -> Option<StampZone> {
+pub(super) fn zone_word(word: &str) -> Option<StampZone> {
     for prefix in ["GMT", "UTC"] {
         if let Some(rest) = word.strip_prefix(prefix) {
             if rest.is_empty() {

@@ -18,6 +18,7 @@
 
 pub(in crate::time) mod fields;
 mod iso;
+pub(in crate::time) mod more;
 pub(in crate::time) mod syslog;
 
 pub use fields::{epoch_text, epoch_to_utc, parse_json_kind, parse_json_line};
@@ -26,6 +27,11 @@ use super::bytes::{at_boundary, at_end, is_weekday, month_abbr, utc_offset};
 use super::format::{Format, RawStamp, StampZone};
 use fields::{logfmt_shape, parse_clf_line, parse_logfmt};
 use iso::{parse_ctime, parse_iso_like, parse_juli, parse_slash};
+use more::{
+    auditd_shape, parse_auditd, parse_bracket_iso, parse_cisco, parse_ctime_line, parse_dmesg,
+    parse_dotted, parse_erlang, parse_mysql_legacy, parse_nagios, parse_php, parse_redis,
+    parse_us_12h, redis_shape,
+};
 use syslog::{
     epoch_prefix_shape, month_word, parse_5424, parse_bgl, parse_epoch_field, parse_epoch_prefix,
     parse_hdfs, parse_healthapp, parse_jul, parse_jvm, parse_klog, parse_logcat, parse_proxifier,
@@ -83,6 +89,21 @@ pub fn parse_with(format: Format, line: &[u8]) -> Option<RawStamp> {
         Format::EpochPrefix => parse_epoch_prefix(line),
         Format::EpochColumn => parse_epoch_field(line).map(|(s, _)| s),
         Format::Logfmt => parse_logfmt(line),
+        Format::Auditd => parse_auditd(line),
+        Format::Redis => parse_redis(line),
+        Format::ErlangReport => parse_erlang(line),
+        Format::Php => parse_php(line),
+        Format::Nagios => parse_nagios(line),
+        Format::BracketIso => parse_bracket_iso(line),
+        Format::Dmesg => parse_dmesg(line),
+        Format::Cisco => parse_cisco(line),
+        Format::Ctime => parse_ctime_line(line),
+        Format::DottedDate => parse_dotted(line),
+        Format::MysqlLegacy => parse_mysql_legacy(line),
+        Format::Us12h => parse_us_12h(line).map(|(s, _)| s),
+        // The column of a table needs its layout (`Layout::parse`), a multi-line record its
+        // file's table (`FileTime::parse_line`).
+        Format::CsvColumn | Format::TsvColumn | Format::JsonPretty | Format::WinEventText => None,
         _ => None,
     }
 }
@@ -100,7 +121,8 @@ pub fn may_start_stamp(line: &[u8]) -> bool {
     let line = strip_line(line);
     match line.first() {
         Some(c) if c.is_ascii_digit() => true,
-        Some(b'[') | Some(b'{') | Some(b'<') => true,
+        Some(b'[') | Some(b'{') | Some(b'<') | Some(b'=') => true,
+        Some(b'*') | Some(b'.') => line.len() > 12 && month_abbr(line, 1).is_some(),
         Some(c) if c.is_ascii_uppercase() => {
             line.len() > 12
                 && ((line[3] == b' ' && (is_weekday(line, 0) || month_abbr(line, 0).is_some()))
@@ -111,7 +133,9 @@ pub fn may_start_stamp(line: &[u8]) -> bool {
                     || logfmt_shape(line))
         }
         Some(0xE4) | Some(0xE5) => month_word(line, 0).is_some(),
-        Some(c) if !c.is_ascii_whitespace() => epoch_prefix_shape(line) || logfmt_shape(line),
+        Some(c) if !c.is_ascii_whitespace() => {
+            epoch_prefix_shape(line) || logfmt_shape(line) || auditd_shape(line)
+        }
         _ => false,
     }
 }
@@ -131,12 +155,17 @@ pub fn parse_any(line: &[u8]) -> Option<(RawStamp, Format)> {
             if let Some((st, f, _)) = parse_slash(l, 0) {
                 return Some((st, f));
             }
-            let tries: [(LineParser, Format); 5] = [
+            let tries: [(LineParser, Format); 10] = [
                 (parse_juli, Format::TomcatJuli),
                 (|b| parse_bgl(b, 0).map(|(s, _)| s), Format::Bgl),
                 (parse_healthapp, Format::HealthApp),
                 (parse_spark, Format::Spark),
                 (parse_logcat, Format::Logcat),
+                (parse_redis, Format::Redis),
+                (parse_dotted, Format::DottedDate),
+                (parse_mysql_legacy, Format::MysqlLegacy),
+                (|b| parse_us_12h(b).map(|(s, _)| s), Format::Us12h),
+                (parse_logfmt, Format::Logfmt),
             ];
             for (parse, f) in tries {
                 if let Some(st) = parse(l) {
@@ -148,14 +177,24 @@ pub fn parse_any(line: &[u8]) -> Option<(RawStamp, Format)> {
         b'[' => parse_with(Format::ApacheError, l)
             .map(|s| (s, Format::ApacheError))
             .or_else(|| parse_proxifier(l).map(|s| (s, Format::Proxifier)))
+            .or_else(|| parse_bracket_iso(l).map(|s| (s, Format::BracketIso)))
             .or_else(|| parse_jvm(l).map(|s| (s, Format::JvmUnified)))
+            .or_else(|| parse_php(l).map(|s| (s, Format::Php)))
+            .or_else(|| parse_nagios(l).map(|s| (s, Format::Nagios)))
+            .or_else(|| parse_dmesg(l).map(|s| (s, Format::Dmesg)))
             .or_else(|| parse_clf_line(l).map(|s| (s, Format::Clf))),
+        b'=' => parse_erlang(l).map(|s| (s, Format::ErlangReport)),
+        b'*' | b'.' => parse_cisco(l)
+            .map(|s| (s, Format::Cisco))
+            .or_else(|| parse_syslog(l, 0).map(|(s, _)| (s, Format::Syslog3164))),
         b'{' => parse_json_kind(l),
         b'<' => parse_5424(l)
             .map(|s| (s, Format::Syslog5424))
             .or_else(|| parse_syslog(l, 0).map(|(s, _)| (s, Format::Syslog3164))),
         c if c.is_ascii_uppercase() => parse_with(Format::JavaDate, l)
             .map(|s| (s, Format::JavaDate))
+            .or_else(|| parse_ctime_line(l).map(|s| (s, Format::Ctime)))
+            .or_else(|| parse_cisco(l).map(|s| (s, Format::Cisco)))
             .or_else(|| parse_syslog(l, 0).map(|(s, _)| (s, Format::Syslog3164)))
             .or_else(|| parse_jul(l).map(|s| (s, Format::JulSimple)))
             .or_else(|| parse_klog(l).map(|s| (s, Format::Klog)))
@@ -164,6 +203,7 @@ pub fn parse_any(line: &[u8]) -> Option<(RawStamp, Format)> {
         0xE4 | 0xE5 => parse_jul(l).map(|s| (s, Format::JulSimple)),
         c if !c.is_ascii_whitespace() => parse_epoch_prefix(l)
             .map(|s| (s, Format::EpochPrefix))
+            .or_else(|| parse_auditd(l).map(|s| (s, Format::Auditd)))
             .or_else(|| parse_logfmt(l).map(|s| (s, Format::Logfmt))),
         _ => None,
     }
@@ -199,11 +239,15 @@ pub fn quick_shape(format: Format, b: &[u8]) -> bool {
             month_word(b, 0).is_some() && memchr::memchr(b',', &b[..b.len().min(16)]).is_some()
         }
         Format::Syslog3164 => {
-            let p = if is(0, b'<') {
+            let mut p = if is(0, b'<') {
                 memchr::memchr(b'>', &b[..b.len().min(5)]).map_or(0, |i| i + 1)
             } else {
                 0
             };
+            // Cisco IOS: `*` or `.` in front when the clock is not synchronised.
+            if matches!(b.get(p), Some(b'*' | b'.')) {
+                p += 1;
+            }
             b.len() > p + 14
                 && is(p + 3, b' ')
                 && (d(p + 4) || is(p + 4, b' '))
@@ -227,6 +271,26 @@ pub fn quick_shape(format: Format, b: &[u8]) -> bool {
         Format::TimeOnly => d(0) && is(2, b':') && is(5, b':') && d(7),
         Format::EpochPrefix => epoch_prefix_shape(b),
         Format::Logfmt => logfmt_shape(b),
+        Format::Auditd => auditd_shape(b),
+        Format::Redis => redis_shape(b),
+        Format::ErlangReport => is(0, b'=') && b.len() > 30,
+        Format::Php => is(0, b'[') && d(1) && is(3, b'-') && is(7, b'-') && is(12, b' '),
+        Format::Nagios => is(0, b'[') && d(1) && d(10) && is(11, b']'),
+        Format::BracketIso => {
+            is(0, b'[') && d(1) && is(5, b'-') && is(8, b'-') && is(14, b':') && d(19)
+        }
+        Format::Dmesg => is(0, b'[') && (is(1, b' ') || d(1)),
+        Format::Cisco => {
+            let p = usize::from(matches!(b.first(), Some(b'*' | b'.')));
+            month_abbr(b, p).is_some() && is(p + 3, b' ')
+        }
+        Format::Ctime => is_weekday(b, 0) && is(3, b' ') && is(7, b' '),
+        Format::DottedDate => d(0) && is(2, b'.') && is(5, b'.') && is(10, b' ') && is(13, b':'),
+        Format::MysqlLegacy => d(0) && d(5) && is(6, b' ') && is(9, b':') && is(12, b':'),
+        Format::Us12h => d(0) && (is(1, b'/') || is(2, b'/')),
+        // A table's column is checked by its layout (`Layout::quick`).
+        Format::CsvColumn | Format::TsvColumn => false,
+        Format::JsonPretty | Format::WinEventText => crate::time::multiline::is_head(format, b),
         Format::EpochColumn => {
             let n = b.iter().take_while(|c| c.is_ascii_digit()).count();
             (9..=19).contains(&n) && at_boundary(b, n) || (n >= 9 && is(n, b'.'))

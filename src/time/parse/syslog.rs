@@ -40,9 +40,14 @@ pub(in crate::time) fn hms(b: &[u8], at: usize) -> Option<(u32, u32, u32)> {
     ))
 }
 
-/// RFC 3164: `[<PRI>]MMM dd HH:mm:ss[.frac] ` (day space-padded or not). No year.
+/// RFC 3164: `[<PRI>]MMM dd HH:mm:ss[.frac] ` (day space-padded or not). No year. Also
+/// Cisco IOS's form of it: `*Mar  1 18:46:11.123: %SYS-…` (`*` or `.`: clock not
+/// synchronised; a colon after the time, or a zone word and a colon: `… 18:46:11.123 UTC:`).
 pub(super) fn parse_syslog(b: &[u8], at: usize) -> Option<(RawStamp, usize)> {
     let mut p = syslog_pri(b, at).unwrap_or(at);
+    if matches!(b.get(p), Some(b'*' | b'.')) {
+        p += 1;
+    }
     let mo = month_abbr(b, p)?;
     if b.get(p + 3) != Some(&b' ') {
         return None;
@@ -61,11 +66,33 @@ pub(super) fn parse_syslog(b: &[u8], at: usize) -> Option<(RawStamp, usize)> {
     p += 8;
     let (nanos, used) = fraction(b, p);
     p += used;
-    if !at_boundary(b, p) {
+    let mut zone = StampZone::Naive;
+    if b.get(p) == Some(&b':') {
+        p += 1;
+    } else if !at_boundary(b, p) {
         return None;
+    } else if let Some((z, end)) = cisco_zone(b, p) {
+        zone = z;
+        p = end;
     }
     let naive = make(PLACEHOLDER_YEAR, mo, d, h, mi, s, nanos)?;
-    Some((RawStamp::partial(naive, Partial::NoYear), p))
+    let mut st = RawStamp::partial(naive, Partial::NoYear);
+    st.zone = zone;
+    Some((st, p))
+}
+
+/// Cisco's ` UTC:` / ` CEST:` after a time (`show-timezone`): a zone word and a colon.
+fn cisco_zone(b: &[u8], p: usize) -> Option<(StampZone, usize)> {
+    let start = p + 1;
+    let mut q = start;
+    while b.get(q).is_some_and(u8::is_ascii_uppercase) {
+        q += 1;
+    }
+    if q - start < 2 || q - start > 5 || b.get(q) != Some(&b':') {
+        return None;
+    }
+    let word = std::str::from_utf8(&b[start..q]).ok()?;
+    Some((super::iso::zone_word(word)?, q + 1))
 }
 
 /// RFC 5424: `<PRI>VERSION TIMESTAMP …` with an RFC 3339 timestamp (`-` = no time).
