@@ -100,7 +100,10 @@ fn windows_sql_server_churn_is_named() {
     assert_eq!(remote.side, Side::Remote);
     assert_eq!(remote.endpoint.as_deref(), Some("203.0.113.10:443"));
     assert_eq!(remote.time_wait, 12);
-    assert_eq!(remote.process_source, Some(ProcessSource::WellKnownPort));
+    // No ESTABLISHED row names a local client of that endpoint: the port only describes
+    // the remote.
+    assert_eq!(remote.process_source, None);
+    assert_eq!(remote.remote_service.as_deref(), Some("web server"));
 
     assert_eq!(s.top_remote_endpoints[0].endpoint, "127.0.0.1:1433");
     assert_eq!(s.top_remote_endpoints[0].time_wait, 15_873);
@@ -162,7 +165,12 @@ fn linux_postgres_client_churn_is_named() {
     assert_eq!(redis.side, Side::Remote);
     assert_eq!(redis.endpoint.as_deref(), Some("10.0.0.7:6379"));
     assert_eq!((redis.time_wait, redis.established), (600, 6));
-    assert_eq!(redis.process.as_deref(), Some("Redis"));
+    // Toward a remote host the TIME_WAIT sit on our client sockets: the local program
+    // making the connections (the php-fpm workers) is what to look at; Redis describes the
+    // remote.
+    assert_eq!(redis.process.as_deref(), Some("php-fpm"));
+    assert_eq!(redis.pid, None, "8 worker processes: no single PID");
+    assert_eq!(redis.remote_service.as_deref(), Some("Redis"));
     assert!(!redis.loopback);
 
     let fpm = &s.culprits[2];

@@ -367,10 +367,70 @@ mod tests {
         let remote = by_side(Side::Remote);
         assert_eq!(remote.endpoint.as_deref(), Some("10.0.0.20:1433"));
         assert_eq!(remote.pid, None);
-        assert_eq!(remote.process_source, Some(ProcessSource::WellKnownPort));
+        // No ESTABLISHED row names the local client: no process, the port's service
+        // describes the remote only.
+        assert_eq!(remote.process, None);
+        assert_eq!(remote.remote_service.as_deref(), Some("SQL Server"));
+        assert_eq!(
+            culprit_sentence(remote, s.ephemeral_range),
+            "remote 10.0.0.20:1433 (probably SQL Server) holds 1 TIME_WAIT, <1 % of 49152–65535"
+        );
         // Ranked by TIME_WAIT held.
         assert_eq!(s.culprits[0].side, Side::ServerSide);
         assert!(culprit_sentence(server, s.ephemeral_range).contains("server-side"));
+    }
+
+    #[test]
+    fn remote_churn_names_the_local_client() {
+        // A backup agent churning HTTPS to cloud storage: the TIME_WAIT sit on this host's
+        // client sockets (PID 0), its ESTABLISHED ones carry its PID. The process to stop is
+        // the agent, not "a web server" (held-out IIS case); SQL Server's loopback churn
+        // through w3wp.exe stays the listener's.
+        let mut text = String::from(
+            "  TCP    0.0.0.0:1433           0.0.0.0:0              LISTENING       2468\n",
+        );
+        for p in 50000..50040 {
+            text.push_str(&format!(
+                "  TCP    10.1.0.5:{p}         52.239.148.100:443     TIME_WAIT       0\n"
+            ));
+        }
+        text.push_str(
+            "  TCP    10.1.0.5:51141         52.239.148.100:443     ESTABLISHED     3912\n",
+        );
+        text.push_str(
+            "  TCP    10.1.0.5:51142         52.239.148.100:443     ESTABLISHED     3912\n",
+        );
+        text.push_str("  TCP    127.0.0.1:50100        127.0.0.1:1433         TIME_WAIT       0\n");
+        let tasklist = TASKLIST.to_string()
+            + "BackupAgent.exe               3912 Services                   0     88,120 K\r\n";
+        let s = snap(&[
+            input("h/netstat.txt", &text),
+            input("h/tasklist.txt", &tasklist),
+        ]);
+        let top = &s.culprits[0];
+        assert_eq!(top.side, Side::Remote);
+        assert_eq!(
+            (top.process.as_deref(), top.pid, top.process_source),
+            (
+                Some("BackupAgent.exe"),
+                Some(3912),
+                Some(ProcessSource::Tasklist)
+            )
+        );
+        assert_eq!(top.remote_service.as_deref(), Some("web server"));
+        assert_eq!(
+            culprit_sentence(top, s.ephemeral_range),
+            "BackupAgent.exe (PID 3912) connecting to remote 52.239.148.100:443 (probably web server) holds 40 TIME_WAIT, <1 % of 49152–65535"
+        );
+        // Two programs sharing the endpoint: no one of them is named the culprit.
+        let shared = text.clone()
+            + "  TCP    10.1.0.5:51143         52.239.148.100:443     ESTABLISHED     2468\n";
+        let s = snap(&[
+            input("h/netstat.txt", &shared),
+            input("h/tasklist.txt", &tasklist),
+        ]);
+        assert_eq!(s.culprits[0].process, None);
+        assert_eq!(s.culprits[0].clients.len(), 2);
     }
 
     #[test]

@@ -113,9 +113,23 @@ pub(super) fn rank(
         .filter(|(_, g)| g.tw > 0)
         .map(|(key, mut g)| {
             let ports = distinct(&mut g.ports);
-            let (pid, process, source) =
+            let (mut pid, mut process, mut source) =
                 listener_name(key, dump, listeners, &row_name, &table_name);
             let clients = client_names(&g.clients, &row_name, &table_name);
+            let mut remote_service = None;
+            if key.side == Side::Remote {
+                // TIME_WAIT toward another host sit on this host's client sockets: the
+                // process to stop is the local program making those connections (a backup
+                // agent churning HTTPS to cloud storage), not the remote's service. The
+                // port's usual service still describes the remote.
+                remote_service = process.take();
+                source = None;
+                if let Some((cpid, name, src)) =
+                    sole_client(&g.clients, &row_name, &table_name, dump)
+                {
+                    (pid, process, source) = (cpid, Some(name), Some(src));
+                }
+            }
             let culprit = Culprit {
                 port: key.port,
                 pid,
@@ -127,6 +141,7 @@ pub(super) fn rank(
                 loopback: g.loopback_tw * 2 > g.tw,
                 side: key.side,
                 endpoint: key.remote.map(|e| e.display()),
+                remote_service,
                 ephemeral_ports: ports,
                 clients,
             };
@@ -171,6 +186,35 @@ fn listener_name(
         }
     }
     (pid, process, source)
+}
+
+/// The one program owning a group's ESTABLISHED client sockets (one name, from the rows or
+/// the process tables; its PID when it is one process): `None` when there are several
+/// programs or none is named, since picking one of several would be a guess.
+fn sole_client(
+    owners: &HashSet<(Option<u32>, Option<u32>)>,
+    row_name: &impl Fn(u32) -> Option<String>,
+    table_name: &impl Fn(u32) -> Option<(String, ProcessSource)>,
+    dump: &SocketDump,
+) -> Option<(Option<u32>, String, ProcessSource)> {
+    let mut found: Option<(String, ProcessSource)> = None;
+    let mut pids: Vec<u32> = Vec::new();
+    for &(cpid, cname) in owners {
+        let named = match cname.and_then(row_name) {
+            Some(n) => Some((n, dump.name_source())),
+            None => cpid.and_then(table_name),
+        };
+        let (name, src) = named?;
+        match &found {
+            Some((n, _)) if *n != name => return None,
+            _ => found = Some((name, src)),
+        }
+        pids.extend(cpid);
+    }
+    pids.sort_unstable();
+    pids.dedup();
+    let (name, src) = found?;
+    Some(((pids.len() == 1).then(|| pids[0]), name, src))
 }
 
 /// The owners of a group's ESTABLISHED client sockets, at most five: one entry per

@@ -205,9 +205,11 @@ pub enum Side {
 pub struct Culprit {
     /// Listening port (client-to-listener, server-side) or remote port (remote).
     pub port: u16,
-    /// PID of the listener, when known.
+    /// PID of the listener (client-to-listener, server-side) or of the one local program
+    /// connecting to the remote endpoint (remote), when known.
     pub pid: Option<u32>,
-    /// Process name (or a well-known-port service label).
+    /// Process name (or a well-known-port service label): the listener's, or for a remote
+    /// endpoint the local client's when one program owns its connections.
     pub process: Option<String>,
     /// How the name was learned.
     pub process_source: Option<ProcessSource>,
@@ -224,6 +226,10 @@ pub struct Culprit {
     /// Remote `ip:port` (only for `side: "remote"`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
+    /// What the remote endpoint's port usually serves (a guess from the port number, only
+    /// for `side: "remote"`): `process` then names the local client doing the churning.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote_service: Option<String>,
     /// Distinct ephemeral ports counted in `share`.
     pub ephemeral_ports: usize,
     /// Owners of the ESTABLISHED client sockets of this group (from `-b`/`-p`/PID + table):

@@ -60,10 +60,14 @@ pub fn culprit_sentence(c: &Culprit, range: (u16, u16)) -> String {
                 .endpoint
                 .clone()
                 .unwrap_or_else(|| format!("*:{}", c.port));
-            if c.process.is_some() {
-                format!("remote {ep} ({who}) holds {tail}")
+            let ep = match &c.remote_service {
+                Some(svc) => format!("remote {ep} (probably {svc})"),
+                None => format!("remote {ep}"),
+            };
+            if c.process.is_some() || c.pid.is_some() {
+                format!("{who} connecting to {ep} holds {tail}")
             } else {
-                format!("remote {ep} holds {tail}")
+                format!("{ep} holds {tail}")
             }
         }
     }
@@ -130,7 +134,9 @@ pub fn render_text_with(
             if c.loopback {
                 out.push_str(" (loopback churn)");
             }
-            if !c.clients.is_empty() {
+            // A remote culprit named after its one client already says who it is.
+            let named_client = c.side == Side::Remote && c.process.is_some();
+            if !c.clients.is_empty() && !named_client {
                 out.push_str(&format!("; clients: {}", c.clients.join(", ")));
             }
             out.push('\n');
@@ -168,6 +174,7 @@ mod tests {
             loopback: true,
             side: Side::ClientToListener,
             endpoint: None,
+            remote_service: None,
             ephemeral_ports: 15_873,
             clients: vec![],
         };
@@ -178,8 +185,9 @@ mod tests {
         let remote = Culprit {
             port: 6379,
             pid: None,
-            process: Some("Redis".into()),
-            process_source: Some(ProcessSource::WellKnownPort),
+            process: None,
+            process_source: None,
+            remote_service: Some("Redis".into()),
             side: Side::Remote,
             endpoint: Some("10.0.0.7:6379".into()),
             time_wait: 1_200,
