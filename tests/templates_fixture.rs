@@ -205,7 +205,7 @@ fn a_burst_inside_a_signature_incident_is_also_new() {
 }
 
 /// Scans `dir` on a pool of `threads` threads; returns (template id, text, count) per
-/// template and the template id of each unknown record.
+/// template, and each template's example and each burst (with its evidence records).
 fn mine_with(dir: &Path, threads: usize) -> (Vec<(String, String, u64)>, Vec<String>) {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -225,10 +225,16 @@ fn mine_with(dir: &Path, threads: usize) -> (Vec<(String, String, u64)>, Vec<Str
             .iter()
             .map(|t| (t.id.clone(), t.text.clone(), t.count))
             .collect();
+        // Each template's example record and each burst with its evidence records.
         let per_record = a
-            .of_record
+            .templates
             .iter()
-            .map(|&t| a.templates[t as usize].id.clone())
+            .map(|t| format!("{} {}:{}", t.id, t.example.file, t.example.line))
+            .chain(
+                a.bursts
+                    .iter()
+                    .map(|b| format!("{:?}", (b.template, b.start, b.end, b.count, &b.firsts))),
+            )
             .collect();
         (ids, per_record)
     })
@@ -241,8 +247,8 @@ const WORDS: [&str; 8] = [
 proptest! {
     #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
 
-    /// The same logs give the same template ids, texts, counts and record assignment on
-    /// one thread and on four (chunks of several files merge in a fixed order).
+    /// The same logs give the same template ids, texts, counts, examples and bursts on one
+    /// thread and on four (chunk summaries merge in whatever order threads finish them).
     #[test]
     fn template_ids_do_not_depend_on_threads(
         seed_lines in prop::collection::vec((0usize..3, 0usize..8, 0u32..100_000, 0u8..4), 200..1500),

@@ -57,7 +57,7 @@ pub fn run(
     let analysis = mine_unknown(out);
     debug(format!(
         "templates: {} unknown error/warning records → {} templates in {:.1?}",
-        out.unknown.len(),
+        out.unknown.records(),
         analysis.templates.len(),
         t_tpl.elapsed()
     ));
@@ -89,7 +89,7 @@ pub fn run(
             catalog: &cfg.catalog,
             gap: cfg.gap,
             service_of: &service_of,
-            records: &out.unknown,
+            unknown: &out.unknown,
         },
     );
     clusters.detection = detection;
@@ -155,7 +155,7 @@ pub fn templates_with_bursts(out: &ScanOutput, cfg: &ScanConfig) -> templates::A
             catalog: &cfg.catalog,
             gap: cfg.gap,
             service_of: &service_of,
-            records: &out.unknown,
+            unknown: &out.unknown,
         },
     )
     .templates
@@ -170,7 +170,7 @@ fn detect_with(
     detect::detect(
         out,
         &cfg.catalog,
-        &analysis.of_record,
+        analysis,
         &|t| analysis.templates[t as usize].level == crate::record::level::Level::Error,
         cfg.gap,
         cfg.debug,

@@ -64,7 +64,7 @@ pub(super) struct ManArgs {
 /// `scan --emit`: what the scan writes instead of a report.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub(super) enum Emit {
-    /// A partial result (JSON, `faultscope-partial/1`) for `faultscope merge`.
+    /// A partial result (JSON, `faultscope-partial/2`) for `faultscope merge`.
     Partial,
 }
 
@@ -208,8 +208,8 @@ pub(super) struct ScanArgs {
     /// Explain decisions on stderr: formats, zones, read mode, timings.
     #[arg(long)]
     pub(super) debug: bool,
-    /// Store at most N hits, the earliest, and at most N unknown error/warning records for
-    /// template mining (more are counted, not stored; 0 = no limit).
+    /// Store at most N hits, the earliest (more are counted, not stored; 0 = no limit).
+    /// Unknown error/warning records are summarised, not stored, and need no bound.
     #[arg(long = "max-hits", value_name = "N", default_value_t = crate::config::DEFAULT_MAX_HITS)]
     pub(super) max_hits: usize,
     /// Scan only the I-th of N shares of the discovered files (0-based, e.g. 0/4 ... 3/4),

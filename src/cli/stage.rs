@@ -112,7 +112,7 @@ pub(super) fn report_stage(
              template mining, {} more were counted but not kept, so template counts are lower \
              bounds and later bursts may be missing. Raise --max-hits (0 = no limit) to see them",
             cfg.max_hits,
-            out.unknown.len(),
+            out.unknown.records(),
             out.unknown_dropped
         ));
     }

@@ -75,7 +75,7 @@ pub(super) fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
         OutputFormat::Json => {
             let v = serde_json::json!({
                 "schema": "faultscope-templates/1",
-                "records": out.unknown.len(),
+                "records": out.unknown.records(),
                 "templates": templates,
             });
             format!("{}\n", serde_json::to_string_pretty(&v)?)
@@ -85,7 +85,7 @@ pub(super) fn run_templates(a: ScanArgs) -> anyhow::Result<i32> {
             let mut o = format!(
                 "faultscope: {} templates from {} error/warning records no signature matched (times in {display})\n",
                 templates.len(),
-                out.unknown.len()
+                out.unknown.records()
             );
             for t in &templates {
                 o.push_str(&report::template_line(t, &day));

@@ -9,6 +9,10 @@
 //!   ([`strip_prefix`]) and the exception class a line names ([`exception_class`]);
 //! - `tokens.rs`: the byte classes and whitespace scanner that prefix stripping and the
 //!   template miner's masking share;
+//! - [`mask`], [`distinct`], [`hash`]: a message → its masked form (variables as `<*>`), the
+//!   distinct masked messages with counts, and the template ids' hash: the scan summarises
+//!   unknown records by masked message as it meets them (template mining, in
+//!   `analysis::templates`, clusters those);
 //! - [`excerpt`]: the bounded, lossy UTF-8 copy of a line that hits and level records keep;
 //! - `context.rs`: whether a signature match sits where its entry's `context` wants it
 //!   (an access-log request line, a stack trace): [`context_fits`]; and which level governs
@@ -19,9 +23,12 @@
 
 mod context;
 mod dialect;
+pub mod distinct;
 pub mod excerpt;
+pub mod hash;
 mod head;
 pub mod level;
+pub mod mask;
 mod message;
 pub(crate) mod tokens;
 

@@ -119,7 +119,7 @@ fn build_incidents(
             id: t.id.clone(),
             text: t.text.clone(),
             exception: t.exception.clone(),
-            count: burst.records.len() as u64,
+            count: burst.count,
             background: burst.background,
             first: burst.start,
             last: burst.end,
@@ -327,7 +327,7 @@ pub fn templates_out(
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            let ex = &scan.unknown[t.example];
+            let ex = &t.example;
             let f = &scan.files[ex.file as usize];
             TemplateOut {
                 id: t.id.clone(),
@@ -360,15 +360,12 @@ fn template_incident(
 ) -> IncidentOut {
     let root_burst = &analysis.bursts[inc.bursts[0]];
     let root = &analysis.templates[root_burst.template];
-    let rec_out = |r: usize| {
-        let rec = &scan.unknown[r];
+    let rec_out = |rec: &crate::record::level::LevelRecord, template: usize| {
         let f = &scan.files[rec.file as usize];
         HitOut {
             time: rec.time.expect("dated"),
             service: f.service.to_string(),
-            signature: analysis.templates[analysis.of_record[r] as usize]
-                .id
-                .clone(),
+            signature: analysis.templates[template].id.clone(),
             path: f.path.clone(),
             line: rec.line,
             text: rec.excerpt().to_string(),
@@ -377,15 +374,17 @@ fn template_incident(
     // Evidence: the root's first record per service (at most two), then the other
     // templates' first records.
     let mut evidence: Vec<HitOut> = Vec::new();
-    for &r in &root_burst.records {
-        let svc = &scan.files[scan.unknown[r].file as usize].service;
+    // (A service's first record in the burst is among the files' firsts.)
+    for r in &root_burst.firsts {
+        let svc = &scan.files[r.file as usize].service;
         if evidence.len() < 2 && !evidence.iter().any(|e| *e.service == **svc) {
-            evidence.push(rec_out(r));
+            evidence.push(rec_out(r, root_burst.template));
         }
     }
     for &b in inc.bursts.iter().skip(1) {
         if evidence.len() < 3 {
-            evidence.push(rec_out(analysis.bursts[b].records[0]));
+            let burst = &analysis.bursts[b];
+            evidence.push(rec_out(&burst.firsts[0], burst.template));
         }
     }
     let mut signatures = BTreeMap::new();
@@ -393,7 +392,7 @@ fn template_incident(
         let burst = &analysis.bursts[b];
         *signatures
             .entry(analysis.templates[burst.template].id.clone())
-            .or_default() += burst.records.len() as u64;
+            .or_default() += burst.count;
     }
     let window = (root_burst.end - root_burst.start).num_seconds();
     IncidentOut {
@@ -409,7 +408,7 @@ fn template_incident(
             layer: None,
             means: format!(
                 "An error no catalog signature knows burst: {} records in {}s, against {} in the rest of the logs.",
-                root_burst.records.len(),
+                root_burst.count,
                 window,
                 root_burst.background
             ),

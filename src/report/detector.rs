@@ -193,16 +193,27 @@ pub(super) fn isolated(
             let s = &d.signals.signals[w.signal];
             let (signal, kind, title) = describe(d, c, cat, w.signal);
             let evidence = w.members.first().map(|&m| match s.kind {
-                SignalKind::Template(_) => {
-                    let r = &scan.unknown[m];
-                    let f = &scan.files[r.file as usize];
+                SignalKind::Template(t) => {
+                    // The record itself as the summary kept it (a run's first record).
+                    let p = c.templates.points[m];
+                    let rec = crate::analysis::templates::window_firsts(
+                        &scan.unknown,
+                        &c.templates,
+                        t,
+                        w.start,
+                        w.end,
+                        &[p.file],
+                    );
+                    let f = &scan.files[p.file as usize];
                     HitOut {
-                        time: r.time.unwrap_or(w.start),
+                        time: p.time,
                         service: f.service.to_string(),
                         signature: signal.clone(),
                         path: f.path.clone(),
-                        line: r.line,
-                        text: r.excerpt().to_string(),
+                        line: rec.first().map_or(0, |r| r.line),
+                        text: rec
+                            .first()
+                            .map_or(String::new(), |r| r.excerpt().to_string()),
                     }
                 }
                 _ => hit_out(m),

@@ -201,12 +201,12 @@ fn gather(
         for (fi, f) in p.files.into_iter().enumerate() {
             files[map[fi] as usize] = Some(f);
         }
-        for mut r in p.unknown {
-            r.file = *map.get(r.file as usize).ok_or_else(|| {
-                format!("{name}: a record names file #{} of {}", r.file, map.len())
-            })?;
-            out.unknown.push(r);
+        let mut unknown = p.unknown;
+        if let Some(f) = unknown.max_file().filter(|&f| f as usize >= map.len()) {
+            return Err(format!("{name}: a record names file #{f} of {}", map.len()));
         }
+        unknown.map_files(|f| map[f as usize]);
+        out.unknown.merge(unknown);
         problems.extend(p.problems.into_iter().map(|q| (q.seq, pi, q)));
         if socket_files.is_none() {
             socket_files = p.socket_files;
@@ -236,13 +236,9 @@ fn finish(g: Gathered, options: Options) -> Merged {
         unknown_dropped,
     } = g;
     (out.hits, out.hits_dropped) = store.finish();
-    // Unknown records: the earliest `--max-hits` over all partials, as one scan keeps.
-    let mut kept = crate::scan::bound::Bounded::new(options.max_hits);
-    kept.add_dropped(unknown_dropped);
-    kept.extend(std::mem::take(&mut out.unknown));
-    (out.unknown, out.unknown_dropped) = kept.finish();
+    // Unknown records: the partials' summaries merged, as one scan merges its files'.
+    out.unknown_dropped = unknown_dropped;
     crate::scan::sort_hits(&mut out.hits);
-    crate::scan::sort_unknown(&mut out.unknown);
     dumps.sort_by_key(|d| d.0);
     out.dumps = dumps.into_iter().map(|d| d.1).collect();
     out.files = files

@@ -7,7 +7,7 @@
 //! - `scan --shard I/N` keeps the discovered files whose [`shard_hash`] modulo `N` is `I`,
 //!   so `N` workers given the same paths agree on a split without talking.
 //! - `scan --emit partial` writes the [`ScanOutput`] of those files, everything that exists
-//!   before clustering, as a [`Partial`] (`schema: "faultscope-partial/1"`).
+//!   before clustering, as a [`Partial`] (`schema: "faultscope-partial/2"`).
 //! - [`merge`](fn@merge) reads partials back into one [`ScanOutput`]: files in discovery (path) order,
 //!   hits re-indexed and sorted exactly as `scan` sorts them. `faultscope merge` then runs
 //!   the very same cluster → sockets → findings → report code as `scan`, so its output is

@@ -1,4 +1,4 @@
-//! A partial result (`schema: "faultscope-partial/1"`): the scan output of one share of the
+//! A partial result (`schema: "faultscope-partial/2"`): the scan output of one share of the
 //! files, everything that exists before clustering, as `scan --emit partial` writes it.
 //!
 //! [`Partial::new`] builds one from a [`ScanOutput`]: hits name their signature by id
@@ -14,7 +14,6 @@ use crate::config::ScanConfig;
 use crate::evidence::sockets::DumpInput;
 use crate::evidence::sockets::SocketFile;
 use crate::input::discover::Problem;
-use crate::record::level::LevelRecord;
 use crate::scan::{FileScan, ScanOutput};
 use crate::time::{Zone, ZoneReason};
 use chrono::{DateTime, Utc};
@@ -24,7 +23,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Schema id of a partial result.
-pub const SCHEMA: &str = "faultscope-partial/1";
+pub const SCHEMA: &str = "faultscope-partial/2";
 
 /// The version of this faultscope (partials must come from the same one).
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -185,10 +184,12 @@ pub struct Partial {
     pub hits: Vec<PartialHit>,
     /// Hits found but not stored (`--max-hits`).
     pub hits_dropped: u64,
-    /// Error/warning records no signature matched (the unknown-error templates are mined
-    /// from them at merge), `file` indexing [`Partial::files`].
-    pub unknown: Vec<LevelRecord>,
-    /// Unknown records found but not kept (`--max-hits`), all levels of the scan.
+    /// Error/warning records no signature matched, summarised per masked message (the
+    /// unknown-error templates are mined from them at merge; `crate::scan::Unknown`),
+    /// `file` indexing [`Partial::files`]. Since `faultscope-partial/2`: version 1 carried
+    /// every record (most of a partial's size on warning-heavy logs).
+    pub unknown: crate::scan::Unknown,
+    /// Unknown records found but not kept (0 since they are summarised).
     #[serde(default)]
     pub unknown_dropped: u64,
     /// Saved socket/process dumps found among the files (their text: the sockets stage

@@ -8,7 +8,7 @@
 //!   the literal prefilter), and per-record work (line bounds, walk-back to the record head,
 //!   timestamp parse) happens only at hits;
 //! - levels: a second small automaton finds error/warning records (`record::level`); those
-//!   no signature matched are the unknown records;
+//!   no signature matched are the unknown records, summarised as met (`unknown.rs`);
 //! - per-line statistics: lines, record heads (syntactic check, no calendar math), records
 //!   per minute, exact times of the first and last record only.
 //!
@@ -44,13 +44,15 @@ pub(super) struct ChunkOut {
     pub(super) matched_lines: u64,
     /// Hits not stored (`--max-hits`).
     pub(super) dropped: u64,
-    pub(super) levels: Vec<crate::record::level::LevelRecord>,
-    /// Level records found in the chunk, signature-matched or not, kept or not.
+    /// The chunk's unknown records, summarised, but for [`ChunkOut::boundary`].
+    pub(super) unknown: super::Unknown,
+    /// The chunk's last unknown record, kept whole: a signature hit in the next chunk may
+    /// belong to its record (a trace across the boundary), which is then not unknown.
+    pub(super) boundary: Option<crate::record::level::LevelRecord>,
+    /// Level records found in the chunk, signature-matched or not.
     pub(super) level_counts: crate::record::level::LevelCounts,
     /// The chunk's requests, when the file is an access log.
     pub(super) http: Option<crate::evidence::access::FileTraffic>,
-    /// Unknown records of the chunk not kept (`--max-hits`).
-    pub(super) unknown_dropped: u64,
     /// Record heads with a signature hit, stored or dropped by `--max-hits`.
     pub(super) matched: Vec<u64>,
     /// Dated hits per (UTC minute, signature), counted before `--max-hits` drops any
@@ -331,10 +333,10 @@ pub(super) fn scan_chunk(
 
     // --- Levels: a second small automaton over the same chunk (src/level.rs).
     // Records a signature matched in this chunk are not unknown: the level pass only counts
-    // them. The rest is bounded like hits (the earliest `--max-hits` kept), so memory follows
-    // the bound even on a log where every line is a warning. Chunk boundaries depend on the
-    // chunk size, not on `-j`: the kept set is the same for every thread count. (A record
-    // whose signature hit falls in the next chunk is removed at the file merge.)
+    // them. The rest is summarised as it is met (`unknown.rs`), so memory does not grow
+    // with them even on a log where every line is a warning. Only the last one is kept
+    // whole: a hit in the next chunk walks back at most to this chunk's last record head,
+    // and the file merge drops that record if so.
     let matched: std::collections::HashSet<u64> = out.matched.iter().copied().collect();
     let mut lv = ChunkOut::default();
     let access = profile.access.as_ref();
@@ -345,30 +347,37 @@ pub(super) fn scan_chunk(
         known: &|head| matched.contains(&head),
         skip: &|line| access.is_some_and(|a| a.is_request(line)),
     };
-    (out.levels, out.level_counts) = pass.run(file, buf, range.clone(), &mut |st, at, l| {
-        resolve(ft, st, at, l, &mut lv)
-    });
+    let mut summary = super::Unknown::new(cfg.gap).bounded(cfg.max_hits);
+    let mut last: Option<crate::record::level::LevelRecord> = None;
+    let json_lines = profile.json_lines;
+    let counts = pass.run_each(
+        file,
+        buf,
+        range.clone(),
+        &mut |st, at, l| resolve(ft, st, at, l, &mut lv),
+        &mut |rec| {
+            if json_lines {
+                // Error records no signature matched on the raw line: their fields,
+                // unescaped.
+                let ls = rec.record as usize;
+                let tried = candidates.binary_search(&ls).is_ok();
+                if rec.level == crate::record::level::Level::Error
+                    && !tried
+                    && field_hits(ls, Some(rec.line), &mut out, &mut extra)
+                {
+                    return; // matched now: no longer unknown
+                }
+            }
+            if let Some(prev) = last.replace(rec) {
+                summary.add(prev);
+            }
+        },
+    );
+    out.level_counts = counts;
     out.explicit |= lv.explicit;
     out.naive |= lv.naive;
-    if profile.json_lines {
-        // Error records no signature matched on the raw line: their fields, unescaped.
-        let levels = std::mem::take(&mut out.levels);
-        for rec in levels {
-            let ls = rec.record as usize;
-            let tried = candidates.binary_search(&ls).is_ok();
-            if rec.level == crate::record::level::Level::Error
-                && !tried
-                && field_hits(ls, Some(rec.line), &mut out, &mut extra)
-            {
-                continue; // matched now: no longer unknown
-            }
-            out.levels.push(rec);
-        }
-    }
-    let mut kept = crate::scan::bound::Bounded::new(cfg.max_hits);
-    kept.extend(std::mem::take(&mut out.levels));
-    (out.levels, out.unknown_dropped) = kept.finish();
-    out.levels.sort_unstable_by_key(|r| r.record);
+    out.unknown = summary;
+    out.boundary = last;
 
     // --- Per-line statistics: lines, record heads (syntactic), first/last exact times.
     out.lines = bytecount::count(hay, b'\n') as u64;

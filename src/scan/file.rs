@@ -66,40 +66,30 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
     if fs.access == Some(input::Access::Mmap) {
         injected_map_fault(src, &mut fs, &mut chunks);
     }
-    let (outs, unknown, unknown_dropped) = fan_out(idx, &bytes, &chunks, &ft, cfg, &profile);
+    let (outs, mut unknown) = fan_out(idx, &bytes, &chunks, &parts, &ft, cfg, &profile);
     if parts.is_empty() {
         let merged = merge_chunks(&mut fs, outs, 0);
         let truncated = bytes.truncated_during_scan();
-        return finish(fs, merged, unknown, unknown_dropped, truncated, cfg);
+        let u = unknown.pop().unwrap_or_default();
+        return finish(fs, merged, u, 0, truncated, cfg);
     }
-    finish_parts(
-        fs,
-        &parts,
-        &chunks,
-        outs,
-        unknown,
-        unknown_dropped,
-        &bytes,
-        cfg,
-    )
+    finish_parts(fs, &parts, &chunks, outs, unknown, &bytes, cfg)
 }
 
 /// [`scan_file`]'s merge and finish for a file cut into parts (`parts.rs`): one result per
 /// part, the first returned with the others in [`FileScan::split`]. Line numbers stay the
 /// file's; notes and the file's problem go with the first part only (one warning each).
-#[allow(clippy::too_many_arguments)]
 fn finish_parts(
     fs: FileScan,
     parts: &[(usize, std::sync::Arc<str>)],
     chunks: &[Range<usize>],
     outs: Vec<ChunkOut>,
-    unknown: Vec<ChunkRecord>,
-    unknown_dropped: u64,
+    unknown: Vec<FileUnknown>,
     bytes: &input::Buffer,
     cfg: &ScanConfig,
 ) -> (FileScan, Vec<Hit>, Option<Dump>) {
     let mut outs = outs.into_iter();
-    let mut unknown = unknown;
+    let mut unknown = unknown.into_iter();
     let mut results: Vec<(u64, FileScan)> = Vec::with_capacity(parts.len());
     let mut all_hits = Vec::new();
     let mut line_base = 0u64;
@@ -123,24 +113,14 @@ fn finish_parts(
         let merged = merge_chunks(&mut pfs, outs.by_ref().take(n).collect(), line_base);
         line_base += pfs.lines;
         pfs.bytes = (end - start) as u64;
-        let (mine, rest): (Vec<ChunkRecord>, Vec<ChunkRecord>) = unknown
-            .into_iter()
-            .partition(|c| (first_chunk..first_chunk + n).contains(&c.chunk));
-        unknown = rest;
-        let mine = mine
-            .into_iter()
-            .map(|mut c| {
-                c.chunk -= first_chunk;
-                c
-            })
-            .collect();
+        let mine = unknown.next().unwrap_or_default();
+        let chunk0 = first_chunk;
         first_chunk += n;
-        let dropped = if k == 0 { unknown_dropped } else { 0 };
         let (pfs, hits, _) = finish(
             pfs,
             merged,
             mine,
-            dropped,
+            chunk0,
             bytes.truncated_during_scan(),
             cfg,
         );
@@ -315,47 +295,52 @@ fn open_and_detect(
 }
 
 /// [`scan_file`]'s second step: the chunks through rayon. Returns each chunk's result, in
-/// chunk order, and the file's unknown records kept by `--max-hits` (tagged with their
-/// chunk) with the count of those not kept.
+/// chunk order, and per part of the file (one when it has no `parts`) its unknown records:
+/// a summary and the records kept whole (lines tagged with their chunk, see `unknown.rs`).
 fn fan_out(
     idx: u32,
     bytes: &input::Buffer,
     chunks: &[Range<usize>],
+    parts: &[(usize, std::sync::Arc<str>)],
     ft: &FileTime,
     cfg: &ScanConfig,
     profile: &Profile,
-) -> (Vec<ChunkOut>, Vec<ChunkRecord>, u64) {
+) -> (Vec<ChunkOut>, Vec<FileUnknown>) {
     let buf: &[u8] = bytes;
     // Mapped pages are released as soon as they are scanned, so resident memory follows
     // the chunks in flight, not the file size (issue 7: peak RSS grows with hits, not with
     // input). Learning may have read the whole file (year inference's pre-pass).
     bytes.release(0..buf.len());
-    // Unknown records go into one bounded store as each chunk finishes (tagged with their
-    // chunk, whose line base is known only after all chunks), so a file's records never
-    // all wait in memory at once beyond `--max-hits` (issue 7).
-    let unknown_store = std::sync::Mutex::new(crate::scan::bound::Bounded::<ChunkRecord>::new(
-        cfg.max_hits,
-    ));
+    // Each chunk's summary of unknown records joins its part's as the chunk finishes (its
+    // lines tagged with the chunk, whose line base is known only after all chunks), so a
+    // file's unknown records never wait in memory (issue 23).
+    let stores: Vec<std::sync::Mutex<FileUnknown>> = (0..parts.len().max(1))
+        .map(|_| std::sync::Mutex::new(FileUnknown::new(cfg)))
+        .collect();
     let outs: Vec<ChunkOut> = chunks
         .par_iter()
         .enumerate()
         .map(|(ci, r)| {
             let mut out = scan_chunk(idx, buf, r.clone(), ft, cfg, profile);
             bytes.release(r.clone());
-            let levels = std::mem::take(&mut out.levels);
-            let mut st = unknown_store.lock().unwrap_or_else(|p| p.into_inner());
-            st.add_dropped(out.unknown_dropped);
-            for rec in levels {
-                st.push(ChunkRecord { chunk: ci, rec });
-            }
+            let part = parts.partition_point(|p| p.0 <= r.start).saturating_sub(1);
+            let mut u = std::mem::take(&mut out.unknown);
+            u.for_each_record(|rec| rec.line = super::unknown::tag_line(ci, rec.line));
+            let whole = out.boundary.take().map(|mut rec| {
+                rec.line = super::unknown::tag_line(ci, rec.line);
+                rec
+            });
+            let mut st = stores[part].lock().unwrap_or_else(|p| p.into_inner());
+            st.summary.merge(u);
+            st.whole.extend(whole);
             out
         })
         .collect();
-    let (unknown, unknown_dropped) = unknown_store
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
-        .finish();
-    (outs, unknown, unknown_dropped)
+    let unknown = stores
+        .into_iter()
+        .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
+        .collect();
+    (outs, unknown)
 }
 
 /// The chunks' results merged into the file's (counters in [`FileScan`], the rest here).
@@ -460,12 +445,13 @@ pub(super) fn merge_more(fs: &mut FileScan, m: &mut MergedChunks, outs: Vec<Chun
 }
 
 /// [`scan_file`]'s last step: notes, hits de-duplicated per record and signature, unknown
-/// records that no signature matched, and both bounded again for the whole file.
+/// records that no signature matched (lines tagged with chunks from `chunk0` on, see
+/// `unknown.rs`), and the hits bounded again for the whole file.
 pub(super) fn finish(
     mut fs: FileScan,
     merged: MergedChunks,
-    unknown: Vec<ChunkRecord>,
-    unknown_dropped: u64,
+    unknown: FileUnknown,
+    chunk0: usize,
     truncated: bool,
     cfg: &ScanConfig,
 ) -> (FileScan, Vec<Hit>, Option<Dump>) {
@@ -492,18 +478,17 @@ pub(super) fn finish(
     // One record counts once per signature (a record may straddle a chunk boundary).
     hits.sort_by_key(|h| (h.record, h.sig, h.offset));
     hits.dedup_by_key(|h| (h.record, h.sig));
-    // Unknown errors: level records whose record no signature matched (stored or not),
-    // bounded again for the whole file.
-    fs.unknown = unknown
-        .into_iter()
-        .map(|mut c| {
-            c.rec.line += bases[c.chunk];
-            c.rec
-        })
-        .filter(|r| !matched.contains(&r.record))
-        .collect();
-    fs.unknown_dropped = unknown_dropped;
-    fs.unknown.sort_unstable_by_key(|r| r.record);
+    // Unknown errors: the records kept whole whose record no signature matched (a hit in a
+    // later chunk) join the summary; then lines become the file's.
+    let FileUnknown { mut summary, whole } = unknown;
+    for r in whole {
+        if !matched.contains(&r.record) {
+            summary.add(r);
+        }
+    }
+    summary.settle();
+    summary.for_each_record(|r| r.line = super::unknown::untag_line(r.line, &bases, chunk0));
+    fs.unknown = summary;
     let mut bounded = crate::scan::bound::Bounded::new(cfg.max_hits);
     bounded.add_dropped(dropped);
     bounded.extend(hits);
@@ -539,16 +524,21 @@ pub struct Dump {
     pub mtime: Option<std::time::SystemTime>,
 }
 
-/// An unknown record and the chunk it came from (its line is chunk-relative until merged).
-pub(super) struct ChunkRecord {
-    pub(super) chunk: usize,
-    pub(super) rec: crate::record::level::LevelRecord,
+/// A file's (or a part's) unknown records until its chunks are merged: a summary, and each
+/// chunk's last record kept whole (a hit in the next chunk may claim it). Their lines carry
+/// their chunk (`unknown::tag_line`).
+#[derive(Default)]
+pub(super) struct FileUnknown {
+    pub(super) summary: super::Unknown,
+    pub(super) whole: Vec<crate::record::level::LevelRecord>,
 }
 
-impl crate::scan::bound::Keyed for ChunkRecord {
-    type Key = <crate::record::level::LevelRecord as crate::scan::bound::Keyed>::Key;
-    fn key(&self) -> Self::Key {
-        self.rec.key()
+impl FileUnknown {
+    pub(super) fn new(cfg: &ScanConfig) -> FileUnknown {
+        FileUnknown {
+            summary: super::Unknown::new(cfg.gap).bounded(cfg.max_hits),
+            whole: Vec::new(),
+        }
     }
 }
 

@@ -37,6 +37,9 @@
 //!   lines); per chunk, the request split of an access log's lines (per-minute traffic,
 //!   one derived hit per failed request); `fields.rs`: signatures over JSON lines' message
 //!   fields, unescaped.
+//! - `unknown.rs`: [`Unknown`], the unknown error/warning records summarised per masked
+//!   message as chunks meet them, merged per file and then across files (memory flat in
+//!   the input size, issue 23).
 //! - [`activity`] (records per minute) and [`bound`] (`--max-hits`).
 
 mod access;
@@ -48,12 +51,14 @@ mod file;
 mod output;
 mod parts;
 mod stream;
+mod unknown;
 mod walk;
 
 pub use chunk::{split_chunks, SCANNED_BYTES};
 pub use file::{scan_file, Dump};
 pub use output::{sort_hits, sort_unknown, FileScan, Hit, Rejected, ScanOutput};
 pub use stream::scan_stream;
+pub use unknown::{record_key, record_message, Bucket, RecordKey, Shape, Unknown, BUCKET_MAX_MS};
 
 use crate::config::ScanConfig;
 use crate::input;
@@ -144,30 +149,21 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
             mtime: dump.mtime.map(DateTime::<Utc>::from),
         })
         .collect();
-    // Exact capacity for the unknown records: they are the bulk of a scan's memory on
-    // warning-heavy logs, and a doubling vector would hold up to twice their size.
-    out.unknown
-        .reserve_exact(files.iter().map(|fs| fs.unknown.len()).sum());
-    let mut unknown_dropped = 0;
     (out.hits, out.hits_dropped) = store
         .into_inner()
         .unwrap_or_else(|p| p.into_inner())
         .finish();
+    // Across files: the summaries merged (no bound needed: they do not grow with records).
+    out.unknown = Unknown::new(cfg.gap).bounded(cfg.max_hits);
     for fs in &mut files {
-        out.unknown.append(&mut fs.unknown);
-        unknown_dropped += fs.unknown_dropped;
+        out.unknown.merge(std::mem::take(&mut fs.unknown));
+        out.unknown_dropped += fs.unknown_dropped;
     }
     out.files = files;
     if let Some(p) = &parts {
         p.hits(&mut out.hits);
     }
-    // Across files: the earliest `--max-hits` unknown records.
-    let mut kept = crate::scan::bound::Bounded::new(cfg.max_hits);
-    kept.add_dropped(unknown_dropped);
-    kept.extend(std::mem::take(&mut out.unknown));
-    (out.unknown, out.unknown_dropped) = kept.finish();
     sort_hits(&mut out.hits);
-    sort_unknown(&mut out.unknown);
     out
 }
 

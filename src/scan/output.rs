@@ -2,8 +2,9 @@
 //!
 //! [`Hit`] (one signature hit, attached to its record), [`FileScan`] (the result for one
 //! file, serialized whole into partial results) and [`ScanOutput`] (files in path order,
-//! hits, unknown error/warning records, saved host dumps), with the deterministic orders
-//! [`sort_hits`] and [`sort_unknown`] that make `-j1` and `-j8` give identical output.
+//! hits, the summary of unknown error/warning records, saved host dumps), with the
+//! deterministic orders [`sort_hits`] and [`sort_unknown`] that make `-j1` and `-j8` give
+//! identical output.
 //! The bounded stores (`bound.rs`) order by the same keys.
 
 use crate::error::FileError;
@@ -171,15 +172,15 @@ pub struct FileScan {
     /// How the access layout was chosen, and the vote (filled under `--debug` only).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub access_detail: String,
-    /// Unknown error/warning records not kept because of `--max-hits` (which bounds them as
-    /// it bounds hits: the earliest are kept).
+    /// Unknown error/warning records not kept (always 0 since they are summarised, see
+    /// [`crate::scan::Unknown`]; read from older partials).
     #[serde(default)]
     pub unknown_dropped: u64,
-    /// Error- and warning-level records that no signature matched, in offset order
-    /// (moved to [`ScanOutput::unknown`] by [`scan`](super::scan); a partial carries them
+    /// Error- and warning-level records that no signature matched, summarised (merged
+    /// into [`ScanOutput::unknown`] by [`scan`](super::scan); a partial carries them
     /// there).
     #[serde(skip)]
-    pub unknown: Vec<crate::record::level::LevelRecord>,
+    pub unknown: crate::scan::Unknown,
     /// The file's later parts when its records belong to several services (a journal's
     /// units, docs/sources.md): (start offset, the part's result). This result is the first
     /// part's; [`scan`](super::scan) puts the others after it in the file list.
@@ -199,9 +200,10 @@ pub struct ScanOutput {
     /// Hits found but not stored because of `--max-hits` (see [`crate::scan::bound`]).
     pub hits_dropped: u64,
     /// Error- and warning-level records no signature matched (template mining input),
-    /// sorted by (time, file, offset); undated last. At most `--max-hits` of them.
-    pub unknown: Vec<crate::record::level::LevelRecord>,
-    /// Unknown records found but not kept (`--max-hits`).
+    /// summarised as they were met: memory does not grow with their number.
+    pub unknown: crate::scan::Unknown,
+    /// Unknown records found but not kept (always 0 since they are summarised; older
+    /// partials may carry a count).
     pub unknown_dropped: u64,
 }
 

@@ -110,9 +110,7 @@ pub fn flatten(files: &mut Vec<FileScan>) -> Option<Remap> {
     let remap = Remap { base, starts };
     // Unknown records travel in their part's `FileScan`; only their file index changes.
     for (i, f) in out.iter_mut().enumerate() {
-        for r in &mut f.unknown {
-            r.file = i as u32;
-        }
+        f.unknown.map_files(|_| i as u32);
     }
     *files = out;
     Some(remap)

@@ -34,7 +34,7 @@
 use super::access::Profile;
 use super::chunk::{scan_chunk, split_chunks, ChunkOut};
 use super::file::{
-    dump_kind, dump_scan, finish, merge_more, zone_name, ChunkRecord, Dump, MergedChunks,
+    dump_kind, dump_scan, finish, merge_more, zone_name, Dump, FileUnknown, MergedChunks,
 };
 use super::output::{FileScan, Hit};
 use crate::config::ScanConfig;
@@ -140,12 +140,9 @@ pub fn scan_stream(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<H
         fs.notes.extend(ended.limit_note());
     }
     let Scanned {
-        merged,
-        unknown,
-        unknown_dropped,
-        ..
+        merged, unknown, ..
     } = scanned;
-    finish(fs, merged, unknown, unknown_dropped, false, cfg)
+    finish(fs, merged, unknown, 0, false, cfg)
 }
 
 /// Bytes per block read ahead.
@@ -187,8 +184,7 @@ impl Window {
 /// What the windows of a stream gave.
 struct Scanned {
     merged: MergedChunks,
-    unknown: Vec<ChunkRecord>,
-    unknown_dropped: u64,
+    unknown: FileUnknown,
     bytes: u64,
     cut_lines: u64,
 }
@@ -206,7 +202,7 @@ fn scan_windows(
 ) -> Scanned {
     let window = window_size(cfg);
     let mut merged = MergedChunks::default();
-    let mut unknown = crate::scan::bound::Bounded::<ChunkRecord>::new(cfg.max_hits);
+    let mut unknown = FileUnknown::new(cfg);
     let mut chunk_no = 0usize;
     let mut cut_lines = 0u64;
     // The previous window's time context and where its scan ended (its offsets).
@@ -243,14 +239,16 @@ fn scan_windows(
         let mut outs = scan_range(idx, &w.buf, w.ctx..end, &ft, cfg, profile);
         for c in &mut outs {
             rebase(c, w.abs);
-            unknown.add_dropped(c.unknown_dropped);
-            for mut rec in std::mem::take(&mut c.levels) {
+            // Window offsets → stream offsets, lines tagged with the chunk (`unknown.rs`).
+            let mut u = std::mem::take(&mut c.unknown);
+            u.rebase_records(w.abs);
+            u.for_each_record(|rec| rec.line = super::unknown::tag_line(chunk_no, rec.line));
+            unknown.summary.merge(u);
+            unknown.whole.extend(c.boundary.take().map(|mut rec| {
                 rec.record += w.abs;
-                unknown.push(ChunkRecord {
-                    chunk: chunk_no,
-                    rec,
-                });
-            }
+                rec.line = super::unknown::tag_line(chunk_no, rec.line);
+                rec
+            }));
             chunk_no += 1;
         }
         merge_more(fs, &mut merged, outs);
@@ -264,11 +262,9 @@ fn scan_windows(
         w.ctx = end - keep_from;
         prev = Some(end);
     }
-    let (unknown, unknown_dropped) = unknown.finish();
     Scanned {
         merged,
         unknown,
-        unknown_dropped,
         bytes: w.read,
         cut_lines,
     }
@@ -442,7 +438,12 @@ mod tests {
         cfg.year = years[0];
         let whole = scan_file(0, &src(&file, None), &cfg);
         [whole, streamed].map(|(fs, hits, _)| {
-            let unknown = fs.unknown.iter().map(|r| format!("{r:?}")).collect();
+            let unknown = fs
+                .unknown
+                .sorted()
+                .into_iter()
+                .map(|(k, s)| format!("{} {s:?}", String::from_utf8_lossy(k)))
+                .collect();
             (fs, hits, unknown)
         })
     }

@@ -193,7 +193,7 @@ fn activities(out: &ScanOutput) -> Vec<(Activity, Role)> {
         .hits
         .iter()
         .map(|h| (h.file, h.time))
-        .chain(out.unknown.iter().map(|r| (r.file, r.time)));
+        .chain(out.unknown.times().map(|(f, t)| (f, Some(t))));
     for (f, t) in times {
         if let (Some(a), Some(t)) = (acts.get_mut(f as usize), t) {
             a.0.events.push((t.timestamp().div_euclid(60), 1.0));
@@ -326,7 +326,7 @@ fn settle_skew(out: &mut ScanOutput, report: &mut ClockReport, correct: bool) {
         .hits
         .iter()
         .map(|h| (h.file, h.time))
-        .chain(out.unknown.iter().map(|r| (r.file, r.time)));
+        .chain(out.unknown.times().map(|(f, t)| (f, Some(t))));
     for (f, t) in times {
         if let Some(t) = t {
             let svc: &str = &out.files[f as usize].service;

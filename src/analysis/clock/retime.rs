@@ -3,9 +3,9 @@
 //!
 //! Input: the [`ScanOutput`] and, per file, a map from the instant the scan computed to the
 //! right one. Output: the same output with the file's first/last, per-minute counts (an
-//! access log's per-minute traffic too), hits
-//! and unknown error/warning records moved, and the hit and record orders restored
-//! ([`sort_hits`], [`sort_unknown`]): what a scan with the right zone would have given.
+//! access log's per-minute traffic too), hits and unknown error/warning records (their
+//! summary's per-file times) moved, and the hit order restored ([`sort_hits`]): what a
+//! scan with the right zone would have given.
 //!
 //! Why this is exact: a naive stamp read in zone A is `wall − offset_A(wall)`; read in B it
 //! is `wall − offset_B`. Both offsets are whole minutes, so per-minute counts move by whole
@@ -16,7 +16,7 @@
 //! may not be the earliest any more (the warning about dropped hits already says counts are
 //! lower bounds).
 
-use crate::scan::{sort_hits, sort_unknown, ScanOutput};
+use crate::scan::{sort_hits, ScanOutput};
 use crate::time::Zone;
 use chrono::{DateTime, Duration, Utc};
 
@@ -96,13 +96,8 @@ pub fn apply(out: &mut ScanOutput, moves: &[(usize, Move)]) {
             h.time = Some(map(h.file as usize, t));
         }
     }
-    for r in &mut out.unknown {
-        if let Some(t) = r.time {
-            r.time = Some(map(r.file as usize, t));
-        }
-    }
+    out.unknown.map_times(|f, t| map(f as usize, t));
     sort_hits(&mut out.hits);
-    sort_unknown(&mut out.unknown);
 }
 
 #[cfg(test)]

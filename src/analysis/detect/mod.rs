@@ -192,7 +192,7 @@ pub struct Window {
     pub p: Option<f64>,
     /// How it was found.
     pub how: How,
-    /// Its records between `start` and `end` (hit indices; unknown-record indices for
+    /// Its records between `start` and `end` (hit indices; template point indices for
     /// templates).
     pub members: Vec<usize>,
 }
@@ -294,19 +294,20 @@ impl Detection {
     }
 }
 
-/// Runs the detector over a scan. `template_of_record` is each unknown record's template,
-/// `template_opens` whether a template is error-level; `debug` keeps explanations.
+/// Runs the detector over a scan. `templates` are the mined templates of the unknown
+/// records (their per-minute counts and record times), `template_opens` whether a template
+/// is error-level; `debug` keeps explanations.
 pub fn detect(
     scan: &ScanOutput,
     cat: &Catalog,
-    template_of_record: &[u32],
+    templates: &super::templates::Analysis,
     template_opens: &dyn Fn(u32) -> bool,
     gap: Duration,
     debug: bool,
 ) -> Detection {
     // The user-impact input (one seam: parsed access-log traffic replaces it).
     let impact = signals::impact_minutes(scan, cat);
-    let signals = signals::build(scan, cat, template_of_record, template_opens, &impact);
+    let signals = signals::build(scan, cat, templates, template_opens, &impact);
     run(signals, gap, debug)
 }
 

@@ -8,7 +8,9 @@
 //! - A catalog signature per service: from `FileScan::sig_minutes` (every dated hit, stored
 //!   or dropped by `--max-hits`). Markers are not signals (they go on the timeline),
 //!   except those the catalog flags as noise (background that is never evidence).
-//! - A mined template per service: its dated records.
+//! - A mined template per service: its dated records, counted per minute from the scan's
+//!   summary of unknown records (`analysis::templates::Analysis::minutes`), their kept
+//!   times (`--max-hits`) for the edges.
 //! - User impact per access-log service: failed requests against requests per minute,
 //!   read only from [`ImpactMinute`]s, the one seam of the user-impact input: [`build`]
 //!   takes them as an argument. Today [`impact_minutes`] makes them (failed = hits of
@@ -52,7 +54,7 @@ pub struct Signal {
     pub service: usize,
     /// (minute, events), sorted.
     pub counts: Vec<(i64, u32)>,
-    /// Record times with their index (hit index for signatures and impact, unknown-record
+    /// Record times with their index (hit index for signatures and impact, template point
     /// index for templates), sorted. Hits dropped by `--max-hits` have no time here.
     pub times: Vec<(DateTime<Utc>, usize)>,
     /// Requests per minute (impact only).
@@ -190,13 +192,13 @@ pub fn impact_minutes(scan: &ScanOutput, cat: &Catalog) -> BTreeMap<String, Vec<
         .collect()
 }
 
-/// Builds every signal of a scan. `template_of_record` gives each unknown record's template
-/// (index into `templates`), `template_level_error` whether a template opens; `impact` is
+/// Builds every signal of a scan. `templates` gives each template's records per file and
+/// minute and their kept times, `template_opens` whether a template opens; `impact` is
 /// the user-impact input per access-log service ([`impact_minutes`] or parsed traffic).
 pub fn build(
     scan: &ScanOutput,
     cat: &Catalog,
-    template_of_record: &[u32],
+    templates: &crate::analysis::templates::Analysis,
     template_opens: &dyn Fn(u32) -> bool,
     impact: &BTreeMap<String, Vec<ImpactMinute>>,
 ) -> Signals {
@@ -269,20 +271,33 @@ pub fn build(
         };
         times.entry((s, kind)).or_default().push((t, i));
     }
-    for (i, r) in scan.unknown.iter().enumerate() {
-        let (Some(t), Some(&tpl)) = (r.time, template_of_record.get(i)) else {
+    // Templates: every dated record per (file, minute) from the summaries, and the kept
+    // record times (`--max-hits`, as hits) for second-precise edges.
+    for &(tpl, file, m, n) in &templates.minutes {
+        let Some(s) = scan
+            .files
+            .get(file as usize)
+            .and_then(|f| svc_of(&f.service))
+        else {
             continue;
         };
-        let f = &scan.files[r.file as usize];
-        let Some(s) = svc_of(&f.service) else {
-            continue;
-        };
-        let key = (s, SignalKind::Template(tpl));
         by_key
-            .entry(key)
+            .entry((s, SignalKind::Template(tpl)))
             .or_default()
-            .push((t.timestamp().div_euclid(60), 1));
-        times.entry(key).or_default().push((t, i));
+            .push((m, n));
+    }
+    for (i, p) in templates.points.iter().enumerate() {
+        let Some(s) = scan
+            .files
+            .get(p.file as usize)
+            .and_then(|f| svc_of(&f.service))
+        else {
+            continue;
+        };
+        times
+            .entry((s, SignalKind::Template(p.template)))
+            .or_default()
+            .push((p.time, i));
     }
     spans(scan, &names, &mut services, &by_key);
     let mut signals = Vec::with_capacity(by_key.len());

@@ -7,7 +7,7 @@
 //! undated hits are counted, noise outside every incident is background.
 //!
 //! Input: the [`Detection`], the sorted hits, the catalog, the gap, the service of each file
-//! and the template analysis with its records. Output: the [`Clusters`], with each
+//! and the template analysis with the unknown records' summary. Output: the [`Clusters`], with each
 //! template window inside an incident kept as a [`Burst`] (`templates[].bursts`,
 //! "also new in this window").
 
@@ -16,8 +16,7 @@ use super::{Clusters, Incident, Opened, RootKind, Why};
 use crate::analysis::detect::{Detection, How, SignalKind};
 use crate::analysis::templates::{Analysis, Burst};
 use crate::catalog::{Catalog, Severity};
-use crate::record::level::LevelRecord;
-use crate::scan::Hit;
+use crate::scan::{Hit, Unknown};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
 
@@ -31,8 +30,9 @@ pub struct Inputs<'a> {
     pub gap: Duration,
     /// Service of a file.
     pub service_of: &'a dyn Fn(u32) -> String,
-    /// Unknown records (what template windows index).
-    pub records: &'a [LevelRecord],
+    /// The unknown records' summary (the evidence of template windows, whose members index
+    /// the template analysis's points).
+    pub unknown: &'a Unknown,
 }
 
 /// Builds the clusters from the detector's groups.
@@ -45,26 +45,18 @@ pub fn from_detection(det: &Detection, mut analysis: Analysis, inp: &Inputs) -> 
         let mut bursts: Vec<usize> = Vec::new();
         let mut why: Vec<Why> = Vec::new();
         let mut opened: Vec<Opened> = Vec::new();
-        let mut template_burst =
-            |t: u32, start: DateTime<Utc>, end: DateTime<Utc>, recs: &[usize], total: u64| {
-                let mut records = recs.to_vec();
-                records.sort_unstable();
-                analysis.bursts.push(Burst {
-                    template: t as usize,
-                    start,
-                    end,
-                    background: total.saturating_sub(records.len() as u64),
-                    records,
-                });
-                analysis.bursts.len() - 1
-            };
         for &wi in &g.windows {
             let w = &det.windows[wi];
             let s = &sigs[w.signal];
             match s.kind {
-                SignalKind::Template(t) => {
-                    bursts.push(template_burst(t, w.start, w.end, &w.members, s.total()))
-                }
+                SignalKind::Template(t) => bursts.push(template_burst(
+                    &mut analysis,
+                    inp,
+                    t,
+                    (w.start, w.end),
+                    &w.members,
+                    s.total(),
+                )),
                 _ => members.extend(&w.members),
             }
             opened.push(Opened {
@@ -85,8 +77,15 @@ pub fn from_detection(det: &Detection, mut analysis: Analysis, inp: &Inputs) -> 
             let s = &sigs[j.signal];
             match s.kind {
                 SignalKind::Template(t) if !j.members.is_empty() => {
-                    let (a, b) = span_of(&j.members, |r| inp.records[r].time);
-                    bursts.push(template_burst(t, a, b, &j.members, s.total()));
+                    let (a, b) = span_of(&j.members, |r| analysis.points.get(r).map(|p| p.time));
+                    bursts.push(template_burst(
+                        &mut analysis,
+                        inp,
+                        t,
+                        (a, b),
+                        &j.members,
+                        s.total(),
+                    ));
                 }
                 SignalKind::Template(_) => {}
                 _ => members.extend(&j.members),
@@ -217,6 +216,38 @@ fn span_of(
     )
 }
 
+/// Keeps template `t`'s window `start..=end` (its records `recs`, point indices; `total`
+/// the template's records) as a [`Burst`] of `analysis`; returns its index.
+fn template_burst(
+    analysis: &mut Analysis,
+    inp: &Inputs,
+    t: u32,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    recs: &[usize],
+    total: u64,
+) -> usize {
+    let mut files: Vec<u32> = recs
+        .iter()
+        .filter_map(|&r| analysis.points.get(r).map(|p| p.file))
+        .collect();
+    files.sort_unstable();
+    files.dedup();
+    let firsts =
+        crate::analysis::templates::window_firsts(inp.unknown, analysis, t, start, end, &files);
+    let mut records = recs.to_vec();
+    records.sort_unstable();
+    analysis.bursts.push(Burst {
+        template: t as usize,
+        start,
+        end,
+        count: recs.len() as u64,
+        records,
+        background: total.saturating_sub(recs.len() as u64),
+        firsts,
+    });
+    analysis.bursts.len() - 1
+}
+
 /// An incident whose anomalous signals are all unknown templates: rooted at the earliest
 /// template window (ties: the larger).
 fn template_incident(
@@ -230,15 +261,15 @@ fn template_incident(
     let mut g = bursts.to_vec();
     g.sort_by_key(|&b| {
         let x = &analysis.bursts[b];
-        (x.start, std::cmp::Reverse(x.records.len()), x.template)
+        (x.start, std::cmp::Reverse(x.count), x.template)
     });
     let mut services: Vec<(DateTime<Utc>, String)> = Vec::new();
     for &b in &g {
         for &r in &analysis.bursts[b].records {
-            let svc = (inp.service_of)(inp.records[r].file);
-            let Some(t) = inp.records[r].time else {
+            let Some(p) = analysis.points.get(r) else {
                 continue;
             };
+            let (svc, t) = ((inp.service_of)(p.file), p.time);
             match services.iter_mut().find(|(_, s)| *s == svc) {
                 Some((first, _)) => *first = (*first).min(t),
                 None => services.push((t, svc)),
@@ -249,7 +280,7 @@ fn template_incident(
     let first = g
         .first()
         .and_then(|&b| analysis.bursts[b].records.first())
-        .map(|&r| &inp.records[r]);
+        .and_then(|&r| analysis.points.get(r));
     Incident {
         id,
         start,
@@ -259,8 +290,8 @@ fn template_incident(
         chain: Vec::new(),
         counts: BTreeMap::new(),
         services: services.into_iter().map(|(_, s)| s).collect(),
-        first_seen: first.map_or((String::new(), start), |r| {
-            ((inp.service_of)(r.file), r.time.unwrap_or(start))
+        first_seen: first.map_or((String::new(), start), |p| {
+            ((inp.service_of)(p.file), p.time)
         }),
         evidence: Vec::new(),
         hits: Vec::new(),

@@ -14,9 +14,9 @@
 //! numbering (first key first), nor on the thread count ([`mine`] merges its chunks in input
 //! order); clusters with the same template text merge (same text, same id).
 
-use super::distinct::Distinct;
-use super::hash::FxHashMap;
-use super::mask::WILDCARD;
+use super::Distinct;
+use super::FxHashMap;
+use super::WILDCARD;
 
 /// Result of clustering distinct masked messages.
 #[derive(Clone, Debug, Default)]

@@ -28,28 +28,31 @@
 //! 4. **Ids**: a template's id is a 64-bit FNV-1a hash of its text, printed as 16 hex
 //!    digits: the same text gets the same id on every run, for `-j1` and `-j8`.
 //!
-//! Files: `mask.rs` (step 1), `distinct.rs` (2), `mine.rs` (3 and [`mine()`], the whole
-//! path), `hash.rs` (4 and the maps' hasher). This file: the templates of the unknown
-//! error/warning records ([`analyze`]); their bursts are the rate detector's
-//! (`analysis::detect`). Prefix stripping
-//! ([`strip_prefix`]) and the byte classes are record work, in `crate::record`.
+//! Files: `mine.rs` (3 and [`mine()`], the whole path). Steps 1, 2 and 4 (`mask.rs`,
+//! `distinct.rs`, `hash.rs`) are record work, in `crate::record`, beside prefix stripping
+//! ([`strip_prefix`]) and the byte classes: the scan summarises unknown records by their
+//! masked message as it meets them (`crate::scan`'s `unknown.rs`), and a stage may only
+//! import the stages below it. This file: the templates of those summaries ([`analyze`]),
+//! with what the rate detector (`analysis::detect`) reads of them: each template's record
+//! times ([`Point`]s) and per-file counts per UTC minute; the bursts are the detector's
+//! (template windows inside incidents), their evidence read back from the summaries
+//! ([`window_firsts`]).
 
-mod distinct;
-mod hash;
-mod mask;
 mod mine;
 
+pub use crate::record::distinct::Distinct;
+pub use crate::record::hash::{fnv1a64, template_id, FxHashMap, FxHasher};
+pub use crate::record::mask::{mask, mask_str, WILDCARD};
 pub use crate::record::{exception_class, strip_prefix};
-pub use distinct::Distinct;
-pub use hash::{fnv1a64, template_id, FxHashMap, FxHasher};
-pub use mask::{mask, mask_str, WILDCARD};
 pub use mine::{cluster, mine, Clustering};
 
 use crate::record::level::{Level, LevelRecord};
+use crate::scan::{record_key, Shape, Unknown};
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 
 // ---------------------------------------------------------------------------------------
-// Unknown errors: templates of the level records no signature matched, and their bursts.
+// Unknown errors: templates of the level records no signature matched.
 
 /// One template of unknown error/warning records, with its statistics.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,10 +76,8 @@ pub struct Template {
     pub last: Option<DateTime<Utc>>,
     /// Services with records, sorted.
     pub services: Vec<String>,
-    /// The first record (index into the record list): the example line.
-    pub example: usize,
-    /// Its records (indices into the record list), in record order.
-    pub records: Vec<usize>,
+    /// The first record (in [`crate::scan::record_key`] order): the example line.
+    pub example: LevelRecord,
 }
 
 /// A burst: a window in which one template fired far above its own rate, inside an
@@ -89,124 +90,251 @@ pub struct Burst {
     pub start: DateTime<Utc>,
     /// Last record time in the window.
     pub end: DateTime<Utc>,
-    /// Error records of the template in the window (indices into the record list).
+    /// Records of the template in the window (with a kept time).
+    pub count: u64,
+    /// Those records (indices into [`Analysis::points`]), in time order.
     pub records: Vec<usize>,
-    /// Error records of the template outside the window.
+    /// The earliest record of each file in the window, in record order, as the summary
+    /// kept them ([`window_firsts`]): the evidence.
+    pub firsts: Vec<LevelRecord>,
+    /// Records of the template outside the window.
     pub background: u64,
 }
 
-/// Templates and bursts of one scan.
+/// One dated unknown record as the detector reads it: its time, file and template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Point {
+    /// Record time.
+    pub time: DateTime<Utc>,
+    /// File index.
+    pub file: u32,
+    /// Record head offset (order only).
+    pub record: u64,
+    /// Template index.
+    pub template: u32,
+}
+
+/// Templates of one scan and what the detector reads of them.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Analysis {
     /// Templates, ordered by first time (undated last), then id.
     pub templates: Vec<Template>,
-    /// For each record, its template index.
-    pub of_record: Vec<u32>,
-    /// Bursts by start time, then template.
+    /// Bursts by start time, then template (filled from the detector's windows).
     pub bursts: Vec<Burst>,
+    /// Each shape's template, shapes in `Unknown::sorted` order.
+    pub of_shape: Vec<u32>,
+    /// The kept record times ([`crate::scan::Shape::times`]), sorted by time, file and record
+    /// (the order of the unknown records when they were kept whole): a template window's
+    /// members index them.
+    pub points: Vec<Point>,
+    /// Records per (template, file, UTC minute), every dated record: from the times, or
+    /// from the buckets (each inside one minute) when `--max-hits` cut the times.
+    pub minutes: Vec<(u32, u32, i64, u32)>,
 }
 
 /// The message mined for a record: its message, plus `[exception class]` when the record
 /// names one that the message does not already show.
 pub fn record_message(r: &LevelRecord) -> std::borrow::Cow<'_, str> {
-    match &r.exception {
-        Some(e) if !r.message().contains(&**e) => format!("{} [{}]", r.message(), e).into(),
-        _ => std::borrow::Cow::Borrowed(r.message()),
-    }
+    crate::scan::record_message(r)
 }
 
-/// Mines the templates of `records` (sorted as [`crate::scan::ScanOutput::unknown`]).
-/// Their bursts are found by the rate detector (`analysis::detect`), which counts each
-/// template per service and minute like a catalog signature; `bursts` is empty here.
-pub fn analyze<'s>(records: &[LevelRecord], service_of: &dyn Fn(u32) -> &'s str) -> Analysis {
-    // Borrowed where the message is the record's own (most): no second copy of every
-    // message in memory (350,000 nginx warnings in the bench corpus were ~90 MB of copies).
-    let messages: Vec<std::borrow::Cow<'_, str>> = records.iter().map(record_message).collect();
-    let views: Vec<&[u8]> = messages.iter().map(|m| m.as_bytes()).collect();
-    let (clustering, assign) = mine(&views);
-    let templates = templates_of(records, service_of, &clustering, &assign);
-    let mut of_record = vec![0u32; records.len()];
-    for (t, tpl) in templates.iter().enumerate() {
-        for &i in &tpl.records {
-            of_record[i] = t as u32;
-        }
+/// Mines the templates of the scan's summary of unknown records (one [`Shape`] per distinct
+/// masked message, `crate::scan::Unknown`). Their bursts are found by the rate detector
+/// (`analysis::detect`), which counts each template per service and minute like a catalog
+/// signature ([`Analysis::minutes`], [`Analysis::points`]); `bursts` is empty here.
+pub fn analyze<'s>(unknown: &Unknown, service_of: &dyn Fn(u32) -> &'s str) -> Analysis {
+    // In the order of their first records: the order the miner met messages in when every
+    // record was kept (template numbering only; the result does not depend on it).
+    let shapes = unknown.sorted();
+    let mut d = Distinct::new();
+    for (key, s) in &shapes {
+        d.add_masked(key, s.count);
     }
-    Analysis {
-        templates,
-        of_record,
-        bursts: Vec::new(),
-    }
-}
-
-/// The templates of `records` from their clustering (`assign`: each record's template),
-/// with their statistics, ordered by first time (undated last), then id.
-fn templates_of<'s>(
-    records: &[LevelRecord],
-    service_of: &dyn Fn(u32) -> &'s str,
-    clustering: &Clustering,
-    assign: &[u32],
-) -> Vec<Template> {
-    // Per clustered template: its records.
+    let clustering = cluster(&d);
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); clustering.templates.len()];
-    for (i, &t) in assign.iter().enumerate() {
-        members[t as usize].push(i);
+    for i in 0..shapes.len() {
+        members[clustering.of_key[i] as usize].push(i);
     }
-    let mut templates: Vec<Template> = Vec::new();
-    for (t, recs) in members.into_iter().enumerate() {
-        if recs.is_empty() {
-            continue;
-        }
-        let text = clustering.templates[t].clone();
-        // Borrowed, then owned once per service (a string per record was 35,000
-        // allocations for the bench's small files).
-        let mut services: Vec<&str> = recs.iter().map(|&i| service_of(records[i].file)).collect();
-        services.sort_unstable();
-        services.dedup();
-        let services: Vec<String> = services.into_iter().map(str::to_string).collect();
-        let mut exceptions: Vec<&str> = recs
-            .iter()
-            .filter_map(|&i| records[i].exception.as_deref())
-            .collect();
-        exceptions.sort_unstable();
-        let exception = most_common(&exceptions).map(str::to_string);
-        let times = recs.iter().filter_map(|&i| records[i].time);
-        templates.push(Template {
-            id: format!("template:{}", template_id(&text)),
-            level: recs
-                .iter()
-                .map(|&i| records[i].level)
-                .min()
-                .expect("records"),
-            exception,
-            count: recs.len() as u64,
-            undated: recs.iter().filter(|&&i| records[i].time.is_none()).count() as u64,
-            first: times.clone().min(),
-            last: times.max(),
-            services,
-            example: recs[0],
-            records: recs,
-            text,
-        });
-    }
-    templates.sort_by(|a, b| {
+    let mut templates: Vec<(Template, Vec<usize>)> = members
+        .into_iter()
+        .enumerate()
+        .filter(|(_, m)| !m.is_empty())
+        .map(|(t, m)| {
+            let ss: Vec<&Shape> = m.iter().map(|&i| shapes[i].1).collect();
+            (
+                template_of(clustering.templates[t].clone(), &ss, service_of),
+                m,
+            )
+        })
+        .collect();
+    templates.sort_by(|(a, _), (b, _)| {
         (a.first.is_none(), a.first, &a.id).cmp(&(b.first.is_none(), b.first, &b.id))
     });
-    templates
+    let mut of_shape = vec![0u32; shapes.len()];
+    for (t, (_, m)) in templates.iter().enumerate() {
+        for &i in m {
+            of_shape[i] = t as u32;
+        }
+    }
+    let mut points: Vec<Point> = Vec::new();
+    let mut minutes: BTreeMap<(u32, u32, i64), u32> = BTreeMap::new();
+    let complete = unknown.complete();
+    for (i, (_, s)) in shapes.iter().enumerate() {
+        let t = of_shape[i];
+        for &(ms, file, record) in &s.times.0 {
+            let Some(time) = DateTime::from_timestamp_millis(ms) else {
+                continue;
+            };
+            points.push(Point {
+                time,
+                file,
+                record,
+                template: t,
+            });
+            if complete {
+                *minutes
+                    .entry((t, file, time.timestamp().div_euclid(60)))
+                    .or_default() += 1;
+            }
+        }
+        if !complete {
+            // A bucket lies inside one minute as scanned (a divisor of a minute wide); a
+            // re-timed file's buckets count at their first record's minute, as the scan's
+            // other per-minute counts move (`analysis::clock`).
+            for b in &s.buckets {
+                let n = u32::try_from(b.count).unwrap_or(u32::MAX);
+                let e = minutes
+                    .entry((t, b.file, b.first.timestamp().div_euclid(60)))
+                    .or_default();
+                *e = e.saturating_add(n);
+            }
+        }
+    }
+    points.sort_unstable_by_key(|p| (p.time, p.file, p.record));
+    Analysis {
+        templates: templates.into_iter().map(|(t, _)| t).collect(),
+        bursts: Vec::new(),
+        of_shape,
+        points,
+        minutes: minutes
+            .into_iter()
+            .map(|((t, f, m), n)| (t, f, m, n))
+            .collect(),
+    }
 }
 
-/// The most common value of a sorted slice (ties: the first).
-fn most_common<'a>(sorted: &[&'a str]) -> Option<&'a str> {
-    let mut best: Option<(&str, usize)> = None;
-    let mut i = 0;
-    while i < sorted.len() {
-        let mut j = i;
-        while j < sorted.len() && sorted[j] == sorted[i] {
-            j += 1;
+/// The template `text` of `shapes`, with their statistics summed.
+fn template_of<'s>(
+    text: String,
+    shapes: &[&Shape],
+    service_of: &dyn Fn(u32) -> &'s str,
+) -> Template {
+    // Borrowed, then owned once per service.
+    let mut services: Vec<&str> = shapes
+        .iter()
+        .flat_map(|s| s.files.iter().map(|x| service_of(x.file)))
+        .collect();
+    services.sort_unstable();
+    services.dedup();
+    let mut exceptions: std::collections::BTreeMap<&str, u64> = Default::default();
+    for s in shapes {
+        for (e, n) in &s.exceptions {
+            *exceptions.entry(e).or_default() += n;
         }
-        if best.is_none_or(|(_, n)| j - i > n) {
-            best = Some((sorted[i], j - i));
-        }
-        i = j;
     }
-    best.map(|(s, _)| s)
+    // The most common (ties: the first in sorted order).
+    let exception = exceptions
+        .iter()
+        .fold(None::<(&str, u64)>, |best, (&e, &n)| match best {
+            Some((_, b)) if b >= n => best,
+            _ => Some((e, n)),
+        })
+        .map(|(e, _)| e.to_string());
+    let example = shapes
+        .iter()
+        .map(|s| s.example())
+        .min_by_key(|r| record_key(r))
+        .expect("a template has shapes")
+        .clone();
+    Template {
+        id: format!("template:{}", template_id(&text)),
+        level: if shapes.iter().any(|s| s.errors > 0) {
+            Level::Error
+        } else {
+            Level::Warning
+        },
+        exception,
+        count: shapes.iter().map(|s| s.count).sum(),
+        undated: shapes.iter().map(|s| s.undated).sum(),
+        first: shapes.iter().filter_map(|s| s.first()).min(),
+        last: shapes.iter().filter_map(|s| s.last()).max(),
+        services: services.into_iter().map(str::to_string).collect(),
+        example,
+        text,
+    }
 }
+
+/// The evidence of template `t`'s window `start..=end` in `files`: per file, the earliest
+/// record of the window the summary kept, in record order. A bucket keeps its first record
+/// while it starts a run of its shape in its file ([`crate::scan::Bucket::head`]): a window
+/// that starts inside a run shows the record that started it (the same message, moments
+/// before); a file whose window records have no bucket shows its shape's earliest record.
+pub fn window_firsts(
+    unknown: &Unknown,
+    analysis: &Analysis,
+    t: u32,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    files: &[u32],
+) -> Vec<LevelRecord> {
+    let shapes = unknown.sorted();
+    let mut best: BTreeMap<u32, (bool, DateTime<Utc>, &LevelRecord)> = BTreeMap::new();
+    for (i, (_, s)) in shapes.iter().enumerate() {
+        if analysis.of_shape.get(i) != Some(&t) {
+            continue;
+        }
+        for b in &s.buckets {
+            let Some(h) = b.head.as_deref() else { continue };
+            if !files.contains(&b.file) || b.first > end || b.last < start - unknown_gap(unknown) {
+                continue;
+            }
+            // Inside the window first (earliest), else the latest run start before it.
+            let inside = b.first >= start;
+            let e = best.entry(b.file).or_insert((inside, b.first, h));
+            let better = match (inside, e.0) {
+                (true, false) => true,
+                (true, true) => (b.first, h.record) < (e.1, e.2.record),
+                (false, false) => (b.first, h.record) > (e.1, e.2.record),
+                (false, true) => false,
+            };
+            if better {
+                *e = (inside, b.first, h);
+            }
+        }
+    }
+    let mut out: Vec<LevelRecord> = best.into_values().map(|(_, _, r)| r.clone()).collect();
+    for &f in files {
+        if out.iter().any(|r| r.file == f) {
+            continue;
+        }
+        let ex = shapes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| analysis.of_shape.get(*i) == Some(&t))
+            .flat_map(|(_, (_, s))| s.files.iter().filter(|x| x.file == f))
+            .map(|x| &x.example)
+            .min_by_key(|r| record_key(r));
+        out.extend(ex.cloned());
+    }
+    out.sort_by_key(record_key);
+    out.dedup_by_key(|r| record_key(r));
+    out
+}
+
+/// The gap that separates runs in `unknown`.
+fn unknown_gap(unknown: &Unknown) -> chrono::Duration {
+    chrono::Duration::milliseconds(unknown.gap_ms)
+}
+
+#[cfg(test)]
+mod summary_tests;

@@ -17,7 +17,7 @@
 //! - `SOCKS5`, `ipv6`, `sha256`, `eth0`: a word with a few trailing digits is a name.
 //! - Masking never looks at which digit a byte is, and the only digits it copies to its
 //!   output are in words that start with letters: the premise of the memo of
-//!   [`super::Distinct::add`].
+//!   [`super::distinct::Distinct::add`].
 //!
 //! Speed: this is the miner's per-line cost, so [`mask`] is one pass over the bytes with a
 //! flag table, token ends come from the whitespace bitmask of `WsScan`, and
