@@ -691,8 +691,12 @@ fn non_ascii_text_near_hits_gives_the_same_hits() {
             .set_modified(mtime)
             .unwrap();
     }
+    // Access-log user impact is read from parsed fields (issue 19), not from the automaton:
+    // text appended after a HAProxy line's request changes its fields, which is not what
+    // this test is about.
     let keyed = |hits: Vec<Hit>, base: &Path| -> BTreeSet<(String, u64, String, String)> {
         hits.into_iter()
+            .filter(|h| h.signature != "http-5xx-access-log")
             .map(|h| {
                 let rel = Path::new(&h.file)
                     .strip_prefix(base)

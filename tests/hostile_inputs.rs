@@ -765,7 +765,7 @@ fn rules_file_errors_stop_the_run_naming_file_entry_and_problem() {
         ),
         (
             "huge.toml",
-            "[[signatures]]\nid = \"huge\"\npatterns = ['\\w{1000}\\w{1000}\\w{1000}']\n",
+            "[[signatures]]\nid = \"huge\"\npatterns = ['(?u)\\w{1000}\\w{1000}\\w{1000}']\n",
             &["huge.toml", "`huge`", "size limit"],
         ),
     ];

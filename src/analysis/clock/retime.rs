@@ -82,6 +82,17 @@ pub fn apply(out: &mut ScanOutput, moves: &[(usize, Move)]) {
             })
             .collect();
         fs.minutes = moved;
+        // The detector's per-minute signature counts move with the hits they count, or a
+        // re-timed file's rates would sit hours away from its hits (the founding case
+        // without --tz lost its incidents' exact edges).
+        fs.sig_minutes = fs
+            .sig_minutes
+            .iter()
+            .filter_map(|(m, sig, n)| {
+                let t = DateTime::from_timestamp(m.checked_mul(60)?, 0)?;
+                Some((map(i, t).timestamp().div_euclid(60), sig, n))
+            })
+            .collect();
         // An access log's per-minute traffic moves with its records (a syslog-prefixed
         // HAProxy log whose year is settled from the other files).
         if let Some(h) = fs.http.as_mut() {

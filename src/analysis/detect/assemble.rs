@@ -312,11 +312,23 @@ pub(super) fn evidence(
     signals: &Signals,
 ) -> Result<(), String> {
     let sig = |w: &Window| &signals.signals[w.signal];
-    if !group
-        .iter()
-        .any(|&i| sig(&windows[i]).opens() && !sig(&windows[i]).noise)
-    {
-        return Err("only warning-level or noise signals".into());
+    // Without a baseline (a short capture) an unknown error's count says nothing: a few
+    // `duplicate key` errors or an nginx `bind() ... Cannot assign requested address` at
+    // startup (issue 21's innocent lines) are no outage. There a template joins an incident
+    // that a catalog failure or user impact opens, but does not open one itself.
+    let opening = |w: &Window| {
+        let s = sig(w);
+        s.opens()
+            && !s.noise
+            && !(w.how == How::ShortCapture && matches!(s.kind, SignalKind::Template(_)))
+    };
+    if !group.iter().any(|&i| opening(&windows[i])) {
+        return Err(if group.iter().any(|&i| sig(&windows[i]).opens()) {
+            "only unknown errors in a short capture (no baseline to call their count anomalous)"
+                .into()
+        } else {
+            "only warning-level or noise signals".into()
+        });
     }
     let records: u64 = group
         .iter()

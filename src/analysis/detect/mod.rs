@@ -92,7 +92,10 @@
 //! span less its log gaps; the longest window: a shorter baseline cannot tell a burst from
 //! the rate) has no baseline:
 //! its error records chain by `--gap` and count as anomalous, minimum evidence still
-//! applies, and the report says so (`detector.mode`).
+//! applies, and the report says so (`detector.mode`). There an unknown-error template
+//! joins an incident but does not open one: without a rate to compare with, three
+//! `duplicate key` errors are not an outage (issue 21's innocent lines, in a four-minute
+//! precision corpus).
 //!
 //! Cost: O(signals × (events × scales × rounds)) after the scan, plus a sort of each
 //! signal's events; the scan only counts per hit.
