@@ -162,7 +162,7 @@ fn cluster_1m_hits(bencher: divan::Bencher) {
         faultscope::analysis::detect::detect(
             divan::black_box(&out),
             &cat,
-            &[],
+            &faultscope::analysis::templates::Analysis::default(),
             &|_| false,
             Duration::seconds(120),
             false,
