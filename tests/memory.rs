@@ -8,6 +8,9 @@
 //!   limit; summarised, it needs under 40 MB.
 //! - The same log gives the same report and templates for `-j1` and `-j8`: the chunks'
 //!   summaries merge in whatever order threads finish them.
+//! - `--mmap never` reads large plain files window by window: two copies of the log scan
+//!   under the same limit (read whole, each would need its 64 MB), and the report is the
+//!   one the mapped files give.
 
 use assert_cmd::Command;
 use std::io::Write;
@@ -66,24 +69,23 @@ fn write_log(path: &Path) {
 
 /// Heap and private writable memory allowed to the scan.
 const DATA_LIMIT: u64 = 64 << 20;
+/// The same for a whole `scan --mmap never` of two such logs (a mapped scan of them needs
+/// 80 MB of it, the detector and report included; reading each whole needed 64 MB more per
+/// thread, and that scan aborted under 128 MB).
+const SCAN_LIMIT: u64 = 96 << 20;
 
+/// The binary with `args`, under `limit` bytes of `RLIMIT_DATA`.
 #[cfg(target_os = "linux")]
-#[test]
-fn a_warning_heavy_log_scans_under_a_data_limit() {
+fn limited(args: &[&str], logs: &Path, limit: u64) -> std::process::Output {
     use std::os::unix::process::CommandExt;
-    let dir = tempfile::tempdir().unwrap();
-    let logs = dir.path().join("nginx");
-    std::fs::create_dir(&logs).unwrap();
-    write_log(&logs.join("error.log"));
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("faultscope"));
-    cmd.args(["templates", "--format", "json", "--mmap", "always", "-j2"])
-        .arg(&logs);
+    cmd.args(args).arg(logs);
     // SAFETY: only async-signal-safe calls (setrlimit) between fork and exec.
     unsafe {
-        cmd.pre_exec(|| {
+        cmd.pre_exec(move || {
             let lim = libc::rlimit {
-                rlim_cur: DATA_LIMIT,
-                rlim_max: DATA_LIMIT,
+                rlim_cur: limit,
+                rlim_max: limit,
             };
             if libc::setrlimit(libc::RLIMIT_DATA, &lim) != 0 {
                 return Err(std::io::Error::last_os_error());
@@ -91,7 +93,21 @@ fn a_warning_heavy_log_scans_under_a_data_limit() {
             Ok(())
         });
     }
-    let out = cmd.output().unwrap();
+    cmd.output().unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_warning_heavy_log_scans_under_a_data_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("nginx");
+    std::fs::create_dir(&logs).unwrap();
+    write_log(&logs.join("error.log"));
+    let out = limited(
+        &["templates", "--format", "json", "--mmap", "always", "-j2"],
+        &logs,
+        DATA_LIMIT,
+    );
     assert!(
         out.status.success(),
         "{:?}: {}",
@@ -140,4 +156,57 @@ fn thread_count_never_changes_the_templates_of_a_large_log() {
         let eight = run("-j8", cmd);
         assert!(one == eight, "{cmd}: -j1 and -j8 differ");
     }
+}
+
+/// The scan report without what says how the bytes were obtained (`access`) or how long
+/// things took.
+fn comparable(mut v: serde_json::Value) -> serde_json::Value {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.retain(|k, _| !matches!(k.as_str(), "access" | "elapsed_ms" | "timings"));
+                m.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut v);
+    v
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn mmap_never_reads_large_files_in_windows_under_a_data_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("nginx");
+    std::fs::create_dir(&logs).unwrap();
+    write_log(&logs.join("error.log"));
+    std::fs::copy(logs.join("error.log"), logs.join("error.log.1")).unwrap();
+    let args = ["scan", "--format", "json", "--tz", "UTC", "-j2"];
+    let never = limited(
+        &[&args[..], &["--mmap", "never"]].concat(),
+        &logs,
+        SCAN_LIMIT,
+    );
+    assert!(
+        matches!(never.status.code(), Some(0 | 1)),
+        "{:?}: {}",
+        never.status,
+        String::from_utf8_lossy(&never.stderr)
+    );
+    let never: serde_json::Value = serde_json::from_slice(&never.stdout).unwrap();
+    for f in never["files"].as_array().unwrap() {
+        assert_eq!(f["access"], "read", "{f:#}");
+        assert!(f["bytes"].as_u64().unwrap() >= LOG_BYTES as u64, "{f:#}");
+    }
+    let mapped = Command::cargo_bin("faultscope")
+        .unwrap()
+        .args(args)
+        .args(["--mmap", "always"])
+        .arg(&logs)
+        .output()
+        .unwrap();
+    let mapped: serde_json::Value = serde_json::from_slice(&mapped.stdout).unwrap();
+    assert_eq!(comparable(never), comparable(mapped));
 }

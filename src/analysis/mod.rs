@@ -52,7 +52,6 @@ pub fn run(
     debug: &dyn Fn(String),
 ) -> Analyzed {
     let t_cl = Instant::now();
-    let files = &out.files;
     let t_tpl = Instant::now();
     let analysis = mine_unknown(out);
     debug(format!(
@@ -80,18 +79,7 @@ pub fn run(
             debug(line);
         }
     }
-    let service_of = |f: u32| files[f as usize].service.to_string();
-    let mut clusters = incidents::from_detection(
-        &detection,
-        analysis,
-        &incidents::Inputs {
-            hits: &out.hits,
-            catalog: &cfg.catalog,
-            gap: cfg.gap,
-            service_of: &service_of,
-            unknown: &out.unknown,
-        },
-    );
+    let mut clusters = incidents_of(out, cfg, &detection, analysis);
     clusters.detection = detection;
     if cfg.debug {
         for inc in &clusters.incidents {
@@ -145,10 +133,20 @@ pub fn mine_unknown(out: &ScanOutput) -> templates::Analysis {
 pub fn templates_with_bursts(out: &ScanOutput, cfg: &ScanConfig) -> templates::Analysis {
     let analysis = mine_unknown(out);
     let detection = detect_with(out, cfg, &analysis);
+    incidents_of(out, cfg, &detection, analysis).templates
+}
+
+/// The detector's incident groups turned into incidents with root causes.
+fn incidents_of(
+    out: &ScanOutput,
+    cfg: &ScanConfig,
+    detection: &detect::Detection,
+    analysis: templates::Analysis,
+) -> incidents::Clusters {
     let files = &out.files;
     let service_of = |f: u32| files[f as usize].service.to_string();
     incidents::from_detection(
-        &detection,
+        detection,
         analysis,
         &incidents::Inputs {
             hits: &out.hits,
@@ -158,7 +156,6 @@ pub fn templates_with_bursts(out: &ScanOutput, cfg: &ScanConfig) -> templates::A
             unknown: &out.unknown,
         },
     )
-    .templates
 }
 
 /// The detector over the scan's signals and the mined templates.

@@ -106,16 +106,6 @@ pub(super) fn report_stage(
             out.hits_dropped
         ));
     }
-    if out.unknown_dropped > 0 {
-        report.warnings.push(format!(
-            "--max-hits {} reached for unknown error/warning records: kept the {} earliest for \
-             template mining, {} more were counted but not kept, so template counts are lower \
-             bounds and later bursts may be missing. Raise --max-hits (0 = no limit) to see them",
-            cfg.max_hits,
-            out.unknown.records(),
-            out.unknown_dropped
-        ));
-    }
     let build_time = sockets_time + t_build.elapsed();
     report.error = nothing_scanned(out, &s.problems, &cfg.roots);
     for w in &report.warnings {

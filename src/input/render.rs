@@ -251,11 +251,18 @@ pub(super) fn binary(
     None
 }
 
-/// Text sources recognised by content: journald JSON, Kubernetes dumps, Windows event
-/// exports. Anything else is returned unchanged.
-pub(super) fn text(opened: Opened, shown: &str) -> Opened {
-    let buf: &[u8] = &opened.bytes;
-    let head = &buf[..buf.len().min(8192)];
+/// A text source recognised by content (from a file's first 8 KiB).
+#[derive(Clone, Copy, Debug)]
+enum TextKind {
+    JournalJson(super::journal::JsonKind),
+    JournalMonotonic,
+    Kubernetes(super::k8s::Kind),
+    WinEvent(super::winevent::Kind),
+}
+
+/// Which text source `head` (a file's first bytes) starts, if any.
+fn sniff_text(head: &[u8]) -> Option<TextKind> {
+    let head = &head[..head.len().min(8192)];
     // Every file passes here: the first byte that is not a BOM or whitespace says which
     // sniffers can apply (a log starting with a digit is only ever `kubectl logs
     // --timestamps`), so most files cost one short look.
@@ -264,54 +271,83 @@ pub(super) fn text(opened: Opened, shown: &str) -> Opened {
         .unwrap_or(head)
         .iter()
         .copied()
-        .find(|c| !c.is_ascii_whitespace());
-    let Some(first) = first else { return opened };
+        .find(|c| !c.is_ascii_whitespace())?;
     if matches!(first, b'{' | 0x1e) {
         if let Some(kind) = super::journal::sniff_json(head) {
-            let d = super::journal::decode_json(buf, kind, shown);
-            return apply(opened, d, Access::Journal, "journal JSON", shown);
+            return Some(TextKind::JournalJson(kind));
         }
     }
     if matches!(first, b'[' | b'-') && super::journal::sniff_monotonic(head) {
-        let (text, notes) = super::journal::decode_monotonic(buf, opened.mtime, shown);
-        let mut o = opened;
-        o.bytes = Buffer::Owned(text);
-        o.access = Access::Journal;
-        o.notes.extend(notes);
-        return o;
+        return Some(TextKind::JournalMonotonic);
     }
     if first == b'[' {
-        return opened;
+        return None;
     }
     if let Some(kind) = super::k8s::sniff(head) {
-        let mtime = opened.mtime;
-        return match super::k8s::decode(buf, kind, mtime, shown) {
-            super::k8s::Out::Events(d) => apply(opened, d, Access::Kubernetes, kind.what(), shown),
-            super::k8s::Out::Text(text, parts) => {
-                let mut o = opened;
-                o.bytes = Buffer::Owned(text);
-                o.parts = parts;
-                o.notes.push(format!(
-                    "{shown}: read as {}: stamps of continuation lines removed",
-                    kind.what()
-                ));
-                o
-            }
-            super::k8s::Out::Parts(parts) => {
-                let mut o = opened;
-                o.parts = parts;
-                o
-            }
-        };
+        return Some(TextKind::Kubernetes(kind));
     }
     if first.is_ascii_digit() || first == b'{' {
+        return None;
+    }
+    super::winevent::sniff(head).map(TextKind::WinEvent)
+}
+
+/// Does a file starting with `head` need rendering (binary or text form), i.e. must it be
+/// read whole? A plain log does not: it can be scanned window by window.
+pub(super) fn needs_whole(head: &[u8]) -> bool {
+    head.starts_with(super::evtx::MAGIC)
+        || super::journal::is_export(head)
+        || sniff_text(head).is_some()
+}
+
+/// Text sources recognised by content: journald JSON, Kubernetes dumps, Windows event
+/// exports. Anything else is returned unchanged.
+pub(super) fn text(opened: Opened, shown: &str) -> Opened {
+    let Some(kind) = sniff_text(&opened.bytes) else {
         return opened;
+    };
+    let buf: &[u8] = &opened.bytes;
+    match kind {
+        TextKind::JournalJson(kind) => {
+            let d = super::journal::decode_json(buf, kind, shown);
+            apply(opened, d, Access::Journal, "journal JSON", shown)
+        }
+        TextKind::JournalMonotonic => {
+            let (text, notes) = super::journal::decode_monotonic(buf, opened.mtime, shown);
+            let mut o = opened;
+            o.bytes = Buffer::Owned(text);
+            o.access = Access::Journal;
+            o.notes.extend(notes);
+            o
+        }
+        TextKind::Kubernetes(kind) => {
+            let mtime = opened.mtime;
+            match super::k8s::decode(buf, kind, mtime, shown) {
+                super::k8s::Out::Events(d) => {
+                    apply(opened, d, Access::Kubernetes, kind.what(), shown)
+                }
+                super::k8s::Out::Text(text, parts) => {
+                    let mut o = opened;
+                    o.bytes = Buffer::Owned(text);
+                    o.parts = parts;
+                    o.notes.push(format!(
+                        "{shown}: read as {}: stamps of continuation lines removed",
+                        kind.what()
+                    ));
+                    o
+                }
+                super::k8s::Out::Parts(parts) => {
+                    let mut o = opened;
+                    o.parts = parts;
+                    o
+                }
+            }
+        }
+        TextKind::WinEvent(kind) => {
+            let d = super::winevent::decode(buf, kind, shown);
+            apply(opened, d, Access::WinEvent, kind.what(), shown)
+        }
     }
-    if let Some(kind) = super::winevent::sniff(head) {
-        let d = super::winevent::decode(buf, kind, shown);
-        return apply(opened, d, Access::WinEvent, kind.what(), shown);
-    }
-    opened
 }
 
 #[cfg(test)]

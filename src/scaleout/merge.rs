@@ -135,8 +135,6 @@ struct Gathered {
     problems: Vec<(u32, usize, PartialProblem)>,
     /// The first partial's `--sockets` files.
     socket_files: Option<Vec<SocketFile>>,
-    /// Unknown records not kept by the shares.
-    unknown_dropped: u64,
 }
 
 /// [`merge`]'s gathering: consumes the partials, with `global[partial][file]` the merged
@@ -162,12 +160,10 @@ fn gather(
     let mut dumps: Vec<(u32, DumpInput)> = Vec::new();
     let mut problems: Vec<(u32, usize, PartialProblem)> = Vec::new();
     let mut socket_files: Option<Vec<SocketFile>> = None;
-    let mut unknown_dropped = 0u64;
     // Partials are consumed as they are merged: excerpts and dump texts move, never copy.
     for (pi, (name, p)) in parts.into_iter().enumerate() {
         let map = &global[pi];
         store.add_dropped(p.hits_dropped);
-        unknown_dropped += p.unknown_dropped;
         for h in p.hits {
             let file = *map
                 .get(h.file as usize)
@@ -219,7 +215,6 @@ fn gather(
         dumps,
         problems,
         socket_files,
-        unknown_dropped,
     })
 }
 
@@ -233,11 +228,8 @@ fn finish(g: Gathered, options: Options) -> Merged {
         mut dumps,
         mut problems,
         socket_files,
-        unknown_dropped,
     } = g;
     (out.hits, out.hits_dropped) = store.finish();
-    // Unknown records: the partials' summaries merged, as one scan merges its files'.
-    out.unknown_dropped = unknown_dropped;
     crate::scan::sort_hits(&mut out.hits);
     dumps.sort_by_key(|d| d.0);
     out.dumps = dumps.into_iter().map(|d| d.1).collect();

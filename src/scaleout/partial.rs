@@ -189,9 +189,6 @@ pub struct Partial {
     /// `file` indexing [`Partial::files`]. Since `faultscope-partial/2`: version 1 carried
     /// every record (most of a partial's size on warning-heavy logs).
     pub unknown: crate::scan::Unknown,
-    /// Unknown records found but not kept (0 since they are summarised).
-    #[serde(default)]
-    pub unknown_dropped: u64,
     /// Saved socket/process dumps found among the files (their text: the sockets stage
     /// runs at merge).
     pub dumps: Vec<DumpInput>,
@@ -235,7 +232,6 @@ impl Partial {
             hits,
             hits_dropped: out.hits_dropped,
             unknown: out.unknown,
-            unknown_dropped: out.unknown_dropped,
             dumps: out.dumps,
             problems: problems
                 .into_iter()

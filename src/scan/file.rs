@@ -52,6 +52,25 @@ pub(super) fn dump_scan(
 /// Scans one file. The third value is the text of a socket/process dump (host evidence,
 /// recognised by content), which is not scanned as a log.
 pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit>, Option<Dump>) {
+    match scan_file_or_defer(idx, src, cfg) {
+        Early::Done(r) => r,
+        Early::Windowed(mtime) => super::stream::scan_windowed(idx, src, cfg, Some(mtime)),
+    }
+}
+
+/// A file's result before its chunks are scanned: done (unreadable, binary, a host dump,
+/// or scanned), or to be scanned window by window (`--mmap never` and a large plain file:
+/// the caller scans those one at a time, see `scan`).
+// Moved once per file, straight into the result list: a box would be one more allocation
+// per file of a 100,000-file tree.
+#[allow(clippy::large_enum_variant)]
+pub(super) enum Early {
+    Done((FileScan, Vec<Hit>, Option<Dump>)),
+    Windowed(Option<std::time::SystemTime>),
+}
+
+/// [`scan_file`], except that a file to be scanned window by window is handed back.
+pub(super) fn scan_file_or_defer(idx: u32, src: &Source, cfg: &ScanConfig) -> Early {
     let Detected {
         mut fs,
         bytes,
@@ -61,7 +80,7 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
         parts,
     } = match open_and_detect(src, cfg) {
         ControlFlow::Continue(d) => d,
-        ControlFlow::Break(done) => return done,
+        ControlFlow::Break(early) => return early,
     };
     if fs.access == Some(input::Access::Mmap) {
         injected_map_fault(src, &mut fs, &mut chunks);
@@ -71,9 +90,11 @@ pub fn scan_file(idx: u32, src: &Source, cfg: &ScanConfig) -> (FileScan, Vec<Hit
         let merged = merge_chunks(&mut fs, outs, 0);
         let truncated = bytes.truncated_during_scan();
         let u = unknown.pop().unwrap_or_default();
-        return finish(fs, merged, u, 0, truncated, cfg);
+        return Early::Done(finish(fs, merged, u, 0, truncated, cfg));
     }
-    finish_parts(fs, &parts, &chunks, outs, unknown, &bytes, cfg)
+    Early::Done(finish_parts(
+        fs, &parts, &chunks, outs, unknown, &bytes, cfg,
+    ))
 }
 
 /// [`scan_file`]'s merge and finish for a file cut into parts (`parts.rs`): one result per
@@ -172,10 +193,7 @@ struct Detected {
 
 /// [`scan_file`]'s first step: opens the file and learns its stamps. Breaks with the file's
 /// whole result when it is not scanned as a log (unreadable, binary, or a host dump).
-fn open_and_detect(
-    src: &Source,
-    cfg: &ScanConfig,
-) -> ControlFlow<(FileScan, Vec<Hit>, Option<Dump>), Detected> {
+fn open_and_detect(src: &Source, cfg: &ScanConfig) -> ControlFlow<Early, Detected> {
     let rule = cfg.zone_rule_for(&src.path, &src.relative);
     let mut fs = FileScan {
         // Same text as `format!("{prefix}{}", path.display())` (both replace invalid UTF-8
@@ -190,16 +208,18 @@ fn open_and_detect(
         zone_reason: Some(rule.reason),
         ..Default::default()
     };
-    let opened = match input::open(&src.path, &cfg.input) {
-        Ok(Ok(o)) => o,
-        Ok(Err(skip)) => {
+    let window_min = super::stream::windowed_min(cfg);
+    let opened = match input::open_or_window(&src.path, &cfg.input, window_min) {
+        Ok(input::Opening::Whole(Ok(o))) => o,
+        Ok(input::Opening::Windowed(mtime)) => return ControlFlow::Break(Early::Windowed(mtime)),
+        Ok(input::Opening::Whole(Err(skip))) => {
             let note = skip.into_note();
             fs.skipped = Some(note);
-            return ControlFlow::Break((fs, Vec::new(), None));
+            return ControlFlow::Break(Early::Done((fs, Vec::new(), None)));
         }
         Err(e) => {
             fs.error = Some(e);
-            return ControlFlow::Break((fs, Vec::new(), None));
+            return ControlFlow::Break(Early::Done((fs, Vec::new(), None)));
         }
     };
     fs.access = Some(opened.access);
@@ -218,7 +238,12 @@ fn open_and_detect(
     let small = buf.len() <= crate::time::SAMPLE_BYTES;
     if !small {
         if let Some(kind) = dump_kind(buf) {
-            return ControlFlow::Break(dump_scan(fs, kind, buf, opened.mtime.or(src.mtime)));
+            return ControlFlow::Break(Early::Done(dump_scan(
+                fs,
+                kind,
+                buf,
+                opened.mtime.or(src.mtime),
+            )));
         }
     }
     // A file of several services is chunked part by part: no chunk crosses a part's start.
@@ -268,7 +293,12 @@ fn open_and_detect(
     );
     if small && !ft.reads_as_log() {
         if let Some(kind) = dump_kind(buf) {
-            return ControlFlow::Break(dump_scan(fs, kind, buf, opened.mtime.or(src.mtime)));
+            return ControlFlow::Break(Early::Done(dump_scan(
+                fs,
+                kind,
+                buf,
+                opened.mtime.or(src.mtime),
+            )));
         }
     }
     fs.format = ft.format();

@@ -107,11 +107,36 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
                 s.spawn(move || keep(i, scan_stream(i as u32, &sources[i], cfg)))
             })
             .collect();
-        let files = order
+        // Large plain files under `--mmap never` come back to be scanned window by window,
+        // one at a time, each window on every thread. Scanned inside the pool, a thread
+        // waiting on one file's windows steals another file and opens its windows too:
+        // memory then grows with the number of such files in flight.
+        let windowed = std::sync::Mutex::new(Vec::new());
+        let mut files: Vec<FileScan> = order
             .par_iter()
             .with_max_len(256)
-            .map(|&i| keep(i, scan_file(i as u32, &sources[i], cfg)))
+            .enumerate()
+            .map(
+                |(k, &i)| match file::scan_file_or_defer(i as u32, &sources[i], cfg) {
+                    file::Early::Done(r) => keep(i, r),
+                    file::Early::Windowed(mtime) => {
+                        windowed
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push((k, i, mtime));
+                        FileScan::default()
+                    }
+                },
+            )
             .collect();
+        let mut windowed = windowed.into_inner().unwrap_or_else(|p| p.into_inner());
+        windowed.sort_unstable_by_key(|w| w.0);
+        for (k, i, mtime) in windowed {
+            files[k] = keep(
+                i,
+                stream::scan_windowed(i as u32, &sources[i], cfg, Some(mtime)),
+            );
+        }
         let streamed = readers
             .into_iter()
             .zip(&streams)
@@ -157,7 +182,6 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
     out.unknown = Unknown::new(cfg.gap).bounded(cfg.max_hits);
     for fs in &mut files {
         out.unknown.merge(std::mem::take(&mut fs.unknown));
-        out.unknown_dropped += fs.unknown_dropped;
     }
     out.files = files;
     if let Some(p) = &parts {

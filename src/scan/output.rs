@@ -172,10 +172,6 @@ pub struct FileScan {
     /// How the access layout was chosen, and the vote (filled under `--debug` only).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub access_detail: String,
-    /// Unknown error/warning records not kept (always 0 since they are summarised, see
-    /// [`crate::scan::Unknown`]; read from older partials).
-    #[serde(default)]
-    pub unknown_dropped: u64,
     /// Error- and warning-level records that no signature matched, summarised (merged
     /// into [`ScanOutput::unknown`] by [`scan`](super::scan); a partial carries them
     /// there).
@@ -202,9 +198,6 @@ pub struct ScanOutput {
     /// Error- and warning-level records no signature matched (template mining input),
     /// summarised as they were met: memory does not grow with their number.
     pub unknown: crate::scan::Unknown,
-    /// Unknown records found but not kept (always 0 since they are summarised; older
-    /// partials may carry a count).
-    pub unknown_dropped: u64,
 }
 
 /// Deterministic order of unknown level records: dated by time, then file and record head;
