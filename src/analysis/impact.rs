@@ -38,14 +38,14 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Timed requests a minute needs before its p99 is judged.
-pub const MIN_REQUESTS: u32 = 10;
 /// Judged minutes a log needs for a latency baseline.
-pub const MIN_BASELINE_MINUTES: usize = 10;
+pub use crate::evidence::access::MIN_BASELINE_MINUTES;
+/// Timed requests a minute needs before its p99 is judged.
+pub use crate::evidence::access::MIN_TIMED as MIN_REQUESTS;
 /// A slow minute's p99 is at least this many times the baseline.
-pub const FACTOR: f64 = 3.0;
+pub use crate::evidence::access::SLOW_FACTOR as FACTOR;
 /// ... and this many milliseconds above it.
-pub const MIN_JUMP_MS: f64 = 50.0;
+pub use crate::evidence::access::SLOW_MIN_JUMP_MS as MIN_JUMP_MS;
 /// Family-wise false-positive rate of the per-minute tests of one log.
 pub const ALPHA: f64 = 0.01;
 /// Slow minutes a window needs.
@@ -160,16 +160,6 @@ struct Window {
     baseline: f64,
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
 /// The slow windows of one log (see the module header for the model).
 fn windows_of(h: &FileTraffic) -> Vec<Window> {
     let judged: Vec<(&MinuteTraffic, f64)> = h
@@ -178,12 +168,9 @@ fn windows_of(h: &FileTraffic) -> Vec<Window> {
         .filter(|m| m.durations.count() >= u64::from(MIN_REQUESTS))
         .filter_map(|m| m.p99_ms().map(|p| (m, p)))
         .collect();
-    if judged.len() < MIN_BASELINE_MINUTES {
+    let Some((base, t)) = h.slow_threshold_ms() else {
         return Vec::new();
-    }
-    let mut p99s: Vec<f64> = judged.iter().map(|(_, p)| *p).collect();
-    let base = median(&mut p99s);
-    let t = (FACTOR * base).max(base + MIN_JUMP_MS);
+    };
     let (timed, over) = judged.iter().fold((0u64, 0u64), |(n, k), (m, _)| {
         (
             n + m.durations.count(),

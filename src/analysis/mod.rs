@@ -90,6 +90,7 @@ pub fn run(
                 match inc.kind {
                     incidents::RootKind::Signature => cfg.catalog.signatures[inc.root as usize].id.clone(),
                     incidents::RootKind::Template => format!("an unknown template burst ({} bursts)", inc.bursts.len()),
+                    incidents::RootKind::Slowness => "slow requests in the access logs (no failure names a cause)".into(),
                 },
                 inc.chain
                     .iter()
@@ -184,6 +185,7 @@ pub fn signal_name(
         detect::SignalKind::Signature(s) => cat.signatures[s as usize].id.clone(),
         detect::SignalKind::Template(t) => analysis.templates[t as usize].id.clone(),
         detect::SignalKind::Impact => "user-impact".into(),
+        detect::SignalKind::Slow => "slow-requests".into(),
     }
 }
 

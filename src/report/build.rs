@@ -129,8 +129,12 @@ fn build_incidents(
         .incidents
         .iter()
         .map(|inc| {
-            if inc.kind == crate::analysis::incidents::RootKind::Template {
-                return template_incident(scan, inc, analysis, &template_ref);
+            match inc.kind {
+                crate::analysis::incidents::RootKind::Template => {
+                    return template_incident(scan, inc, analysis, &template_ref);
+                }
+                crate::analysis::incidents::RootKind::Slowness => return slow_incident(scan, inc),
+                crate::analysis::incidents::RootKind::Signature => {}
             }
             let root = &cat.signatures[inc.root as usize];
             IncidentOut {
@@ -437,6 +441,81 @@ fn template_incident(
         ],
         culprit: None,
         new_templates: inc.bursts.iter().skip(1).map(|&b| template_ref(b)).collect(),
+        why: Vec::new(),
+    }
+}
+
+/// An incident of slowness alone (issue 19): requests slowed down and no failure names a
+/// cause. The root cause states the latency against the access logs' own baseline.
+fn slow_incident(scan: &ScanOutput, inc: &crate::analysis::incidents::Incident) -> IncidentOut {
+    let (lo, hi) = (
+        inc.start.timestamp().div_euclid(60),
+        inc.end.timestamp().div_euclid(60),
+    );
+    // The worst minute's p99 in the window, and the baseline of the log it is in.
+    let mut peak: Option<(f64, f64, String)> = None;
+    for f in scan
+        .files
+        .iter()
+        .filter(|f| inc.services.contains(&f.service.to_string()))
+    {
+        let Some(h) = &f.http else { continue };
+        let Some((base, _)) = h.slow_threshold_ms() else {
+            continue;
+        };
+        for (m, p) in h.p99_series() {
+            if (lo..=hi).contains(&m) && peak.as_ref().is_none_or(|x| p > x.0) {
+                peak = Some((p, base, f.path.clone()));
+            }
+        }
+    }
+    let (title, means) = match &peak {
+        Some((p, base, path)) => (
+            format!("Requests slowed down: p99 {p:.0} ms against a baseline of {base:.0} ms"),
+            format!(
+                "{path}: the share of requests slower than the log's own threshold jumped well above its \
+                 baseline, with no failure a catalog signature or an unknown error names. Users waited; \
+                 the cause is upstream of the access log (a saturated pool, GC pauses, a slow dependency)."
+            ),
+        ),
+        None => (
+            "Requests slowed down".into(),
+            "The share of slow requests in the access logs jumped well above its baseline, with no failure a catalog signature or an unknown error names.".into(),
+        ),
+    };
+    IncidentOut {
+        id: inc.id,
+        start: inc.start,
+        end: inc.end,
+        duration_seconds: (inc.end - inc.start).num_seconds(),
+        severity: inc.severity,
+        root_cause: RootCause {
+            signature: "slow-requests".into(),
+            category: "slowness".into(),
+            title,
+            layer: Some(8),
+            means,
+            restart: None,
+            kind: "slowness",
+            template: None,
+        },
+        chain: Vec::new(),
+        signatures: BTreeMap::new(),
+        services: inc.services.clone(),
+        first_seen: FirstSeen {
+            service: inc.first_seen.0.clone(),
+            time: inc.first_seen.1,
+        },
+        evidence: Vec::new(),
+        next_checks: vec![
+            "the slowest paths and upstreams of the window (findings: traffic)".into(),
+            format!(
+                "the upstream services' logs around {}: pool waits, GC pauses, slow queries",
+                rfc3339(inc.start)
+            ),
+        ],
+        culprit: None,
+        new_templates: Vec::new(),
         why: Vec::new(),
     }
 }

@@ -141,6 +141,11 @@ pub(super) fn describe(
             "impact",
             "failed requests of an access log".into(),
         ),
+        SignalKind::Slow => (
+            "slow-requests".into(),
+            "slowness",
+            "requests slower than the access log's own threshold".into(),
+        ),
     }
 }
 

@@ -164,8 +164,9 @@ pub struct RootCause {
     /// then the question is what restarted that service.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart: Option<HitOut>,
-    /// `signature`, or `template` when an unknown error template burst (then `signature`
-    /// is the template id, `template:<16 hex>`).
+    /// `signature`; `template` when an unknown error template burst (then `signature`
+    /// is the template id, `template:<16 hex>`); `slowness` when requests slowed down and no
+    /// failure names a cause (then `signature` is `slow-requests`).
     pub kind: &'static str,
     /// The template, for `kind: template`.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -315,12 +315,14 @@ pub(super) fn evidence(
     // Without a baseline (a short capture) an unknown error's count says nothing: a few
     // `duplicate key` errors or an nginx `bind() ... Cannot assign requested address` at
     // startup (issue 21's innocent lines) are no outage. There a template joins an incident
-    // that a catalog failure or user impact opens, but does not open one itself.
+    // that a catalog failure or user impact opens, but does not open one itself. So do slow
+    // requests: the trickle above a log's own threshold is a count without a baseline too.
     let opening = |w: &Window| {
         let s = sig(w);
         s.opens()
             && !s.noise
-            && !(w.how == How::ShortCapture && matches!(s.kind, SignalKind::Template(_)))
+            && !(w.how == How::ShortCapture
+                && matches!(s.kind, SignalKind::Template(_) | SignalKind::Slow))
     };
     if !group.iter().any(|&i| opening(&windows[i])) {
         return Err(if group.iter().any(|&i| sig(&windows[i]).opens()) {
@@ -341,7 +343,7 @@ pub(super) fn evidence(
     }
     if group
         .iter()
-        .any(|&i| sig(&windows[i]).kind == SignalKind::Impact)
+        .any(|&i| sig(&windows[i]).kind.is_user_impact())
     {
         return Ok(());
     }

@@ -518,7 +518,7 @@ pub fn run(signals: Signals, gap: Duration, debug: bool) -> Detection {
 fn group_start(g: &[usize], windows: &[Window], signals: &Signals) -> DateTime<Utc> {
     let causal = g
         .iter()
-        .filter(|&&i| signals.signals[windows[i].signal].kind != SignalKind::Impact)
+        .filter(|&&i| !signals.signals[windows[i].signal].kind.is_user_impact())
         .map(|&i| windows[i].start)
         .min();
     causal.unwrap_or_else(|| g.iter().map(|&i| windows[i].start).min().expect("window"))

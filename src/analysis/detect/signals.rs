@@ -43,6 +43,18 @@ pub enum SignalKind {
     Template(u32),
     /// Failed requests of an access log against its requests.
     Impact,
+    /// Slow requests of an access log (at least its own slow threshold,
+    /// `FileTraffic::slow_threshold_ms`) against its timed requests: user impact without
+    /// errors (issue 19).
+    Slow,
+}
+
+impl SignalKind {
+    /// Is it user impact read from access logs (failures or slowness)? Their records are
+    /// written when a request completes, so they say little about when an outage began.
+    pub fn is_user_impact(self) -> bool {
+        matches!(self, SignalKind::Impact | SignalKind::Slow)
+    }
 }
 
 /// One signal.
@@ -57,7 +69,7 @@ pub struct Signal {
     /// Record times with their index (hit index for signatures and impact, template point
     /// index for templates), sorted. Hits dropped by `--max-hits` have no time here.
     pub times: Vec<(DateTime<Utc>, usize)>,
-    /// Requests per minute (impact only).
+    /// Requests per minute (impact: requests; slowness: timed requests).
     pub requests: Option<Vec<(i64, f64)>>,
     /// Severity as the detector weighs it ([`signal_severity`]).
     pub severity: Severity,
@@ -239,10 +251,10 @@ pub fn build(
         }
     }
     // User impact: failures and requests per minute from the seam.
-    let mut requests: BTreeMap<usize, BTreeMap<i64, f64>> = BTreeMap::new();
+    let mut requests: BTreeMap<(usize, SignalKind), BTreeMap<i64, f64>> = BTreeMap::new();
     for (name, minutes) in impact {
         let Some(s) = svc_of(name) else { continue };
-        let r = requests.entry(s).or_default();
+        let r = requests.entry((s, SignalKind::Impact)).or_default();
         let c = by_key.entry((s, SignalKind::Impact)).or_default();
         for im in minutes {
             *r.entry(im.minute).or_default() += im.requests as f64;
@@ -254,6 +266,7 @@ pub fn build(
             by_key.remove(&(s, SignalKind::Impact));
         }
     }
+    slowness(scan, &svc_of, &mut by_key, &mut requests);
     for (i, h) in scan.hits.iter().enumerate() {
         let Some(t) = h.time else { continue };
         let f = &scan.files[h.file as usize];
@@ -328,7 +341,7 @@ pub fn build(
                 false,
                 false,
             ),
-            SignalKind::Impact => (Severity::Error, false, false),
+            SignalKind::Impact | SignalKind::Slow => (Severity::Error, false, false),
         };
         let mut t = times.remove(&(s, kind)).unwrap_or_default();
         t.sort_unstable();
@@ -337,19 +350,54 @@ pub fn build(
             service: s,
             counts: merged,
             times: t,
-            requests: (kind == SignalKind::Impact)
-                .then(|| {
-                    requests
-                        .get(&s)
-                        .map(|r| r.iter().map(|(&m, &n)| (m, n)).collect())
-                })
-                .flatten(),
+            requests: requests
+                .get(&(s, kind))
+                .map(|r| r.iter().map(|(&m, &n)| (m, n)).collect()),
             severity,
             noise,
             rare_role,
         });
     }
     Signals { services, signals }
+}
+
+/// Slowness per access-log service: per minute, the requests at least as slow as their
+/// log's threshold, against the timed requests (the exposure). A steady trickle of slow
+/// requests is the baseline; only a jump in their share is a window (the detector's rate
+/// test with weights, as for failures).
+fn slowness(
+    scan: &ScanOutput,
+    svc_of: &dyn Fn(&str) -> Option<usize>,
+    by_key: &mut BTreeMap<(usize, SignalKind), Vec<(i64, u32)>>,
+    requests: &mut BTreeMap<(usize, SignalKind), BTreeMap<i64, f64>>,
+) {
+    for f in scan.files.iter().filter(|f| f.dump.is_none()) {
+        let (Some(h), Some(s)) = (&f.http, svc_of(&f.service)) else {
+            continue;
+        };
+        let Some((_, t)) = h.slow_threshold_ms() else {
+            continue;
+        };
+        let key = (s, SignalKind::Slow);
+        for m in &h.minutes {
+            let timed = m.durations.count();
+            if timed == 0 {
+                continue;
+            }
+            *requests
+                .entry(key)
+                .or_default()
+                .entry(m.minute)
+                .or_default() += timed as f64;
+            let slow = m.durations.count_at_least_ms(t);
+            if slow > 0 {
+                by_key
+                    .entry(key)
+                    .or_default()
+                    .push((m.minute, u32::try_from(slow).unwrap_or(u32::MAX)));
+            }
+        }
+    }
 }
 
 /// Fills each service's observation span, for the services that have a signal.

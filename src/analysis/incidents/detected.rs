@@ -109,7 +109,17 @@ pub fn from_detection(det: &Detection, mut analysis: Analysis, inp: &Inputs) -> 
             let s = &inp.catalog.signatures[inp.hits[i].sig as usize];
             !s.noise && s.severity != Severity::Marker
         });
-        let mut inc = if !has_signature && bursts.is_empty() {
+        let slow = g
+            .windows
+            .iter()
+            .any(|&wi| sigs[det.windows[wi].signal].kind == SignalKind::Slow);
+        let mut inc = if !has_signature && bursts.is_empty() && slow && members.is_empty() {
+            // Only slowness: no failure names a cause (issue 19).
+            let mut inc = hitless_incident(n + 1, g, det, inp);
+            inc.kind = RootKind::Slowness;
+            inc.severity = Severity::Error;
+            inc
+        } else if !has_signature && bursts.is_empty() {
             // Every hit of its windows was dropped by `--max-hits`: the rates still opened
             // it (they are counted before the bound), the evidence is gone.
             hitless_incident(n + 1, g, det, inp)
@@ -200,7 +210,7 @@ fn signature_of(kind: SignalKind, members: &[usize], hits: &[Hit]) -> Option<u16
     match kind {
         SignalKind::Signature(s) => Some(s),
         SignalKind::Impact => members.first().map(|&i| hits[i].sig),
-        SignalKind::Template(_) => None,
+        SignalKind::Template(_) | SignalKind::Slow => None,
     }
 }
 

@@ -116,6 +116,9 @@ pub enum RootKind {
     Signature,
     /// An unknown error template that burst (`analysis::templates`).
     Template,
+    /// Requests slowed down, with no failure a signature or template names (the access
+    /// logs' slowness signal alone; `root` and `chain` are empty then).
+    Slowness,
 }
 
 /// A restart of a service (its role in the catalog, never its id or category).

@@ -40,7 +40,10 @@ mod tests;
 pub use detect::{detect, Detection, Prefix};
 pub use layout::{FlagEntry, Layout, Layouts, Outcome, W3cFields};
 pub use split::Request;
-pub use traffic::{Builder, FileTraffic, Histogram, MinuteTraffic, TopK, CLASSES};
+pub use traffic::{
+    Builder, FileTraffic, Histogram, MinuteTraffic, TopK, CLASSES, MIN_BASELINE_MINUTES, MIN_TIMED,
+    SLOW_FACTOR, SLOW_MIN_JUMP_MS,
+};
 
 use crate::catalog::Catalog;
 use std::sync::{Arc, OnceLock};

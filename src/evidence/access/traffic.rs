@@ -320,7 +320,42 @@ pub struct FileTraffic {
     pub minutes: Vec<MinuteTraffic>,
 }
 
+/// Timed requests a minute needs before its p99 is judged (the p99 of three requests is
+/// their maximum: one slow call, not user impact).
+pub const MIN_TIMED: u32 = 10;
+/// Judged minutes a log needs for a latency baseline (a short capture has none).
+pub const MIN_BASELINE_MINUTES: usize = 10;
+/// A request is slow at this many times the log's baseline p99 ...
+pub const SLOW_FACTOR: f64 = 3.0;
+/// ... and at least this many milliseconds above it (a 2 ms → 7 ms jump is no user impact).
+pub const SLOW_MIN_JUMP_MS: f64 = 50.0;
+
 impl FileTraffic {
+    /// The log's latency baseline (the median of the p99 of its minutes with at least
+    /// [`MIN_TIMED`] timed requests: robust to slow minutes as long as they are fewer than
+    /// half) and the slow threshold T = max([`SLOW_FACTOR`] × baseline, baseline +
+    /// [`SLOW_MIN_JUMP_MS`]), in ms. `None` with fewer than [`MIN_BASELINE_MINUTES`] judged
+    /// minutes. Both the slow-window finding and the detector's slowness signal use it.
+    pub fn slow_threshold_ms(&self) -> Option<(f64, f64)> {
+        let mut p99s: Vec<f64> = self
+            .minutes
+            .iter()
+            .filter(|m| m.durations.count() >= u64::from(MIN_TIMED))
+            .filter_map(|m| m.p99_ms())
+            .collect();
+        if p99s.len() < MIN_BASELINE_MINUTES {
+            return None;
+        }
+        p99s.sort_by(f64::total_cmp);
+        let n = p99s.len();
+        let base = if n % 2 == 1 {
+            p99s[n / 2]
+        } else {
+            (p99s[n / 2 - 1] + p99s[n / 2]) / 2.0
+        };
+        Some((base, (SLOW_FACTOR * base).max(base + SLOW_MIN_JUMP_MS)))
+    }
+
     /// Adds a later chunk of the same file (or any other count: minutes are merged by
     /// minute).
     pub fn merge(&mut self, o: FileTraffic) {

@@ -300,7 +300,10 @@ fn incident_head(o: &mut String, inc: &IncidentOut, display: &Zone, cat: &Catalo
             format!("{id} ×{n}{}", if noise { " (noise)" } else { "" })
         })
         .collect();
-    let _ = writeln!(o, "    hits        {}", sig_text.join(", "));
+    // A slowness incident has no hits: no empty line for them.
+    if !sig_text.is_empty() {
+        let _ = writeln!(o, "    hits        {}", sig_text.join(", "));
+    }
 }
 
 /// The rest of an incident block: evidence lines, templates also new in its window, the
