@@ -211,7 +211,7 @@ read -r SOCK < <(median "$OUT/sockets.json")
   echo "| all 20 files (default: \`--mmap auto\`, \`--max-hits 1000000\`) | $MEM_ALL |"
   echo "| the 19 files without the nginx error log (its $UNKNOWN \`[warn]\` lines are the unknown records) | $MEM_NOWARN |"
   echo "| all 20 files, \`--max-hits 100000\` (bounds hits and unknown records) | $MEM_BOUND |"
-  echo "| all 20 files, \`--mmap never\` (whole-file reads, by choice) | $MEM_NEVER |"
+  echo "| all 20 files, \`--mmap never\` (files of 32 MiB and more read in windows) | $MEM_NEVER |"
   echo
   echo "Mapped pages are released as each 16 MiB chunk is scanned; what grows is hits and unknown"
   echo "error/warning records kept for template mining ($UNKNOWN here, ~420 bytes each), both bounded by \`--max-hits\`."

@@ -128,6 +128,9 @@ pub struct Skew {
 pub const SKEW_REPORT_SECS: f64 = 2.0;
 
 /// Offset text (`+08:00`, `-05:30`).
+/// At most this many "zone not inferred" warnings, the last one counting the rest.
+const MAX_WEAK_WARNINGS: usize = 10;
+
 fn offset_text(minutes: i32) -> String {
     FixedOffset::east_opt(minutes * 60).map_or_else(|| format!("{minutes}m"), |o| o.to_string())
 }
@@ -240,6 +243,9 @@ fn settle_zones(out: &mut ScanOutput, report: &mut ClockReport) {
     stated.dedup();
     let est = zones::infer(&acts, &stated);
     let mut moves = Vec::new();
+    // "Zone not inferred" once per file for a few files; beyond that, one line naming how
+    // many (a tree of 100,000 naive files printed 80,000 warnings).
+    let mut weak: Vec<String> = Vec::new();
     for (i, e) in est.iter().enumerate() {
         let Some(e) = e else { continue };
         let f = &out.files[i];
@@ -259,7 +265,7 @@ fn settle_zones(out: &mut ScanOutput, report: &mut ClockReport) {
                 },
             ));
         } else if !e.strong {
-            report.warnings.push(format!(
+            weak.push(format!(
                 "{}: zone not inferred: its activity lines up best with {} at {offset} (runner-up {}), \
                  but only at confidence {} (needs {}); its naive times stay in {} ({}): set --tz or --tz-for if you know the zone",
                 f.path,
@@ -285,6 +291,20 @@ fn settle_zones(out: &mut ScanOutput, report: &mut ClockReport) {
             overlap_minutes: e.overlap_minutes,
             basis: e.basis,
         });
+    }
+    if weak.len() <= MAX_WEAK_WARNINGS {
+        report.warnings.extend(weak);
+    } else {
+        let n = weak.len();
+        report
+            .warnings
+            .extend(weak.into_iter().take(MAX_WEAK_WARNINGS - 1));
+        report.warnings.push(format!(
+            "{} more naive-time files: zone not inferred either (their estimates are in the \
+             JSON report's clock.inferences); their naive times stay in their default zone: \
+             set --tz or --tz-for if you know the zone",
+            n - (MAX_WEAK_WARNINGS - 1)
+        ));
     }
     for (i, m) in &moves {
         if let Move::Rezone { to_secs, .. } = m {
