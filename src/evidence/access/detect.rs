@@ -19,7 +19,7 @@
 //!   [`GIVE_UP_AFTER`] lines that no layout reads, so a file that is no access log costs a
 //!   few line reads; JSON layouts are tried only on lines holding one of their status keys.
 
-use super::layout::Layouts;
+use super::layout::{Layouts, Tokens};
 
 /// Lines read per sample window (head, middle).
 pub const SAMPLE_LINES: usize = 32;
@@ -256,11 +256,17 @@ fn best_reading(layouts: &Layouts, line: &[u8]) -> Option<(usize, Prefix)> {
         if json && !layouts.may_hold_json_status(rest) {
             continue;
         }
+        // Split once for all the token layouts (JSON layouts read the text).
+        let split = (!json).then(|| Tokens::of(rest));
         for (i, l) in layouts.layouts.iter().enumerate() {
             if l.is_w3c() || l.is_json() != json {
                 continue;
             }
-            if let Some(req) = l.parse(rest, None) {
+            let read = match &split {
+                Some(t) => l.parse_split(t),
+                None => l.parse(rest, None),
+            };
+            if let Some(req) = read {
                 let key = (req.score, req.tokens);
                 if best.as_ref().is_none_or(|b| key > b.0) {
                     best = Some((key, i, p));

@@ -296,6 +296,19 @@ impl Layout {
         }
     }
 
+    /// Reads one line already split into tokens ([`Tokens::of`]): what [`Layout::parse`]
+    /// gives, but a line tried against every layout (detection) is split once, not once
+    /// per layout (on a tree of 100,000 small files, splitting the sampled lines again for
+    /// each of ~15 layouts was a fifth of the scan).
+    pub fn parse_split<'a>(&self, t: &Tokens<'a>) -> Option<Request<'a>> {
+        match &self.split {
+            Split::Tokens { head, tail, keys } => {
+                read_tokens(head, tail, keys, t.line, &t.toks, t.n)
+            }
+            _ => self.parse(t.line, None),
+        }
+    }
+
     /// Calls `f(flag, entry)` for each flag of the request that is not "normal": HAProxy's
     /// first two termination characters, each of Envoy's comma-separated flags, IIS's
     /// `sc-win32-status`, and the layout's synthetic flag for a missing upstream status on
@@ -381,6 +394,39 @@ fn parse_tokens<'a>(
     let all = !tail.is_empty() || !keys.is_empty();
     let limit = if all { MAX_TOKENS } else { head.len() };
     let n = tokenize(line, true, &mut toks, limit);
+    read_tokens(head, tail, keys, line, &toks, n)
+}
+
+/// A line's tokens (quote and bracket aware), all of them up to [`MAX_TOKENS`]: the split
+/// every token layout reads, made once for [`Layout::parse_split`].
+pub struct Tokens<'a> {
+    line: &'a [u8],
+    toks: [(u32, u32); MAX_TOKENS],
+    n: usize,
+}
+
+impl<'a> Tokens<'a> {
+    /// Splits `line` (a trailing `\r` is ignored).
+    pub fn of(line: &'a [u8]) -> Tokens<'a> {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let mut toks = [(0u32, 0u32); MAX_TOKENS];
+        let n = tokenize(line, true, &mut toks, MAX_TOKENS);
+        Tokens { line, toks, n }
+    }
+}
+
+/// [`parse_tokens`] on a line's first `n` tokens. The tokenizer emits tokens one after
+/// another, so the first `k` of a full split are a split limited to `k`: a layout that
+/// reads only leading tokens gets the same fields from either.
+fn read_tokens<'a>(
+    head: &[Spec],
+    tail: &[Spec],
+    keys: &[(Vec<u8>, Role)],
+    line: &'a [u8],
+    toks: &[(u32, u32)],
+    n: usize,
+) -> Option<Request<'a>> {
+    let all = !tail.is_empty() || !keys.is_empty();
     if (all && n == MAX_TOKENS) || n < head.len() + tail.len() {
         return None;
     }
