@@ -533,6 +533,55 @@ fn examples_match_their_own_patterns() {
     );
 }
 
+/// Issue 21: every entry has at least one `no_match` example from another product's log.
+/// "Another product" is checked, not claimed: the line must be a `match` example of an
+/// entry whose `stacks` share nothing with this one's (so it is a real line of that other
+/// product, documented there with its source), and `examples_match_their_own_patterns`
+/// proves this entry does not take it.
+#[test]
+fn every_entry_has_a_negative_from_another_product() {
+    let all = all_signatures();
+    let stacks = |s: &Value| -> BTreeSet<String> {
+        s["stacks"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // Each documented positive line, with the stacks of every entry it is a positive of.
+    let mut positives: BTreeMap<String, Vec<BTreeSet<String>>> = BTreeMap::new();
+    for s in &all {
+        let id = s["id"].as_str().unwrap_or("?");
+        for m in str_list(&s["examples"]["match"], "examples.match", id) {
+            positives.entry(m).or_default().push(stacks(s));
+        }
+    }
+    let mut missing = Vec::new();
+    for s in &all {
+        let id = s["id"].as_str().unwrap_or("?");
+        let own = stacks(s);
+        assert!(!own.is_empty(), "{id}: no stacks");
+        let foreign = str_list(&s["examples"]["no_match"], "examples.no_match", id)
+            .iter()
+            .any(|n| {
+                positives
+                    .get(n)
+                    .is_some_and(|st| st.iter().any(|o| o.is_disjoint(&own)))
+            });
+        if !foreign {
+            missing.push(id.to_string());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "entries without a no_match line from another product (a match example of an \
+         entry with other stacks): {missing:?}"
+    );
+}
+
 /// The allow-list: `(entry, other)` pairs whose examples may also be matched by `other`,
 /// each with a reason.
 fn allowed_cross_matches() -> BTreeMap<(String, String), String> {
@@ -562,7 +611,9 @@ fn allowed_cross_matches() -> BTreeMap<(String, String), String> {
 /// `record::level::line_level`). Fails when:
 /// - a `match` example is not reported for its own entry (shadowed by another pattern);
 /// - an example is reported for another entry, unless that exact line is one of the other
-///   entry's own `match` examples or the pair is in `catalog/cross_matches.json`;
+///   entry's own `match` examples or the pair is in `catalog/cross_matches.json` (a
+///   `no_match` example that is another entry's `match` example is judged in that entry's
+///   row: here it must only not be reported for its own entry);
 /// - an allow-list pair is no longer needed by any example (the list stays exact).
 ///
 /// Run with `--nocapture` to see the table.
@@ -599,6 +650,18 @@ fn cross_match_table() {
                     .into_iter()
                     .map(|(s, _)| s)
                     .collect();
+                if kind == "no" && owns.contains_key(ex.as_str()) {
+                    // Another product's documented line (issue 21's foreign negative): the
+                    // entries that report it are judged in its owner's row; here it must
+                    // only not be reported for this entry.
+                    if hit.contains(&own_idx) {
+                        failures.push(format!(
+                            "{}: no_match example #{n} (another entry's match example) is reported for it: {ex:?}",
+                            e.id
+                        ));
+                    }
+                    continue;
+                }
                 if kind == "ok" && !hit.contains(&own_idx) {
                     failures.push(format!(
                         "{}: match example #{n} is not reported for its own entry (shadowed by {:?}): {ex:?}",

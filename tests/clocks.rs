@@ -449,3 +449,62 @@ fn header_span_is_earliest_to_latest() {
     assert_eq!(r["summary"]["first"], "2024-05-14T08:00:00Z");
     assert_eq!(r["summary"]["last"], "2024-05-14T12:00:00Z");
 }
+
+/// One writer, many files: the app's log cut into 72 files of 5 minutes each (a tree of
+/// small rotated files), in one directory. No piece is long enough to be lined up alone
+/// (30 minutes of overlap at least), yet the writer's pieces together are: every piece
+/// gets the writer's zone, and the outage lands where it happened.
+#[test]
+fn a_writers_small_files_are_inferred_together() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("sys");
+    write_system(&dir, 330, 5, 5, 60.0);
+    let whole = std::fs::read_to_string(dir.join("app/app.log")).unwrap();
+    std::fs::remove_file(dir.join("app/app.log")).unwrap();
+    // Cut at the minute of each line's naive stamp: piece k holds minutes 5k..5k+4.
+    let first =
+        chrono::NaiveDateTime::parse_from_str(&whole[..23], "%Y-%m-%d %H:%M:%S%.3f").unwrap();
+    let mut pieces: std::collections::BTreeMap<i64, String> = Default::default();
+    for line in whole.lines() {
+        let t =
+            chrono::NaiveDateTime::parse_from_str(&line[..23], "%Y-%m-%d %H:%M:%S%.3f").unwrap();
+        let k = (t - first).num_minutes() / 5;
+        let p = pieces.entry(k).or_default();
+        p.push_str(line);
+        p.push('\n');
+    }
+    assert!(pieces.len() >= 60, "{} pieces", pieces.len());
+    for (k, text) in &pieces {
+        std::fs::write(dir.join(format!("app/app-{k:03}.log")), text).unwrap();
+    }
+    let r = scan_json(&["--format", "json", dir.to_str().unwrap()]);
+    let infs = r["clock"]["inferences"].as_array().unwrap();
+    let apps: Vec<&Value> = infs
+        .iter()
+        .filter(|i| i["path"].as_str().unwrap().contains("app-"))
+        .collect();
+    assert_eq!(
+        apps.len(),
+        pieces.len(),
+        "every piece has an inference: {infs:?}"
+    );
+    for i in apps {
+        assert_eq!(i["offset"], "+05:30", "{i}");
+        assert_eq!(i["applied"], true, "{i}");
+    }
+    let want = outages(5)[0].0 as i64 + T0;
+    let starts: Vec<i64> = r["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            chrono::DateTime::parse_from_rfc3339(i["start"].as_str().unwrap())
+                .unwrap()
+                .timestamp()
+        })
+        .collect();
+    assert!(
+        starts.iter().any(|s| (s - want).abs() <= 15),
+        "starts {starts:?}, want {want}"
+    );
+}

@@ -138,21 +138,6 @@ fn build_incidents(
             }
             let root = &cat.signatures[inc.root as usize];
             IncidentOut {
-                id: inc.id,
-                start: inc.start,
-                end: inc.end,
-                duration_seconds: (inc.end - inc.start).num_seconds(),
-                severity: inc.severity,
-                root_cause: RootCause {
-                    signature: root.id.clone(),
-                    category: root.category.clone(),
-                    title: root.title.clone(),
-                    layer: root.layer,
-                    means: root.means.clone(),
-                    restart: inc.restart.map(|i| hit_out(&scan.hits[i])),
-                    kind: "signature",
-                    template: None,
-                },
                 chain: inc
                     .chain
                     .iter()
@@ -163,11 +148,6 @@ fn build_incidents(
                     .iter()
                     .map(|(&s, &n)| (cat.signatures[s as usize].id.clone(), n))
                     .collect(),
-                services: inc.services.clone(),
-                first_seen: FirstSeen {
-                    service: inc.first_seen.0.clone(),
-                    time: inc.first_seen.1,
-                },
                 evidence: inc
                     .evidence
                     .iter()
@@ -176,7 +156,19 @@ fn build_incidents(
                 next_checks: root.next.clone(),
                 culprit: culprit_for(inc, &clusters.incidents, series, cat, sockets),
                 new_templates: inc.bursts.iter().map(|&b| template_ref(b)).collect(),
-                why: Vec::new(),
+                ..frame(
+                    inc,
+                    RootCause {
+                        signature: root.id.clone(),
+                        category: root.category.clone(),
+                        title: root.title.clone(),
+                        layer: root.layer,
+                        means: root.means.clone(),
+                        restart: inc.restart.map(|i| hit_out(&scan.hits[i])),
+                        kind: "signature",
+                        template: None,
+                    },
+                )
             }
         })
         .collect()
@@ -400,37 +392,12 @@ fn template_incident(
     }
     let window = (root_burst.end - root_burst.start).num_seconds();
     IncidentOut {
-        id: inc.id,
-        start: inc.start,
-        end: inc.end,
-        duration_seconds: (inc.end - inc.start).num_seconds(),
-        severity: inc.severity,
-        root_cause: RootCause {
-            signature: root.id.clone(),
-            category: "unknown-error".into(),
-            title: root.text.clone(),
-            layer: None,
-            means: format!(
-                "An error no catalog signature knows burst: {} records in {}s, against {} in the rest of the logs.",
-                root_burst.count,
-                window,
-                root_burst.background
-            ),
-            restart: None,
-            kind: "template",
-            template: Some(template_ref(inc.bursts[0])),
-        },
         chain: inc
             .bursts
             .iter()
             .map(|&b| analysis.templates[analysis.bursts[b].template].id.clone())
             .collect(),
         signatures,
-        services: inc.services.clone(),
-        first_seen: FirstSeen {
-            service: inc.first_seen.0.clone(),
-            time: inc.first_seen.1,
-        },
         evidence,
         next_checks: vec![
             format!(
@@ -439,8 +406,49 @@ fn template_incident(
             ),
             "add a signature for it with --rules so the next outage names it".into(),
         ],
-        culprit: None,
         new_templates: inc.bursts.iter().skip(1).map(|&b| template_ref(b)).collect(),
+        ..frame(
+            inc,
+    RootCause {
+                signature: root.id.clone(),
+                category: "unknown-error".into(),
+                title: root.text.clone(),
+                layer: None,
+                means: format!(
+                    "An error no catalog signature knows burst: {} records in {}s, against {} in the rest of the logs.",
+                    root_burst.count,
+                    window,
+                    root_burst.background
+                ),
+                restart: None,
+                kind: "template",
+                template: Some(template_ref(inc.bursts[0])),
+            },
+        )
+    }
+}
+
+/// An incident's fields every kind of root cause fills alike (time, severity, services, the
+/// first service to fail), the root cause given, and the rest empty for the caller to fill.
+fn frame(inc: &crate::analysis::incidents::Incident, root_cause: RootCause) -> IncidentOut {
+    IncidentOut {
+        id: inc.id,
+        start: inc.start,
+        end: inc.end,
+        duration_seconds: (inc.end - inc.start).num_seconds(),
+        severity: inc.severity,
+        root_cause,
+        chain: Vec::new(),
+        signatures: BTreeMap::new(),
+        services: inc.services.clone(),
+        first_seen: FirstSeen {
+            service: inc.first_seen.0.clone(),
+            time: inc.first_seen.1,
+        },
+        evidence: Vec::new(),
+        next_checks: Vec::new(),
+        culprit: None,
+        new_templates: Vec::new(),
         why: Vec::new(),
     }
 }
@@ -484,29 +492,6 @@ fn slow_incident(scan: &ScanOutput, inc: &crate::analysis::incidents::Incident) 
         ),
     };
     IncidentOut {
-        id: inc.id,
-        start: inc.start,
-        end: inc.end,
-        duration_seconds: (inc.end - inc.start).num_seconds(),
-        severity: inc.severity,
-        root_cause: RootCause {
-            signature: "slow-requests".into(),
-            category: "slowness".into(),
-            title,
-            layer: Some(8),
-            means,
-            restart: None,
-            kind: "slowness",
-            template: None,
-        },
-        chain: Vec::new(),
-        signatures: BTreeMap::new(),
-        services: inc.services.clone(),
-        first_seen: FirstSeen {
-            service: inc.first_seen.0.clone(),
-            time: inc.first_seen.1,
-        },
-        evidence: Vec::new(),
         next_checks: vec![
             "the slowest paths and upstreams of the window (findings: traffic)".into(),
             format!(
@@ -514,9 +499,19 @@ fn slow_incident(scan: &ScanOutput, inc: &crate::analysis::incidents::Incident) 
                 rfc3339(inc.start)
             ),
         ],
-        culprit: None,
-        new_templates: Vec::new(),
-        why: Vec::new(),
+        ..frame(
+            inc,
+            RootCause {
+                signature: "slow-requests".into(),
+                category: "slowness".into(),
+                title,
+                layer: Some(8),
+                means,
+                restart: None,
+                kind: "slowness",
+                template: None,
+            },
+        )
     }
 }
 

@@ -327,9 +327,12 @@ pub fn infer(files: &[(Activity, Role)], stated: &[i32]) -> Vec<Option<Estimate>
         .filter(|(_, f)| f.1 == Role::Naive)
         .map(|(i, _)| i)
         .collect();
-    let series: Vec<Option<Series>> = files
+    // Naive files' series now; a witness's only once it is named (below): the estimates
+    // use the witnesses pooled, and building every witness's own series (days of minutes
+    // each) for 20,000 witness files held a gigabyte.
+    let mut series: Vec<Option<Series>> = files
         .iter()
-        .map(|f| (f.1 != Role::Ignore).then(|| Series::of(&f.0)))
+        .map(|f| (f.1 == Role::Naive).then(|| Series::of(&f.0)))
         .collect();
     for round in 1..=ROUNDS {
         if witnesses.is_empty() {
@@ -341,7 +344,8 @@ pub fn infer(files: &[(Activity, Role)], stated: &[i32]) -> Vec<Option<Estimate>
                 .map(|&(i, by)| (files[i].0.clone(), by))
                 .collect::<Vec<_>>(),
         );
-        let named = strongest(&witnesses, &series);
+        let named = name_witnesses(files, &witnesses, &mut series);
+        let series = &series;
         let mut added = Vec::new();
         // Each naive file is estimated against this round's pool alone: in parallel, then
         // applied in file order (the same result for any -j).
@@ -356,7 +360,7 @@ pub fn infer(files: &[(Activity, Role)], stated: &[i32]) -> Vec<Option<Estimate>
                 let s = series[i].as_ref()?;
                 let mut e = estimate(s, &pooled, stated)?;
                 e.round = round;
-                e.witness = best_witness(s, &named, &series, e.offset_minutes);
+                e.witness = best_witness(s, &named, series, e.offset_minutes);
                 Some((i, e))
             })
             .collect();
@@ -371,7 +375,7 @@ pub fn infer(files: &[(Activity, Role)], stated: &[i32]) -> Vec<Option<Estimate>
         }
         witnesses.extend(added);
     }
-    group_step(files, &series, &witnesses, stated, &mut out);
+    group_step(files, &mut series, &witnesses, stated, &mut out);
     consensus_step(files, &mut out);
     out
 }
@@ -434,7 +438,7 @@ fn consensus_step(files: &[(Activity, Role)], out: &mut [Option<Estimate>]) {
 /// own (weak) estimate.
 fn group_step(
     files: &[(Activity, Role)],
-    series: &[Option<Series>],
+    series: &mut [Option<Series>],
     witnesses: &[(usize, i64)],
     stated: &[i32],
     out: &mut [Option<Estimate>],
@@ -460,7 +464,7 @@ fn group_step(
     let Some(g) = estimate(&pooled_n, &pooled_w, stated).filter(|g| g.strong) else {
         return;
     };
-    let named = strongest(witnesses, series);
+    let named = name_witnesses(files, witnesses, series);
     for &i in &members {
         let Some(own) = out[i].clone() else { continue };
         if !fits(&own, g.offset_minutes) {
@@ -487,17 +491,40 @@ fn group_step(
 /// the reader, not part of the estimate (that is made against every witness pooled); looking
 /// through every witness for every naive file was quadratic: a tree of 100,000 small files
 /// took minutes.
-fn strongest(witnesses: &[(usize, i64)], series: &[Option<Series>]) -> Vec<(usize, i64)> {
+fn strongest(witnesses: &[(usize, i64)], files: &[(Activity, Role)]) -> Vec<(usize, i64)> {
+    // Minutes with records (what its series would count as active).
     let active = |i: usize| {
-        series[i]
-            .as_ref()
-            .and_then(|s| s.records.as_ref())
-            .map_or(0, |d| d.active)
+        let mut m: Vec<i64> = files[i]
+            .0
+            .records
+            .iter()
+            .filter(|p| p.1 > 0.0)
+            .map(|p| p.0)
+            .collect();
+        m.sort_unstable();
+        m.dedup();
+        m.len()
     };
-    let mut v = witnesses.to_vec();
-    v.sort_by(|a, b| active(b.0).cmp(&active(a.0)).then(a.0.cmp(&b.0)));
+    let mut v: Vec<(usize, (usize, i64))> = witnesses.iter().map(|&w| (active(w.0), w)).collect();
+    v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1 .0.cmp(&b.1 .0)));
     v.truncate(NAMED_WITNESSES);
-    v
+    v.into_iter().map(|x| x.1).collect()
+}
+
+/// [`strongest`], with the series of the witnesses it names made (they are built only
+/// when named).
+fn name_witnesses(
+    files: &[(Activity, Role)],
+    witnesses: &[(usize, i64)],
+    series: &mut [Option<Series>],
+) -> Vec<(usize, i64)> {
+    let named = strongest(witnesses, files);
+    for &(i, _) in &named {
+        if series[i].is_none() {
+            series[i] = Some(Series::of(&files[i].0));
+        }
+    }
+    named
 }
 
 /// How many witnesses [`strongest`] keeps.
