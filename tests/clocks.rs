@@ -144,6 +144,20 @@ fn write_system(dir: &Path, app_off: i64, seed: u64, app_seed: u64, app_shift: f
     std::fs::write(dir.join("app/app.log"), app).unwrap();
 }
 
+/// The incidents' start times (unix seconds).
+fn incident_starts(r: &Value) -> Vec<i64> {
+    r["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            chrono::DateTime::parse_from_rfc3339(i["start"].as_str().unwrap())
+                .unwrap()
+                .timestamp()
+        })
+        .collect()
+}
+
 fn inference<'a>(r: &'a Value, file: &str) -> Option<&'a Value> {
     r["clock"]["inferences"]
         .as_array()
@@ -176,16 +190,7 @@ fn zone_inferred_at_every_offset() {
             assert_eq!(r["timezone_reason"], "inferred");
         }
         let first = outages(11 + k as u64)[0].0 as i64 + T0;
-        let starts: Vec<i64> = r["incidents"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| {
-                chrono::DateTime::parse_from_rfc3339(i["start"].as_str().unwrap())
-                    .unwrap()
-                    .timestamp()
-            })
-            .collect();
+        let starts = incident_starts(&r);
         assert!(
             starts.iter().any(|s| (s - first).abs() <= 15),
             "offset {off}: starts {starts:?}, want {first}"
@@ -493,16 +498,7 @@ fn a_writers_small_files_are_inferred_together() {
         assert_eq!(i["applied"], true, "{i}");
     }
     let want = outages(5)[0].0 as i64 + T0;
-    let starts: Vec<i64> = r["incidents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            chrono::DateTime::parse_from_rfc3339(i["start"].as_str().unwrap())
-                .unwrap()
-                .timestamp()
-        })
-        .collect();
+    let starts = incident_starts(&r);
     assert!(
         starts.iter().any(|s| (s - want).abs() <= 15),
         "starts {starts:?}, want {want}"

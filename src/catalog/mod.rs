@@ -834,7 +834,7 @@ impl Catalog {
 /// Parses one pattern into line-local HIR; with `check_size`, also compiles it alone to
 /// report a pattern over the size limit by name (done for rules files; the built-in catalog
 /// is checked by its tests, and skipping it keeps start-up fast).
-fn compile_one(pattern: &str, check_size: bool) -> std::result::Result<Hir, String> {
+pub(crate) fn compile_one(pattern: &str, check_size: bool) -> std::result::Result<Hir, String> {
     // ASCII classes first (`\w`, `\d`, `\s`, `.`, `[^x]` over bytes, ASCII `\b`): a
     // Unicode class under a bounded repetition (`[^\n]{0,16}`, `\w+`) grows a UTF-8
     // automaton per repeat, so a non-ASCII byte near a candidate sent the lazy DFA into

@@ -21,6 +21,8 @@
 //! This file: line bounds ([`line_start`], [`line_end`]). Lines keep a trailing `\r` (CRLF
 //! files); it is never part of a stamp or an excerpt ([`trim_cr`]).
 
+#[cfg(test)]
+mod catalog_judging;
 mod context;
 mod dialect;
 pub mod distinct;
