@@ -439,6 +439,17 @@ impl Matcher {
         });
     }
 
+    /// [`Matcher::prepare`] for an input of `bytes` in all: a bigger input affords a longer
+    /// search for the prefilter's fastest plan (start-up time paid back per byte).
+    pub fn prepare_for(&self, sample: &[u8], bytes: u64) {
+        self.prefilter.get_or_init(|| {
+            crate::catalog::prefilter::Prefilter::new(
+                &self.hirs,
+                &crate::catalog::prefilter::Model::from_sample(sample).for_input(bytes),
+            )
+        });
+    }
+
     /// The prefilter (built without a sample if [`Matcher::prepare`] did not run), or why
     /// there is none.
     pub fn prefilter(&self) -> &std::result::Result<crate::catalog::prefilter::Prefilter, String> {

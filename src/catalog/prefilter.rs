@@ -34,32 +34,43 @@
 //!    ([`cover_in_groups`]) picks few rare substrings that every literal contains (the three
 //!    `... probe failed: ` branches share one; fingerprints start on rare bytes), trading
 //!    Teddy's cost per literal against the expected candidate rate, and raising that cost
-//!    until the cover fits as few Teddy searchers (64 literals each, one pass over every byte
-//!    each) as it can. On the bench corpus: 153 literals → ~45, and the prefilter alone
-//!    runs at 4–8 GB/s per core; the 197-entry catalog's ~420 literals → under 64.
+//!    until the cover fits as few Teddy searchers (128 literals each with AVX2, one pass
+//!    over every byte each) as it can. On the bench corpus: 153 literals → ~45; the
+//!    198-entry catalog's 368 necessary literals → ~90, one searcher.
 //! 4. Teddy (aho-corasick's packed searcher, SIMD; 4-byte fingerprints) searches for them,
-//!    [`GROUP`] literals per searcher; literals shorter than 4 bytes get their own group
+//!    [`group_size`] literals per searcher; literals shorter than 4 bytes get their own group
 //!    (memchr's memmem when alone), since one 3-byte literal would shorten the whole
 //!    group's fingerprint. Aho-Corasick where Teddy is unavailable.
 //! 5. Teddy's speed depends on which literals share a bucket: a bucket's nibble masks
 //!    accept the cross product of its literals' bytes, and every false fingerprint hit
 //!    costs a verification. [`bucket_order`] hands the literals over in an order that puts
-//!    like ones together (2.2 → 4.4 GB/s on the small-files bench corpus).
+//!    like ones together, checked against exact counts on the sample (`buckets.rs`; the
+//!    198-entry catalog's searcher over the bench's service logs: 2.1 → 7 GB/s).
 //!
 //! Exactness: the catalog patterns never match `\n` (catalog.rs strips it), so a match lies
 //! on one line, and that line contains one of its pattern's necessary literals. Running the
 //! automaton from each such line's start to its end therefore finds exactly the matches a
 //! whole-buffer run finds (a property test in scan.rs checks both ways agree).
 
+mod buckets;
+
 use aho_corasick::{packed, AhoCorasick, MatchKind};
+use buckets::{bucket_order, fingerprint_rate, teddy_buckets, Grams};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Hir, HirKind};
 
 /// Literals kept at most: beyond this the prefilter would flag too many lines to pay off.
 const MAX_LITERALS: usize = 500;
 
-/// Literals per Teddy searcher.
-const GROUP: usize = 64;
+/// Literals per Teddy searcher: 8 per bucket, so 128 where AVX2 gives Teddy 16 buckets
+/// (aho-corasick's most), 64 with 8. aho-corasick's own default stops at 64, a limit for
+/// literals dealt to buckets without a plan; with `buckets.rs`'s plan, checked on the
+/// sample, the 198-entry catalog's 89 literals in one searcher run at 1.1× the 57-entry
+/// catalog's one searcher, against 1.6× for two searchers of 64 and 25 (Teddy alone over
+/// the bench's 20 files, one core).
+pub(super) fn group_size() -> usize {
+    8 * teddy_buckets(usize::MAX)
+}
 
 /// Shortest literal worth searching for: Teddy with 1–2 byte fingerprints flags most lines.
 const MIN_LITERAL: usize = 3;
@@ -81,7 +92,7 @@ enum Group {
 
 #[derive(Clone, Debug)]
 enum Searcher {
-    /// Teddy (SIMD), one searcher per [`GROUP`] literals, or memchr's memmem for a group of
+    /// Teddy (SIMD), one searcher per [`group_size`] literals, or memchr's memmem for a group of
     /// one literal.
     Packed(Vec<Group>),
     /// Aho-Corasick where Teddy is not available (no SSSE3/AVX2/NEON).
@@ -113,9 +124,8 @@ impl Prefilter {
         if lits.len() > MAX_LITERALS {
             return Err(format!("{} literals: too many to pay off", lits.len()));
         }
-        // Teddy holds at most 64 literals well (aho-corasick refuses more by default, and
-        // 128 at all); a big catalog gets several Teddy searchers whose candidate streams
-        // are merged. On the bench corpus one Aho-Corasick automaton over the 153 literals
+        // Teddy holds at most 128 literals (aho-corasick's limit); a bigger cover gets several
+        // Teddy searchers whose candidate streams are merged. On the bench corpus one Aho-Corasick automaton over the 153 literals
         // was slower than no prefilter at all: it steps through every byte.
         let mut groups = Vec::new();
         // Teddy's fingerprint is as long as the group's shortest literal (up to 4 bytes), and
@@ -123,7 +133,7 @@ impl Prefilter {
         // group of their own.
         let (short, mut long): (Vec<Vec<u8>>, Vec<Vec<u8>>) =
             lits.iter().cloned().partition(|l| l.len() < FINGERPRINT);
-        if long.len() > GROUP {
+        if long.len() > group_size() {
             // More than one searcher: literals of like fingerprint rates share one (the
             // commonest in the first, fat one: its 16 buckets keep their masks apart), not
             // the alphabetical chunks they were. The 198-entry catalog's 89 literals over
@@ -131,11 +141,11 @@ impl Prefilter {
             // of three runs per file; 0.57 s for the 57-entry catalog's one searcher).
             let fp = |l: &[u8]| fingerprint_rate(&[l], FINGERPRINT, model);
             long.sort_by(|a, b| fp(b).total_cmp(&fp(a)).then(a.cmp(b)));
-            for g in long.chunks_mut(GROUP) {
+            for g in long.chunks_mut(group_size()) {
                 g.sort();
             }
         }
-        for group in long.chunks(GROUP).chain(short.chunks(GROUP)) {
+        for group in long.chunks(group_size()).chain(short.chunks(group_size())) {
             if let [one] = group {
                 groups.push(Group::One(memchr::memmem::Finder::new(one).into_owned()));
                 continue;
@@ -351,6 +361,11 @@ pub struct Model {
     /// Share of each byte value in the sample (from the static rank without one): what
     /// [`bucket_order`] weighs Teddy's nibble masks by.
     bytes: Vec<f64>,
+    /// The sample's 4-grams, for exact counts of Teddy's false fingerprint hits
+    /// (`buckets.rs`); none without a sample.
+    grams: Option<Grams>,
+    /// How many bucket evaluations the plan's local search may spend (`buckets.rs`).
+    evals: usize,
 }
 
 const TRI_BUCKETS: usize = 1 << 18;
@@ -378,6 +393,8 @@ impl Model {
             quad: Vec::new(),
             n: 0.0,
             bytes: (0..=255u8).map(|b| byte_p(b) / total).collect(),
+            grams: None,
+            evals: 0,
         }
     }
 
@@ -391,35 +408,51 @@ impl Model {
         }
         // The two tables side by side: this runs before the first file is scanned, with the
         // other cores idle (a 1 MiB sample for a tree of small files).
-        let ((tri, bytes), quad) = rayon::join(
+        let (((tri, bytes), quad), grams) = rayon::join(
             || {
-                let mut tri = vec![0u32; TRI_BUCKETS];
-                for w in sample.windows(3) {
-                    tri[tri_slot(w[0], w[1], w[2])] += 1;
-                }
-                let mut bytes = vec![0.0; 256];
-                for &b in sample {
-                    bytes[usize::from(b)] += 1.0;
-                }
-                for x in &mut bytes {
-                    *x /= sample.len() as f64;
-                }
-                (tri, bytes)
+                rayon::join(
+                    || {
+                        let mut tri = vec![0u32; TRI_BUCKETS];
+                        for w in sample.windows(3) {
+                            tri[tri_slot(w[0], w[1], w[2])] += 1;
+                        }
+                        let mut bytes = vec![0.0; 256];
+                        for &b in sample {
+                            bytes[usize::from(b)] += 1.0;
+                        }
+                        for x in &mut bytes {
+                            *x /= sample.len() as f64;
+                        }
+                        (tri, bytes)
+                    },
+                    || {
+                        let mut quad = vec![0u32; QUAD_BUCKETS];
+                        for w in sample.windows(4) {
+                            quad[quad_slot(w)] += 1;
+                        }
+                        quad
+                    },
+                )
             },
-            || {
-                let mut quad = vec![0u32; QUAD_BUCKETS];
-                for w in sample.windows(4) {
-                    quad[quad_slot(w)] += 1;
-                }
-                quad
-            },
+            || Grams::from_sample(sample),
         );
         Model {
             tri,
             quad,
             n: (sample.len() - 2) as f64,
             bytes,
+            grams: Some(grams),
+            evals: buckets::DEFAULT_EVALS,
         }
+    }
+
+    /// The same model for an input of `bytes` in all: how much start-up time the bucket
+    /// plan's search may take is paid back per byte scanned (`buckets::evals_for`).
+    pub fn for_input(mut self, bytes: u64) -> Model {
+        if self.grams.is_some() {
+            self.evals = buckets::evals_for(bytes);
+        }
+        self
     }
 
     /// Calls `f(j, n, rate)` for every substring `l[j..j + n]` that [`cover`] considers
@@ -498,134 +531,6 @@ const UNSEEN_BYTE: f64 = 0.7;
 /// Longest substring considered as a shared literal.
 const MAX_SHARED: usize = 16;
 
-/// How many buckets aho-corasick's Teddy spreads `n` literals over: 16 ("fat") above 32
-/// literals where AVX2 runs, else 8 (its builder's rule; only speed depends on agreeing).
-fn teddy_buckets(n: usize) -> usize {
-    #[cfg(target_arch = "x86_64")]
-    if n > 32 && std::arch::is_x86_feature_detected!("avx2") {
-        return 16;
-    }
-    let _ = n;
-    8
-}
-
-/// Expected fingerprint hits per haystack byte of one Teddy bucket holding `lits` (each
-/// `mask` bytes long at least). Teddy flags position `i` for a bucket when, for every
-/// `j < mask`, the low and the high nibble of byte `i + j` each equal the nibble of some
-/// literal's byte `j` in that bucket: a bucket of unlike literals accepts the cross
-/// product of their nibbles. Bytes are taken as independent, with the model's shares.
-fn fingerprint_rate(lits: &[&[u8]], mask: usize, model: &Model) -> f64 {
-    (0..mask)
-        .map(|j| {
-            let (mut lo, mut hi) = (0u16, 0u16);
-            for l in lits {
-                lo |= 1 << (l[j] & 15);
-                hi |= 1 << (l[j] >> 4);
-            }
-            (0..256usize)
-                .filter(|&c| lo & (1 << (c & 15)) != 0 && hi & (1 << (c >> 4)) != 0)
-                .map(|c| model.bytes[c])
-                .sum::<f64>()
-        })
-        .product()
-}
-
-/// The order to hand one Teddy group's literals to aho-corasick so that each bucket holds
-/// literals with like nibbles. Why: aho-corasick deals literals to buckets round-robin by
-/// their index (those sharing their first bytes' low nibbles join the first one's bucket),
-/// so our sorted list put `" fai"`, `"FALLBACK_SUCCESS"` and `"tart"` together, whose masks
-/// then accept common letters at every position; verifying those false fingerprint hits
-/// held the 51 literals of the small-files bench corpus to 2.2 GB/s, and packed by this
-/// function they run at 4.4 GB/s (Teddy alone over 30,000 of its files, one core; exact
-/// counts of false hits on a sample instead of this estimate reached 5.3 GB/s, but cost
-/// far more than the build may take). Greedy: units (literals sharing low
-/// nibbles, which must share a bucket) in order of their own rate, highest first, each to
-/// the bucket whose expected verification work (hits × literals to compare) grows least,
-/// with room kept so that the round-robin deal realises the plan exactly. Deterministic;
-/// any order finds the same literals.
-fn bucket_order(group: &[Vec<u8>], buckets: usize, model: &Model) -> Vec<Vec<u8>> {
-    let Some((units, plan)) = bucket_plan(group, buckets, model) else {
-        return group.to_vec();
-    };
-    // Deal: unit heads in round-robin order, then the other members of each unit (they
-    // follow their head into its bucket wherever they stand).
-    let mut out = Vec::with_capacity(group.len());
-    let mut next = vec![0usize; buckets];
-    for i in 0..units.len() {
-        let k = buckets - 1 - i % buckets;
-        out.push(units[plan[k][next[k]]][0].to_vec());
-        next[k] += 1;
-    }
-    for u in &units {
-        out.extend(u[1..].iter().map(|l| l.to_vec()));
-    }
-    out
-}
-
-/// [`bucket_order`]'s plan: the units (literals sharing their fingerprint's low nibbles,
-/// which Teddy puts in one bucket) and, per bucket, the units it gets. `None` when there
-/// is nothing to plan (one literal, or one shorter than a byte of fingerprint).
-#[allow(clippy::type_complexity)]
-fn bucket_plan<'a>(
-    group: &'a [Vec<u8>],
-    buckets: usize,
-    model: &Model,
-) -> Option<(Vec<Vec<&'a [u8]>>, Vec<Vec<usize>>)> {
-    let mask = group
-        .iter()
-        .map(Vec::len)
-        .min()
-        .unwrap_or(0)
-        .min(FINGERPRINT);
-    if mask == 0 || group.len() <= 1 {
-        return None;
-    }
-    let key = |x: &[u8]| x[..mask].iter().map(|b| b & 15).collect::<Vec<u8>>();
-    let mut units: Vec<Vec<&[u8]>> = Vec::new();
-    for l in group {
-        match units.iter_mut().find(|u| key(u[0]) == key(l)) {
-            Some(u) => u.push(l),
-            None => units.push(vec![l]),
-        }
-    }
-    // The deal gives unit `i` bucket `buckets - 1 - i % buckets`: buckets from the last
-    // down take one more unit when the units do not divide evenly.
-    let (q, r) = (units.len() / buckets, units.len() % buckets);
-    let room = |k: usize| q + usize::from(k >= buckets - r);
-    let own: Vec<f64> = units
-        .iter()
-        .map(|u| fingerprint_rate(u, mask, model))
-        .collect();
-    let mut order: Vec<usize> = (0..units.len()).collect();
-    // Highest rate first; ties keep the sorted order (stable sort).
-    order.sort_by(|&a, &b| own[b].total_cmp(&own[a]));
-    let work = |lits: &[&[u8]]| {
-        if lits.is_empty() {
-            0.0
-        } else {
-            fingerprint_rate(lits, mask, model) * (1 + lits.len()) as f64
-        }
-    };
-    let mut plan: Vec<Vec<usize>> = vec![Vec::new(); buckets];
-    let mut members: Vec<Vec<&[u8]>> = vec![Vec::new(); buckets];
-    for i in order {
-        let mut best: Option<(f64, usize)> = None;
-        for k in (0..buckets).filter(|&k| plan[k].len() < room(k)) {
-            let mut with = members[k].clone();
-            with.extend(&units[i]);
-            let grow = work(&with) - work(&members[k]);
-            if best.is_none_or(|(g, _)| grow < g) {
-                best = Some((grow, k));
-            }
-        }
-        // The rooms add up to the number of units, so some bucket has room.
-        let k = best.map_or(0, |(_, k)| k);
-        plan[k].push(i);
-        members[k].extend(&units[i]);
-    }
-    Some((units, plan))
-}
-
 fn set_cost(set: &[Vec<u8>], model: &Model) -> f64 {
     set.iter()
         .map(|l| {
@@ -651,7 +556,7 @@ fn cover(lits: &[Vec<u8>], model: &Model) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// [`cover`] that also minds Teddy's searchers: one searcher holds [`GROUP`] literals, and
+/// [`cover`] that also minds Teddy's searchers: one searcher holds [`group_size`] literals, and
 /// each more searcher is one more pass over every byte (the 197-entry catalog's first cover
 /// had 78 long literals: two Teddy passes, the prefilter a third slower on the bench's
 /// service logs than with the 57-entry catalog's 50). When the cover needs more searchers
@@ -663,7 +568,7 @@ fn cover_in_groups(lits: &[Vec<u8>], model: &Model) -> Vec<Vec<u8>> {
     let cands = Candidates::new(lits, model);
     let searchers = |c: &[(Vec<u8>, f64)]| {
         let long = c.iter().filter(|l| l.0.len() >= FINGERPRINT).count();
-        long.div_ceil(GROUP) + usize::from(long < c.len())
+        long.div_ceil(group_size()) + usize::from(long < c.len())
     };
     // Modeled work per haystack byte: the literals' own rates, plus a pass per searcher.
     let rates = |c: &[(Vec<u8>, f64)]| c.iter().map(|l| PER_LITERAL + l.1).sum::<f64>();

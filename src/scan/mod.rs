@@ -72,7 +72,8 @@ pub fn scan(sources: &[Source], cfg: &ScanConfig) -> ScanOutput {
     let (streams, plain): (Vec<usize>, Vec<usize>) =
         (0..sources.len()).partition(|&i| sources[i].stream.is_some());
     if !plain.is_empty() {
-        cfg.matcher.prepare(&sample(sources, &plain));
+        let (sample, bytes) = sample(sources, &plain);
+        cfg.matcher.prepare_for(&sample, bytes);
     }
     let mut order = plain;
     // Largest first: the long poles start early, small files fill the gaps.
@@ -213,13 +214,29 @@ fn permute_into_place<T>(items: &mut [T], order: &mut [usize]) {
 /// prefilter then picked literals found on one line in six). There, more files are read,
 /// spread over the list, until the sample holds [`SAMPLE_SMALL_BYTES`] or
 /// [`SAMPLE_SMALL_FILES`] files were read (about a millisecond).
-fn sample(sources: &[Source], plain: &[usize]) -> Vec<u8> {
+///
+/// Also returns the input's estimated size: the sampled files' mean size times the number
+/// of files (discovery does not stat a walked directory's files, and stat'ing 100,000 of
+/// them would cost more than the estimate is worth). The prefilter's start-up search is
+/// scaled by it.
+fn sample(sources: &[Source], plain: &[usize]) -> (Vec<u8>, u64) {
     const FILES: usize = 16;
     const LEN: usize = 64 * 1024;
     let step = plain.len().div_ceil(FILES).max(1);
     let mut out = Vec::new();
-    for &i in plain.iter().step_by(step) {
+    let (mut sized, mut bytes) = (0u64, 0u64);
+    let mut take = |i: usize, out: &mut Vec<u8>| {
         out.extend(input::sample(&sources[i].path, LEN));
+        if let Some(n) = sources[i]
+            .size
+            .or_else(|| std::fs::metadata(&sources[i].path).ok().map(|m| m.len()))
+        {
+            sized += 1;
+            bytes = bytes.saturating_add(n);
+        }
+    };
+    for &i in plain.iter().step_by(step) {
+        take(i, &mut out);
     }
     if out.len() < SAMPLE_SMALL_BYTES && plain.len() > FILES {
         let step = plain.len().div_ceil(SAMPLE_SMALL_FILES).max(1);
@@ -227,10 +244,11 @@ fn sample(sources: &[Source], plain: &[usize]) -> Vec<u8> {
             if out.len() >= SAMPLE_SMALL_BYTES {
                 break;
             }
-            out.extend(input::sample(&sources[i].path, LEN));
+            take(i, &mut out);
         }
     }
-    out
+    let estimate = (bytes / sized.max(1)).saturating_mul(plain.len() as u64);
+    (out, estimate)
 }
 
 /// Bytes a sample of many small files is grown to.

@@ -1,6 +1,7 @@
 //! Tests of the prefilter: the necessary literals of patterns, the cover, the searchers
 //! against a naive search.
 
+use super::buckets::bucket_plan;
 use super::*;
 
 fn hir(p: &str) -> Hir {
@@ -72,11 +73,18 @@ fn cover_shares_literals_and_prefers_rare_bytes() {
 }
 
 /// More distinct rare literals than one Teddy searcher holds, all sharing a piece on one
-/// line in twenty-four: the plain cover keeps them apart (two searchers, two passes over every
+/// line in `every`: the plain cover keeps them apart (two searchers, two passes over every
 /// byte); the grouped cover takes the shared piece when its candidate lines cost less
 /// than the pass it saves, and not when the piece is on every line.
 #[test]
 fn cover_fits_one_searcher_when_it_pays() {
+    // Literals with a byte of their own each, so no other piece is shared by a few: half
+    // again as many as one searcher holds (100 where it holds 64).
+    let n = group_size() * 100 / 64;
+    // The shared piece on one line in `every`: rarer than the literals' own overhead in
+    // total, yet commoner than that overhead less a searcher's pass (the window the
+    // per-literal and per-pass costs leave; 24 for 100 literals).
+    let every = (2.9 / (n as f64 * PER_LITERAL + PASS / 2.0)).round() as usize;
     let sample = |every: usize| -> String {
         (0..1800)
             .map(|k| {
@@ -85,16 +93,21 @@ fn cover_fits_one_searcher_when_it_pays() {
             })
             .collect()
     };
-    // A byte of its own in each literal, so no other piece is shared by a few.
-    let lits: Vec<Vec<u8>> = (0..100u8)
-        .map(|i| [&[b'Q', 0x80 + i, b'J', 0x80 + i][..], b" zzzz"].concat())
+    let own: Vec<u8> = (1..=255u8)
+        .filter(|b| !b" zwxyJQ0123456789\n".contains(b))
+        .take(n)
+        .collect();
+    assert_eq!(own.len(), n);
+    let lits: Vec<Vec<u8>> = own
+        .iter()
+        .map(|&i| [&[b'Q', i, b'J', i][..], b" zzzz"].concat())
         .collect();
     let long = |c: &[Vec<u8>]| c.iter().filter(|l| l.len() >= FINGERPRINT).count();
-    let rare = Model::from_sample(sample(24).as_bytes());
+    let rare = Model::from_sample(sample(every).as_bytes());
     let plain = cover(&lits, &rare);
-    assert!(long(&plain) > GROUP, "{}", plain.len());
+    assert!(long(&plain) > group_size(), "{}", plain.len());
     let grouped = cover_in_groups(&lits, &rare);
-    assert!(long(&grouped) <= GROUP, "{grouped:?}");
+    assert!(long(&grouped) <= group_size(), "{grouped:?}");
     for l in &lits {
         assert!(
             grouped.iter().any(|s| memchr::memmem::find(l, s).is_some()),
@@ -103,7 +116,7 @@ fn cover_fits_one_searcher_when_it_pays() {
     }
     // On every line, the piece would flood the automaton: two passes it is.
     let common = Model::from_sample(sample(1).as_bytes());
-    assert!(long(&cover_in_groups(&lits, &common)) > GROUP);
+    assert!(long(&cover_in_groups(&lits, &common)) > group_size());
 }
 
 #[test]
@@ -205,7 +218,7 @@ fn dealt_work(order: &[Vec<u8>], buckets: usize, model: &Model) -> f64 {
 }
 
 /// Log text like the bench corpus: logback, access-log and JSON lines.
-fn log_sample() -> Vec<u8> {
+pub(super) fn log_sample() -> Vec<u8> {
     let mut s = String::new();
     for i in 0..300 {
         s.push_str(&format!(
