@@ -34,7 +34,7 @@
 //!    ([`cover_in_groups`]) picks few rare substrings that every literal contains (the three
 //!    `... probe failed: ` branches share one; fingerprints start on rare bytes), trading
 //!    Teddy's cost per literal against the expected candidate rate, and raising that cost
-//!    until the cover fits as few Teddy searchers (128 literals each with AVX2, one pass
+//!    until the cover fits as few Teddy searchers (96 literals each with AVX2, one pass
 //!    over every byte each) as it can. On the bench corpus: 153 literals → ~45; the
 //!    198-entry catalog's 368 necessary literals → ~90, one searcher.
 //! 4. Teddy (aho-corasick's packed searcher, SIMD; 4-byte fingerprints) searches for them,
@@ -62,14 +62,17 @@ use regex_syntax::hir::{Hir, HirKind};
 /// Literals kept at most: beyond this the prefilter would flag too many lines to pay off.
 const MAX_LITERALS: usize = 500;
 
-/// Literals per Teddy searcher: 8 per bucket, so 128 where AVX2 gives Teddy 16 buckets
-/// (aho-corasick's most), 64 with 8. aho-corasick's own default stops at 64, a limit for
-/// literals dealt to buckets without a plan; with `buckets.rs`'s plan, checked on the
-/// sample, the 198-entry catalog's 89 literals in one searcher run at 1.1× the 57-entry
-/// catalog's one searcher, against 1.6× for two searchers of 64 and 25 (Teddy alone over
-/// the bench's 20 files, one core).
+/// Literals per Teddy searcher: 6 per bucket, so 96 where AVX2 gives Teddy 16 buckets, 48
+/// with 8. aho-corasick's own default stops at 64, a limit for literals dealt to buckets
+/// without a plan; with `buckets.rs`'s plan, checked on the sample, the 198-entry catalog's
+/// 95 literals in one searcher cost 1.1× the 57-entry catalog's one searcher, against 1.7×
+/// for two searchers of 64 and 31 planned on the estimate alone (prefilter alone over the
+/// bench's 20 files, one core).
+/// Why not more (aho-corasick takes 128): on the dense bench corpus the cover has 141
+/// literals, and 128 + 13 took 0.22 s where 96 + 45 take 0.13 s: eight unlike literals in
+/// a bucket leave false hits no plan removes.
 pub(super) fn group_size() -> usize {
-    8 * teddy_buckets(usize::MAX)
+    6 * teddy_buckets(usize::MAX)
 }
 
 /// Shortest literal worth searching for: Teddy with 1–2 byte fingerprints flags most lines.
@@ -124,8 +127,8 @@ impl Prefilter {
         if lits.len() > MAX_LITERALS {
             return Err(format!("{} literals: too many to pay off", lits.len()));
         }
-        // Teddy holds at most 128 literals (aho-corasick's limit); a bigger cover gets several
-        // Teddy searchers whose candidate streams are merged. On the bench corpus one Aho-Corasick automaton over the 153 literals
+        // One Teddy searcher holds `group_size` literals; a bigger cover gets several whose
+        // candidate streams are merged. On the bench corpus one Aho-Corasick automaton over the 153 literals
         // was slower than no prefilter at all: it steps through every byte.
         let mut groups = Vec::new();
         // Teddy's fingerprint is as long as the group's shortest literal (up to 4 bytes), and
