@@ -13,6 +13,10 @@ use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::Path;
 
+#[path = "support/report.rs"]
+mod report;
+use report::incident_starts;
+
 fn bin() -> Command {
     let mut c = Command::cargo_bin("faultscope").unwrap();
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
@@ -142,20 +146,6 @@ fn write_system(dir: &Path, app_off: i64, seed: u64, app_seed: u64, app_shift: f
     std::fs::create_dir_all(dir.join("app")).unwrap();
     std::fs::write(dir.join("nginx/access.log"), access).unwrap();
     std::fs::write(dir.join("app/app.log"), app).unwrap();
-}
-
-/// The incidents' start times (unix seconds).
-fn incident_starts(r: &Value) -> Vec<i64> {
-    r["incidents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            chrono::DateTime::parse_from_rfc3339(i["start"].as_str().unwrap())
-                .unwrap()
-                .timestamp()
-        })
-        .collect()
 }
 
 fn inference<'a>(r: &'a Value, file: &str) -> Option<&'a Value> {

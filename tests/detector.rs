@@ -11,6 +11,10 @@ use proptest::test_runner::{Config, RngSeed};
 use serde_json::Value;
 use std::path::Path;
 
+#[path = "support/report.rs"]
+mod report;
+use report::incident_starts;
+
 /// xorshift64*: Poisson streams from a seed.
 struct Rng(u64);
 
@@ -84,19 +88,6 @@ fn scan(dir: &Path, extra: &[&str]) -> (i32, Value) {
     (out.status.code().unwrap_or(-1), v)
 }
 
-fn starts(v: &Value) -> Vec<i64> {
-    v["incidents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            chrono::DateTime::parse_from_rfc3339(i["start"].as_str().unwrap())
-                .unwrap()
-                .timestamp()
-        })
-        .collect()
-}
-
 /// 2024-01-01T00:00:00Z.
 const T0: i64 = 1_704_067_200;
 
@@ -156,8 +147,8 @@ proptest! {
         let (code, v) = scan(d.path(), &[]);
         prop_assert_eq!(code, 1);
         let want = T0 + start as i64;
-        prop_assert!(starts(&v).iter().any(|s| (s - want).abs() <= 60),
-            "λ {:.3}/min, {:.1}/min for {} min at {}: {:?}", lambda, rate, minutes, want, starts(&v));
+        prop_assert!(incident_starts(&v).iter().any(|s| (s - want).abs() <= 60),
+            "λ {:.3}/min, {:.1}/min for {} min at {}: {:?}", lambda, rate, minutes, want, incident_starts(&v));
         let inc = &v["incidents"][0];
         prop_assert_eq!(&inc["root_cause"]["signature"], "connect-refused");
         prop_assert!(inc["why"].as_array().unwrap().iter().any(|w| w["signal"] == "connect-refused" && w["how"] == "burst"));
@@ -187,7 +178,7 @@ fn two_bursts_an_hour_apart_stay_two_and_ignore_j_and_file_order() {
     let (code, v) = scan(d.path(), &["-j1"]);
     assert_eq!(code, 1);
     assert_eq!(
-        starts(&v),
+        incident_starts(&v),
         vec![T0 + 3590, T0 + 7200],
         "{:#}",
         v["incidents"]
@@ -270,7 +261,7 @@ fn a_ten_minute_excerpt_is_a_short_capture_and_says_so() {
     let (code, v) = scan(d.path(), &[]);
     assert_eq!(code, 1);
     assert_eq!(v["detector"]["mode"], "short-capture");
-    assert_eq!(starts(&v), vec![T0 + 120]);
+    assert_eq!(incident_starts(&v), vec![T0 + 120]);
     assert_eq!(v["incidents"][0]["why"][0]["how"], "short-capture");
     let out = Command::cargo_bin("faultscope")
         .unwrap()
@@ -401,7 +392,7 @@ proptest! {
             .expect("outage records");
         let (code, v) = scan(loud.path(), &[]);
         prop_assert_eq!(code, 1);
-        let s = starts(&v);
+        let s = incident_starts(&v);
         prop_assert_eq!(s.len(), 1, "{:?}: {:#}", params, v["incidents"]);
         prop_assert!((s[0] - (T0 + first as i64)).abs() <= 60, "{:?}: {} vs {}", params, s[0], T0 + first as i64);
     }
