@@ -108,7 +108,7 @@ mod winevent;
 
 pub use decode::SPILL_AT;
 pub use open::{open, open_or_window, Opening, INJECT_OPEN_ERROR_ENV};
-pub use read::{injected_read_error, read_error, sample, INJECT_READ_ERROR_ENV};
+pub use read::{injected_read_error, read_error, sample, sample_sized, INJECT_READ_ERROR_ENV};
 pub use render::Part;
 
 use crate::error::FileError;

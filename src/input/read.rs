@@ -96,13 +96,23 @@ pub(super) fn eio() -> std::io::Error {
 /// stream, decompressed), for the prefilter's byte statistics (src/catalog/prefilter.rs). Anything
 /// odd (not a regular file, an error) gives nothing: the sample only steers speed.
 pub fn sample(path: &Path, len: usize) -> Vec<u8> {
-    let Ok(mut f) = open_nonblocking(path) else {
-        return Vec::new();
+    sample_sized(path, len).0
+}
+
+/// [`sample`] and the file's size on disk (`None` when it is not a regular file or cannot
+/// be opened): the scan estimates the input's size from its samples.
+pub fn sample_sized(path: &Path, len: usize) -> (Vec<u8>, Option<u64>) {
+    let Ok(f) = open_nonblocking(path) else {
+        return (Vec::new(), None);
     };
     let size = match f.metadata() {
         Ok(m) if m.is_file() => m.len(),
-        _ => return Vec::new(),
+        _ => return (Vec::new(), None),
     };
+    (sample_open(f, size, len), Some(size))
+}
+
+fn sample_open(mut f: File, size: u64, len: usize) -> Vec<u8> {
     let mut magic = [0u8; SNIFF_LEN];
     let n = read_up_to(&mut f, &mut magic).unwrap_or(0);
     let mut buf = vec![0u8; len];

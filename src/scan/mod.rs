@@ -216,9 +216,9 @@ fn permute_into_place<T>(items: &mut [T], order: &mut [usize]) {
 /// [`SAMPLE_SMALL_FILES`] files were read (about a millisecond).
 ///
 /// Also returns the input's estimated size: the sampled files' mean size (a compressed
-/// one's times ten) times the number of files (discovery does not stat a walked directory's files, and stat'ing 100,000 of
-/// them would cost more than the estimate is worth). The prefilter's start-up search is
-/// scaled by it.
+/// one's times ten) times the number of files. Discovery does not stat a walked
+/// directory's files (100,000 stats would cost more than the estimate is worth); a sampled
+/// file's size comes with its sample. The prefilter's start-up search is scaled by it.
 fn sample(sources: &[Source], plain: &[usize]) -> (Vec<u8>, u64) {
     const FILES: usize = 16;
     const LEN: usize = 64 * 1024;
@@ -226,11 +226,9 @@ fn sample(sources: &[Source], plain: &[usize]) -> (Vec<u8>, u64) {
     let mut out = Vec::new();
     let (mut sized, mut bytes) = (0u64, 0u64);
     let mut take = |i: usize, out: &mut Vec<u8>| {
-        out.extend(input::sample(&sources[i].path, LEN));
-        if let Some(n) = sources[i]
-            .size
-            .or_else(|| std::fs::metadata(&sources[i].path).ok().map(|m| m.len()))
-        {
+        let (bytes_of, size) = input::sample_sized(&sources[i].path, LEN);
+        out.extend(bytes_of);
+        if let Some(n) = size {
             // A compressed log holds about ten times its size in text (the bench's `.gz`
             // files: 14×); the text is what gets scanned.
             let packed = matches!(
