@@ -25,7 +25,8 @@
 //!    automaton over the whole buffer, as before. Correctness never depends on the choice.
 //! 2. Sets are scored by how often their literals occur in *the logs being scanned*:
 //!    trigram and 4-gram counts over a sample (64 KiB from the middle of up to 16 input
-//!    files; for a tree of small files, up to 1 MiB from up to 256: `scan::sample`,
+//!    files, from 16 places in a file over 1 MiB; for a tree of small files, up to 1 MiB
+//!    from up to 256: `scan::sample`, `input::sample`,
 //!    [`Model::from_sample`]), a literal rated as often as its rarest 4-gram (an upper
 //!    bound: underestimates flood the automaton with candidate lines); without a sample, a
 //!    static byte rank (memchr's). Why: a static rank calls `que` rare while `request` is on
@@ -46,6 +47,9 @@
 //!    costs a verification. [`bucket_order`] hands the literals over in an order that puts
 //!    like ones together, checked against exact counts on the sample (`buckets.rs`; the
 //!    198-entry catalog's searcher over the bench's service logs: 2.1 → 7 GB/s).
+//! 6. A hit of a searched substring is a candidate only when a necessary literal it stands
+//!    for surrounds it ([`Verify`]): `read` found in `"thread"` is searched past, not sent
+//!    to the automaton.
 //!
 //! Exactness: the catalog patterns never match `\n` (catalog.rs strips it), so a match lies
 //! on one line, and that line contains one of its pattern's necessary literals. Running the
@@ -83,14 +87,76 @@ const MIN_LITERAL: usize = 3;
 pub struct Prefilter {
     searcher: Searcher,
     literals: Vec<Vec<u8>>,
+    /// Per literal of [`Prefilter::literals`]: how a hit of it is confirmed ([`Verify`]).
+    verify: Vec<Verify>,
     /// How long building it took (start-up cost, shown by `--debug`).
     built_in: std::time::Duration,
 }
 
 #[derive(Clone, Debug)]
 enum Group {
-    Teddy(packed::Searcher),
-    One(memchr::memmem::Finder<'static>),
+    /// A Teddy searcher and, per its pattern id, the literal's index in
+    /// [`Prefilter::literals`] (the bucket plan hands literals over in its own order).
+    Teddy(packed::Searcher, Vec<u32>),
+    /// One literal, with its index.
+    One(memchr::memmem::Finder<'static>, u32),
+}
+
+/// How a hit of one searched literal is confirmed. The cover (step 3 of the module docs)
+/// searches for substrings of the necessary literals: `read` stands for `native thread`,
+/// `read ETIMEDOUT` and `READONLY You can't write against a read only`, yet it is in every
+/// JSON line's `"thread"` field, and a sample that missed the JSON lines cannot know. An
+/// unconfirmed hit used to send its line through the automaton (~0.5 µs); now the few
+/// necessary literals around it are compared first (a few ns) and a hit none confirms is
+/// searched past. On the bench's single 2 GB file with a sample of its middle only:
+/// 1.39 M candidate lines → 1.03 M (those hold `"message"`, itself necessary). Exact: a
+/// line that can match holds a whole necessary literal, and every necessary literal
+/// contains a searched one (the cover's definition).
+#[derive(Clone, Debug)]
+enum Verify {
+    /// The searched literal is itself a necessary literal: its hit is a candidate.
+    Always,
+    /// The hit is a candidate when one of these necessary literals surrounds it:
+    /// (bytes before the hit, literal).
+    Around(Vec<(usize, Vec<u8>)>),
+}
+
+impl Verify {
+    /// The checks for searched literal `c` among `searched`, given the necessary literals.
+    /// Several searched literals can start at one position only when one is a prefix of the
+    /// other, and the searcher reports one of them: the checks of both are taken.
+    fn new(c: &[u8], searched: &[Vec<u8>], necessary: &[Vec<u8>]) -> Verify {
+        if necessary.binary_search_by(|n| n.as_slice().cmp(c)).is_ok() {
+            return Verify::Always;
+        }
+        let mut checks: Vec<(usize, Vec<u8>)> = Vec::new();
+        for s in searched
+            .iter()
+            .filter(|s| s.starts_with(c) || c.starts_with(s))
+        {
+            for n in necessary {
+                for (k, w) in n.windows(s.len()).enumerate() {
+                    if w == s.as_slice() {
+                        checks.push((k, n.clone()));
+                    }
+                }
+            }
+        }
+        checks.sort();
+        checks.dedup();
+        Verify::Around(checks)
+    }
+
+    /// Whether the hit at `at` in `hay` is a candidate.
+    #[inline]
+    fn accepts(&self, hay: &[u8], at: usize) -> bool {
+        match self {
+            Verify::Always => true,
+            Verify::Around(checks) => checks.iter().any(|(back, n)| {
+                at >= *back && hay.get(at - back..at - back + n.len()) == Some(n.as_slice())
+            }),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -122,8 +188,17 @@ impl Prefilter {
         }
         lits.sort();
         lits.dedup();
-        let mut lits = cover_in_groups(&lits, model);
+        let necessary = lits;
+        let mut lits = cover_in_groups(&necessary, model);
         lits.sort();
+        let verify: Vec<Verify> = lits
+            .iter()
+            .map(|c| Verify::new(c, &lits, &necessary))
+            .collect();
+        let index = |l: &[u8]| {
+            lits.binary_search_by(|x| x.as_slice().cmp(l))
+                .expect("a group's literal is one of the literals") as u32
+        };
         if lits.len() > MAX_LITERALS {
             return Err(format!("{} literals: too many to pay off", lits.len()));
         }
@@ -150,18 +225,23 @@ impl Prefilter {
         }
         for group in long.chunks(group_size()).chain(short.chunks(group_size())) {
             if let [one] = group {
-                groups.push(Group::One(memchr::memmem::Finder::new(one).into_owned()));
+                groups.push(Group::One(
+                    memchr::memmem::Finder::new(one).into_owned(),
+                    index(one),
+                ));
                 continue;
             }
+            let order = bucket_order(group, teddy_buckets(group.len()), model);
+            let ids: Vec<u32> = order.iter().map(|l| index(l)).collect();
             match packed::Config::new()
                 .match_kind(packed::MatchKind::LeftmostFirst)
                 .only_teddy(true)
                 .heuristic_pattern_limits(false)
                 .builder()
-                .extend(bucket_order(group, teddy_buckets(group.len()), model))
+                .extend(order)
                 .build()
             {
-                Some(s) => groups.push(Group::Teddy(s)),
+                Some(s) => groups.push(Group::Teddy(s, ids)),
                 None => {
                     groups.clear();
                     break;
@@ -181,6 +261,7 @@ impl Prefilter {
         Ok(Prefilter {
             searcher,
             literals: lits,
+            verify,
             built_in: started.elapsed(),
         })
     }
@@ -207,6 +288,31 @@ impl Prefilter {
     /// forward through one buffer, [`Prefilter::cursor`] avoids searching each group again.
     pub fn find(&self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
         self.cursor().find(hay, from, to)
+    }
+
+    /// The first hit of group `g` in `hay[from..to]`: its start and its literal's index.
+    #[inline]
+    fn search(&self, g: usize, hay: &[u8], from: usize, to: usize) -> Option<(usize, u32)> {
+        if from >= to {
+            return None;
+        }
+        match &self.searcher {
+            Searcher::Packed(gs) => match &gs[g] {
+                Group::Teddy(t, ids) => t
+                    .find_in(
+                        hay,
+                        aho_corasick::Span {
+                            start: from,
+                            end: to,
+                        },
+                    )
+                    .map(|m| (m.start(), ids[m.pattern().as_usize()])),
+                Group::One(f, id) => f.find(&hay[from..to]).map(|i| (from + i, *id)),
+            },
+            Searcher::Automaton(a) => a
+                .find(aho_corasick::Input::new(hay).range(from..to))
+                .map(|m| (m.start(), m.pattern().as_u32())),
+        }
     }
 
     /// A forward-only search state over one haystack range.
@@ -243,22 +349,18 @@ impl Cursor<'_> {
             let fresh = matches!(*slot, Some((_, None)))
                 || matches!(*slot, Some((_, Some(p))) if p >= from);
             if !fresh {
-                let found = match &self.pf.searcher {
-                    Searcher::Packed(gs) => match &gs[g] {
-                        Group::Teddy(t) => t
-                            .find_in(
-                                hay,
-                                aho_corasick::Span {
-                                    start: from,
-                                    end: to,
-                                },
-                            )
-                            .map(|m| m.start()),
-                        Group::One(f) => f.find(&hay[from..to]).map(|i| from + i),
-                    },
-                    Searcher::Automaton(a) => a
-                        .find(aho_corasick::Input::new(hay).range(from..to))
-                        .map(|m| m.start()),
+                // A hit its necessary literals do not confirm is searched past. What is
+                // refused stays refused for any later `from`, so the remembered result
+                // stays right.
+                let mut start = from;
+                let found = loop {
+                    let Some((at, lit)) = self.pf.search(g, hay, start, to) else {
+                        break None;
+                    };
+                    if self.pf.verify[lit as usize].accepts(hay, at) {
+                        break Some(at);
+                    }
+                    start = at + 1;
                 };
                 *slot = Some((from, found));
             }
@@ -458,13 +560,13 @@ impl Model {
         self
     }
 
-    /// Calls `f(j, n, rate)` for every substring `l[j..j + n]` that [`cover`] considers
-    /// (from [`FINGERPRINT`] to [`MAX_SHARED`] bytes, the whole literal when shorter), with
-    /// its expected work per haystack byte: fingerprint hits (a short compare each) plus true
-    /// occurrences (each sends a line through the automaton). Probabilities grow one factor
-    /// per byte, so this is linear in the substrings visited (start-up stays under a
-    /// millisecond for the catalog).
-    fn substring_rates(&self, l: &[u8], mut f: impl FnMut(usize, usize, f64)) {
+    /// Calls `f(j, n, fingerprint rate, rate)` for every substring `l[j..j + n]` that
+    /// [`cover`] considers (from [`FINGERPRINT`] to [`MAX_SHARED`] bytes, the whole literal
+    /// when shorter), with how often per haystack byte its fingerprint and the substring
+    /// itself occur (an upper bound). Probabilities grow one factor per byte, so this is
+    /// linear in the substrings visited (start-up stays under a millisecond for the
+    /// catalog).
+    fn substring_parts(&self, l: &[u8], mut f: impl FnMut(usize, usize, f64, f64)) {
         let min = FINGERPRINT.min(l.len());
         for j in 0..=l.len() - min {
             let max = (l.len() - j).min(MAX_SHARED);
@@ -506,7 +608,7 @@ impl Model {
                     fp = p;
                 }
                 if n >= min {
-                    f(j, n, fp + LINE_COST * p);
+                    f(j, n, fp, p);
                 }
             }
         }
@@ -516,9 +618,18 @@ impl Model {
 /// Teddy fingerprints the first 3 bytes of each literal.
 const FINGERPRINT: usize = 4;
 
-/// What one line that holds a literal costs beside one fingerprint hit (verification is a
-/// short compare; a candidate line runs the whole automaton over that line).
+/// What one line that holds a necessary literal costs beside one fingerprint hit (a
+/// fingerprint hit is a short compare; a candidate line runs the whole automaton over that
+/// line).
 const LINE_COST: f64 = 100.0;
+
+/// What a hit of a searched literal costs when it is no necessary literal's: the compares
+/// of [`Verify`] and a new start of the searcher past it (~0.1 µs measured: 3.5 M such
+/// hits cost 0.38 s on the bench's single file). Only true occurrences of a necessary
+/// literal cost [`LINE_COST`], whichever substring the cover searches for, so the cover
+/// weighs its substrings by this: the dense bench corpus's 138 searched literals became
+/// 126, the single file's 97 became 96 (one searcher).
+const HIT_COST: f64 = 20.0;
 
 /// What one more literal costs Teddy, in the unit of [`rate`] (measured: 1 literal scans a
 /// service log at 10.4 GB/s, 16 at 6–8 GB/s, i.e. ~0.004 ns per byte per literal, about a
@@ -537,9 +648,12 @@ const MAX_SHARED: usize = 16;
 fn set_cost(set: &[Vec<u8>], model: &Model) -> f64 {
     set.iter()
         .map(|l| {
-            let mut best = f64::INFINITY;
-            model.substring_rates(l, |_, _, r| best = best.min(r));
-            best + PER_LITERAL
+            let (mut best, mut rarest) = (f64::INFINITY, f64::INFINITY);
+            model.substring_parts(l, |_, _, fp, p| {
+                best = best.min(fp + HIT_COST * p);
+                rarest = rarest.min(p);
+            });
+            best + LINE_COST * rarest + PER_LITERAL
         })
         .sum()
 }
@@ -658,7 +772,9 @@ impl<'a> Candidates<'a> {
             .par_iter()
             .map(|l| {
                 let mut v = Vec::new();
-                model.substring_rates(l, |j, n, r| v.push((&l[j..j + n], r)));
+                model.substring_parts(l, |j, n, fp, p| {
+                    v.push((&l[j..j + n], fp + HIT_COST * p));
+                });
                 v
             })
             .collect();
