@@ -30,11 +30,13 @@ fn main() {
     assert!(!paths.is_empty(), "{usage}");
     let m = cat.compile().expect("catalog compiles");
     let sample = if scan_sample {
-        // As `scan::sample`: 64 KiB from the middle of up to 16 files spread over the list...
+        // As `scan::sample`: 64 KiB from the middle of up to 16 files spread over the list
+        // (from 16 places in each file over 1 MiB when they are fewer than 16)...
         let step = paths.len().div_ceil(16).max(1);
         let mut out = Vec::new();
+        let spread = paths.len() < 16;
         for p in paths.iter().step_by(step) {
-            out.extend(faultscope::input::sample(p.as_ref(), 64 * 1024));
+            out.extend(faultscope::input::sample_sized(p.as_ref(), 64 * 1024, spread).0);
         }
         // ...grown to 1 MiB from up to 256 files when there are more than 16.
         if out.len() < 1 << 20 && paths.len() > 16 {
@@ -43,7 +45,7 @@ fn main() {
                 if out.len() >= 1 << 20 {
                     break;
                 }
-                out.extend(faultscope::input::sample(p.as_ref(), 64 * 1024));
+                out.extend(faultscope::input::sample_sized(p.as_ref(), 64 * 1024, spread).0);
             }
         }
         out

@@ -97,12 +97,15 @@ pub(super) fn eio() -> std::io::Error {
 /// the prefilter's byte statistics (src/catalog/prefilter.rs). Anything odd (not a regular
 /// file, an error) gives nothing: the sample only steers speed.
 pub fn sample(path: &Path, len: usize) -> Vec<u8> {
-    sample_sized(path, len).0
+    sample_sized(path, len, true).0
 }
 
 /// [`sample`] and the file's size on disk (`None` when it is not a regular file or cannot
-/// be opened): the scan estimates the input's size from its samples.
-pub fn sample_sized(path: &Path, len: usize) -> (Vec<u8>, Option<u64>) {
+/// be opened): the scan estimates the input's size from its samples. `spread: false` takes
+/// a big file's middle in one piece (the scan does when it samples 16 files or more: they
+/// span the input already, and on the bench's 20 files of 100 MB the prefilter planned on
+/// windows of them searched 25 % slower, 0.29 → 0.39 s on one core).
+pub fn sample_sized(path: &Path, len: usize, spread: bool) -> (Vec<u8>, Option<u64>) {
     let Ok(f) = open_nonblocking(path) else {
         return (Vec::new(), None);
     };
@@ -110,7 +113,7 @@ pub fn sample_sized(path: &Path, len: usize) -> (Vec<u8>, Option<u64>) {
         Ok(m) if m.is_file() => m.len(),
         _ => return (Vec::new(), None),
     };
-    (sample_open(f, size, len), Some(size))
+    (sample_open(f, size, len, spread), Some(size))
 }
 
 /// A file holding this many samples' worth of bytes or more is sampled in as many windows
@@ -137,7 +140,7 @@ fn read_spread(f: &mut File, size: u64, buf: &mut [u8]) -> std::io::Result<usize
     Ok(got)
 }
 
-fn sample_open(mut f: File, size: u64, len: usize) -> Vec<u8> {
+fn sample_open(mut f: File, size: u64, len: usize, spread: bool) -> Vec<u8> {
     let mut magic = [0u8; SNIFF_LEN];
     let n = read_up_to(&mut f, &mut magic).unwrap_or(0);
     let mut buf = vec![0u8; len];
@@ -151,7 +154,7 @@ fn sample_open(mut f: File, size: u64, len: usize) -> Vec<u8> {
             Ok(dec) => read_up_to(&mut dec.take(len as u64), &mut buf),
             Err(e) => Err(e),
         }
-    } else if size > (SPREAD_WINDOWS * len) as u64 {
+    } else if spread && size > (SPREAD_WINDOWS * len) as u64 {
         read_spread(&mut f, size, &mut buf)
     } else {
         let at = size.saturating_sub(len as u64) / 2;
@@ -382,6 +385,11 @@ mod tests {
                 "{needle} missing from the sample"
             );
         }
+        // Not spread (the scan samples 16 files or more): the middle, the JSON part only.
+        let (s, size) = sample_sized(&p, 64 * 1024, false);
+        assert_eq!((s.len(), size), (64 * 1024, Some(text.len() as u64)));
+        assert!(memchr::memmem::find(&s, b"plain spring line").is_none());
+        assert!(memchr::memmem::find(&s, b"\"thread\":\"main\"").is_some());
         // Under 16 samples' size: one piece from the middle, the JSON part only.
         let mut text = parts[0].as_bytes().repeat(2_000);
         text.extend(parts[1].as_bytes().repeat(20_000));

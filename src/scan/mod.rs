@@ -223,10 +223,13 @@ fn sample(sources: &[Source], plain: &[usize]) -> (Vec<u8>, u64) {
     const FILES: usize = 16;
     const LEN: usize = 64 * 1024;
     let step = plain.len().div_ceil(FILES).max(1);
+    // A few files are sampled at 16 places each: one of them may hold several kinds of
+    // log (`input::sample_sized`).
+    let spread = plain.len() < FILES;
     let mut out = Vec::new();
     let (mut sized, mut bytes) = (0u64, 0u64);
     let mut take = |i: usize, out: &mut Vec<u8>| {
-        let (bytes_of, size) = input::sample_sized(&sources[i].path, LEN);
+        let (bytes_of, size) = input::sample_sized(&sources[i].path, LEN, spread);
         out.extend(bytes_of);
         if let Some(n) = size {
             // A compressed log holds about ten times its size in text (the bench's `.gz`
