@@ -25,7 +25,8 @@
 //!    automaton over the whole buffer, as before. Correctness never depends on the choice.
 //! 2. Sets are scored by how often their literals occur in *the logs being scanned*:
 //!    trigram and 4-gram counts over a sample (64 KiB from the middle of up to 16 input
-//!    files, from 16 places in a file over 1 MiB; for a tree of small files, up to 1 MiB
+//!    files, from 16 places in a file over 1 MiB when fewer are sampled; for a tree of
+//!    small files, up to 1 MiB
 //!    from up to 256: `scan::sample`, `input::sample`,
 //!    [`Model::from_sample`]), a literal rated as often as its rarest 4-gram (an upper
 //!    bound: underestimates flood the automaton with candidate lines); without a sample, a
